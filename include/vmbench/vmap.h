@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vmap — allocators of virtual address ranges, after Linux's vmap areas.
+ *
+ * An allocator hands out page-granular areas of a range [start, end).  Every
+ * strategy sits behind the same interface and is selected by name:
+ *
+ *   list           address-sorted list of busy areas, linear first-fit scan
+ *   rbtree         busy areas in a red-black tree, in-order walk to a hole
+ *   rbtree-cached  rbtree plus the pre-5.2 Linux free_vmap_cache heuristic
+ *   augrb          free blocks in a tree augmented with subtree-max size
+ *   radix          sparse 64-way radix tree over page indices
+ *
+ * Placement policy (lowest-fit): vmap_alloc() returns the lowest address A
+ * with vstart <= A, A + size <= vend, A % align == 0 and [A, A + size) free.
+ * Every strategy whose vmap_strategy.lowest_fit is true implements exactly
+ * that; the differential test holds them to it byte for byte.
+ * rbtree-cached follows the old kernel heuristic and may place higher.
+ *
+ * Conventions in this file: addresses and sizes are bytes, uint64_t; no
+ * computation may wrap near 2^64.  Functions that can fail return 0 or a
+ * negative errno and leave the allocator unchanged on failure.
+ */
+#ifndef VMBENCH_VMAP_H
+#define VMBENCH_VMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The x86-64 vmalloc range with 4-level paging: the default range. */
+#define VMAP_DEFAULT_START 0xffffc90000000000ULL
+#define VMAP_DEFAULT_END   0xffffe90000000000ULL
+#define VMAP_DEFAULT_PAGE  4096ULL
+
+struct vmap;
+struct vmap_ops;
+
+/* A live (busy) area. */
+struct vmap_area {
+	uint64_t start;
+	uint64_t size;
+};
+
+struct vmap_stats {
+	uint64_t live_areas;   /* areas allocated and not yet freed */
+	uint64_t meta_bytes;   /* bytes of metadata held now (nodes, tables) */
+	uint64_t node_visits;  /* nodes examined by alloc/free/find so far */
+};
+
+/* One strategy: its name, its policy and its constructor. */
+struct vmap_strategy {
+	const char *name;
+	bool lowest_fit;       /* implements the lowest-fit policy exactly */
+	const char *summary;   /* one line for --help */
+	const struct vmap_ops *ops;  /* implementation detail */
+};
+
+/* The strategies, in a fixed order; *count receives their number. */
+const struct vmap_strategy *vmap_strategies(size_t *count);
+
+/* The strategy called @name, or NULL. */
+const struct vmap_strategy *vmap_strategy_find(const char *name);
+
+/*
+ * Create an allocator of strategy @name over [start, end) with pages of
+ * @page_size bytes.  -EINVAL: unknown name, page_size not a power of two,
+ * start >= end, or start/end not page-aligned.  -ENOMEM: out of memory.
+ */
+int vmap_create(struct vmap **out, const char *name, uint64_t start,
+		uint64_t end, uint64_t page_size);
+
+/* Destroy the allocator and everything it holds.  NULL is a no-op. */
+void vmap_destroy(struct vmap *v);
+
+/* The strategy behind @v. */
+const struct vmap_strategy *vmap_strategy_of(const struct vmap *v);
+
+/*
+ * Allocate @size bytes aligned to @align inside [vstart, vend); on success
+ * store the start in *addr.
+ * -EINVAL: size 0 or not a multiple of the page size, align not a power of
+ *          two, vstart >= vend, or the window not inside the range.
+ * -ENOSPC: no free, suitably aligned run fits in the window (an alignment
+ *          that would overflow 64 bits is simply no room).
+ * -ENOMEM: the strategy could not allocate its own metadata.
+ * An alignment below the page size is treated as the page size.
+ */
+int vmap_alloc(struct vmap *v, uint64_t size, uint64_t align,
+	       uint64_t vstart, uint64_t vend, uint64_t *addr);
+
+/* Free the live area starting at @addr.  -ENOENT if there is none. */
+int vmap_free(struct vmap *v, uint64_t addr);
+
+/* The live area containing @addr into *area.  -ENOENT if none does. */
+int vmap_find(struct vmap *v, uint64_t addr, struct vmap_area *area);
+
+void vmap_stats(const struct vmap *v, struct vmap_stats *stats);
+
+/*
+ * Validate every invariant of the strategy's structures in O(n): ordering,
+ * no overlap, tree balance, summaries equal to their recomputation, and that
+ * busy and free space tile the range where the strategy keeps both.
+ * 0, or -EUCLEAN with a one-line reason on stderr.
+ */
+int vmap_check(const struct vmap *v);
+
+#endif /* VMBENCH_VMAP_H */
