@@ -307,6 +307,48 @@ static void test_top_of_space(void)
 	vmap_destroy(v);
 }
 
+/*
+ * With 2048 free holes, a page-aligned request walks one root-to-leaf path
+ * of the free tree and one of the busy tree: at most two heights of
+ * 2 log2(n + 1) nodes each, where list would scan thousands of areas.
+ */
+static void test_visits_logarithmic(void)
+{
+	const unsigned n = 4096, bound = 4 * 13 + 4;
+	struct vmap *v = make(S, S + 4 * (uint64_t)n * P);
+	struct vmap_stats before, after;
+
+	for (unsigned i = 0; i < n; i++)
+		ASSERT_EQ(alloc_any(v, 2 * P, P), S + 2 * (uint64_t)i * P);
+	for (unsigned i = 0; i < n; i += 2)
+		free_ok(v, S + 2 * (uint64_t)i * P);
+	ASSERT_EQ(to_augrb(v)->nfree, n / 2 + 1);
+
+	/* Only the tail holds 3 pages. */
+	vmap_stats(v, &before);
+	ASSERT_EQ(alloc_any(v, 3 * P, P), S + 2 * (uint64_t)n * P);
+	vmap_stats(v, &after);
+	ASSERT_LE(after.node_visits - before.node_visits, bound);
+	/* The lowest hole, an exact fit. */
+	before = after;
+	ASSERT_EQ(alloc_any(v, 2 * P, P), S);
+	vmap_stats(v, &after);
+	ASSERT_LE(after.node_visits - before.node_visits, bound);
+	/* A hole in the middle, cut by a window. */
+	before = after;
+	ASSERT_EQ(alloc_ok(v, P, P, S + ((uint64_t)n + 1) * P, v->end),
+		  S + ((uint64_t)n + 1) * P);
+	vmap_stats(v, &after);
+	ASSERT_LE(after.node_visits - before.node_visits, bound);
+	/* Freeing merges on both sides. */
+	before = after;
+	free_ok(v, S + 6 * P);
+	ASSERT_EQ(to_augrb(v)->nfree, n / 2 - 1);
+	vmap_stats(v, &after);
+	ASSERT_LE(after.node_visits - before.node_visits, bound);
+	vmap_destroy(v);
+}
+
 /* A failed metadata allocation leaves everything as it was. */
 static void test_out_of_memory(void)
 {
@@ -524,6 +566,7 @@ int main(void)
 	test_exhaustion();
 	test_last_page();
 	test_top_of_space();
+	test_visits_logarithmic();
 	test_out_of_memory();
 	test_check_catches_corruption();
 	/* 2^18 pages, the start three pages off any large alignment. */
