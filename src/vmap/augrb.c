@@ -98,6 +98,7 @@ static int augrb_create(struct vmap **out, uint64_t start, uint64_t end,
 	a->busy = RB_ROOT;
 	n->start = start;
 	n->size = end - start;
+	n->max = n->size;
 	rb_link_node(&n->rb, NULL, &a->free.node);
 	rb_insert_augmented(&n->rb, &a->free, &augrb_max_cb);
 	a->nfree = 1;

@@ -76,11 +76,12 @@ static void expect_free(struct vmap *v, unsigned n, const uint64_t *pairs)
 	struct vmap_stats st;
 	unsigned i = 0;
 
-	for (struct rb_node *rb = rb_first(&a->free); rb; rb = rb_next(rb), i++) {
+	for (struct rb_node *rb = rb_first(&a->free); rb; rb = rb_next(rb)) {
 		ASSERT_LT(i, n);
 		ASSERT_EQ(node_of(rb)->start, S + pairs[2 * i] * P);
 		ASSERT_EQ(node_of(rb)->start + node_of(rb)->size,
 			  S + pairs[2 * i + 1] * P);
+		i++;
 	}
 	ASSERT_EQ(i, n);
 	ASSERT_EQ(a->nfree, n);
@@ -470,7 +471,7 @@ static void test_check_catches_corruption(void)
  * Live areas hover around @target.
  */
 static void differential(uint64_t seed, uint64_t start, uint64_t pages,
-			 unsigned target, unsigned ops, unsigned max_align_shift)
+			 unsigned target, unsigned ops, unsigned align_shift)
 {
 	uint64_t end = start + pages * P;
 	struct vmap *x = make(start, end), *y;
@@ -492,10 +493,10 @@ static void differential(uint64_t seed, uint64_t start, uint64_t pages,
 			int ex, ey;
 
 			if (rng_below(&r, 2))
-				align = P << rng_below(&r, max_align_shift + 1);
+				align = P << rng_below(&r, align_shift + 1);
 			if (rng_below(&r, 4) == 0) {
 				vs = start + rng_below(&r, pages) * P;
-				ve = vs + (1 + rng_below(&r, (end - vs) / P)) * P;
+				ve = end - rng_below(&r, (end - vs) / P) * P;
 				if (rng_below(&r, 4) == 0 && ve - vs > P) {
 					vs += rng_below(&r, P);
 					ve -= rng_below(&r, P);
@@ -521,7 +522,8 @@ static void differential(uint64_t seed, uint64_t start, uint64_t pages,
 		} else {
 			uint64_t at = start + rng_below(&r, pages * P);
 			struct vmap_area ax = { 0, 0 }, ay = { 0, 0 };
-			int ex = vmap_find(x, at, &ax), ey = vmap_find(y, at, &ay);
+			int ex = vmap_find(x, at, &ax);
+			int ey = vmap_find(y, at, &ay);
 
 			ASSERT_EQ(ex, ey);
 			ASSERT_EQ(ax.start, ay.start);
