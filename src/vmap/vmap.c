@@ -12,6 +12,8 @@
 static const struct vmap_strategy strategies[] = {
 	{ "list", true, "address-sorted list of busy areas, first-fit scan",
 	  &vmap_list_ops },
+	{ "augrb", true, "free blocks in a tree augmented with the subtree max",
+	  &vmap_augrb_ops },
 };
 
 #define NSTRATEGIES (sizeof(strategies) / sizeof(strategies[0]))

@@ -1,0 +1,462 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * augrb: free space as blocks in a red-black tree keyed by address, every
+ * node augmented with the largest free block in its subtree; busy areas in a
+ * second tree keyed by start.  The shape of the free-space tree Linux's
+ * vmalloc has used since 5.2, held to the exact lowest-fit policy.
+ *
+ * Conventions in this file: `a` is the allocator, `n` a node, `rb` its
+ * struct rb_node, [s, e) a free block, [at, at + size) the area being
+ * allocated or freed, `prev` / `next` the free blocks on either side of it.
+ *
+ * Invariants (checked by augrb_check()):
+ *   1. free blocks are non-empty, page-granular, ascend by start and are
+ *      never adjacent: two touching free blocks are always merged;
+ *   2. every free node's max is the largest size in its subtree;
+ *   3. busy areas ascend by start and do not overlap;
+ *   4. busy areas and free blocks tile [start, end) exactly.
+ *
+ * Split: alloc takes [at, at + size) from the lowest free block it fits.
+ *
+ *   free block        [s ....................... e)
+ *   exact             [at ..................... )    node moves to busy tree
+ *   left edge         [at ....)[s' ............ e)   start, size shrink
+ *   right edge        [s ............ )[at .... )    size shrinks
+ *   middle            [s ...)[at ....)[new .... e)   size shrinks + new node
+ *
+ * Merge: free gives [at, at + size) back and joins the blocks it touches.
+ *
+ *   before            [prev ...)[busy ....)[next ...)
+ *   both sides        [prev ........................)   next node released
+ *   left only         [prev ............)  gap          prev grows
+ *   right only        gap  [next' ..............)       next grows down
+ *   neither           gap  [busy node as free)  gap     node changes trees
+ *
+ * The node is the same 48 bytes in both trees (max unused while busy), so
+ * an exact fit and a merge-less free move a node between trees instead of
+ * allocating one.  Metadata is therefore 48 bytes per busy area plus 48 per
+ * free block, and free blocks number at most live + 1.
+ *
+ * Search: an in-order walk from the lowest block that prunes subtrees whose
+ * max is below the size and subtrees lying wholly below vstart or at/after
+ * vend, and tests each remaining block with vmap_fit() on its part of the
+ * window.  With align at most the page size every block of sufficient size
+ * fully inside the window fits, so the walk follows one root-to-leaf path:
+ * O(log n), plus one failed candidate per window edge.  A large alignment
+ * can fail on blocks whose size suffices; the walk then moves on to the
+ * next candidate in order, O(log n) each.  The kernel instead searches for
+ * size + align - 1, which is cheaper but may skip a block that would fit.
+ */
+#include <stdlib.h>
+
+#include <vmbench/rbtree.h>
+
+#include "vmap_impl.h"
+
+struct augrb_node {
+	struct rb_node rb;
+	uint64_t start, size;
+	uint64_t max;  /* free tree: largest size in the subtree */
+};
+
+struct augrb_vmap {
+	struct vmap base;
+	struct rb_root free;  /* free blocks by start, augmented with max */
+	struct rb_root busy;  /* busy areas by start */
+	uint64_t nfree;       /* nodes in the free tree */
+};
+
+#define to_augrb(v) ((struct augrb_vmap *)(v))
+#define node_of(ptr) rb_entry(ptr, struct augrb_node, rb)
+#define node_size(n) ((n)->size)
+
+RB_DECLARE_MAX(static, augrb_max, struct augrb_node, rb, uint64_t, max,
+	       node_size);
+
+static bool augrb_less(const struct rb_node *x, const struct rb_node *y)
+{
+	return node_of(x)->start < node_of(y)->start;
+}
+
+static inline uint64_t max_of(const struct rb_node *rb)
+{
+	return rb ? node_of(rb)->max : 0;
+}
+
+static int augrb_create(struct vmap **out, uint64_t start, uint64_t end,
+			uint64_t page_size)
+{
+	struct augrb_vmap *a = malloc(sizeof(*a));
+	struct augrb_node *n = malloc(sizeof(*n));
+
+	if (!a || !n) {
+		free(a);
+		free(n);
+		return -ENOMEM;
+	}
+	a->free = RB_ROOT;
+	a->busy = RB_ROOT;
+	n->start = start;
+	n->size = end - start;
+	n->max = n->size;
+	rb_link_node(&n->rb, NULL, &a->free.node);
+	rb_insert_augmented(&n->rb, &a->free, &augrb_max_cb);
+	a->nfree = 1;
+	*out = &a->base;
+	return 0;
+}
+
+static void free_subtree(struct rb_node *rb)
+{
+	while (rb) {
+		struct rb_node *right = rb->right;
+
+		free_subtree(rb->left);
+		free(node_of(rb));
+		rb = right;
+	}
+}
+
+static void augrb_destroy(struct vmap *v)
+{
+	free_subtree(to_augrb(v)->free.node);
+	free_subtree(to_augrb(v)->busy.node);
+	free(v);
+}
+
+/* Where the part of block @n inside [vstart, vend) holds the request. */
+static inline bool block_fit(const struct augrb_node *n, uint64_t size,
+			     uint64_t align, uint64_t vstart, uint64_t vend,
+			     uint64_t *addr)
+{
+	uint64_t lo = n->start > vstart ? n->start : vstart;
+	uint64_t e = n->start + n->size, hi = e < vend ? e : vend;
+
+	return lo < hi && vmap_fit(lo, hi, size, align, addr);
+}
+
+/*
+ * The lowest free block holding the request, with the address in *addr, or
+ * NULL.  Blocks in a node's left subtree end below its start and those in
+ * its right subtree begin above its end (blocks never touch), which is what
+ * lets whole subtrees be skipped for the window.
+ */
+static struct augrb_node *lowest_match(struct augrb_vmap *a, uint64_t size,
+				       uint64_t align, uint64_t vstart,
+				       uint64_t vend, uint64_t *addr)
+{
+	struct rb_node *rb = a->free.node, *p;
+	uint64_t *visits = &a->base.visits;
+
+	if (max_of(rb) < size)
+		return NULL;
+	for (;;) {
+		/* Down: the leftmost subtree that may hold a fit. */
+		(*visits)++;
+		if (rb->left && max_of(rb->left) >= size &&
+		    node_of(rb)->start > vstart) {
+			rb = rb->left;
+			continue;
+		}
+		/* Everything left of rb is done: rb itself, then its right. */
+		for (;;) {
+			struct augrb_node *n = node_of(rb);
+
+			if (n->start >= vend)
+				return NULL;  /* so is every later block */
+			if (n->size >= size &&
+			    block_fit(n, size, align, vstart, vend, addr))
+				return n;
+			if (rb->right && max_of(rb->right) >= size &&
+			    n->start + n->size < vend) {
+				rb = rb->right;
+				break;
+			}
+			/* Up to the first ancestor whose left side is done. */
+			while ((p = rb_parent(rb)) && rb == p->right)
+				rb = p;
+			if (!p)
+				return NULL;
+			rb = p;
+			(*visits)++;
+		}
+	}
+}
+
+/* Link @n into the busy tree by start. */
+static void busy_insert(struct augrb_vmap *a, struct augrb_node *n)
+{
+	struct rb_node **link = &a->busy.node, *parent = NULL;
+
+	while (*link) {
+		a->base.visits++;
+		parent = *link;
+		link = n->start < node_of(parent)->start ? &parent->left :
+							   &parent->right;
+	}
+	rb_link_node(&n->rb, parent, link);
+	rb_insert_color(&n->rb, &a->busy);
+}
+
+/* Link @n into the free tree as the in-order successor of @prev. */
+static void free_insert_after(struct augrb_vmap *a, struct augrb_node *prev,
+			      struct augrb_node *n)
+{
+	struct rb_node *parent = &prev->rb, **link = &parent->right;
+
+	while (*link) {
+		a->base.visits++;
+		parent = *link;
+		link = &parent->left;
+	}
+	n->max = n->size;
+	rb_link_node(&n->rb, parent, link);
+	rb_insert_augmented(&n->rb, &a->free, &augrb_max_cb);
+	a->nfree++;
+}
+
+/* Link @n into the free tree by start. */
+static void free_insert(struct augrb_vmap *a, struct augrb_node *n)
+{
+	struct rb_node **link = &a->free.node, *parent = NULL;
+
+	while (*link) {
+		a->base.visits++;
+		parent = *link;
+		link = n->start < node_of(parent)->start ? &parent->left :
+							   &parent->right;
+	}
+	n->max = n->size;
+	rb_link_node(&n->rb, parent, link);
+	rb_insert_augmented(&n->rb, &a->free, &augrb_max_cb);
+	a->nfree++;
+}
+
+static int augrb_alloc(struct vmap *v, uint64_t size, uint64_t align,
+		       uint64_t vstart, uint64_t vend, uint64_t *addr)
+{
+	struct augrb_vmap *a = to_augrb(v);
+	struct augrb_node *n, *busy, *rest = NULL;
+	uint64_t at, s, e;
+
+	n = lowest_match(a, size, align, vstart, vend, &at);
+	if (!n)
+		return -ENOSPC;
+	s = n->start;
+	e = s + n->size;
+
+	if (at == s && at + size == e) {
+		rb_erase_augmented(&n->rb, &a->free, &augrb_max_cb);
+		a->nfree--;
+		busy = n;
+	} else {
+		/* Every allocation first, so -ENOMEM leaves all unchanged. */
+		busy = malloc(sizeof(*busy));
+		if (!busy)
+			return -ENOMEM;
+		if (at != s && at + size != e) {
+			rest = malloc(sizeof(*rest));
+			if (!rest) {
+				free(busy);
+				return -ENOMEM;
+			}
+		}
+		/* In place: the block keeps its position among its peers. */
+		if (at == s) {
+			n->start = at + size;
+			n->size = e - n->start;
+		} else {
+			n->size = at - s;
+		}
+		rb_propagate(&n->rb, &augrb_max_cb);
+		if (rest) {
+			rest->start = at + size;
+			rest->size = e - rest->start;
+			free_insert_after(a, n, rest);
+		}
+	}
+	busy->start = at;
+	busy->size = size;
+	busy_insert(a, busy);
+	v->live++;
+	*addr = at;
+	return 0;
+}
+
+static int augrb_free(struct vmap *v, uint64_t addr)
+{
+	struct augrb_vmap *a = to_augrb(v);
+	struct rb_node *rb = a->busy.node;
+	struct augrb_node *busy = NULL, *prev = NULL, *next = NULL;
+	uint64_t end;
+
+	while (rb) {
+		struct augrb_node *n = node_of(rb);
+
+		v->visits++;
+		if (addr < n->start) {
+			rb = rb->left;
+		} else if (addr > n->start) {
+			rb = rb->right;
+		} else {
+			busy = n;
+			break;
+		}
+	}
+	if (!busy)
+		return -ENOENT;
+	rb_erase(&busy->rb, &a->busy);
+	v->live--;
+	end = addr + busy->size;
+
+	/* The free blocks just below and just above the area. */
+	for (rb = a->free.node; rb;) {
+		struct augrb_node *n = node_of(rb);
+
+		v->visits++;
+		if (n->start < addr) {
+			prev = n;
+			rb = rb->right;
+		} else {
+			next = n;
+			rb = rb->left;
+		}
+	}
+	if (prev && prev->start + prev->size != addr)
+		prev = NULL;
+	if (next && next->start != end)
+		next = NULL;
+
+	if (prev && next) {
+		rb_erase_augmented(&next->rb, &a->free, &augrb_max_cb);
+		a->nfree--;
+		prev->size = next->start + next->size - prev->start;
+		rb_propagate(&prev->rb, &augrb_max_cb);
+		free(next);
+		free(busy);
+	} else if (prev) {
+		prev->size += busy->size;
+		rb_propagate(&prev->rb, &augrb_max_cb);
+		free(busy);
+	} else if (next) {
+		next->start = addr;
+		next->size += busy->size;
+		rb_propagate(&next->rb, &augrb_max_cb);
+		free(busy);
+	} else {
+		free_insert(a, busy);
+	}
+	return 0;
+}
+
+static int augrb_find(struct vmap *v, uint64_t addr, struct vmap_area *area)
+{
+	struct rb_node *rb = to_augrb(v)->busy.node;
+	const struct augrb_node *best = NULL;
+
+	while (rb) {
+		const struct augrb_node *n = node_of(rb);
+
+		v->visits++;
+		if (addr < n->start) {
+			rb = rb->left;
+		} else {
+			best = n;
+			rb = rb->right;
+		}
+	}
+	if (!best || addr - best->start >= best->size)
+		return -ENOENT;
+	area->start = best->start;
+	area->size = best->size;
+	return 0;
+}
+
+static uint64_t augrb_meta_bytes(const struct vmap *v)
+{
+	return sizeof(struct augrb_vmap) +
+	       (v->live + to_augrb(v)->nfree) * sizeof(struct augrb_node);
+}
+
+/*
+ * Walk busy areas and free blocks together in address order: each piece
+ * must start where the previous one ended, and no two free blocks may
+ * follow each other.
+ */
+static int augrb_check(const struct vmap *v)
+{
+	const struct augrb_vmap *a = to_augrb(v);
+	const struct rb_node *b, *f;
+	const char *why;
+	uint64_t pos = v->start, pmask = v->page_size - 1;
+	bool last_free = false;
+	long nb, nf;
+
+	nb = rb_validate(&a->busy, augrb_less, NULL, &why);
+	if (nb < 0)
+		return vmap_corrupt(v, "busy tree: %s", why);
+	if ((uint64_t)nb != v->live)
+		return vmap_corrupt(v, "%ld busy areas in the tree, %llu live",
+				    nb, (unsigned long long)v->live);
+	nf = rb_validate(&a->free, augrb_less, augrb_max_summary_ok, &why);
+	if (nf < 0)
+		return vmap_corrupt(v, "free tree: %s", why);
+	if ((uint64_t)nf != a->nfree)
+		return vmap_corrupt(v, "%ld free blocks in the tree, %llu "
+				    "counted", nf,
+				    (unsigned long long)a->nfree);
+
+	b = rb_first(&a->busy);
+	f = rb_first(&a->free);
+	while (b || f) {
+		const struct augrb_node *n;
+		bool is_free;
+
+		if (b && node_of(b)->start == pos) {
+			n = node_of(b);
+			b = rb_next(b);
+			is_free = false;
+		} else if (f && node_of(f)->start == pos) {
+			n = node_of(f);
+			f = rb_next(f);
+			is_free = true;
+			if (last_free)
+				return vmap_corrupt(v, "free block %#llx "
+						    "adjacent to the previous "
+						    "one",
+						    (unsigned long long)pos);
+		} else {
+			return vmap_corrupt(v, "nothing starts at %#llx: gap "
+					    "or overlap",
+					    (unsigned long long)pos);
+		}
+		if (!n->size || n->size & pmask)
+			return vmap_corrupt(v, "%s %#llx+%#llx not "
+					    "page-granular",
+					    is_free ? "free block" : "area",
+					    (unsigned long long)n->start,
+					    (unsigned long long)n->size);
+		if (n->size > v->end - pos)
+			return vmap_corrupt(v, "%s %#llx+%#llx past the end",
+					    is_free ? "free block" : "area",
+					    (unsigned long long)n->start,
+					    (unsigned long long)n->size);
+		pos += n->size;
+		last_free = is_free;
+	}
+	if (pos != v->end)
+		return vmap_corrupt(v, "pieces end at %#llx, range at %#llx",
+				    (unsigned long long)pos,
+				    (unsigned long long)v->end);
+	return 0;
+}
+
+const struct vmap_ops vmap_augrb_ops = {
+	.create = augrb_create,
+	.destroy = augrb_destroy,
+	.alloc = augrb_alloc,
+	.free = augrb_free,
+	.find = augrb_find,
+	.meta_bytes = augrb_meta_bytes,
+	.check = augrb_check,
+};

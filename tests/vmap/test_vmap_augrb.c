@@ -1,0 +1,581 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The augrb strategy: each kind of split and merge with the exact free
+ * blocks left behind, alignments and windows, exhaustion and refill, the top
+ * of the address space, out-of-memory paths, the checker catching damage,
+ * and a seeded random run against "list", address for address, with
+ * vmap_check() after every operation.
+ *
+ * The strategy's source is included here, so the test sees its nodes and can
+ * fail its malloc() on demand without the library carrying test hooks.  The
+ * copy of vmap_augrb_ops below is the one vmap.c links against; the
+ * library's augrb.o is then never pulled from the archive.
+ */
+#include <stdlib.h>
+
+static long malloc_fail_after = -1;  /* <0: never fail; n: fail after n */
+
+static void *test_malloc(size_t n)
+{
+	if (malloc_fail_after == 0)
+		return NULL;
+	if (malloc_fail_after > 0)
+		malloc_fail_after--;
+	return malloc(n);
+}
+
+#define malloc(n) test_malloc(n)
+#include "../../src/vmap/augrb.c"
+#undef malloc
+
+#include <vmbench/rng.h>
+
+#include "../test.h"
+
+#define P VMAP_DEFAULT_PAGE
+#define S 0x100000000ULL  /* range start, aligned far beyond any request */
+
+static struct vmap *make(uint64_t start, uint64_t end)
+{
+	struct vmap *v;
+
+	ASSERT_OK(vmap_create(&v, "augrb", start, end, P));
+	ASSERT_OK(vmap_check(v));
+	return v;
+}
+
+static uint64_t alloc_ok(struct vmap *v, uint64_t size, uint64_t align,
+			 uint64_t vstart, uint64_t vend)
+{
+	uint64_t addr = 0;
+
+	ASSERT_OK(vmap_alloc(v, size, align, vstart, vend, &addr));
+	ASSERT_OK(vmap_check(v));
+	return addr;
+}
+
+/* Allocate in the whole range. */
+static uint64_t alloc_any(struct vmap *v, uint64_t size, uint64_t align)
+{
+	return alloc_ok(v, size, align, v->start, v->end);
+}
+
+static void free_ok(struct vmap *v, uint64_t addr)
+{
+	ASSERT_OK(vmap_free(v, addr));
+	ASSERT_OK(vmap_check(v));
+}
+
+/*
+ * The free blocks must be exactly @n pairs [lo, hi) of page offsets from S,
+ * and meta_bytes must count those nodes plus one per live area.
+ */
+static void expect_free(struct vmap *v, unsigned n, const uint64_t *pairs)
+{
+	struct augrb_vmap *a = to_augrb(v);
+	struct vmap_stats st;
+	unsigned i = 0;
+
+	for (struct rb_node *rb = rb_first(&a->free); rb; rb = rb_next(rb)) {
+		ASSERT_LT(i, n);
+		ASSERT_EQ(node_of(rb)->start, S + pairs[2 * i] * P);
+		ASSERT_EQ(node_of(rb)->start + node_of(rb)->size,
+			  S + pairs[2 * i + 1] * P);
+		i++;
+	}
+	ASSERT_EQ(i, n);
+	ASSERT_EQ(a->nfree, n);
+	vmap_stats(v, &st);
+	ASSERT_EQ(st.meta_bytes, sizeof(struct augrb_vmap) +
+		  (st.live_areas + n) * sizeof(struct augrb_node));
+}
+
+#define EXPECT_FREE(v, ...)                                                  \
+	do {                                                                 \
+		const uint64_t p_[] = { __VA_ARGS__ };                       \
+		expect_free(v, sizeof(p_) / sizeof(p_[0]) / 2, p_);          \
+	} while (0)
+#define EXPECT_NO_FREE(v) expect_free(v, 0, NULL)
+
+static void test_splits(void)
+{
+	struct vmap *v = make(S, S + 64 * P);
+	struct vmap_stats st;
+
+	EXPECT_FREE(v, 0, 64);
+	/* Left edge: the block's start moves up. */
+	ASSERT_EQ(alloc_any(v, 4 * P, P), S);
+	EXPECT_FREE(v, 4, 64);
+	/* Middle: [4, 16) stays in place, [20, 64) is a new node. */
+	ASSERT_EQ(alloc_any(v, 4 * P, 16 * P), S + 16 * P);
+	EXPECT_FREE(v, 4, 16, 20, 64);
+	/* Right edge: a window that ends where the block ends. */
+	ASSERT_EQ(alloc_ok(v, 4 * P, P, S + 60 * P, S + 64 * P), S + 60 * P);
+	EXPECT_FREE(v, 4, 16, 20, 60);
+	/* Exact: [4, 16) leaves the free tree. */
+	ASSERT_EQ(alloc_any(v, 12 * P, P), S + 4 * P);
+	EXPECT_FREE(v, 20, 60);
+	/* Exact, the last block: nothing free remains. */
+	ASSERT_EQ(alloc_any(v, 40 * P, P), S + 20 * P);
+	EXPECT_NO_FREE(v);
+	vmap_stats(v, &st);
+	ASSERT_EQ(st.live_areas, 5);
+	ASSERT_EQ(st.meta_bytes, sizeof(struct augrb_vmap) +
+		  5 * sizeof(struct augrb_node));
+	ASSERT_EQ(sizeof(struct augrb_node), 48);
+
+	struct vmap_area ar;
+	ASSERT_OK(vmap_find(v, S + 25 * P + 7, &ar));
+	ASSERT_EQ(ar.start, S + 20 * P);
+	ASSERT_EQ(ar.size, 40 * P);
+	ASSERT_OK(vmap_find(v, S + 64 * P - 1, &ar));
+	ASSERT_EQ(ar.start, S + 60 * P);
+	ASSERT_OK(vmap_find(v, S, &ar));
+	ASSERT_EQ(ar.size, 4 * P);
+	vmap_destroy(v);
+}
+
+static void test_merges(void)
+{
+	struct vmap *v = make(S, S + 64 * P);
+	struct vmap_area ar;
+
+	for (unsigned i = 0; i < 8; i++)
+		ASSERT_EQ(alloc_any(v, 4 * P, P), S + 4 * i * P);
+	EXPECT_FREE(v, 32, 64);
+
+	/* Neither side free: the busy node becomes a free block. */
+	free_ok(v, S + 4 * P);
+	EXPECT_FREE(v, 4, 8, 32, 64);
+	ASSERT_EQ(vmap_find(v, S + 5 * P, &ar), -ENOENT);
+	ASSERT_EQ(vmap_free(v, S + 4 * P), -ENOENT);
+	ASSERT_EQ(vmap_free(v, S + 5 * P), -ENOENT);
+	/* Left side free: [4, 8) grows. */
+	free_ok(v, S + 8 * P);
+	EXPECT_FREE(v, 4, 12, 32, 64);
+	/* Right side free: [32, 64) grows down. */
+	free_ok(v, S + 28 * P);
+	EXPECT_FREE(v, 4, 12, 28, 64);
+	free_ok(v, S + 20 * P);
+	EXPECT_FREE(v, 4, 12, 20, 24, 28, 64);
+	/* Both sides free: three blocks become one. */
+	free_ok(v, S + 24 * P);
+	EXPECT_FREE(v, 4, 12, 20, 64);
+	/* The first block of the range, merging right. */
+	free_ok(v, S);
+	EXPECT_FREE(v, 0, 12, 20, 64);
+	free_ok(v, S + 12 * P);
+	EXPECT_FREE(v, 0, 16, 20, 64);
+	free_ok(v, S + 16 * P);
+	EXPECT_FREE(v, 0, 64);
+	ASSERT_EQ(v->live, 0);
+	vmap_destroy(v);
+}
+
+static void test_alignment(void)
+{
+	struct vmap *v = make(S, S + 64 * P);
+	uint64_t addr;
+
+	ASSERT_EQ(alloc_any(v, P, P), S);
+	/* Free [1, 64): no multiple of 64 pages inside it. */
+	ASSERT_EQ(vmap_alloc(v, 2 * P, 64 * P, v->start, v->end, &addr),
+		  -ENOSPC);
+	ASSERT_EQ(alloc_any(v, 14 * P, P), S + P);
+	ASSERT_EQ(alloc_any(v, 17 * P, P), S + 15 * P);
+	ASSERT_EQ(alloc_any(v, 4 * P, P), S + 32 * P);
+	ASSERT_EQ(alloc_any(v, 28 * P, P), S + 36 * P);
+	free_ok(v, S + P);
+	free_ok(v, S + 32 * P);
+	EXPECT_FREE(v, 1, 15, 32, 36);
+	/*
+	 * 4 pages aligned to 32: the 14-page block is large enough but has
+	 * no aligned start; the 4-page block, shorter than size + align - 1,
+	 * starts aligned and fits exactly.
+	 */
+	ASSERT_EQ(alloc_any(v, 4 * P, 32 * P), S + 32 * P);
+	EXPECT_FREE(v, 1, 15);
+	/* 8 pages aligned to 8 in [1, 15): at 8, right edge would be 16. */
+	ASSERT_EQ(alloc_any(v, 7 * P, 8 * P), S + 8 * P);
+	EXPECT_FREE(v, 1, 8);
+	ASSERT_EQ(vmap_alloc(v, 4 * P, 8 * P, v->start, v->end, &addr),
+		  -ENOSPC);
+	ASSERT_EQ(alloc_any(v, 4 * P, 4 * P), S + 4 * P);
+	EXPECT_FREE(v, 1, 4);
+	/* An alignment below the page size counts as the page size. */
+	ASSERT_EQ(alloc_any(v, P, 1), S + P);
+	EXPECT_FREE(v, 2, 4);
+	vmap_destroy(v);
+}
+
+static void test_windows(void)
+{
+	struct vmap *v = make(S, S + 64 * P);
+	uint64_t addr;
+
+	ASSERT_EQ(alloc_ok(v, P, P, S + 10 * P, S + 20 * P), S + 10 * P);
+	EXPECT_FREE(v, 0, 10, 11, 64);
+	ASSERT_EQ(alloc_ok(v, 8 * P, P, S + 10 * P, S + 20 * P), S + 11 * P);
+	EXPECT_FREE(v, 0, 10, 19, 64);
+	ASSERT_EQ(vmap_alloc(v, 2 * P, P, S + 10 * P, S + 20 * P, &addr),
+		  -ENOSPC);
+	/* A window cutting a block on both sides. */
+	ASSERT_EQ(alloc_ok(v, 2 * P, P, S + 3 * P, S + 7 * P), S + 3 * P);
+	EXPECT_FREE(v, 0, 3, 5, 10, 19, 64);
+	/* Unaligned window edges shrink to the pages inside them. */
+	ASSERT_EQ(alloc_ok(v, 2 * P, P, S + 5 * P + 1, S + 10 * P - 1),
+		  S + 6 * P);
+	EXPECT_FREE(v, 0, 3, 5, 6, 8, 10, 19, 64);
+	/* A window beginning above every block but one. */
+	ASSERT_EQ(alloc_ok(v, P, 16 * P, S + 20 * P, S + 64 * P), S + 32 * P);
+	EXPECT_FREE(v, 0, 3, 5, 6, 8, 10, 19, 32, 33, 64);
+	/* A window holding only busy pages. */
+	ASSERT_EQ(vmap_alloc(v, P, P, S + 10 * P, S + 19 * P, &addr),
+		  -ENOSPC);
+	/* A window inside a single free page. */
+	ASSERT_EQ(alloc_ok(v, P, P, S + 5 * P, S + 6 * P), S + 5 * P);
+	EXPECT_FREE(v, 0, 3, 8, 10, 19, 32, 33, 64);
+	vmap_destroy(v);
+}
+
+static void test_exhaustion(void)
+{
+	struct vmap *v = make(S, S + 64 * P);
+	uint64_t addr;
+
+	for (unsigned i = 0; i < 64; i++)
+		ASSERT_EQ(alloc_any(v, P, P), S + i * P);
+	EXPECT_NO_FREE(v);
+	ASSERT_EQ(vmap_alloc(v, P, P, v->start, v->end, &addr), -ENOSPC);
+	for (unsigned i = 0; i < 64; i += 2)
+		free_ok(v, S + i * P);
+	ASSERT_EQ(to_augrb(v)->nfree, 32);
+	ASSERT_EQ(vmap_alloc(v, 2 * P, P, v->start, v->end, &addr), -ENOSPC);
+	/* Refill: lowest hole first, each an exact fit. */
+	for (unsigned i = 0; i < 64; i += 2)
+		ASSERT_EQ(alloc_any(v, P, P), S + i * P);
+	EXPECT_NO_FREE(v);
+	for (unsigned i = 0; i < 64; i++)
+		free_ok(v, S + ((i * 37) % 64) * P);
+	EXPECT_FREE(v, 0, 64);
+	/* One area as large as the whole range. */
+	ASSERT_EQ(alloc_any(v, 64 * P, 64 * P), S);
+	EXPECT_NO_FREE(v);
+	free_ok(v, S);
+	EXPECT_FREE(v, 0, 64);
+	vmap_destroy(v);
+}
+
+static void test_last_page(void)
+{
+	struct vmap *v = make(S, S + 64 * P);
+	struct vmap_area ar;
+
+	ASSERT_EQ(alloc_ok(v, P, P, S + 63 * P, S + 64 * P), S + 63 * P);
+	EXPECT_FREE(v, 0, 63);
+	ASSERT_OK(vmap_find(v, S + 64 * P - 1, &ar));
+	ASSERT_EQ(ar.start, S + 63 * P);
+	ASSERT_EQ(alloc_any(v, 63 * P, P), S);
+	EXPECT_NO_FREE(v);
+	free_ok(v, S + 63 * P);
+	EXPECT_FREE(v, 63, 64);
+	vmap_destroy(v);
+}
+
+/* [2^64 - 64 pages, 2^64 - 1 page): nothing may wrap. */
+static void test_top_of_space(void)
+{
+	uint64_t end = 0 - P, start = 0 - 64 * P, addr;
+	struct vmap *v = make(start, end);
+	struct vmap_area ar;
+
+	ASSERT_EQ(vmap_alloc(v, P, 1ULL << 63, start, end, &addr), -ENOSPC);
+	ASSERT_EQ(vmap_alloc(v, P, 1ULL << 20, start, end, &addr), -ENOSPC);
+	ASSERT_EQ(vmap_alloc(v, 64 * P, P, start, end, &addr), -ENOSPC);
+	ASSERT_EQ(alloc_ok(v, P, P, end - P, end), end - P);
+	ASSERT_EQ(alloc_ok(v, 62 * P, P, start, end), start);
+	ASSERT_EQ(vmap_alloc(v, P, P, start, end, &addr), -ENOSPC);
+	ASSERT_OK(vmap_find(v, UINT64_MAX - P, &ar));
+	ASSERT_EQ(ar.start, end - P);
+	free_ok(v, end - P);
+	ASSERT_EQ(vmap_alloc(v, P, 1ULL << 63, start, end, &addr), -ENOSPC);
+	/* The next multiple of 32 pages after the busy ones is 2^64. */
+	ASSERT_EQ(vmap_alloc(v, P, 32 * P, start, end, &addr), -ENOSPC);
+	ASSERT_EQ(alloc_ok(v, P, 2 * P, start, end), end - P);
+	free_ok(v, start);
+	free_ok(v, end - P);
+	ASSERT_EQ(to_augrb(v)->nfree, 1);
+	vmap_destroy(v);
+}
+
+/*
+ * With 2048 free holes, a page-aligned request walks one root-to-leaf path
+ * of the free tree and one of the busy tree: at most two heights of
+ * 2 log2(n + 1) nodes each, where list would scan thousands of areas.
+ */
+static void test_visits_logarithmic(void)
+{
+	const unsigned n = 4096, bound = 4 * 13 + 4;
+	struct vmap *v = make(S, S + 4 * (uint64_t)n * P);
+	struct vmap_stats before, after;
+
+	for (unsigned i = 0; i < n; i++)
+		ASSERT_EQ(alloc_any(v, 2 * P, P), S + 2 * (uint64_t)i * P);
+	for (unsigned i = 0; i < n; i += 2)
+		free_ok(v, S + 2 * (uint64_t)i * P);
+	ASSERT_EQ(to_augrb(v)->nfree, n / 2 + 1);
+
+	/* Only the tail holds 3 pages. */
+	vmap_stats(v, &before);
+	ASSERT_EQ(alloc_any(v, 3 * P, P), S + 2 * (uint64_t)n * P);
+	vmap_stats(v, &after);
+	ASSERT_LE(after.node_visits - before.node_visits, bound);
+	/* The lowest hole, an exact fit. */
+	before = after;
+	ASSERT_EQ(alloc_any(v, 2 * P, P), S);
+	vmap_stats(v, &after);
+	ASSERT_LE(after.node_visits - before.node_visits, bound);
+	/* A hole in the middle, cut by a window. */
+	before = after;
+	ASSERT_EQ(alloc_ok(v, P, P, S + ((uint64_t)n + 1) * P, v->end),
+		  S + ((uint64_t)n + 1) * P);
+	vmap_stats(v, &after);
+	ASSERT_LE(after.node_visits - before.node_visits, bound);
+	/* Freeing merges on both sides. */
+	before = after;
+	free_ok(v, S + 6 * P);
+	ASSERT_EQ(to_augrb(v)->nfree, n / 2 - 1);
+	vmap_stats(v, &after);
+	ASSERT_LE(after.node_visits - before.node_visits, bound);
+	vmap_destroy(v);
+}
+
+/* A failed metadata allocation leaves everything as it was. */
+static void test_out_of_memory(void)
+{
+	struct vmap *v;
+	uint64_t addr;
+
+	malloc_fail_after = 1;  /* the object, not its first node */
+	ASSERT_EQ(vmap_create(&v, "augrb", S, S + 64 * P, P), -ENOMEM);
+	malloc_fail_after = 0;
+	ASSERT_EQ(vmap_create(&v, "augrb", S, S + 64 * P, P), -ENOMEM);
+	malloc_fail_after = -1;
+
+	v = make(S, S + 64 * P);
+	ASSERT_EQ(alloc_any(v, 8 * P, P), S);
+	/* Left edge: the busy node cannot be had. */
+	malloc_fail_after = 0;
+	ASSERT_EQ(vmap_alloc(v, P, P, v->start, v->end, &addr), -ENOMEM);
+	ASSERT_OK(vmap_check(v));
+	EXPECT_FREE(v, 8, 64);
+	/* Middle: the busy node can, the right remainder cannot. */
+	malloc_fail_after = 1;
+	ASSERT_EQ(vmap_alloc(v, P, 16 * P, v->start, v->end, &addr),
+		  -ENOMEM);
+	ASSERT_OK(vmap_check(v));
+	EXPECT_FREE(v, 8, 64);
+	/* Freeing never allocates, in any of the merge cases. */
+	malloc_fail_after = 0;
+	free_ok(v, S);
+	EXPECT_FREE(v, 0, 64);
+	malloc_fail_after = -1;
+	ASSERT_EQ(alloc_any(v, 8 * P, P), S);
+	ASSERT_EQ(alloc_any(v, 8 * P, P), S + 8 * P);
+	ASSERT_EQ(alloc_any(v, 48 * P, P), S + 16 * P);
+	malloc_fail_after = 0;
+	free_ok(v, S + 8 * P);   /* neither side */
+	EXPECT_FREE(v, 8, 16);
+	/* An exact fit reuses the node it takes from the free tree. */
+	ASSERT_EQ(alloc_any(v, 8 * P, P), S + 8 * P);
+	EXPECT_NO_FREE(v);
+	free_ok(v, S);           /* neither side */
+	free_ok(v, S + 16 * P);  /* neither side */
+	EXPECT_FREE(v, 0, 8, 16, 64);
+	free_ok(v, S + 8 * P);   /* both sides */
+	EXPECT_FREE(v, 0, 64);
+	malloc_fail_after = -1;
+	vmap_destroy(v);
+}
+
+/* check() must notice each kind of damage, and pass again once repaired. */
+static void test_check_catches_corruption(void)
+{
+	struct vmap *v = make(S, S + 64 * P);
+	struct augrb_vmap *a = to_augrb(v);
+	struct augrb_node *n, *b;
+
+	for (unsigned i = 0; i < 16; i++)
+		alloc_any(v, 4 * P, P);
+	for (unsigned i = 0; i < 16; i += 2)
+		free_ok(v, S + 4 * i * P);
+	ASSERT_EQ(a->nfree, 8);
+
+	fprintf(stderr, "(the check failures below are expected)\n");
+	/* A subtree max one page too large, then one too small. */
+	n = node_of(a->free.node);
+	n->max += P;
+	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	n->max -= 2 * P;
+	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	n->max += P;
+	ASSERT_OK(vmap_check(v));
+
+	/* A busy area one page short: a gap in the tiling. */
+	b = node_of(a->busy.node);
+	b->size -= P;
+	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	b->size += P;
+	ASSERT_OK(vmap_check(v));
+
+	/* A free block grown over the busy area above it: overlap. */
+	n = node_of(rb_first(&a->free));
+	n->size += P;
+	rb_propagate(&n->rb, &augrb_max_cb);
+	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	n->size -= P;
+	rb_propagate(&n->rb, &augrb_max_cb);
+	ASSERT_OK(vmap_check(v));
+
+	/* Two free blocks touching: [0, 4) swallows the busy [4, 8). */
+	b = node_of(rb_first(&a->busy));
+	ASSERT_EQ(b->start, S + 4 * P);
+	rb_erase(&b->rb, &a->busy);
+	v->live--;
+	n->size += b->size;
+	rb_propagate(&n->rb, &augrb_max_cb);
+	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	n->size -= b->size;
+	rb_propagate(&n->rb, &augrb_max_cb);
+	busy_insert(a, b);
+	v->live++;
+	ASSERT_OK(vmap_check(v));
+
+	/* The live count disagreeing with the busy tree. */
+	v->live++;
+	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	v->live--;
+	/* A free block out of order. */
+	n = node_of(rb_last(&a->free));
+	uint64_t saved = n->start;
+	n->start = S;
+	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	n->start = saved;
+	ASSERT_OK(vmap_check(v));
+	vmap_destroy(v);
+}
+
+/*
+ * Seeded random operations on augrb and list side by side: every alloc must
+ * return the same status and address, every free and find the same answer.
+ * Live areas hover around @target.
+ */
+static void differential(uint64_t seed, uint64_t start, uint64_t pages,
+			 unsigned target, unsigned ops, unsigned align_shift)
+{
+	uint64_t end = start + pages * P;
+	struct vmap *x = make(start, end), *y;
+	uint64_t *live = malloc(4 * target * sizeof(*live));
+	unsigned nlive = 0, nospc = 0, aligned = 0;
+	struct rng r;
+	struct vmap_stats st;
+	uint64_t bytes_sum = 0, samples = 0;
+
+	ASSERT(live);
+	ASSERT_OK(vmap_create(&y, "list", start, end, P));
+	rng_seed(&r, seed);
+	for (unsigned op = 0; op < ops; op++) {
+		uint64_t pick = rng_below(&r, 2 * target);
+
+		if (nlive < 4 * target && pick >= nlive) {
+			uint64_t size = (1 + rng_below(&r, 1024)) * P;
+			uint64_t align = 1, vs = start, ve = end, ax, ay;
+			int ex, ey;
+
+			if (rng_below(&r, 2))
+				align = P << rng_below(&r, align_shift + 1);
+			if (rng_below(&r, 4) == 0) {
+				vs = start + rng_below(&r, pages) * P;
+				ve = end - rng_below(&r, (end - vs) / P) * P;
+				if (rng_below(&r, 4) == 0 && ve - vs > P) {
+					vs += rng_below(&r, P);
+					ve -= rng_below(&r, P);
+				}
+			}
+			ex = vmap_alloc(x, size, align, vs, ve, &ax);
+			ey = vmap_alloc(y, size, align, vs, ve, &ay);
+			ASSERT_EQ(ex, ey);
+			if (!ex) {
+				ASSERT_EQ(ax, ay);
+				live[nlive++] = ax;
+				aligned += align > P;
+			} else {
+				ASSERT_EQ(ex, -ENOSPC);
+				nospc++;
+			}
+		} else if (nlive && rng_below(&r, 8)) {
+			unsigned i = (unsigned)rng_below(&r, nlive);
+
+			ASSERT_OK(vmap_free(x, live[i]));
+			ASSERT_OK(vmap_free(y, live[i]));
+			live[i] = live[--nlive];
+		} else {
+			uint64_t at = start + rng_below(&r, pages * P);
+			struct vmap_area ax = { 0, 0 }, ay = { 0, 0 };
+			int ex = vmap_find(x, at, &ax);
+			int ey = vmap_find(y, at, &ay);
+
+			ASSERT_EQ(ex, ey);
+			ASSERT_EQ(ax.start, ay.start);
+			ASSERT_EQ(ax.size, ay.size);
+			/* Freeing an address that starts no area. */
+			at &= ~(P - 1);
+			if (ex || ax.start != at) {
+				ASSERT_EQ(vmap_free(x, at), -ENOENT);
+				ASSERT_EQ(vmap_free(y, at), -ENOENT);
+			}
+		}
+		ASSERT_OK(vmap_check(x));
+		ASSERT_OK(vmap_check(y));
+		vmap_stats(x, &st);
+		ASSERT_EQ(st.live_areas, nlive);
+		ASSERT_LE(to_augrb(x)->nfree, nlive + 1);
+		if (nlive) {
+			bytes_sum += st.meta_bytes * 1000 / nlive;
+			samples++;
+		}
+	}
+	/* The run must have reached both outcomes often. */
+	ASSERT_LT(ops / 100, nospc);
+	ASSERT_LT(ops / 100, aligned);
+	vmap_stats(x, &st);
+	printf("differential seed %llu: %u ops, %u live, %u -ENOSPC, "
+	       "%.1f metadata bytes per live area on average, %llu visits\n",
+	       (unsigned long long)seed, ops, nlive, nospc,
+	       samples ? bytes_sum / 1000.0 / samples : 0.0,
+	       (unsigned long long)st.node_visits);
+	vmap_destroy(x);
+	vmap_destroy(y);
+	free(live);
+}
+
+int main(void)
+{
+	test_splits();
+	test_merges();
+	test_alignment();
+	test_windows();
+	test_exhaustion();
+	test_last_page();
+	test_top_of_space();
+	test_visits_logarithmic();
+	test_out_of_memory();
+	test_check_catches_corruption();
+	/* 2^18 pages, the start three pages off any large alignment. */
+	differential(42, VMAP_DEFAULT_START + 3 * P, 1ULL << 18, 300, 200000,
+		     11);
+	/* A small range where most large requests find no room. */
+	differential(7, S, 8192, 40, 100000, 11);
+	printf("vmap augrb: ok\n");
+	return 0;
+}
