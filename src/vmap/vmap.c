@@ -12,6 +12,11 @@
 static const struct vmap_strategy strategies[] = {
 	{ "list", true, "address-sorted list of busy areas, first-fit scan",
 	  &vmap_list_ops },
+	{ "rbtree", true, "red-black tree of busy areas, in-order walk to a hole",
+	  &vmap_rbtree_ops },
+	{ "rbtree-cached", false,
+	  "rbtree plus the pre-5.2 Linux free_vmap_cache next-fit heuristic",
+	  &vmap_rbtree_cached_ops },
 };
 
 #define NSTRATEGIES (sizeof(strategies) / sizeof(strategies[0]))
