@@ -12,13 +12,16 @@
  *     -ENOSPC exactly when lowest-fit has no room;
  *   - find at the first and last byte of areas and in gaps, free of unknown
  *     and already freed addresses;
- *   - a range at the very top of the 64-bit space, where aligning up wraps.
+ *   - a range at the very top of the 64-bit space, where aligning up wraps;
+ *   - the shared validator (src/vmap/busytree.h) catching each kind of
+ *     corruption planted in a hand-built tree.
  */
 #include <errno.h>
 
 #include <vmbench/rng.h>
 #include <vmbench/vmap.h>
 
+#include "busytree.h"
 #include "test.h"
 
 #define SEED 42
@@ -450,6 +453,53 @@ static void test_top_of_space(const char *name)
 	vmap_destroy(v);
 }
 
+/* Plant one fault at a time in a hand-built tree; busy_check() must see it. */
+static void test_check_catches(void)
+{
+	static const struct vmap_strategy st = { "busytree", true, "", NULL };
+	struct vmap v = { .strategy = &st, .start = S, .end = S + 64 * P,
+			  .page_size = P, .page_shift = 12, .live = 3 };
+	struct rb_root root = RB_ROOT;
+	struct busy_area *a[3], stray;
+	uint64_t visits = 0;
+
+	for (int i = 0; i < 3; i++) {
+		a[i] = busy_insert(&root, S + (uint64_t)i * 8 * P, 2 * P,
+				   &visits);
+		ASSERT(a[i]);
+	}
+	ASSERT_OK(busy_check(&v, &root, NULL));
+	ASSERT_OK(busy_check(&v, &root, &a[1]->rb));
+
+	fprintf(stderr, "(six corruption reports expected below)\n");
+	v.live = 2;
+	ASSERT_EQ(busy_check(&v, &root, NULL), -EUCLEAN);
+	v.live = 3;
+
+	a[0]->size = 9 * P;  /* overlaps a[1] */
+	ASSERT_EQ(busy_check(&v, &root, NULL), -EUCLEAN);
+	a[0]->size = 2 * P;
+
+	a[1]->start += 1;  /* not page-granular */
+	ASSERT_EQ(busy_check(&v, &root, NULL), -EUCLEAN);
+	a[1]->start -= 1;
+
+	a[2]->size = 50 * P;  /* past the end of the range */
+	ASSERT_EQ(busy_check(&v, &root, NULL), -EUCLEAN);
+	a[2]->size = 2 * P;
+
+	root.node->parent_color &= ~(uintptr_t)1;  /* red root */
+	ASSERT_EQ(busy_check(&v, &root, NULL), -EUCLEAN);
+	root.node->parent_color |= 1;
+
+	ASSERT_EQ(busy_check(&v, &root, &stray.rb), -EUCLEAN);  /* dangling */
+
+	ASSERT_OK(busy_check(&v, &root, &a[2]->rb));
+	ASSERT_EQ(visits, 3);  /* the inserts' descents: 0, 1, 2 nodes */
+	busy_destroy(&root);
+	ASSERT(!root.node);
+}
+
 int main(void)
 {
 	static const char *const names[] = { "rbtree", "rbtree-cached" };
@@ -462,6 +512,7 @@ int main(void)
 		test_find_free(names[i]);
 		test_top_of_space(names[i]);
 	}
+	test_check_catches();
 	test_cached_heuristic();
 	test_rbtree_vs_list();
 	test_cached_random();
