@@ -206,12 +206,13 @@ static inline int busy_check(const struct vmap *v, const struct rb_root *root,
 		const struct busy_area *a = busy_of(rb);
 
 		if (!a->size || (a->start | a->size) & (v->page_size - 1))
-			return vmap_corrupt(v, "area %#llx+%#llx not page-granular",
-					    (unsigned long long)a->start,
-					    (unsigned long long)a->size);
+			return vmap_corrupt(v,
+				"area %#llx+%#llx not page-granular",
+				(unsigned long long)a->start,
+				(unsigned long long)a->size);
 		if (a->start < prev_end || a->start > v->end ||
 		    v->end - a->start < a->size)
-			return vmap_corrupt(v, "area %#llx overlaps or out of range",
+			return vmap_corrupt(v, "area %#llx overlaps or outside",
 					    (unsigned long long)a->start);
 		prev_end = busy_end(a);
 		if (rb == member)

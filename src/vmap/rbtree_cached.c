@@ -44,10 +44,13 @@
  * It never places outside the window, misaligned or overlapping.
  *
  * Deviations from the kernel, each to keep our interface's contract:
- *   - On failure the kernel purged lazily freed areas and retried once, with
- *     the cache as the purge's frees left it.  Nothing is freed lazily here, so the retry drops
- *     the cache instead: a failed next-fit search is followed by one
- *     lowest-fit scan, and -ENOSPC means no hole in the window fits.
+ *   - On failure the kernel purged lazily freed areas and retried once,
+ *     with the cache as the purge's frees left it.  Nothing is freed lazily
+ *     here, so the retry drops the cache instead: a failed next-fit search
+ *     is followed by one lowest-fit scan, and -ENOSPC means no hole in the
+ *     window fits.
+ *   - A failed allocation leaves the cache state as it found it (vmap.h:
+ *     failure changes nothing); the kernel kept what the failed call set.
  *   - The kernel detects overflow by comparing addr + size - 1 with addr
  *     and an ALIGN() that wrapped to 0 by comparing with vstart.  Here
  *     vmap_align_up() reports a wrapping alignment and sums are tested
@@ -63,13 +66,17 @@
  */
 #include "busytree.h"
 
-struct cached_vmap {
-	struct vmap base;
-	struct rb_root root;
+struct cached_state {
 	struct rb_node *cache;     /* free_vmap_cache */
 	uint64_t hole_size;        /* cached_hole_size */
 	uint64_t vstart;           /* cached_vstart */
 	uint64_t align;            /* cached_align */
+};
+
+struct cached_vmap {
+	struct vmap base;
+	struct rb_root root;
+	struct cached_state st;
 };
 
 #define to_cached(v) ((struct cached_vmap *)(v))
@@ -107,30 +114,31 @@ static int cached_search(struct vmap *v, uint64_t size, uint64_t align,
 			 uint64_t vstart, uint64_t vend, bool use_cache,
 			 uint64_t *addr, bool *from_cache)
 {
-	struct cached_vmap *c = to_cached(v);
+	struct cached_state *st = &to_cached(v)->st;
 	struct busy_area *first;
 	uint64_t at;
 
-	if (!use_cache || !c->cache || size < c->hole_size ||
-	    vstart < c->vstart || align < c->align) {
+	if (!use_cache || !st->cache || size < st->hole_size ||
+	    vstart < st->vstart || align < st->align) {
 nocache:
-		c->hole_size = 0;
-		c->cache = NULL;
+		st->hole_size = 0;
+		st->cache = NULL;
 	}
 	/* Remember the request; a more permissive one will drop the cache. */
-	c->vstart = vstart;
-	c->align = align;
+	st->vstart = vstart;
+	st->align = align;
 
-	*from_cache = c->cache != NULL;
-	if (c->cache) {
-		first = busy_of(c->cache);
+	*from_cache = st->cache != NULL;
+	if (st->cache) {
+		first = busy_of(st->cache);
 		v->visits++;
 		if (!vmap_align_up(busy_end(first), align, &at) || at < vstart)
 			goto nocache;
 	} else {
 		if (!vmap_align_up(vstart, align, &at))
 			return -ENOSPC;
-		first = busy_first_ending_after(&c->root, at, &v->visits);
+		first = busy_first_ending_after(&to_cached(v)->root, at,
+						&v->visits);
 	}
 
 	/*
@@ -141,8 +149,8 @@ nocache:
 	while (first && ends_by(at, size, vend) && at + size > first->start) {
 		struct rb_node *next;
 
-		if (at < first->start && first->start - at > c->hole_size)
-			c->hole_size = first->start - at;
+		if (at < first->start && first->start - at > st->hole_size)
+			st->hole_size = first->start - at;
 		if (!vmap_align_up(busy_end(first), align, &at))
 			return -ENOSPC;
 		next = rb_next(&first->rb);
@@ -160,7 +168,8 @@ static int cached_alloc(struct vmap *v, uint64_t size, uint64_t align,
 			uint64_t vstart, uint64_t vend, uint64_t *addr)
 {
 	struct cached_vmap *c = to_cached(v);
-	struct busy_area *a;
+	struct cached_state saved = c->st;
+	struct busy_area *a = NULL;
 	bool from_cache;
 	uint64_t at;
 	int err;
@@ -170,12 +179,16 @@ static int cached_alloc(struct vmap *v, uint64_t size, uint64_t align,
 	if (err == -ENOSPC && from_cache)
 		err = cached_search(v, size, align, vstart, vend, false, &at,
 				    &from_cache);
-	if (err)
+	if (!err) {
+		a = busy_insert(&c->root, at, size, &v->visits);
+		if (!a)
+			err = -ENOMEM;
+	}
+	if (err) {
+		c->st = saved;
 		return err;
-	a = busy_insert(&c->root, at, size, &v->visits);
-	if (!a)
-		return -ENOMEM;
-	c->cache = &a->rb;
+	}
+	c->st.cache = &a->rb;
 	v->live++;
 	*addr = at;
 	return 0;
@@ -188,11 +201,11 @@ static int cached_free(struct vmap *v, uint64_t addr)
 
 	if (!a)
 		return -ENOENT;
-	if (c->cache) {
-		if (busy_end(a) < c->vstart)
-			c->cache = NULL;
-		else if (a->start <= busy_of(c->cache)->start)
-			c->cache = rb_prev(&a->rb);
+	if (c->st.cache) {
+		if (busy_end(a) < c->st.vstart)
+			c->st.cache = NULL;
+		else if (a->start <= busy_of(c->st.cache)->start)
+			c->st.cache = rb_prev(&a->rb);
 	}
 	busy_remove(&c->root, a);
 	v->live--;
@@ -211,7 +224,7 @@ static uint64_t cached_meta_bytes(const struct vmap *v)
 
 static int cached_check(const struct vmap *v)
 {
-	return busy_check(v, &to_cached(v)->root, to_cached(v)->cache);
+	return busy_check(v, &to_cached(v)->root, to_cached(v)->st.cache);
 }
 
 const struct vmap_ops vmap_rbtree_cached_ops = {

@@ -12,7 +12,7 @@
 static const struct vmap_strategy strategies[] = {
 	{ "list", true, "address-sorted list of busy areas, first-fit scan",
 	  &vmap_list_ops },
-	{ "rbtree", true, "red-black tree of busy areas, in-order walk to a hole",
+	{ "rbtree", true, "rb-tree of busy areas, descent then in-order walk",
 	  &vmap_rbtree_ops },
 	{ "rbtree-cached", false,
 	  "rbtree plus the pre-5.2 Linux free_vmap_cache next-fit heuristic",

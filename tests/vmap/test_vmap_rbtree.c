@@ -201,6 +201,22 @@ static void test_rbtree_vs_list(void)
 }
 
 /*
+ * rbtree-cached over [S, end) with busy [0,1) [3,4) [4,7) (page numbers from
+ * S), cache [4,7), and the 2-page hole at 1 recorded by the last walk.
+ */
+static struct vmap *cached_prefix(uint64_t end)
+{
+	struct vmap *v = create("rbtree-cached", S, end);
+
+	alloc_at(v, 1 * P, P, S, end, S + 0 * P);
+	alloc_at(v, 2 * P, P, S, end, S + 1 * P);
+	alloc_at(v, 1 * P, P, S, end, S + 3 * P);
+	ASSERT_OK(vmap_free(v, S + 1 * P));
+	alloc_at(v, 3 * P, P, S, end, S + 4 * P);
+	return v;
+}
+
+/*
  * A pinned trace of rbtree-cached over 64 pages, in page numbers from S.
  * `ref` (lowest-fit) shows what the first higher placement should have been.
  */
@@ -277,14 +293,20 @@ static void test_cached_heuristic(void)
 	 * than the hole, so next-fit starts at 7, past the window, and fails;
 	 * the lowest-fit retry then finds the hole.
 	 */
-	v = create("rbtree-cached", S, end);
-	alloc_at(v, 1 * P, P, S, end, S + 0 * P);
-	alloc_at(v, 2 * P, P, S, end, S + 1 * P);
-	alloc_at(v, 1 * P, P, S, end, S + 3 * P);
-	ASSERT_OK(vmap_free(v, S + 1 * P));
-	alloc_at(v, 3 * P, P, S, end, S + 4 * P);
+	v = cached_prefix(end);
 	alloc_at(v, 2 * P, P, S, S + 4 * P, S + 1 * P);
 	alloc_err(v, 1 * P, P, S, S + 4 * P, -ENOSPC);
+	vmap_destroy(v);
+
+	/*
+	 * A failure leaves the cache state alone: after the 64-page request
+	 * fails (its lowest-fit retry dropped the cache), 2 pages still go
+	 * next-fit, to 9, not to the hole at 1.
+	 */
+	v = cached_prefix(end);
+	alloc_at(v, 2 * P, P, S, end, S + 7 * P);
+	alloc_err(v, 64 * P, P, S, end, -ENOSPC);
+	alloc_at(v, 2 * P, P, S, end, S + 9 * P);
 	vmap_destroy(v);
 }
 
@@ -437,7 +459,7 @@ static void test_top_of_space(const char *name)
 
 	alloc_at(v, P, P, start, end, start);
 	alloc_at(v, 13 * P, P, start, end, start + P);
-	/* A cache (rbtree-cached) now sits at the top: aligning its end wraps. */
+	/* rbtree-cached's cache sits at the top: aligning its end wraps. */
 	alloc_err(v, P, 1ULL << 63, start, end, -ENOSPC);
 	alloc_err(v, P, 1ULL << 20, start, end, -ENOSPC);
 	alloc_err(v, 2 * P, P, start, end, -ENOSPC);
