@@ -12,6 +12,11 @@
 static const struct vmap_strategy strategies[] = {
 	{ "list", true, "address-sorted list of busy areas, first-fit scan",
 	  &vmap_list_ops },
+	{ "rbtree", true, "rb-tree of busy areas, descent then in-order walk",
+	  &vmap_rbtree_ops },
+	{ "rbtree-cached", false,
+	  "rbtree plus the pre-5.2 Linux free_vmap_cache next-fit heuristic",
+	  &vmap_rbtree_cached_ops },
 	{ "augrb", true, "free blocks in a tree augmented with the subtree max",
 	  &vmap_augrb_ops },
 };
