@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vmsim — internal to the CLI: the subcommands and the small option
+ * helpers they share.  Every option error is printed as
+ * "--option: reason" on stderr, and the subcommand exits 2.
+ *
+ * Exit codes of every subcommand: 0 ok, 1 divergence, 2 bad input.
+ */
+#ifndef VMSIM_H
+#define VMSIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VMSIM_OK 0
+#define VMSIM_DIVERGED 1
+#define VMSIM_BAD_INPUT 2
+
+/* Subcommands: argv[0] is the subcommand's name. */
+int vmsim_vmap_main(int argc, char **argv);
+int vmsim_gen_vmap_main(int argc, char **argv);
+
+/*
+ * Walks argv: each call yields the next option (name, and its value if
+ * the option takes one, from "--name=value" or the next argument) or the
+ * next positional argument (name NULL).
+ */
+struct vmsim_args {
+	int argc, i;
+	char **argv;
+	bool only_positional;   /* after "--" */
+};
+
+struct vmsim_opt {
+	const char *name;       /* "--range", "-o"; NULL for a positional */
+	const char *value;      /* the value, or the positional argument */
+	const char *inline_val; /* "--x=v": v (for options without values) */
+};
+
+void vmsim_args_init(struct vmsim_args *a, int argc, char **argv);
+
+/* false at the end of argv. */
+bool vmsim_args_next(struct vmsim_args *a, struct vmsim_opt *o);
+
+/*
+ * The value of option @o, taking it from the next argument if needed;
+ * NULL after printing "--opt: missing value".
+ */
+const char *vmsim_value(struct vmsim_args *a, struct vmsim_opt *o);
+
+/* Print "--opt: reason" (printf-style) on stderr; returns 2. */
+int vmsim_opt_error(const char *opt, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Parse @s as a decimal or 0x-hex unsigned 64-bit number; false on junk,
+ * emptiness or overflow.
+ */
+bool vmsim_parse_u64(const char *s, uint64_t *out);
+
+/* Option helpers that print the error themselves and return false. */
+bool vmsim_opt_u64(const char *opt, const char *s, uint64_t *out);
+bool vmsim_opt_range(const char *opt, const char *s, uint64_t *start,
+		     uint64_t *end);
+bool vmsim_opt_page_size(const char *opt, const char *s, uint64_t *out);
+
+#endif /* VMSIM_H */

@@ -1,0 +1,641 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vmsim vmap: replay a vmap op trace on one strategy or all of them.
+ * vmsim gen-vmap: write a generated trace.
+ *
+ * Output is written only after the whole replay succeeded: results are kept
+ * per op and printed at the end (or written atomically with -o), so a bad
+ * trace leaves no partial output.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <vmbench/report.h>
+#include <vmbench/vmap.h>
+#include <vmbench/workload.h>
+
+#include "vmsim.h"
+
+static void vmap_usage(FILE *f)
+{
+	size_t n;
+	const struct vmap_strategy *s = vmap_strategies(&n);
+
+	fprintf(f,
+"usage: vmsim vmap --strategy NAME|all [OPTIONS] FILE|-\n"
+"\n"
+"Replay the vmap op trace FILE (- for standard input) and print, for each\n"
+"'a' op in order, '<id> 0x<address>' or '<id> ENOSPC'.  The whole trace is\n"
+"parsed before anything runs; output appears only if the replay succeeds.\n"
+"\n"
+"Trace format, one op per line ('#' starts a comment; numbers decimal or\n"
+"0x-hex):\n"
+"  a <id> <size> [<align> [<vstart> <vend>]]  allocate\n"
+"  f <id>                                      free\n"
+"  l <id> <offset>     find(start(<id>) + offset) must return area <id>\n"
+"\n"
+"options:\n"
+"  --strategy NAME|all  strategy to replay on; 'all' replays on every one,\n"
+"                       prints the results once and compares the lowest-fit\n"
+"                       strategies address by address\n"
+"  --range START:END    the allocator's range (default %#llx:%#llx)\n"
+"  --page-size N        a power of two (default %llu)\n"
+"  --stats              print CSV timings per strategy instead of results:\n"
+"                       strategy,lowest_fit,ops,seconds,ns_per_op,\n"
+"                       live_areas,peak_live,meta_bytes,meta_bytes_per_area,\n"
+"                       node_visits_per_op (only the replay is timed)\n"
+"  -o FILE              write the output to FILE atomically\n"
+"  --list               list the strategies and exit\n"
+"  --help               this text\n"
+"\n"
+"Errors: 'FILE:LINE: reason' or '--option: reason' on stderr, exit 2.\n"
+"A divergence between lowest-fit strategies: 'FILE:LINE: divergence: ...',\n"
+"exit 1.\n"
+"\nstrategies:\n",
+		VMAP_DEFAULT_START, VMAP_DEFAULT_END, VMAP_DEFAULT_PAGE);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "  %-14s %s%s\n", s[i].name, s[i].summary,
+			s[i].lowest_fit ? "" : " (not lowest-fit)");
+}
+
+/* Where output goes: stdout, or a file written atomically. */
+struct out {
+	struct report_file rf;
+	FILE *fp;
+	const char *path;
+};
+
+static int out_open(struct out *o, const char *path)
+{
+	int err;
+
+	o->path = path;
+	if (!path) {
+		o->fp = stdout;
+		return 0;
+	}
+	err = report_open(&o->rf, path);
+	if (err)
+		return vmsim_opt_error("-o", "cannot write '%s': %s", path,
+				       strerror(-err));
+	o->fp = o->rf.fp;
+	return 0;
+}
+
+static int out_close(struct out *o)
+{
+	int err;
+
+	if (!o->path) {
+		if (fflush(stdout) || ferror(stdout)) {
+			fprintf(stderr, "vmsim: writing output: %s\n",
+				strerror(errno));
+			return VMSIM_BAD_INPUT;
+		}
+		return 0;
+	}
+	err = report_commit(&o->rf);
+	if (err)
+		return vmsim_opt_error("-o", "cannot write '%s': %s", o->path,
+				       strerror(-err));
+	return 0;
+}
+
+static void out_abort(struct out *o)
+{
+	if (o->path && o->rf.fp)
+		report_abort(&o->rf);
+}
+
+/* Parse the trace @path ("-" is stdin), shown in messages as @shown. */
+static int load_trace(const char *path, const char *shown,
+		      struct wl_vmap_trace *t)
+{
+	struct wl_error err = { 0 };
+	FILE *f = stdin;
+	int ret;
+
+	if (strcmp(path, "-")) {
+		f = fopen(path, "rb");
+		if (!f) {
+			fprintf(stderr, "%s: cannot open: %s\n", shown,
+				strerror(errno));
+			return VMSIM_BAD_INPUT;
+		}
+	}
+	ret = wl_vmap_read(f, t, &err);
+	if (f != stdin)
+		fclose(f);
+	if (ret) {
+		if (err.line)
+			fprintf(stderr, "%s:%llu: %s\n", shown,
+				(unsigned long long)err.line, err.msg);
+		else
+			fprintf(stderr, "%s: %s\n", shown, err.msg);
+		return VMSIM_BAD_INPUT;
+	}
+	return 0;
+}
+
+struct run_stats {
+	double seconds;
+	struct vmap_stats vs;
+	uint64_t peak_live;
+};
+
+/*
+ * Replay @t on strategy @s: 0; -1 with the trace's error in @err and the
+ * op's index in *failed_op; 2 after printing a failure of set-up.
+ */
+static int replay_one(const struct vmap_strategy *s,
+		      const struct wl_vmap_trace *t,
+		      const struct wl_vmap_space *space, uint64_t *addrs,
+		      size_t *failed_op, struct wl_error *err,
+		      struct run_stats *rs)
+{
+	struct wl_vmap_replay r;
+	struct timespec t0, t1;
+	struct vmap *v;
+	int ret;
+
+	ret = vmap_create(&v, s->name, space->start, space->end,
+			  space->page_size);
+	if (ret) {
+		fprintf(stderr, "vmsim: cannot create %s allocator: %s\n",
+			s->name, strerror(-ret));
+		return VMSIM_BAD_INPUT;
+	}
+	ret = wl_vmap_replay_init(&r, t->ops, t->n, space);
+	if (ret) {
+		vmap_destroy(v);
+		fprintf(stderr, "vmsim: %s\n", strerror(-ret));
+		return VMSIM_BAD_INPUT;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = wl_vmap_replay_run(&r, v, addrs, failed_op, err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	rs->seconds = (double)(t1.tv_sec - t0.tv_sec) +
+		      (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+	rs->peak_live = r.peak_live;
+	vmap_stats(v, &rs->vs);
+	wl_vmap_replay_fini(&r);
+	vmap_destroy(v);
+	return ret ? -1 : 0;
+}
+
+static void print_replay_error(const char *shown,
+			       const struct vmap_strategy *s, bool name_it,
+			       const struct wl_error *err)
+{
+	fprintf(stderr, "%s:%llu: %s", shown, (unsigned long long)err->line,
+		err->msg);
+	if (name_it)
+		fprintf(stderr, " (strategy %s)", s->name);
+	fputc('\n', stderr);
+}
+
+static void print_addr(FILE *f, uint64_t a)
+{
+	if (a == WL_VMAP_NOSPC)
+		fputs("ENOSPC", f);
+	else
+		fprintf(f, "%#llx", (unsigned long long)a);
+}
+
+/* The first alloc op in [0, end) where @a and @b differ, or @end. */
+static size_t first_diff(const struct wl_vmap_trace *t, const uint64_t *a,
+			 const uint64_t *b, size_t end)
+{
+	for (size_t i = 0; i < end; i++)
+		if (t->ops[i].kind == WL_VMAP_ALLOC && a[i] != b[i])
+			return i;
+	return end;
+}
+
+static void print_results(FILE *f, const struct wl_vmap_trace *t,
+			  const uint64_t *addrs)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->ops[i].kind != WL_VMAP_ALLOC)
+			continue;
+		fprintf(f, "%llu ", (unsigned long long)t->ops[i].id);
+		print_addr(f, addrs[i]);
+		fputc('\n', f);
+	}
+}
+
+static void print_stats_header(FILE *f)
+{
+	fputs("strategy,lowest_fit,ops,seconds,ns_per_op,live_areas,peak_live,"
+	      "meta_bytes,meta_bytes_per_area,node_visits_per_op\n", f);
+}
+
+static void print_stats_row(FILE *f, const struct vmap_strategy *s,
+			    size_t nops, const struct run_stats *rs)
+{
+	double ops = nops ? (double)nops : 1.0;
+
+	fprintf(f, "%s,%d,%zu,%.9f,%.2f,%llu,%llu,%llu,", s->name,
+		s->lowest_fit, nops, rs->seconds, rs->seconds * 1e9 / ops,
+		(unsigned long long)rs->vs.live_areas,
+		(unsigned long long)rs->peak_live,
+		(unsigned long long)rs->vs.meta_bytes);
+	/* No live area, no per-area figure: left empty rather than faked. */
+	if (rs->vs.live_areas)
+		fprintf(f, "%.1f", (double)rs->vs.meta_bytes /
+				   (double)rs->vs.live_areas);
+	fprintf(f, ",%.2f\n", (double)rs->vs.node_visits / ops);
+}
+
+struct vmap_args {
+	const char *strategy, *file, *out;
+	struct wl_vmap_space space;
+	bool stats, list;
+};
+
+static int parse_vmap_args(int argc, char **argv, struct vmap_args *va)
+{
+	struct vmsim_args a;
+	struct vmsim_opt o;
+	const char *val;
+
+	memset(va, 0, sizeof(*va));
+	va->space = (struct wl_vmap_space){ VMAP_DEFAULT_START,
+					    VMAP_DEFAULT_END,
+					    VMAP_DEFAULT_PAGE };
+	vmsim_args_init(&a, argc, argv);
+	while (vmsim_args_next(&a, &o)) {
+		if (!o.name) {
+			if (va->file)
+				return vmsim_opt_error(o.value,
+					"only one trace file may be given");
+			va->file = o.value;
+			continue;
+		}
+		if (!strcmp(o.name, "--help") || !strcmp(o.name, "-h")) {
+			vmap_usage(stdout);
+			return -1;
+		}
+		if (!strcmp(o.name, "--stats")) {
+			va->stats = true;
+		} else if (!strcmp(o.name, "--list")) {
+			va->list = true;
+		} else if (!strcmp(o.name, "--strategy")) {
+			if (!(val = vmsim_value(&a, &o)))
+				return VMSIM_BAD_INPUT;
+			if (strcmp(val, "all") && !vmap_strategy_find(val)) {
+				size_t n;
+				const struct vmap_strategy *s =
+					vmap_strategies(&n);
+
+				fprintf(stderr, "--strategy: unknown strategy "
+					"'%s' (known: all", val);
+				for (size_t i = 0; i < n; i++)
+					fprintf(stderr, ", %s", s[i].name);
+				fputs(")\n", stderr);
+				return VMSIM_BAD_INPUT;
+			}
+			va->strategy = val;
+		} else if (!strcmp(o.name, "--range")) {
+			if (!(val = vmsim_value(&a, &o)) ||
+			    !vmsim_opt_range(o.name, val, &va->space.start,
+					     &va->space.end))
+				return VMSIM_BAD_INPUT;
+		} else if (!strcmp(o.name, "--page-size")) {
+			if (!(val = vmsim_value(&a, &o)) ||
+			    !vmsim_opt_page_size(o.name, val,
+						 &va->space.page_size))
+				return VMSIM_BAD_INPUT;
+		} else if (!strcmp(o.name, "-o") || !strcmp(o.name, "--output")) {
+			if (!(val = vmsim_value(&a, &o)))
+				return VMSIM_BAD_INPUT;
+			va->out = val;
+		} else {
+			return vmsim_opt_error(o.name,
+				"unknown option (try vmsim vmap --help)");
+		}
+		if (o.inline_val)
+			return vmsim_opt_error(o.name, "takes no value");
+	}
+	if (va->list)
+		return 0;
+	if ((va->space.start | va->space.end) & (va->space.page_size - 1))
+		return vmsim_opt_error("--range",
+			"%#llx:%#llx is not aligned to the page size %#llx",
+			(unsigned long long)va->space.start,
+			(unsigned long long)va->space.end,
+			(unsigned long long)va->space.page_size);
+	if (!va->strategy)
+		return vmsim_opt_error("--strategy",
+			"required: a strategy name or 'all' (see --list)");
+	if (!va->file)
+		return vmsim_opt_error("FILE",
+			"missing trace file (- for standard input)");
+	return 0;
+}
+
+int vmsim_vmap_main(int argc, char **argv)
+{
+	const struct vmap_strategy *all, *ref = NULL, *div_s = NULL;
+	uint64_t *ref_addrs = NULL, *addrs = NULL;
+	struct wl_vmap_trace t = { 0 };
+	struct run_stats *rs = NULL;
+	struct vmap_args va;
+	struct out out = { 0 };
+	uint64_t div_addr = 0;
+	size_t nall, div_at;
+	const char *shown;
+	bool every;
+	int ret;
+
+	ret = parse_vmap_args(argc, argv, &va);
+	if (ret)
+		return ret < 0 ? VMSIM_OK : ret;
+	all = vmap_strategies(&nall);
+	if (va.list) {
+		for (size_t i = 0; i < nall; i++)
+			printf("%s%s\n", all[i].name,
+			       all[i].lowest_fit ? "" : " (not lowest-fit)");
+		return VMSIM_OK;
+	}
+	shown = strcmp(va.file, "-") ? va.file : "<stdin>";
+	every = !strcmp(va.strategy, "all");
+	ret = out_open(&out, va.out);
+	if (ret)
+		return ret;
+	ret = load_trace(va.file, shown, &t);
+	if (ret)
+		goto done;
+
+	/* The reference: the first lowest-fit strategy replayed. */
+	for (size_t i = 0; i < nall && every; i++)
+		if (all[i].lowest_fit) {
+			ref = &all[i];
+			break;
+		}
+	if (!every)
+		ref = vmap_strategy_find(va.strategy);
+	ret = VMSIM_BAD_INPUT;
+	ref_addrs = malloc((t.n ? t.n : 1) * sizeof(*ref_addrs));
+	addrs = malloc((t.n ? t.n : 1) * sizeof(*addrs));
+	rs = calloc(nall, sizeof(*rs));
+	if (!ref_addrs || !addrs || !rs) {
+		fprintf(stderr, "vmsim: out of memory\n");
+		goto done;
+	}
+	if (!ref)   /* no lowest-fit strategy: print the first one's results */
+		ref = &all[0];
+	div_at = t.n;
+	for (size_t i = 0; i < nall; i++) {
+		const struct vmap_strategy *s = &all[i];
+		size_t failed = t.n, end;
+		uint64_t *mine = s == ref ? ref_addrs : addrs;
+		struct wl_error err = { 0 };
+		int rr;
+
+		if (!every && s != ref)
+			continue;
+		rr = replay_one(s, &t, &va.space, mine, &failed, &err, &rs[i]);
+		if (rr > 0)
+			goto done;
+		if (s == ref || !s->lowest_fit || !ref->lowest_fit) {
+			if (rr) {
+				print_replay_error(shown, s, s != ref, &err);
+				goto done;
+			}
+			continue;
+		}
+		/* An error after a divergence is its consequence. */
+		end = first_diff(&t, ref_addrs, addrs, rr ? failed : t.n);
+		if (end < div_at) {
+			div_at = end;
+			div_s = s;
+			div_addr = addrs[end];
+		}
+		if (rr && end == failed) {
+			print_replay_error(shown, s, true, &err);
+			goto done;
+		}
+	}
+
+	if (va.stats) {
+		print_stats_header(out.fp);
+		for (size_t i = 0; i < nall; i++)
+			if (every || &all[i] == ref)
+				print_stats_row(out.fp, &all[i], t.n, &rs[i]);
+	} else {
+		print_results(out.fp, &t, ref_addrs);
+	}
+	ret = out_close(&out);
+	if (ret)
+		goto done;
+	if (div_s) {
+		fprintf(stderr, "%s:%u: divergence: %s ", shown,
+			t.ops[div_at].line, ref->name);
+		print_addr(stderr, ref_addrs[div_at]);
+		fprintf(stderr, " vs %s ", div_s->name);
+		print_addr(stderr, div_addr);
+		fputc('\n', stderr);
+		ret = VMSIM_DIVERGED;
+	} else if (every) {
+		fprintf(stderr, "vmsim: %zu ops, no divergence among the "
+			"lowest-fit strategies:", t.n);
+		for (size_t i = 0; i < nall; i++)
+			if (all[i].lowest_fit && ref->lowest_fit)
+				fprintf(stderr, " %s", all[i].name);
+		for (size_t i = 0, first = 1; i < nall; i++)
+			if (!all[i].lowest_fit) {
+				fprintf(stderr, "%s %s", first ?
+					"; replayed, not compared:" : ",",
+					all[i].name);
+				first = 0;
+			}
+		fputc('\n', stderr);
+	}
+done:
+	if (ret == VMSIM_BAD_INPUT)
+		out_abort(&out);
+	free(ref_addrs);
+	free(addrs);
+	free(rs);
+	wl_vmap_trace_free(&t);
+	return ret;
+}
+
+/* ---- gen-vmap ---- */
+
+static void gen_usage(FILE *f)
+{
+	const struct wl_vmap_workload *w;
+	struct wl_vmap_gen_params p;
+	size_t n;
+
+	wl_vmap_gen_defaults(&p);
+	w = wl_vmap_workloads(&n);
+	fprintf(f,
+"usage: vmsim gen-vmap --workload NAME [OPTIONS]\n"
+"\n"
+"Write a vmap op trace (see vmsim vmap --help) to standard output or,\n"
+"atomically, to -o FILE.  Same options, same seed: same bytes.\n"
+"Every area includes vmalloc's guard page (one page more than requested).\n"
+"\n"
+"options (each used by the workloads that name it):\n"
+"  --workload NAME     one of the workloads below\n"
+"  --seed S            seed of the generator (default %llu)\n"
+"  --loops N           iterations of the test loop (default %llu)\n"
+"  --pages N           fix_size: pages per area (default %llu)\n"
+"  --cpus N            full_fit: CPUs the junk scales with (default %llu)\n"
+"  --live N            churn: areas kept live (default %llu)\n"
+"  --ops N             churn: ops after filling to --live (default %llu)\n"
+"  --max-pages N       churn: sizes 1..N pages (default %llu)\n"
+"  --lookups P         churn: percent of ops that are lookups (default %llu)\n"
+"  --range START:END   range the trace is meant for (default %#llx:%#llx)\n"
+"  --page-size N       page size (default %llu)\n"
+"  -o FILE             write to FILE atomically\n"
+"  --list              list the workloads and exit\n"
+"\nworkloads:\n",
+		(unsigned long long)p.seed, (unsigned long long)p.loops,
+		(unsigned long long)p.pages, (unsigned long long)p.cpus,
+		(unsigned long long)p.live, (unsigned long long)p.ops,
+		(unsigned long long)p.max_pages,
+		(unsigned long long)p.lookup_pct,
+		(unsigned long long)p.space.start,
+		(unsigned long long)p.space.end,
+		(unsigned long long)p.space.page_size);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "  %-18s %s\n", w[i].name, w[i].summary);
+}
+
+static const struct {
+	const char *name;
+	size_t offset;
+} gen_u64_opts[] = {
+	{ "--seed", offsetof(struct wl_vmap_gen_params, seed) },
+	{ "--loops", offsetof(struct wl_vmap_gen_params, loops) },
+	{ "--pages", offsetof(struct wl_vmap_gen_params, pages) },
+	{ "--cpus", offsetof(struct wl_vmap_gen_params, cpus) },
+	{ "--live", offsetof(struct wl_vmap_gen_params, live) },
+	{ "--ops", offsetof(struct wl_vmap_gen_params, ops) },
+	{ "--max-pages", offsetof(struct wl_vmap_gen_params, max_pages) },
+	{ "--lookups", offsetof(struct wl_vmap_gen_params, lookup_pct) },
+};
+
+int vmsim_gen_vmap_main(int argc, char **argv)
+{
+	const char *workload = NULL, *path = NULL, *val;
+	struct wl_vmap_gen_params p;
+	struct wl_vmap_trace t = { 0 };
+	struct wl_error err = { 0 };
+	struct vmsim_args a;
+	struct vmsim_opt o;
+	struct out out = { 0 };
+	bool list = false;
+	int ret;
+
+	wl_vmap_gen_defaults(&p);
+	vmsim_args_init(&a, argc, argv);
+	while (vmsim_args_next(&a, &o)) {
+		bool known = false;
+
+		if (!o.name)
+			return vmsim_opt_error(o.value, "unexpected argument "
+					       "(try vmsim gen-vmap --help)");
+		if (!strcmp(o.name, "--help") || !strcmp(o.name, "-h")) {
+			gen_usage(stdout);
+			return VMSIM_OK;
+		}
+		for (size_t i = 0; i < sizeof(gen_u64_opts) /
+				       sizeof(gen_u64_opts[0]); i++) {
+			if (strcmp(o.name, gen_u64_opts[i].name))
+				continue;
+			if (!(val = vmsim_value(&a, &o)) ||
+			    !vmsim_opt_u64(o.name, val, (uint64_t *)
+					   ((char *)&p + gen_u64_opts[i].offset)))
+				return VMSIM_BAD_INPUT;
+			known = true;
+		}
+		if (known) {
+			continue;
+		} else if (!strcmp(o.name, "--list")) {
+			list = true;
+		} else if (!strcmp(o.name, "--workload")) {
+			if (!(workload = vmsim_value(&a, &o)))
+				return VMSIM_BAD_INPUT;
+		} else if (!strcmp(o.name, "--range")) {
+			if (!(val = vmsim_value(&a, &o)) ||
+			    !vmsim_opt_range(o.name, val, &p.space.start,
+					     &p.space.end))
+				return VMSIM_BAD_INPUT;
+		} else if (!strcmp(o.name, "--page-size")) {
+			if (!(val = vmsim_value(&a, &o)) ||
+			    !vmsim_opt_page_size(o.name, val,
+						 &p.space.page_size))
+				return VMSIM_BAD_INPUT;
+		} else if (!strcmp(o.name, "-o") || !strcmp(o.name, "--output")) {
+			if (!(path = vmsim_value(&a, &o)))
+				return VMSIM_BAD_INPUT;
+		} else {
+			return vmsim_opt_error(o.name,
+				"unknown option (try vmsim gen-vmap --help)");
+		}
+		if (o.inline_val)
+			return vmsim_opt_error(o.name, "takes no value");
+	}
+	if (list) {
+		size_t n;
+		const struct wl_vmap_workload *w = wl_vmap_workloads(&n);
+
+		for (size_t i = 0; i < n; i++)
+			printf("%s\n", w[i].name);
+		return VMSIM_OK;
+	}
+	if (!workload)
+		return vmsim_opt_error("--workload",
+			"required (see vmsim gen-vmap --list)");
+	ret = wl_vmap_gen(workload, &p, &t, &err);
+	if (ret == -EINVAL) {
+		/* The message names the parameter: point at its option. */
+		static const char *const field_opt[][2] = {
+			{ "name", "--workload" }, { "loops", "--loops" },
+			{ "pages", "--pages" }, { "max_pages", "--max-pages" },
+			{ "cpus", "--cpus" }, { "live", "--live" },
+			{ "ops", "--ops" }, { "lookup_pct", "--lookups" },
+			{ "page_size", "--page-size" }, { "space", "--range" },
+		};
+		const char *opt = "--workload";
+		size_t len = strcspn(err.msg, " :");
+
+		for (size_t i = 0; i < sizeof(field_opt) /
+				       sizeof(field_opt[0]); i++)
+			if (strlen(field_opt[i][0]) == len &&
+			    !strncmp(err.msg, field_opt[i][0], len))
+				opt = field_opt[i][1];
+		vmsim_opt_error(opt, "%s", err.msg);
+		wl_vmap_trace_free(&t);
+		return VMSIM_BAD_INPUT;
+	}
+	if (ret) {
+		fprintf(stderr, "vmsim: %s\n", err.msg);
+		wl_vmap_trace_free(&t);
+		return VMSIM_BAD_INPUT;
+	}
+	ret = out_open(&out, path);
+	if (ret) {
+		wl_vmap_trace_free(&t);
+		return ret;
+	}
+	fprintf(out.fp, "# vmsim gen-vmap --workload %s --seed %llu: "
+		"%zu ops\n", workload, (unsigned long long)p.seed, t.n);
+	if (wl_vmap_write(out.fp, t.ops, t.n)) {
+		fprintf(stderr, "vmsim: writing the trace: %s\n",
+			strerror(errno));
+		out_abort(&out);
+		wl_vmap_trace_free(&t);
+		return VMSIM_BAD_INPUT;
+	}
+	wl_vmap_trace_free(&t);
+	return out_close(&out);
+}

@@ -1,0 +1,614 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vmap op traces: the text scanner, the writer and the checked replay.
+ *
+ * The scanner walks the buffer once, line by line, with a cursor @p and the
+ * end of the current line @eol; a token ends at whitespace, '#' or @eol.
+ * It never reads past @len bytes, so the text needs no terminating NUL.
+ *
+ * The replay keeps id -> live area in an open-addressing table with linear
+ * probing and backward-shift deletion (no tombstones), so ids can be freed
+ * and reused any number of times without the table degrading.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vmbench/vmap.h>
+#include <vmbench/workload.h>
+
+static void set_error(struct wl_error *err, uint64_t line, const char *fmt,
+		      ...) __attribute__((format(printf, 3, 4)));
+
+static void set_error(struct wl_error *err, uint64_t line, const char *fmt,
+		      ...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	err->line = line;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+}
+
+void wl_vmap_trace_free(struct wl_vmap_trace *t)
+{
+	free(t->ops);
+	t->ops = NULL;
+	t->n = 0;
+	t->cap = 0;
+}
+
+int wl_vmap_trace_push(struct wl_vmap_trace *t, const struct wl_vmap_op *op)
+{
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 1024;
+		struct wl_vmap_op *ops;
+
+		if (cap > SIZE_MAX / sizeof(*ops))
+			return -ENOMEM;
+		ops = realloc(t->ops, cap * sizeof(*ops));
+		if (!ops)
+			return -ENOMEM;
+		t->ops = ops;
+		t->cap = cap;
+	}
+	t->ops[t->n++] = *op;
+	return 0;
+}
+
+/* ---- scanner ---- */
+
+struct scan {
+	const char *p, *eol;
+	uint64_t line;
+	struct wl_error *err;
+};
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/* Skip blanks; true when a token starts at s->p. */
+static bool next_token(struct scan *s)
+{
+	while (s->p < s->eol && is_blank(*s->p))
+		s->p++;
+	return s->p < s->eol && *s->p != '#';
+}
+
+static const char *token_end(const struct scan *s)
+{
+	const char *q = s->p;
+
+	while (q < s->eol && !is_blank(*q) && *q != '#')
+		q++;
+	return q;
+}
+
+/* The token at s->p, for messages: at most 24 bytes, non-printing as '?'. */
+static const char *quote(const struct scan *s, char buf[32])
+{
+	const char *q = s->p, *end = token_end(s);
+	size_t i = 0;
+
+	for (; q < end && i < 24; q++)
+		buf[i++] = (*q >= 0x20 && *q < 0x7f) ? *q : '?';
+	if (q < end) {
+		buf[i++] = '.';
+		buf[i++] = '.';
+		buf[i++] = '.';
+	}
+	buf[i] = '\0';
+	return buf;
+}
+
+static int digit_value(char c, bool hex)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (hex && c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (hex && c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Scan the number that is field @what of the op; 0 and s->p past it, or
+ * -EINVAL with the reason in s->err.
+ */
+static int scan_u64(struct scan *s, const char *what, uint64_t *out)
+{
+	const char *q = s->p, *end;
+	bool hex = false;
+	uint64_t v = 0;
+	char buf[32];
+	int d;
+
+	if (!next_token(s)) {
+		set_error(s->err, s->line, "missing %s", what);
+		return -EINVAL;
+	}
+	q = s->p;
+	end = token_end(s);
+	if (end - q > 2 && q[0] == '0' && (q[1] == 'x' || q[1] == 'X')) {
+		hex = true;
+		q += 2;
+	}
+	if (q == end || digit_value(*q, hex) < 0) {
+		set_error(s->err, s->line, "bad number '%s' for %s",
+			  quote(s, buf), what);
+		return -EINVAL;
+	}
+	for (; q < end && (d = digit_value(*q, hex)) >= 0; q++) {
+		unsigned base = hex ? 16 : 10;
+
+		if (v > (UINT64_MAX - (uint64_t)d) / base) {
+			set_error(s->err, s->line,
+				  "%s '%s' overflows 64 bits", what,
+				  quote(s, buf));
+			return -EINVAL;
+		}
+		v = v * base + (uint64_t)d;
+	}
+	if (q < end) {
+		set_error(s->err, s->line, "junk after %s in '%s'", what,
+			  quote(s, buf));
+		return -EINVAL;
+	}
+	s->p = end;
+	*out = v;
+	return 0;
+}
+
+/* True when the rest of the line is blank or a comment. */
+static bool at_end(struct scan *s)
+{
+	return !next_token(s);
+}
+
+static int extra_field(struct scan *s, char op)
+{
+	char buf[32];
+
+	set_error(s->err, s->line, "extra field '%s' after '%c' op",
+		  quote(s, buf), op);
+	return -EINVAL;
+}
+
+static int parse_line(struct scan *s, struct wl_vmap_op *op)
+{
+	char buf[32];
+	const char *end;
+	int err;
+
+	memset(op, 0, sizeof(*op));
+	end = token_end(s);
+	if (end - s->p != 1 || (*s->p != 'a' && *s->p != 'f' && *s->p != 'l')) {
+		set_error(s->err, s->line, "unknown op '%s' (expected a, f or l)",
+			  quote(s, buf));
+		return -EINVAL;
+	}
+	op->kind = (uint8_t)*s->p;
+	op->line = (uint32_t)s->line;
+	s->p = end;
+	err = scan_u64(s, "id", &op->id);
+	if (err)
+		return err;
+	switch (op->kind) {
+	case WL_VMAP_FREE:
+		break;
+	case WL_VMAP_LOOKUP:
+		err = scan_u64(s, "offset", &op->arg);
+		break;
+	case WL_VMAP_ALLOC:
+		err = scan_u64(s, "size", &op->arg);
+		if (err || at_end(s))
+			break;
+		op->flags |= WL_VMAP_HAS_ALIGN;
+		err = scan_u64(s, "align", &op->align);
+		if (err || at_end(s))
+			break;
+		op->flags |= WL_VMAP_HAS_WINDOW;
+		err = scan_u64(s, "vstart", &op->vstart);
+		if (err)
+			break;
+		if (at_end(s)) {
+			set_error(s->err, s->line, "vstart without vend");
+			return -EINVAL;
+		}
+		err = scan_u64(s, "vend", &op->vend);
+		break;
+	}
+	if (err)
+		return err;
+	if (!at_end(s))
+		return extra_field(s, (char)op->kind);
+	return 0;
+}
+
+int wl_vmap_parse(const char *buf, size_t len, struct wl_vmap_trace *t,
+		  struct wl_error *err)
+{
+	const char *end = buf + len;
+	struct scan s = { .p = buf, .line = 0, .err = err };
+
+	while (s.p < end) {
+		struct wl_vmap_op op;
+		int ret;
+
+		s.eol = memchr(s.p, '\n', (size_t)(end - s.p));
+		if (!s.eol)
+			s.eol = end;
+		if (++s.line > UINT32_MAX) {
+			set_error(err, s.line, "more than %u lines", UINT32_MAX);
+			return -EINVAL;
+		}
+		if (next_token(&s)) {
+			ret = parse_line(&s, &op);
+			if (ret)
+				return ret;
+			ret = wl_vmap_trace_push(t, &op);
+			if (ret) {
+				set_error(err, s.line, "out of memory");
+				return ret;
+			}
+		}
+		s.p = s.eol + (s.eol < end);
+	}
+	return 0;
+}
+
+int wl_vmap_read(FILE *f, struct wl_vmap_trace *t, struct wl_error *err)
+{
+	size_t len = 0, cap = 1 << 16;
+	char *buf = malloc(cap), *nbuf;
+	int ret;
+
+	if (!buf) {
+		set_error(err, 0, "out of memory");
+		return -ENOMEM;
+	}
+	for (;;) {
+		size_t got = fread(buf + len, 1, cap - len, f);
+
+		len += got;
+		if (len < cap) {
+			if (ferror(f)) {
+				ret = errno ? -errno : -EIO;
+				set_error(err, 0, "read error: %s",
+					  strerror(-ret));
+				free(buf);
+				return ret;
+			}
+			if (feof(f))
+				break;
+			continue;
+		}
+		if (cap > SIZE_MAX / 2 || !(nbuf = realloc(buf, cap * 2))) {
+			free(buf);
+			set_error(err, 0, "out of memory");
+			return -ENOMEM;
+		}
+		buf = nbuf;
+		cap *= 2;
+	}
+	ret = wl_vmap_parse(buf, len, t, err);
+	free(buf);
+	return ret;
+}
+
+int wl_vmap_write(FILE *f, const struct wl_vmap_op *ops, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct wl_vmap_op *op = &ops[i];
+		unsigned long long id = op->id, arg = op->arg;
+
+		switch (op->kind) {
+		case WL_VMAP_ALLOC:
+			if (op->flags & WL_VMAP_HAS_WINDOW)
+				fprintf(f, "a %llu %#llx %#llx %#llx %#llx\n",
+					id, arg, (unsigned long long)op->align,
+					(unsigned long long)op->vstart,
+					(unsigned long long)op->vend);
+			else if (op->flags & WL_VMAP_HAS_ALIGN)
+				fprintf(f, "a %llu %#llx %#llx\n", id, arg,
+					(unsigned long long)op->align);
+			else
+				fprintf(f, "a %llu %#llx\n", id, arg);
+			break;
+		case WL_VMAP_FREE:
+			fprintf(f, "f %llu\n", id);
+			break;
+		case WL_VMAP_LOOKUP:
+			fprintf(f, "l %llu %#llx\n", id, arg);
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (fflush(f) || ferror(f))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+/* ---- replay ---- */
+
+/* A slot of the id table; size 0 marks it empty (live areas are never 0). */
+struct wl_vmap_slot {
+	uint64_t id;
+	uint64_t start, size;
+};
+
+static uint64_t slot_hash(const struct wl_vmap_replay *r, uint64_t id)
+{
+	/* Fibonacci hashing: the high bits of id * 2^64/phi are well mixed. */
+	return (id * 0x9e3779b97f4a7c15ULL) >> 32 & r->mask;
+}
+
+/* The slot holding @id, or the empty slot where it would go. */
+static struct wl_vmap_slot *slot_find(const struct wl_vmap_replay *r,
+				      uint64_t id)
+{
+	uint64_t i = slot_hash(r, id);
+
+	while (r->slots[i].size && r->slots[i].id != id)
+		i = (i + 1) & r->mask;
+	return &r->slots[i];
+}
+
+/*
+ * Empty @slot and shift later members of its probe run back, so that every
+ * id stays reachable from its home slot without passing an empty slot.
+ */
+static void slot_delete(struct wl_vmap_replay *r, struct wl_vmap_slot *slot)
+{
+	uint64_t hole = (uint64_t)(slot - r->slots), i = hole;
+
+	for (;;) {
+		uint64_t home;
+
+		i = (i + 1) & r->mask;
+		if (!r->slots[i].size)
+			break;
+		home = slot_hash(r, r->slots[i].id);
+		/* Move it unless its home lies cyclically in (hole, i]. */
+		if (((i - home) & r->mask) >= ((i - hole) & r->mask)) {
+			r->slots[hole] = r->slots[i];
+			hole = i;
+		}
+	}
+	r->slots[hole].size = 0;
+}
+
+int wl_vmap_replay_init(struct wl_vmap_replay *r, const struct wl_vmap_op *ops,
+			size_t n, const struct wl_vmap_space *space)
+{
+	uint64_t live = 0, most = 0, slots = 16;
+
+	memset(r, 0, sizeof(*r));
+	/* Frees of ids that are not live stop the replay, so this bounds it. */
+	for (size_t i = 0; i < n; i++) {
+		if (ops[i].kind == WL_VMAP_ALLOC && ++live > most)
+			most = live;
+		else if (ops[i].kind == WL_VMAP_FREE && live)
+			live--;
+	}
+	/* At most half full keeps probe runs short. */
+	while (slots / 2 < most)
+		slots *= 2;
+	r->slots = calloc(slots, sizeof(*r->slots));
+	if (!r->slots)
+		return -ENOMEM;
+	r->mask = slots - 1;
+	r->ops = ops;
+	r->n = n;
+	r->space = *space;
+	return 0;
+}
+
+void wl_vmap_replay_fini(struct wl_vmap_replay *r)
+{
+	free(r->slots);
+	r->slots = NULL;
+}
+
+static bool is_pow2(uint64_t x)
+{
+	return x && !(x & (x - 1));
+}
+
+/* Say which field made the allocator answer -EINVAL. */
+static void explain_einval(const struct wl_vmap_replay *r,
+			   const struct wl_vmap_op *op, uint64_t align,
+			   uint64_t vstart, uint64_t vend, struct wl_error *err)
+{
+	unsigned long long size = op->arg, ps = r->space.page_size;
+
+	if (!size)
+		set_error(err, op->line, "size 0");
+	else if (size & (ps - 1))
+		set_error(err, op->line,
+			  "size %#llx is not a multiple of the page size %#llx",
+			  size, ps);
+	else if (!is_pow2(align))
+		set_error(err, op->line, "align %#llx is not a power of two",
+			  (unsigned long long)align);
+	else if (vstart >= vend)
+		set_error(err, op->line,
+			  "window start %#llx is not below its end %#llx",
+			  (unsigned long long)vstart, (unsigned long long)vend);
+	else if (vstart < r->space.start || vend > r->space.end)
+		set_error(err, op->line,
+			  "window [%#llx, %#llx) is not inside the range "
+			  "[%#llx, %#llx)",
+			  (unsigned long long)vstart, (unsigned long long)vend,
+			  (unsigned long long)r->space.start,
+			  (unsigned long long)r->space.end);
+	else
+		set_error(err, op->line, "allocator rejected the request");
+}
+
+static int replay_alloc(struct wl_vmap_replay *r, struct vmap *v,
+			const struct wl_vmap_op *op, uint64_t *addr,
+			struct wl_error *err)
+{
+	struct wl_vmap_slot *slot = slot_find(r, op->id);
+	uint64_t align = r->space.page_size;
+	uint64_t vstart = r->space.start, vend = r->space.end;
+	int ret;
+
+	if (slot->size) {
+		set_error(err, op->line, "alloc of id %llu, which is live",
+			  (unsigned long long)op->id);
+		return -EEXIST;
+	}
+	if (op->flags & WL_VMAP_HAS_ALIGN)
+		align = op->align;
+	if (op->flags & WL_VMAP_HAS_WINDOW) {
+		vstart = op->vstart;
+		vend = op->vend;
+	}
+	ret = vmap_alloc(v, op->arg, align, vstart, vend, addr);
+	if (ret == -ENOSPC) {
+		*addr = WL_VMAP_NOSPC;
+		return 0;
+	}
+	if (ret == -EINVAL) {
+		explain_einval(r, op, align, vstart, vend, err);
+		return ret;
+	}
+	if (ret) {
+		set_error(err, op->line, "alloc of id %llu failed: %s",
+			  (unsigned long long)op->id, strerror(-ret));
+		return ret;
+	}
+	slot->id = op->id;
+	slot->start = *addr;
+	slot->size = op->arg;
+	if (++r->live > r->peak_live)
+		r->peak_live = r->live;
+	return 0;
+}
+
+static int replay_free(struct wl_vmap_replay *r, struct vmap *v,
+		       const struct wl_vmap_op *op, struct wl_error *err)
+{
+	struct wl_vmap_slot *slot = slot_find(r, op->id);
+	int ret;
+
+	if (!slot->size) {
+		set_error(err, op->line, "free of id %llu, which is not live",
+			  (unsigned long long)op->id);
+		return -ENOENT;
+	}
+	ret = vmap_free(v, slot->start);
+	if (ret) {
+		set_error(err, op->line,
+			  "free of id %llu at %#llx failed: %s",
+			  (unsigned long long)op->id,
+			  (unsigned long long)slot->start, strerror(-ret));
+		return ret;
+	}
+	slot_delete(r, slot);
+	r->live--;
+	return 0;
+}
+
+static int replay_lookup(struct wl_vmap_replay *r, struct vmap *v,
+			 const struct wl_vmap_op *op, struct wl_error *err)
+{
+	struct wl_vmap_slot *slot = slot_find(r, op->id);
+	struct vmap_area area;
+	unsigned long long id = op->id;
+	uint64_t addr;
+
+	if (!slot->size) {
+		set_error(err, op->line, "lookup of id %llu, which is not live",
+			  id);
+		return -ENOENT;
+	}
+	if (op->arg >= slot->size) {
+		set_error(err, op->line,
+			  "lookup offset %#llx is outside area %llu "
+			  "(size %#llx)", (unsigned long long)op->arg, id,
+			  (unsigned long long)slot->size);
+		return -ESRCH;
+	}
+	addr = slot->start + op->arg;
+	if (vmap_find(v, addr, &area)) {
+		set_error(err, op->line,
+			  "find(%#llx) found no area, expected id %llu at %#llx",
+			  (unsigned long long)addr, id,
+			  (unsigned long long)slot->start);
+		return -ESRCH;
+	}
+	if (area.start != slot->start || area.size != slot->size) {
+		set_error(err, op->line,
+			  "find(%#llx) returned %#llx+%#llx, expected id %llu "
+			  "at %#llx+%#llx", (unsigned long long)addr,
+			  (unsigned long long)area.start,
+			  (unsigned long long)area.size, id,
+			  (unsigned long long)slot->start,
+			  (unsigned long long)slot->size);
+		return -ESRCH;
+	}
+	return 0;
+}
+
+int wl_vmap_replay_run(struct wl_vmap_replay *r, struct vmap *v,
+		       uint64_t *addrs, size_t *failed_op,
+		       struct wl_error *err)
+{
+	const struct wl_vmap_op *ops = r->ops;
+
+	for (size_t i = 0; i < r->n; i++) {
+		uint64_t addr;
+		int ret;
+
+		switch (ops[i].kind) {
+		case WL_VMAP_ALLOC:
+			ret = replay_alloc(r, v, &ops[i], &addr, err);
+			if (!ret && addrs)
+				addrs[i] = addr;
+			break;
+		case WL_VMAP_FREE:
+			ret = replay_free(r, v, &ops[i], err);
+			break;
+		case WL_VMAP_LOOKUP:
+			ret = replay_lookup(r, v, &ops[i], err);
+			break;
+		default:
+			set_error(err, ops[i].line, "op kind %d unknown",
+				  ops[i].kind);
+			ret = -EINVAL;
+		}
+		if (ret) {
+			if (failed_op)
+				*failed_op = i;
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int wl_vmap_replay(struct vmap *v, const struct wl_vmap_op *ops, size_t n,
+		   const struct wl_vmap_space *space, uint64_t *addrs,
+		   struct wl_error *err)
+{
+	struct wl_vmap_replay r;
+	int ret = wl_vmap_replay_init(&r, ops, n, space);
+
+	if (ret) {
+		set_error(err, 0, "out of memory");
+		return ret;
+	}
+	ret = wl_vmap_replay_run(&r, v, addrs, NULL, err);
+	wl_vmap_replay_fini(&r);
+	return ret;
+}
