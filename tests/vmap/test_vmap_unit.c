@@ -44,8 +44,8 @@ static int finished;
 static void print_context(void)
 {
 	if (!finished)
-		fprintf(stderr, "  while testing strategy '%s', page size %llu, "
-			"case '%s'\n", cur_strategy,
+		fprintf(stderr, "  while testing strategy '%s', page size "
+			"%llu, case '%s'\n", cur_strategy,
 			(unsigned long long)cur_page, cur_case);
 }
 
@@ -173,7 +173,7 @@ static void ut_free(struct ut *t, uint64_t addr)
 	ut_verify(t);
 }
 
-/* Operations that must fail with @err and change nothing. */
+/* A failed operation changed nothing visible. */
 static void ut_stats_same(struct ut *t, const struct vmap_stats *before)
 {
 	struct vmap_stats after;
@@ -344,7 +344,7 @@ static void case_merge(struct ut *t)
 	ut_free_all(t);
 }
 
-/* Windows: the area lands inside; a full window says no though the range has room. */
+/* Windows: areas land inside; a full window says no, the range has room. */
 static void case_window(struct ut *t)
 {
 	ut_alloc_in(t, PG(4), t->P, S + PG(16), S + PG(24), S + PG(16));
@@ -629,9 +629,8 @@ static void case_stats(struct ut *t)
 struct ucase {
 	const char *name;
 	void (*run)(struct ut *t);
-	/* The range, in pages from S unless whole is set. */
-	uint64_t pages;
-	int where;  /* 0: from S; 1: top of 64-bit space; 2: all of it */
+	uint64_t pages;  /* the range's length, unless where == 2 */
+	int where;       /* 0: from S; 1: ending at 2^64 - P; 2: [0, -P) */
 };
 
 static const struct ucase cases[] = {
