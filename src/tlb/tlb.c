@@ -144,13 +144,54 @@ static inline void st_touch(struct tlb_st *st, uint64_t set, uint32_t w)
 	/* FIFO and random: hits do not reorder. */
 }
 
-/* The way of @set matching @tag for @asid, or -1. */
+/* Bit w set when tags[w] == tag; a constant @n lets the loop unroll. */
+static inline uint64_t match_n(const uint64_t *tags, uint64_t tag, uint32_t n)
+{
+	uint64_t m = 0;
+
+	for (uint32_t w = 0; w < n; w++)
+		m |= (uint64_t)(tags[w] == tag) << w;
+	return m;
+}
+
+/*
+ * The way of @set matching @tag for @asid, or -1.  Up to TLB_MASK_WAYS
+ * ways, all tags are compared into a bit mask: a fixed trip count and no
+ * branch on which way hits (that is random and would mispredict); common
+ * associativities get a constant trip count.  Wider structures (fully
+ * associative ones) scan with early exit, which halves the work on a hit.
+ */
+#ifndef TLB_MASK_WAYS
+#define TLB_MASK_WAYS 16
+#endif
+_Static_assert(TLB_MASK_WAYS <= 64, "the match mask is one uint64_t");
+
 static inline int64_t st_find(const struct tlb_st *st, uint64_t set,
 			      uint64_t tag, uint16_t asid)
 {
 	uint64_t base = set * st->ways;
 	const uint64_t *tags = st->tag + base;
 
+	if (st->ways <= TLB_MASK_WAYS) {
+		uint64_t m;
+
+		switch (st->ways) {
+		case 4: m = match_n(tags, tag, 4); break;
+		case 8: m = match_n(tags, tag, 8); break;
+		case 12: m = match_n(tags, tag, 12); break;
+		case 16: m = match_n(tags, tag, 16); break;
+		default: m = match_n(tags, tag, st->ways); break;
+		}
+		while (m) {
+			uint32_t w = (uint32_t)__builtin_ctzll(m);
+			const struct tlb_data *d = &st->data[base + w];
+
+			if (d->global || d->asid == asid)
+				return w;
+			m &= m - 1;
+		}
+		return -1;
+	}
 	for (uint32_t w = 0; w < st->ways; w++) {
 		if (tags[w] == tag) {
 			const struct tlb_data *d = &st->data[base + w];
