@@ -591,10 +591,11 @@ int tlb_config_parse(const char *spec, struct tlb_config *cfg, char *msg,
 		return -EINVAL;
 	}
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->npage_sizes = 3;
-	cfg->page_shift[0] = 12;
-	cfg->page_shift[1] = 21;
-	cfg->page_shift[2] = 30;
+	/* x86-64's 4K/2M/1G, as many as the build allows. */
+	for (unsigned i = 0; i < 3 && i < TLB_MAX_PAGE_SIZES; i++) {
+		cfg->page_shift[i] = 12 + 9 * i;
+		cfg->npage_sizes = i + 1;
+	}
 	cfg->flush_ceiling = TLB_DEFAULT_FLUSH_CEILING;
 	cfg->seed = 1;
 	for (size_t i = 0; i < NPRESETS; i++)
