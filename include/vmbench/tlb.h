@@ -89,7 +89,9 @@
  *                entries for 4K and 2M (AMD Software Optimization Guide for
  *                Family 19h / Zen 4, as summarised publicly).  The L2
  *                associativity is modelled as 12-way (256 sets) as in Zen 1
- *                and Zen 2 (WikiChip); not confirmed for Zen 4.  No PSC:
+ *                and Zen 2 (WikiChip); not confirmed for Zen 4.  Zen 2
+ *                "smashes" 1G pages into 2M L2 entries (WikiChip); that is
+ *                not modelled: 1G translations live in L1 only.  No PSC:
  *                AMD's page-walk cache sizes are not published.
  *   neoverse-n1  L1 48 entries fully associative for 4K and 2M; L2 1280
  *                entries 5-way for 4K, 2M and 1G (Arm Neoverse N1 /
@@ -198,7 +200,7 @@ struct tlb_counters {
 	uint64_t psc_lookups[TLB_MAX_PSC];  /* per PSC level, probed */
 	uint64_t psc_hits[TLB_MAX_PSC];
 	uint64_t psc_fills[TLB_MAX_PSC];
-	uint64_t flush_all;       /* tlb_flush_all(), including promoted ranges */
+	uint64_t flush_all;       /* tlb_flush_all(), promoted ranges too */
 	uint64_t flush_asid;
 	uint64_t flush_page;      /* tlb_flush_page(), including from ranges */
 	uint64_t flush_range;
@@ -246,7 +248,7 @@ int tlb_create(struct tlb **out, const struct tlb_config *cfg);
 int tlb_create_spec(struct tlb **out, const char *spec, char *msg,
 		    size_t msglen);
 
-/* Free @t.  NULL is a no-op. */
+/* Free @t and everything it holds.  NULL is a no-op. */
 void tlb_destroy(struct tlb *t);
 
 /* The shape @t was created with. */
@@ -293,14 +295,18 @@ unsigned tlb_psc_lookup(struct tlb *t, uint64_t va, uint16_t asid,
 void tlb_psc_fill(struct tlb *t, uint64_t va, uint16_t asid, unsigned shift,
 		  uint64_t table_pa);
 
+/*
+ * Invalidation, as described at the top of this file.  None can fail.
+ * tlb_flush_range() takes [start, end) in bytes; start >= end flushes
+ * nothing but is still counted.
+ */
 void tlb_flush_all(struct tlb *t);
 void tlb_flush_asid(struct tlb *t, uint16_t asid);
 void tlb_flush_page(struct tlb *t, uint64_t va, uint16_t asid);
-/* [start, end) in bytes; start >= end flushes nothing (still counted). */
 void tlb_flush_range(struct tlb *t, uint64_t start, uint64_t end,
 		     uint16_t asid);
 
-/* Counters since creation or the last reset. */
+/* Counters since creation or the last reset; neither can fail. */
 const struct tlb_counters *tlb_counters(const struct tlb *t);
 void tlb_counters_reset(struct tlb *t);
 

@@ -102,8 +102,9 @@ static int check_shape(uint32_t entries, uint32_t ways, enum tlb_policy pol,
 		return -EINVAL;
 	}
 	if (pol == TLB_PLRU && (!is_pow2(ways) || ways > TLB_PLRU_MAX_WAYS)) {
-		say(msg, len, "%s: plru needs ways a power of two <= %u, not %u",
-		    what, (unsigned)TLB_PLRU_MAX_WAYS, ways);
+		say(msg, len,
+		    "%s: plru needs ways a power of two <= %u, not %u", what,
+		    (unsigned)TLB_PLRU_MAX_WAYS, ways);
 		return -EINVAL;
 	}
 	return 0;
@@ -309,8 +310,8 @@ static int parse_pages(const struct pctx *c, struct tok v,
 			return perr(c, "more than %u page sizes",
 				    (unsigned)TLB_MAX_PAGE_SIZES);
 		if (!parse_size(a, &shift))
-			return perr(c, "page size '%.*s' is not digits followed "
-				    "by k, m, g or t, a power of two",
+			return perr(c, "page size '%.*s' is not digits "
+				    "followed by k, m, g or t, a power of two",
 				    (int)(a.n > 20 ? 20 : a.n), a.s);
 		if (shift < TLB_MIN_PAGE_SHIFT || shift > TLB_MAX_PAGE_SHIFT)
 			return perr(c, "page size 2^%u not in 2^%u..2^%u",
@@ -411,7 +412,8 @@ static int parse_size_mask(const struct pctx *c, struct tok v,
 static int parse_psc_name(const struct pctx *c, struct tok n, unsigned *shift)
 {
 	static const struct { const char *name; unsigned shift; } names[] = {
-		{ "pml5e", 48 }, { "pml4e", 39 }, { "pdpte", 30 }, { "pde", 21 },
+		{ "pml5e", 48 }, { "pml4e", 39 },
+		{ "pdpte", 30 }, { "pde", 21 },
 	};
 	uint64_t v;
 

@@ -222,7 +222,7 @@ static void test_mattson(void)
 			else
 				hi = mid;
 		}
-		/* Scatter the ranks over the address space, deterministically. */
+		/* Scatter the ranks over the address space. */
 		trace[i] = lo * 7919 + 3;
 	}
 	compare_sizes(trace, TRACE_LEN, "zipf/2048");
