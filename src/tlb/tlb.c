@@ -1,0 +1,627 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The TLB hierarchy and paging-structure caches (semantics in tlb.h).
+ *
+ * Conventions in this file: "st" is one set-associative structure; "set" is
+ * a set index, "w" a way, "i" = set * ways + w an entry index.  Tags, ages
+ * and payloads live in three flat arrays so that a lookup reads only the
+ * set's tags (one cache line for up to 8 ways) until a tag matches.
+ *
+ * A tag is (vpn << 4) | (size_idx << 1) | 1:
+ *
+ *	 63            4 3     1  0
+ *	+---------------+-------+---+
+ *	|      vpn      | size  | V |
+ *	+---------------+-------+---+
+ *
+ * Tag 0 is an invalid entry.  vpn = va >> shift with shift >= 10, so it has
+ * at most 54 bits and the shift by 4 cannot overflow.  PSC structures use
+ * the same layout with the VA prefix as "vpn" and size 0.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vmbench/rng.h>
+#include <vmbench/tlb.h>
+
+_Static_assert(TLB_MAX_PAGE_SIZES <= 8, "the size index has 3 tag bits");
+_Static_assert(TLB_PLRU_MAX_WAYS <= 64, "PLRU bits live in one uint64_t");
+
+struct tlb_data {
+	uint64_t phys;
+	uint32_t perm;
+	uint16_t asid;
+	uint8_t global;
+	uint8_t size_idx;
+};
+
+struct tlb_st {
+	uint64_t *tag;            /* sets * ways */
+	uint64_t *age;            /* LRU: last touch; FIFO: fill time */
+	struct tlb_data *data;
+	uint64_t *plru;           /* one word per set, PLRU only */
+	uint64_t set_mask;
+	uint32_t ways;
+	enum tlb_policy policy;
+	unsigned nsizes;
+	uint8_t size_idx[TLB_MAX_PAGE_SIZES];
+	uint8_t shift[TLB_MAX_PAGE_SIZES];
+	uint64_t clock;
+	struct rng rng;
+};
+
+struct tlb_level {
+	unsigned nst;
+	struct tlb_st st[TLB_MAX_STRUCTS];
+	/* Structure holding each size index, or -1. */
+	int8_t by_size[TLB_MAX_PAGE_SIZES];
+};
+
+struct tlb {
+	struct tlb_config cfg;
+	struct tlb_level l1, l2;
+	unsigned npsc;
+	struct tlb_st psc[TLB_MAX_PSC];
+	struct tlb_counters c;
+};
+
+static inline uint64_t make_tag(uint64_t vpn, unsigned size_idx)
+{
+	return vpn << 4 | (uint64_t)size_idx << 1 | 1;
+}
+
+/* ---- one structure ---- */
+
+static int st_init(struct tlb_st *st, uint32_t entries, uint32_t ways,
+		   enum tlb_policy policy, uint64_t seed)
+{
+	uint64_t sets = entries / ways;
+
+	memset(st, 0, sizeof(*st));
+	st->set_mask = sets - 1;
+	st->ways = ways;
+	st->policy = policy;
+	rng_seed(&st->rng, seed);
+	st->tag = calloc(entries, sizeof(*st->tag));
+	st->age = calloc(entries, sizeof(*st->age));
+	st->data = calloc(entries, sizeof(*st->data));
+	if (policy == TLB_PLRU)
+		st->plru = calloc(sets, sizeof(*st->plru));
+	if (!st->tag || !st->age || !st->data ||
+	    (policy == TLB_PLRU && !st->plru))
+		return -ENOMEM;
+	return 0;
+}
+
+static void st_free(struct tlb_st *st)
+{
+	free(st->tag);
+	free(st->age);
+	free(st->data);
+	free(st->plru);
+}
+
+/*
+ * Tree-PLRU over a power-of-two number of ways: node n (1-based heap order,
+ * n < ways) has children 2n and 2n+1; the leaves n >= ways are ways
+ * n - ways.  Bit n set means "the victim is in the right subtree".  A touch
+ * points every node on the way's path away from it.
+ */
+static void plru_touch(struct tlb_st *st, uint64_t set, uint32_t w)
+{
+	uint64_t bits = st->plru[set];
+	uint32_t n = st->ways + w;
+
+	while (n > 1) {
+		uint32_t parent = n >> 1;
+
+		if (n & 1)        /* came from the right: victim goes left */
+			bits &= ~(1ULL << parent);
+		else
+			bits |= 1ULL << parent;
+		n = parent;
+	}
+	st->plru[set] = bits;
+}
+
+static uint32_t plru_victim(const struct tlb_st *st, uint64_t set)
+{
+	uint64_t bits = st->plru[set];
+	uint32_t n = 1;
+
+	while (n < st->ways)
+		n = 2 * n + (uint32_t)(bits >> n & 1);
+	return n - st->ways;
+}
+
+static inline void st_touch(struct tlb_st *st, uint64_t set, uint32_t w)
+{
+	if (st->policy == TLB_LRU)
+		st->age[set * st->ways + w] = ++st->clock;
+	else if (st->policy == TLB_PLRU)
+		plru_touch(st, set, w);
+	/* FIFO and random: hits do not reorder. */
+}
+
+/* Bit w set when tags[w] == tag; a constant @n lets the loop unroll. */
+static inline uint64_t match_n(const uint64_t *tags, uint64_t tag, uint32_t n)
+{
+	uint64_t m = 0;
+
+	for (uint32_t w = 0; w < n; w++)
+		m |= (uint64_t)(tags[w] == tag) << w;
+	return m;
+}
+
+/*
+ * The way of @set matching @tag for @asid, or -1.  Up to TLB_MASK_WAYS
+ * ways, all tags are compared into a bit mask: a fixed trip count and no
+ * branch on which way hits (that is random and would mispredict); common
+ * associativities get a constant trip count.  Wider structures (fully
+ * associative ones) scan with early exit, which halves the work on a hit.
+ */
+#ifndef TLB_MASK_WAYS
+#define TLB_MASK_WAYS 16
+#endif
+_Static_assert(TLB_MASK_WAYS <= 64, "the match mask is one uint64_t");
+
+static inline int64_t st_find(const struct tlb_st *st, uint64_t set,
+			      uint64_t tag, uint16_t asid)
+{
+	uint64_t base = set * st->ways;
+	const uint64_t *tags = st->tag + base;
+
+	if (st->ways <= TLB_MASK_WAYS) {
+		uint64_t m;
+
+		switch (st->ways) {
+		case 4: m = match_n(tags, tag, 4); break;
+		case 8: m = match_n(tags, tag, 8); break;
+		case 12: m = match_n(tags, tag, 12); break;
+		case 16: m = match_n(tags, tag, 16); break;
+		default: m = match_n(tags, tag, st->ways); break;
+		}
+		while (m) {
+			uint32_t w = (uint32_t)__builtin_ctzll(m);
+			const struct tlb_data *d = &st->data[base + w];
+
+			if (d->global || d->asid == asid)
+				return w;
+			m &= m - 1;
+		}
+		return -1;
+	}
+	for (uint32_t w = 0; w < st->ways; w++) {
+		if (tags[w] == tag) {
+			const struct tlb_data *d = &st->data[base + w];
+
+			if (d->global || d->asid == asid)
+				return w;
+		}
+	}
+	return -1;
+}
+
+static uint32_t st_victim(struct tlb_st *st, uint64_t set)
+{
+	uint64_t base = set * st->ways;
+	uint32_t v = 0;
+
+	for (uint32_t w = 0; w < st->ways; w++)
+		if (!st->tag[base + w])
+			return w;
+	switch (st->policy) {
+	case TLB_PLRU:
+		return plru_victim(st, set);
+	case TLB_RANDOM:
+		return (uint32_t)rng_below(&st->rng, st->ways);
+	case TLB_LRU:
+	case TLB_FIFO:
+		break;
+	}
+	for (uint32_t w = 1; w < st->ways; w++)
+		if (st->age[base + w] < st->age[base + v])
+			v = w;
+	return v;
+}
+
+/*
+ * Write @d under @tag into @set: over an entry that would answer the same
+ * lookups if there is one, else into the victim.  True when a valid entry
+ * was displaced.
+ */
+static bool st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
+		      const struct tlb_data *d)
+{
+	uint64_t base = set * st->ways;
+	bool evicted = false;
+	uint32_t w;
+
+	for (w = 0; w < st->ways; w++) {
+		const struct tlb_data *o = &st->data[base + w];
+
+		if (st->tag[base + w] == tag &&
+		    (o->asid == d->asid || o->global || d->global))
+			break;
+	}
+	if (w == st->ways) {
+		w = st_victim(st, set);
+		evicted = st->tag[base + w] != 0;
+	}
+	st->tag[base + w] = tag;
+	st->data[base + w] = *d;
+	if (st->policy == TLB_PLRU)
+		plru_touch(st, set, w);
+	else
+		st->age[base + w] = ++st->clock;
+	return evicted;
+}
+
+static void st_clear(struct tlb_st *st, uint64_t *flushed)
+{
+	uint64_t n = (st->set_mask + 1) * st->ways;
+
+	if (flushed)
+		for (uint64_t i = 0; i < n; i++)
+			*flushed += st->tag[i] != 0;
+	memset(st->tag, 0, n * sizeof(*st->tag));
+	if (st->plru)
+		memset(st->plru, 0, (st->set_mask + 1) * sizeof(*st->plru));
+}
+
+/* Drop non-global entries of @asid, or every entry of @asid if @psc. */
+static void st_clear_asid(struct tlb_st *st, uint16_t asid, uint64_t *flushed)
+{
+	uint64_t n = (st->set_mask + 1) * st->ways;
+
+	for (uint64_t i = 0; i < n; i++) {
+		if (st->tag[i] && !st->data[i].global &&
+		    st->data[i].asid == asid) {
+			st->tag[i] = 0;
+			if (flushed)
+				(*flushed)++;
+		}
+	}
+}
+
+/* ---- levels ---- */
+
+static int level_init(struct tlb_level *lv, const struct tlb_config *cfg,
+		      const struct tlb_struct_config *sc, unsigned nst,
+		      uint64_t seed)
+{
+	memset(lv->by_size, -1, sizeof(lv->by_size));
+	lv->nst = 0;
+	for (unsigned s = 0; s < nst; s++) {
+		struct tlb_st *st = &lv->st[s];
+		int err = st_init(st, sc[s].entries, sc[s].ways, sc[s].policy,
+				  seed + s);
+
+		lv->nst++;
+		if (err)
+			return err;
+		for (unsigned i = 0; i < cfg->npage_sizes &&
+		     i < TLB_MAX_PAGE_SIZES; i++) {
+			if (!(sc[s].size_mask & 1u << i))
+				continue;
+			st->size_idx[st->nsizes] = (uint8_t)i;
+			st->shift[st->nsizes] = (uint8_t)cfg->page_shift[i];
+			st->nsizes++;
+			lv->by_size[i] = (int8_t)s;
+		}
+	}
+	return 0;
+}
+
+/* Probe every structure of @lv; on a hit fill *out, return its size index. */
+static inline int level_lookup(struct tlb_level *lv, uint64_t va,
+			       uint16_t asid, struct tlb_xlate *out,
+			       bool touch)
+{
+	for (unsigned s = 0; s < lv->nst; s++) {
+		struct tlb_st *st = &lv->st[s];
+
+		for (unsigned k = 0; k < st->nsizes; k++) {
+			uint64_t vpn = va >> st->shift[k];
+			uint64_t set = vpn & st->set_mask;
+			int64_t w = st_find(st, set,
+					    make_tag(vpn, st->size_idx[k]),
+					    asid);
+			const struct tlb_data *d;
+
+			if (w < 0)
+				continue;
+			if (touch)
+				st_touch(st, set, (uint32_t)w);
+			d = &st->data[set * st->ways + (uint64_t)w];
+			if (out) {
+				out->phys = d->phys;
+				out->perm = d->perm;
+				out->page_shift = st->shift[k];
+				out->global = d->global;
+			}
+			return st->size_idx[k];
+		}
+	}
+	return -1;
+}
+
+static void level_fill(struct tlb_level *lv, struct tlb_level_counters *c,
+		       uint64_t va, unsigned size_idx, unsigned shift,
+		       const struct tlb_data *d)
+{
+	int s = lv->by_size[size_idx];
+	struct tlb_st *st;
+	uint64_t vpn = va >> shift;
+
+	if (s < 0)
+		return;
+	st = &lv->st[s];
+	c->fills++;
+	c->evictions += st_insert(st, vpn & st->set_mask,
+				  make_tag(vpn, size_idx), d);
+}
+
+static void level_flush_page(struct tlb_level *lv, uint64_t va,
+			     uint16_t asid, uint64_t *flushed)
+{
+	for (unsigned s = 0; s < lv->nst; s++) {
+		struct tlb_st *st = &lv->st[s];
+
+		for (unsigned k = 0; k < st->nsizes; k++) {
+			uint64_t vpn = va >> st->shift[k];
+			uint64_t base = (vpn & st->set_mask) * st->ways;
+			uint64_t tag = make_tag(vpn, st->size_idx[k]);
+
+			for (uint32_t w = 0; w < st->ways; w++) {
+				const struct tlb_data *d = &st->data[base + w];
+
+				if (st->tag[base + w] == tag &&
+				    (d->global || d->asid == asid)) {
+					st->tag[base + w] = 0;
+					(*flushed)++;
+				}
+			}
+		}
+	}
+}
+
+/* ---- public ---- */
+
+void tlb_destroy(struct tlb *t)
+{
+	if (!t)
+		return;
+	for (unsigned s = 0; s < t->l1.nst; s++)
+		st_free(&t->l1.st[s]);
+	for (unsigned s = 0; s < t->l2.nst; s++)
+		st_free(&t->l2.st[s]);
+	for (unsigned p = 0; p < t->npsc; p++)
+		st_free(&t->psc[p]);
+	free(t);
+}
+
+int tlb_create(struct tlb **out, const struct tlb_config *cfg)
+{
+	struct tlb *t;
+	int err;
+
+	err = tlb_config_check(cfg, NULL, 0);
+	if (err)
+		return err;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->cfg = *cfg;
+	/* Distinct seeds per structure so random victims are independent. */
+	err = level_init(&t->l1, cfg, cfg->l1, cfg->nl1, cfg->seed);
+	if (!err)
+		err = level_init(&t->l2, cfg, cfg->l2, cfg->nl2,
+				 cfg->seed + 0x100);
+	for (unsigned p = 0; !err && p < cfg->npsc; p++) {
+		const struct tlb_psc_config *pc = &cfg->psc[p];
+
+		t->npsc++;
+		err = st_init(&t->psc[p], pc->entries, pc->ways, pc->policy,
+			      cfg->seed + 0x200 + p);
+		t->psc[p].nsizes = 1;
+		t->psc[p].shift[0] = (uint8_t)pc->shift;
+	}
+	if (err) {
+		tlb_destroy(t);
+		return err;
+	}
+	*out = t;
+	return 0;
+}
+
+const struct tlb_config *tlb_config_of(const struct tlb *t)
+{
+	return &t->cfg;
+}
+
+int tlb_lookup(struct tlb *t, uint64_t va, uint16_t asid,
+	       struct tlb_xlate *out)
+{
+	struct tlb_xlate x;
+	int si;
+
+	t->c.lookups++;
+	if (t->l1.nst) {
+		t->c.l1.accesses++;
+		si = level_lookup(&t->l1, va, asid, out, true);
+		if (si >= 0) {
+			t->c.l1.hits++;
+			t->c.l1.hits_by_size[si]++;
+			return 1;
+		}
+		t->c.l1.misses++;
+	}
+	if (t->l2.nst) {
+		t->c.l2.accesses++;
+		si = level_lookup(&t->l2, va, asid, &x, true);
+		if (si >= 0) {
+			struct tlb_data d = {
+				.phys = x.phys, .perm = x.perm, .asid = asid,
+				.global = x.global, .size_idx = (uint8_t)si,
+			};
+
+			t->c.l2.hits++;
+			t->c.l2.hits_by_size[si]++;
+			if (t->l1.nst) {
+				t->c.l1.misses_by_size[si]++;
+				level_fill(&t->l1, &t->c.l1, va, (unsigned)si,
+					   x.page_shift, &d);
+			}
+			if (out)
+				*out = x;
+			return 2;
+		}
+		t->c.l2.misses++;
+	}
+	t->c.walks++;
+	return 0;
+}
+
+int tlb_fill(struct tlb *t, uint64_t va, uint16_t asid, unsigned page_shift,
+	     uint64_t phys, uint32_t perm, bool global)
+{
+	const struct tlb_config *cfg = &t->cfg;
+	struct tlb_data d;
+	unsigned si;
+
+	for (si = 0; si < cfg->npage_sizes; si++)
+		if (cfg->page_shift[si] == page_shift)
+			break;
+	if (si == cfg->npage_sizes)
+		return -EINVAL;
+	d.phys = phys & ~((1ULL << page_shift) - 1);
+	d.perm = perm;
+	d.asid = asid;
+	d.global = global;
+	d.size_idx = (uint8_t)si;
+	t->c.fills++;
+	t->c.walks_by_size[si]++;
+	if (t->l1.nst)
+		t->c.l1.misses_by_size[si]++;
+	if (t->l2.nst)
+		t->c.l2.misses_by_size[si]++;
+	level_fill(&t->l1, &t->c.l1, va, si, page_shift, &d);
+	level_fill(&t->l2, &t->c.l2, va, si, page_shift, &d);
+	return 0;
+}
+
+bool tlb_probe(const struct tlb *t, int level, uint64_t va, uint16_t asid)
+{
+	const struct tlb_level *lv = level == 1 ? &t->l1 :
+				     level == 2 ? &t->l2 : NULL;
+
+	/* level_lookup() does not write through @lv when touch is false. */
+	return lv && level_lookup((struct tlb_level *)lv, va, asid, NULL,
+				  false) >= 0;
+}
+
+unsigned tlb_psc_lookup(struct tlb *t, uint64_t va, uint16_t asid,
+			uint64_t *table_pa)
+{
+	for (unsigned p = t->npsc; p-- > 0;) {
+		struct tlb_st *st = &t->psc[p];
+		uint64_t prefix = va >> st->shift[0];
+		uint64_t set = prefix & st->set_mask;
+		int64_t w;
+
+		t->c.psc_lookups[p]++;
+		w = st_find(st, set, make_tag(prefix, 0), asid);
+		if (w < 0)
+			continue;
+		t->c.psc_hits[p]++;
+		st_touch(st, set, (uint32_t)w);
+		*table_pa = st->data[set * st->ways + (uint64_t)w].phys;
+		return st->shift[0];
+	}
+	return 0;
+}
+
+void tlb_psc_fill(struct tlb *t, uint64_t va, uint16_t asid, unsigned shift,
+		  uint64_t table_pa)
+{
+	for (unsigned p = 0; p < t->npsc; p++) {
+		struct tlb_st *st = &t->psc[p];
+		uint64_t prefix;
+		struct tlb_data d = { .phys = table_pa, .asid = asid };
+
+		if (st->shift[0] != shift)
+			continue;
+		prefix = va >> shift;
+		t->c.psc_fills[p]++;
+		st_insert(st, prefix & st->set_mask, make_tag(prefix, 0), &d);
+		return;
+	}
+}
+
+void tlb_flush_all(struct tlb *t)
+{
+	t->c.flush_all++;
+	for (unsigned s = 0; s < t->l1.nst; s++)
+		st_clear(&t->l1.st[s], &t->c.entries_flushed);
+	for (unsigned s = 0; s < t->l2.nst; s++)
+		st_clear(&t->l2.st[s], &t->c.entries_flushed);
+	for (unsigned p = 0; p < t->npsc; p++)
+		st_clear(&t->psc[p], NULL);
+}
+
+void tlb_flush_asid(struct tlb *t, uint16_t asid)
+{
+	t->c.flush_asid++;
+	for (unsigned s = 0; s < t->l1.nst; s++)
+		st_clear_asid(&t->l1.st[s], asid, &t->c.entries_flushed);
+	for (unsigned s = 0; s < t->l2.nst; s++)
+		st_clear_asid(&t->l2.st[s], asid, &t->c.entries_flushed);
+	/* PSC entries are never global, so this drops all of @asid's. */
+	for (unsigned p = 0; p < t->npsc; p++)
+		st_clear_asid(&t->psc[p], asid, NULL);
+}
+
+void tlb_flush_page(struct tlb *t, uint64_t va, uint16_t asid)
+{
+	t->c.flush_page++;
+	level_flush_page(&t->l1, va, asid, &t->c.entries_flushed);
+	level_flush_page(&t->l2, va, asid, &t->c.entries_flushed);
+	for (unsigned p = 0; p < t->npsc; p++)
+		st_clear_asid(&t->psc[p], asid, NULL);
+}
+
+void tlb_flush_range(struct tlb *t, uint64_t start, uint64_t end,
+		     uint16_t asid)
+{
+	unsigned shift = t->cfg.npage_sizes ? t->cfg.page_shift[0] : 12;
+	uint64_t first, last;
+
+	t->c.flush_range++;
+	if (start >= end)
+		return;
+	/* Base pages touching [start, end); end - 1 cannot wrap. */
+	first = start >> shift;
+	last = (end - 1) >> shift;
+	if (last - first >= t->cfg.flush_ceiling) {
+		t->c.flush_range_full++;
+		tlb_flush_all(t);
+		return;
+	}
+	for (uint64_t p = first;; p++) {
+		tlb_flush_page(t, p << shift, asid);
+		if (p == last)
+			break;
+	}
+}
+
+const struct tlb_counters *tlb_counters(const struct tlb *t)
+{
+	return &t->c;
+}
+
+void tlb_counters_reset(struct tlb *t)
+{
+	memset(&t->c, 0, sizeof(t->c));
+}
