@@ -679,6 +679,15 @@ extern "C" int bench_main(int argc, char **argv,
 		std::fprintf(stderr, "--csv: needs a file name\n");
 		return 2;
 	}
+	for (char *a : args)
+		if (csv_path && std::strncmp(a,
+			"--benchmark_report_aggregates_only", 34) == 0 &&
+		    std::strstr(a, "=false") == nullptr) {
+			std::fprintf(stderr, "--csv: --benchmark_report_"
+				"aggregates_only leaves no per-repetition rows; "
+				"use --benchmark_display_aggregates_only\n");
+			return 2;
+		}
 	static char quick_flag[] = "--benchmark_min_time=0.01";
 	if (quick) {
 		bool has = false;
