@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: MIT */
+/* The registry: every benchmark table of build/vmbench, in run order. */
+#include "list.h"
+
+const struct bench_def *const bench_tables[] = {
+	bench_shim_defs,
+	NULL,
+};

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The benchmark tables of build/vmbench, one per bench_*.c file, and
+ * bench_tables[], the NULL-terminated list main() runs (list.c).
+ * To add benchmarks: define a table in a new bench/bench_<what>.c, declare
+ * it here, and append it to bench_tables[] in list.c.
+ */
+#ifndef VMBENCH_BENCH_LIST_H
+#define VMBENCH_BENCH_LIST_H
+
+#include <vmbench/bench.h>
+
+extern const struct bench_def bench_shim_defs[];
+
+extern const struct bench_def *const bench_tables[];
+
+#endif /* VMBENCH_BENCH_LIST_H */
