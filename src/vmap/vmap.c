@@ -12,6 +12,8 @@
 static const struct vmap_strategy strategies[] = {
 	{ "list", true, "address-sorted list of busy areas, first-fit scan",
 	  &vmap_list_ops },
+	{ "radix", true, "sparse radix tree of free-run summaries, bitmap "
+	  "leaves", &vmap_radix_ops },
 };
 
 #define NSTRATEGIES (sizeof(strategies) / sizeof(strategies[0]))
