@@ -287,9 +287,13 @@ static void slot_update(struct radix_vmap *r, struct radix_node *n,
  * free run that ends at the scan's position (run == position: none).  Each
  * time the run grows, fit() tries the lowest aligned start in it, so the
  * first success is the lowest fit.  A real child is entered only when it
- * holds lo or may hold a fit strictly inside it (longest >= n and an
- * aligned page at most S - n pages into it); otherwise its lead extends the
- * run and its trail starts the next one, checked at once.
+ * may hold a fit strictly inside it: longest >= n and an aligned page at
+ * most S - n pages into it.  Otherwise no fit starts and ends inside it, so
+ * only its lead (extending the run) and its trail (starting the next run,
+ * checked at once in case the next child is full) matter.  A fit may start
+ * in the run before a child and end in the child's lead; with the window,
+ * run never starts below lo, which makes the same rules hold for the child
+ * holding lo.
  */
 struct radix_req {
 	struct radix_vmap *r;
@@ -370,8 +374,8 @@ static bool scan_node(struct radix_req *q, const struct radix_node *n,
 			q->run = ce;
 			continue;
 		}
-		if (cs < q->lo || (sl->longest >= q->n &&
-				   ((q->phase - cs) & q->kmask) <= S - q->n)) {
+		if (sl->longest >= q->n &&
+		    ((q->phase - cs) & q->kmask) <= S - q->n) {
 			if (level == 1)
 				found = scan_leaf(q, sl->child, cs);
 			else
@@ -380,6 +384,8 @@ static bool scan_node(struct radix_req *q, const struct radix_node *n,
 				return true;
 			continue;
 		}
+		/* Skipped: q->run >= cs (>= lo) stays valid against the
+		 * lead, and a trail reaching below lo starts at lo. */
 		if (fit(q, sl->lead < ce - cs ? cs + sl->lead : ce))
 			return true;
 		if (!sl->trail) {
@@ -387,6 +393,8 @@ static bool scan_node(struct radix_req *q, const struct radix_node *n,
 			continue;
 		}
 		q->run = cs + (S - sl->trail);
+		if (q->run < q->lo)
+			q->run = q->lo;
 		if (fit(q, ce))
 			return true;
 	}
@@ -890,7 +898,7 @@ static int check_node(struct radix_check *c, const struct radix_node *n,
 		bool past = root ? (uint64_t)i > (pages - 1) >> cshift :
 				   base + ((uint64_t)i << cshift) >= pages;
 		uint64_t cs = past ? 0 : base + ((uint64_t)i << cshift);
-		struct radix_sum s;
+		struct radix_sum s = { 0, 0, 0, false };
 
 		if (!sl->child) {
 			s = (struct radix_sum){ S, S, S, false };

@@ -128,6 +128,8 @@ static void test_crossing_runs(void)
 		uint64_t span = 1ULL << child_shift(lev);
 		uint64_t a, b, c, d;
 
+		if (span < 4)
+			continue;  /* span - 3 pages must be an area */
 		if (span > (1ULL << 24))
 			break;  /* keep the test small on deep trees */
 		/* [0, span-3) | [span-3, span+3) | one page | free */
@@ -203,9 +205,11 @@ static void test_windows(void)
 
 	pair_init(&p, s, VMAP_DEFAULT_END, PG);
 	pair_alloc(&p, 10, s);
-	uint64_t b = pair_alloc(&p, 2 * L + 1, s + 10 * PG);
-	pair_alloc(&p, 1, s + (2 * L + 11) * PG);
-	ASSERT_OK(pair_free(&p, b));      /* hole [10, 2L + 11) */
+	/* A hole of H pages at page 10, crossing leaf boundaries. */
+	uint64_t H = 2 * L + 9;
+	uint64_t b = pair_alloc(&p, H, s + 10 * PG);
+	pair_alloc(&p, 1, s + (10 + H) * PG);
+	ASSERT_OK(pair_free(&p, b));
 	/* vstart inside the first area: starts at the hole. */
 	ASSERT_OK(pair_alloc_in(&p, PG, PG, s + 5 * PG, p.end, &a));
 	ASSERT_EQ(a, s + 10 * PG);
@@ -215,13 +219,12 @@ static void test_windows(void)
 	ASSERT_EQ(a, s + (L + 11) * PG);
 	ASSERT_OK(pair_free(&p, a));
 	/* vend exactly at the hole's end, a fit of exactly the hole. */
-	ASSERT_OK(pair_alloc_in(&p, (2 * L + 1) * PG, PG, s,
-				s + (2 * L + 11) * PG, &a));
+	ASSERT_OK(pair_alloc_in(&p, H * PG, PG, s, s + (10 + H) * PG, &a));
 	ASSERT_EQ(a, s + 10 * PG);
 	ASSERT_OK(pair_free(&p, a));
 	/* vend one page short: no room in the window. */
-	ASSERT_EQ(pair_alloc_in(&p, (2 * L + 1) * PG, PG, s,
-				s + (2 * L + 10) * PG, &a), -ENOSPC);
+	ASSERT_EQ(pair_alloc_in(&p, H * PG, PG, s, s + (9 + H) * PG, &a),
+		  -ENOSPC);
 	/* A window far up the range. */
 	uint64_t far = s + (1ULL << 40) + 7 * PG;
 	ASSERT_OK(pair_alloc_in(&p, 5 * PG, PG, far, far + 5 * PG, &a));
@@ -321,21 +324,23 @@ static void test_find_free(void)
 	struct pair p;
 	struct vmap_area ar;
 	uint64_t s = VMAP_DEFAULT_START;
+	/* b spans a level-1 node's worth of pages, and at least 16. */
+	uint64_t M = L * F < 16 ? 16 : L * F;
 
 	pair_init(&p, s, VMAP_DEFAULT_END, PG);
 	uint64_t a = pair_alloc(&p, 3, s);
-	uint64_t b = pair_alloc(&p, L * F + 2, s + 3 * PG);   /* adjacent */
-	uint64_t c = pair_alloc(&p, 5, s + (L * F + 5) * PG);
+	uint64_t b = pair_alloc(&p, M + 2, s + 3 * PG);   /* adjacent */
+	uint64_t c = pair_alloc(&p, 5, s + (M + 5) * PG);
 	ASSERT_OK(pair_free(&p, c));
-	c = pair_alloc(&p, 1, s + (L * F + 5) * PG);
+	c = pair_alloc(&p, 1, s + (M + 5) * PG);
 	uint64_t d = 0;
-	ASSERT_OK(pair_alloc_in(&p, 2 * PG, PG, s + 2 * L * F * PG, p.end,
+	ASSERT_OK(pair_alloc_in(&p, 2 * PG, PG, s + 2 * M * PG, p.end,
 				&d));
-	ASSERT_EQ(d, s + 2 * L * F * PG);
+	ASSERT_EQ(d, s + 2 * M * PG);
 
 	/* First and last bytes of each area. */
 	uint64_t starts[] = { a, b, c, d };
-	uint64_t sizes[] = { 3, L * F + 2, 1, 2 };
+	uint64_t sizes[] = { 3, M + 2, 1, 2 };
 	for (unsigned i = 0; i < 4; i++) {
 		uint64_t end = starts[i] + sizes[i] * PG;
 
@@ -405,13 +410,14 @@ static void test_check_catches_corruption(void)
 	for (unsigned lev = r->height; lev > 1; lev--)
 		c = ((struct radix_node *)c)->slot[0].child;
 	struct radix_leaf *lf = c;
-	ASSERT_EQ(lf->start, 1 | 1 << 3);
-	lf->start = 1;
+	uint64_t busy = lf->busy, start = lf->start;
+	ASSERT_EQ(start & 3, 1);
+	lf->start &= ~1ULL;
 	ASSERT_EQ(vmap_check(v), -EUCLEAN);
-	lf->start = 1 | 1 << 3;
-	lf->busy &= ~(1ULL << 1);
+	lf->start = start;
+	lf->busy &= ~2ULL;
 	ASSERT_EQ(vmap_check(v), -EUCLEAN);
-	lf->busy |= 1ULL << 1;
+	lf->busy = busy;
 	ASSERT_OK(vmap_check(v));
 
 	/* The live count. */
