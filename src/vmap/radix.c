@@ -765,6 +765,11 @@ static void pool_free(struct radix_pool *p)
 		free(p->leaf[--p->nleaf]);
 }
 
+/*
+ * Lowest fit, then mark it busy.  -ENOSPC: no fit (nothing changed).
+ * -ENOMEM: a node for the marking could not be had; they are all taken
+ * before the tree changes, so the allocator is left as it was.
+ */
 static int radix_alloc(struct vmap *v, uint64_t size, uint64_t align,
 		       uint64_t vstart, uint64_t vend, uint64_t *addr)
 {
@@ -806,6 +811,7 @@ static int radix_alloc(struct vmap *v, uint64_t size, uint64_t align,
 	return 0;
 }
 
+/* -ENOENT unless a start bit marks @addr.  Frees nodes; cannot fail. */
 static int radix_free(struct vmap *v, uint64_t addr)
 {
 	struct radix_vmap *r = to_radix(v);
@@ -853,7 +859,7 @@ struct radix_check {
 	bool prev_busy;           /* the page before the walk's position */
 };
 
-#define bad(c, ...) vmap_corrupt(&(c)->r->base, __VA_ARGS__)
+#define radix_bad(c, ...) vmap_corrupt(&(c)->r->base, __VA_ARGS__)
 
 static int check_leaf(struct radix_check *c, const struct radix_leaf *l,
 		      uint64_t base, struct radix_sum *s)
@@ -862,19 +868,19 @@ static int check_leaf(struct radix_check *c, const struct radix_leaf *l,
 
 	c->leaves++;
 	if ((l->busy | l->start) & ~LEAF_MASK)
-		return bad(c, "leaf at page %#llx: bits past its width",
+		return radix_bad(c, "leaf at page %#llx: bits past its width",
 			   (unsigned long long)base);
 	if (l->start & ~l->busy)
-		return bad(c, "leaf at page %#llx: start bit on a free page",
+		return radix_bad(c, "leaf at page %#llx: start bit on a free page",
 			   (unsigned long long)base);
 	if (c->r->pages - base < LEAF_PAGES &&
 	    l->busy >> (c->r->pages - base))
-		return bad(c, "leaf at page %#llx: busy past the range",
+		return radix_bad(c, "leaf at page %#llx: busy past the range",
 			   (unsigned long long)base);
 	/* A busy page after a free page begins an area. */
 	need = l->busy & ~((l->busy << 1) | (c->prev_busy ? 1 : 0));
 	if (need & ~l->start)
-		return bad(c, "leaf at page %#llx: area without a start bit",
+		return radix_bad(c, "leaf at page %#llx: area without a start bit",
 			   (unsigned long long)base);
 	c->prev_busy = l->busy >> (LEAF_PAGES - 1) & 1;
 	c->starts += (uint64_t)__builtin_popcountll(l->start);
@@ -905,15 +911,15 @@ static int check_node(struct radix_check *c, const struct radix_node *n,
 			c->prev_busy = false;
 		} else if (sl->child == RADIX_FULL) {
 			if (past || pages - cs < S)
-				return bad(c, "full slot past the range at "
+				return radix_bad(c, "full slot past the range at "
 					   "page %#llx", (unsigned long long)cs);
 			if (!c->prev_busy)
-				return bad(c, "full slot at page %#llx after a "
+				return radix_bad(c, "full slot at page %#llx after a "
 					   "free page", (unsigned long long)cs);
 			s = (struct radix_sum){ 0, 0, 0, false };
 		} else {
 			if (past)
-				return bad(c, "node past the range");
+				return radix_bad(c, "node past the range");
 			err = level == 1 ?
 				check_leaf(c, sl->child, cs, &s) :
 				check_node(c, sl->child, level - 1, cs);
@@ -922,16 +928,16 @@ static int check_node(struct radix_check *c, const struct radix_node *n,
 			if (level > 1)
 				s = node_sum(sl->child, S >> VMAP_RADIX_SHIFT);
 			if (s.longest == S)
-				return bad(c, "entirely free node kept at page "
+				return radix_bad(c, "entirely free node kept at page "
 					   "%#llx", (unsigned long long)cs);
 			if (!s.longest && !s.starts)
-				return bad(c, "entirely busy node without a "
+				return radix_bad(c, "entirely busy node without a "
 					   "start kept at page %#llx",
 					   (unsigned long long)cs);
 		}
 		if (sl->lead != s.lead || sl->longest != s.longest ||
 		    sl->trail != s.trail)
-			return bad(c, "level %u slot %u at page %#llx: summary "
+			return radix_bad(c, "level %u slot %u at page %#llx: summary "
 				   "%llu/%llu/%llu, recomputed %llu/%llu/%llu",
 				   level, i, (unsigned long long)cs,
 				   (unsigned long long)sl->lead,
@@ -941,7 +947,7 @@ static int check_node(struct radix_check *c, const struct radix_node *n,
 				   (unsigned long long)s.longest,
 				   (unsigned long long)s.trail);
 		if (starts != s.starts)
-			return bad(c, "level %u slot %u at page %#llx: startmap "
+			return radix_bad(c, "level %u slot %u at page %#llx: startmap "
 				   "bit %d, subtree %s starts", level, i,
 				   (unsigned long long)cs, starts,
 				   s.starts ? "has" : "has no");
@@ -957,18 +963,18 @@ static int radix_check(const struct vmap *v)
 
 	if (r->height < 1 || r->height > RADIX_MAX_HEIGHT ||
 	    child_shift(r->height) > 63)
-		return bad(&c, "bad height %u", r->height);
+		return radix_bad(&c, "bad height %u", r->height);
 	err = check_node(&c, r->root, r->height, 0);
 	if (err)
 		return err;
 	if (c.nodes != r->nodes || c.leaves != r->leaves)
-		return bad(&c, "%llu nodes and %llu leaves reachable, %llu and "
+		return radix_bad(&c, "%llu nodes and %llu leaves reachable, %llu and "
 			   "%llu counted", (unsigned long long)c.nodes,
 			   (unsigned long long)c.leaves,
 			   (unsigned long long)r->nodes,
 			   (unsigned long long)r->leaves);
 	if (c.starts != v->live)
-		return bad(&c, "%llu area starts, %llu live",
+		return radix_bad(&c, "%llu area starts, %llu live",
 			   (unsigned long long)c.starts,
 			   (unsigned long long)v->live);
 	return 0;
