@@ -19,6 +19,8 @@ static const struct vmap_strategy strategies[] = {
 	  &vmap_rbtree_cached_ops },
 	{ "augrb", true, "free blocks in a tree augmented with the subtree max",
 	  &vmap_augrb_ops },
+	{ "radix", true, "sparse radix tree of free-run summaries, bitmap "
+	  "leaves", &vmap_radix_ops },
 };
 
 #define NSTRATEGIES (sizeof(strategies) / sizeof(strategies[0]))
