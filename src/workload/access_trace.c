@@ -11,6 +11,8 @@
 
 #include "access_impl.h"
 
+_Static_assert(sizeof(struct wl_access) == 16, "workload.h promises 16 bytes");
+
 /* Stored as value + 1 so that the zero-initialised rest means "no digit". */
 #define H(c, v) [c] = (v) + 1
 const uint8_t wl_hexval[256] = {
