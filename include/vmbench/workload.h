@@ -196,4 +196,170 @@ int wl_vmap_gen(const char *name, const struct wl_vmap_gen_params *p,
 
 /* ---- end of vmap op traces ---- */
 
+/* ---- memory accesses ---- */
+
+/*
+ * Streams of memory accesses for the MMU (mmu.h): seeded generators and
+ * readers of two trace formats.  An access is 16 bytes; ten million take
+ * 160 MB.
+ */
+enum wl_access_kind {
+	WL_ACCESS_READ = 'r',
+	WL_ACCESS_WRITE = 'w',
+	WL_ACCESS_IFETCH = 'i',
+};
+
+#define WL_ACCESS_MAX_SIZE 65535u
+
+struct wl_access {
+	uint64_t va;
+	uint32_t line;          /* line in the trace (saturating); 0 if
+				 * generated */
+	uint16_t size;          /* bytes, 1..WL_ACCESS_MAX_SIZE */
+	uint8_t kind;           /* enum wl_access_kind */
+	uint8_t pad;
+};
+
+/* A growable array of accesses. */
+struct wl_access_trace {
+	struct wl_access *a;
+	size_t n, cap;
+};
+
+/* Release the accesses of @t and empty it.  Safe on a zeroed trace. */
+void wl_access_trace_free(struct wl_access_trace *t);
+
+/* Append @a to @t.  -ENOMEM when the array cannot grow (@t unchanged). */
+int wl_access_push(struct wl_access_trace *t, const struct wl_access *a);
+
+/*
+ * Trace formats.
+ *
+ * lackey: the output of valgrind --tool=lackey --trace-mem=yes, one access
+ * per line: "I  ADDR,SIZE" (instruction fetch), " L ADDR,SIZE" (load),
+ * " S ADDR,SIZE" (store), " M ADDR,SIZE" (modify: a load then a store of
+ * the same bytes, two accesses).  ADDR is hex without 0x, SIZE decimal.
+ * Leading blanks are optional, trailing blanks allowed; lines starting
+ * with "==" (valgrind's "==PID==" messages) and blank lines are ignored.
+ *
+ * din: DineroIV's text formats.  Each line is LABEL ADDR [SIZE], fields
+ * separated by blanks, ADDR and SIZE hex with an optional 0x.  LABEL is
+ * DineroIV's extended-din access type (-informat D): r read, w write,
+ * i instruction fetch, m miscellaneous (read as a read), c copy-back and
+ * v invalidate (cache maintenance: skipped, no translation), either case;
+ * or a traditional din label (-informat d): 0 read, 1 write, 2 instruction
+ * fetch, 3 miscellaneous (a read), 4 flush (skipped).  Any other label is
+ * an error.  SIZE defaults to 4 when absent (DineroIV's traditional reader
+ * uses 4 bytes too, but also aligns the address down to 4; we do not).
+ * Fields after SIZE are ignored, as DineroIV does; DineroIV also ignores
+ * text right after the address in its traditional format, where we
+ * require a hex SIZE if anything follows.  Blank lines are ignored.
+ *
+ * Both: addresses are unsigned 64-bit; a size of 0 or above
+ * WL_ACCESS_MAX_SIZE, or an access whose last byte would pass 2^64 - 1, is
+ * an error.
+ */
+enum wl_trace_format {
+	WL_TRACE_LACKEY,
+	WL_TRACE_DIN,
+};
+
+/* "lackey" or "din" into *fmt; -EINVAL for another name. */
+int wl_trace_format_find(const char *name, enum wl_trace_format *fmt);
+
+/*
+ * Parse @len bytes at @buf in format @fmt, appending to @t.  The text need
+ * not end in a newline; a NUL byte is an error.  -EINVAL with @err set on
+ * the first malformed line (@t keeps the accesses before it); -ENOMEM when
+ * out of memory (@err says so).
+ */
+int wl_access_parse(enum wl_trace_format fmt, const char *buf, size_t len,
+		    struct wl_access_trace *t, struct wl_error *err);
+
+/*
+ * Read @f to its end and parse it as wl_access_parse() does.  Read errors
+ * give their negative errno with @err at line 0.
+ */
+int wl_access_read(FILE *f, enum wl_trace_format fmt,
+		   struct wl_access_trace *t, struct wl_error *err);
+
+/*
+ * Write @n accesses to @f in format @fmt (lackey: "I  ", " L ", " S "
+ * lines; din: "r|w|i ADDR SIZE" in hex).  -EIO (or the failed write's
+ * errno) when the stream reports an error.
+ */
+int wl_access_write(FILE *f, enum wl_trace_format fmt,
+		    const struct wl_access *a, size_t n);
+
+/*
+ * Generators.  The working set is @pages pages of @page_size bytes from
+ * @base.  Each access is @size bytes at an offset aligned to @size (so no
+ * generated access straddles a page), a write with probability
+ * write_pct / 100, else a read.  Same parameters, same accesses.
+ *
+ *   sequential  addresses ascend by @size from @base, wrapping to @base
+ *               after the last byte of the working set
+ *   strided     base + (i * stride) mod (pages * page_size), aligned down
+ *               to @size
+ *   uniform     a page uniformly at random, a random offset in it
+ *   zipf        page of rank k (1-based) with probability proportional to
+ *               1 / k^zipf_s (inverse CDF over a precomputed table); ranks
+ *               are given to pages by a seeded random permutation, so the
+ *               popular pages are scattered over the working set
+ *   chase       pointer chasing: a random cyclic permutation of the pages
+ *               (Sattolo), followed from page 0; every page once per cycle,
+ *               each at a fixed random offset
+ *   sweep       for TLB-reach curves: working sets of 1, 2, 4, ... pages
+ *               (and @pages last if not a power of two), each swept
+ *               sequentially, one access per page, for
+ *               max(1, ceil(accesses / steps / ws)) passes; see
+ *               wl_access_sweep_plan() for the exact phase lengths
+ */
+struct wl_access_gen_params {
+	uint64_t seed;
+	uint64_t base;          /* page-aligned start of the working set */
+	uint64_t page_size;     /* a power of two */
+	uint64_t pages;         /* working-set size in pages, >= 1 */
+	uint64_t accesses;      /* accesses to generate (sweep: see above) */
+	uint64_t stride;        /* strided: bytes between accesses */
+	uint64_t size;          /* bytes per access: a power of two <= page */
+	uint64_t write_pct;     /* 0..100 */
+	double zipf_s;          /* zipf exponent, > 0 */
+};
+
+struct wl_access_workload {
+	const char *name;
+	const char *summary;    /* one line for --list */
+};
+
+/* The generators, in a fixed order; *count receives their number. */
+const struct wl_access_workload *wl_access_workloads(size_t *count);
+
+/*
+ * Defaults: seed 1, base 0x40000000 (inside every geometry's VA range,
+ * x86-32's included), 4K pages, 1024 pages, 1000000 accesses, stride 4096,
+ * 8-byte accesses, no writes, zipf_s 1.0.
+ */
+void wl_access_gen_defaults(struct wl_access_gen_params *p);
+
+/*
+ * Generate workload @name into @t (appending).  -EINVAL with @err set
+ * (line 0) for an unknown workload or parameters out of bounds; the
+ * message starts with the field at fault ("name" for the workload).
+ * -ENOMEM when out of memory (@t keeps what was generated).
+ */
+int wl_access_gen(const char *name, const struct wl_access_gen_params *p,
+		  struct wl_access_trace *t, struct wl_error *err);
+
+/*
+ * The sweep's phases: writes up to @max working-set sizes (pages) into
+ * @ws and their access counts into @count, and returns the number of
+ * phases (which may exceed @max; at most 65).  Phase k's accesses follow
+ * phase k - 1's in the generated array.
+ */
+size_t wl_access_sweep_plan(const struct wl_access_gen_params *p,
+			    uint64_t *ws, uint64_t *count, size_t max);
+
+/* ---- end of memory accesses ---- */
+
 #endif /* VMBENCH_WORKLOAD_H */

@@ -18,6 +18,7 @@ static const struct {
 } commands[] = {
 	{ "vmap", vmsim_vmap_main, "replay a vmap op trace on strategies" },
 	{ "gen-vmap", vmsim_gen_vmap_main, "generate a vmap op trace" },
+	{ "tlb", vmsim_tlb_main, "translate an access trace through an MMU" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -19,6 +19,7 @@
 /* Subcommands: argv[0] is the subcommand's name. */
 int vmsim_vmap_main(int argc, char **argv);
 int vmsim_gen_vmap_main(int argc, char **argv);
+int vmsim_tlb_main(int argc, char **argv);
 
 /*
  * Walks argv: each call yields the next option (name, and its value if

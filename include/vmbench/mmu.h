@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mmu — address translation as a CPU does it: a TLB hierarchy in front of a
+ * page-table walker, with paging-structure caches (PSC) that let a walk
+ * skip the upper levels.
+ *
+ * An MMU joins one page table (pgtable.h) and, optionally, one TLB (tlb.h);
+ * without a TLB every translation is a full walk from the root.  A
+ * translation of one page follows the order documented in tlb.h:
+ *
+ *	tlb_lookup(va)                    hit: permission check, done
+ *	miss: tlb_psc_lookup(va)          deepest cached table, if any
+ *	      pt_walk / pt_walk_from      one entry load per level
+ *	      tlb_psc_fill per table passed (also on a not-present fault:
+ *	                                  the pointers above it were valid)
+ *	      tlb_fill(leaf)              only for a walk that found a leaf
+ *	      permission check
+ *
+ * Semantics (tests hold the code to them):
+ *   - The result (physical address, permissions, fault) of every access is
+ *     the same with and without a TLB, provided the page table is changed
+ *     only through mmu_map / mmu_unmap / mmu_protect (which invalidate) or
+ *     by adding mappings (pt_map), and its table entries carry no
+ *     restrictions (tables made by pgtable carry none; a PSC caches only
+ *     the next table's address, so a restriction in a skipped upper entry
+ *     would be lost, as the PSC of tlb.h stores no permissions).
+ *   - An access of @size bytes whose first and last bytes lie in different
+ *     base pages (the geometry's page size, whatever the leaf size) is two
+ *     translations: the page of its first byte, then the page of its last
+ *     byte.  A fault on the first stops there.  Base pages, not leaves,
+ *     decide, so the count of translations does not depend on the TLB.
+ *   - Not-present, reserved and range faults are never cached.  A
+ *     translation found with too few rights is cached (as x86 does) and
+ *     faults on every access that needs more.
+ *   - A TLB fill uses the largest page size the TLB is configured for that
+ *     does not exceed the translation's size (a 2M leaf in a TLB of 4K
+ *     entries is cached as its 4K pieces: "splintering"); a translation
+ *     smaller than every TLB page size is not cached (counted as uncached).
+ *     The size of an arm64 contiguous run counts as the translation's size.
+ *   - Permissions: a read needs PT_PROT_READ, a write PT_PROT_WRITE, an
+ *     instruction fetch PT_PROT_EXEC; with mmu_config.user also
+ *     PT_PROT_USER.  Accessed/dirty bits are neither needed nor set.
+ *   - Demand paging (mmu_config.demand): a not-present fault maps the
+ *     demand page (default: the base page) that contains the address, to
+ *     the next free simulated data frame, with mmu_config.demand_prot, and
+ *     walks again (a second walk, counted; the TLB is not probed again).
+ *     Data frames are handed out upwards from mmu_config.data_base
+ *     (default 2^(pa_bits - 1), far above the tables' memory), each aligned
+ *     to the demand page size, so the same accesses give the same frames.
+ *   - Deterministic: the same calls give the same results and counters.
+ *
+ * Conventions: addresses and sizes are bytes in uint64_t; functions that
+ * can fail return 0 or a negative errno.  The MMU does not own the page
+ * table or the TLB; destroy them after the MMU.
+ */
+#ifndef VMBENCH_MMU_H
+#define VMBENCH_MMU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <vmbench/pgtable.h>
+#include <vmbench/tlb.h>
+
+/* Kinds of access. */
+enum mmu_access {
+	MMU_READ,
+	MMU_WRITE,
+	MMU_EXEC,          /* instruction fetch */
+};
+#define MMU_NACCESS 3
+
+/* Faults: the page-table walker's (enum pt_fault), then permission. */
+enum mmu_fault {
+	MMU_FAULT_NONE = PT_FAULT_NONE,
+	MMU_FAULT_NOT_PRESENT = PT_FAULT_NOT_PRESENT,
+	MMU_FAULT_RESERVED = PT_FAULT_RESERVED,
+	MMU_FAULT_RANGE = PT_FAULT_RANGE,
+	MMU_FAULT_BAD_PA = PT_FAULT_BAD_PA,
+	MMU_FAULT_PERM,    /* translated, but the rights do not allow it */
+};
+#define MMU_NFAULT (MMU_FAULT_PERM + 1)
+
+struct mmu_config {
+	uint16_t asid;             /* ASID of every lookup and fill */
+	bool user;                 /* accesses need PT_PROT_USER */
+	bool demand;               /* map pages on not-present faults */
+	uint64_t demand_page_size; /* 0: the base page; else a leaf size */
+	uint32_t demand_prot;      /* 0: READ | WRITE | EXEC | USER */
+	uint64_t data_base;        /* 0: 2^(pa_bits - 1) */
+};
+
+/* What one access gave. */
+struct mmu_result {
+	uint64_t pa;        /* PA of the first byte; PT_PA_NONE on a fault */
+	uint64_t pa2;       /* straddling: PA of the first byte of the
+			     * second page; else PT_PA_NONE */
+	uint64_t fault_va;  /* the address whose translation faulted */
+	uint32_t prot;      /* rights of the last page translated */
+	uint8_t fault;      /* enum mmu_fault */
+	uint8_t pages;      /* translations done: 1, or 2 when straddling */
+	uint8_t source;     /* first page: 1 L1 hit, 2 L2 hit, 0 walk */
+};
+
+/*
+ * Counters; the TLB's own counters are copied into .tlb by
+ * mmu_get_counters() (all zero without a TLB).
+ */
+struct mmu_counters {
+	uint64_t accesses;        /* mmu_translate() calls that ran */
+	uint64_t translations;    /* pages translated (accesses + straddles) */
+	uint64_t straddles;       /* accesses that crossed a base page */
+	uint64_t tlb_hits;        /* translations a TLB level answered */
+	uint64_t walks;           /* page-table walks, retries included */
+	uint64_t walks_ok;        /* walks that reached a leaf */
+	uint64_t walk_reads;      /* entries loaded by all walks */
+	uint64_t walk_start[PT_MAX_LEVELS];  /* walks starting at level L */
+	uint64_t faults[MMU_NFAULT];  /* accesses ending in each fault */
+	uint64_t demand_maps;     /* pages mapped on demand */
+	uint64_t uncached;        /* leaves no TLB page size could hold */
+	struct tlb_counters tlb;
+};
+
+struct mmu;
+
+/*
+ * An MMU over @pt and, when @tlb is not NULL, @tlb; @cfg NULL means all
+ * defaults (ASID 0, kernel mode, no demand paging).  -EINVAL: a
+ * demand_page_size that is not a leaf size of the geometry, or a data_base
+ * not aligned to it or beyond pa_bits; -ENOMEM: out of memory.
+ */
+int mmu_create(struct mmu **out, struct pt *pt, struct tlb *tlb,
+	       const struct mmu_config *cfg);
+
+/* Free @m (not its page table or TLB).  NULL is a no-op. */
+void mmu_destroy(struct mmu *m);
+
+struct pt *mmu_pt(const struct mmu *m);
+struct tlb *mmu_tlb(const struct mmu *m);
+
+/*
+ * Translate an access of @size bytes at @va (see the semantics above) into
+ * *r.  Returns 0 when every page translated with enough rights; -EFAULT on
+ * a fault (r->fault says which, r->fault_va where); -EINVAL when @size is
+ * 0 or the access wraps past 2^64 - 1 (nothing is counted, *r is
+ * untouched); -ENOMEM when demand paging ran out of host memory or of
+ * simulated physical addresses (r->fault is then NOT_PRESENT).
+ * A TLB hit allocates nothing and calls no function pointer.
+ */
+int mmu_translate(struct mmu *m, uint64_t va, uint64_t size,
+		  enum mmu_access access, struct mmu_result *r);
+
+/*
+ * Page-table changes with the TLB invalidation they need: pt_map (adding
+ * a mapping needs none), pt_unmap and pt_protect followed by
+ * tlb_flush_range over the range for the MMU's ASID (which also drops the
+ * ASID's PSC entries, so a freed table is never reached).  Errors are
+ * pgtable's; nothing is flushed when the change failed.
+ */
+int mmu_map(struct mmu *m, uint64_t va, uint64_t pa, uint64_t size,
+	    uint32_t prot, unsigned flags);
+int mmu_unmap(struct mmu *m, uint64_t va, uint64_t size);
+int mmu_protect(struct mmu *m, uint64_t va, uint64_t size, uint32_t prot);
+
+/* Drop every TLB and PSC entry (a no-op without a TLB). */
+void mmu_flush_all(struct mmu *m);
+
+/* Copy the counters (with the TLB's) into *c; reset them (TLB's too). */
+void mmu_get_counters(const struct mmu *m, struct mmu_counters *c);
+void mmu_counters_reset(struct mmu *m);
+
+#endif /* VMBENCH_MMU_H */

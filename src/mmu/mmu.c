@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The MMU: TLB in front of the page-table walker (semantics in mmu.h).
+ *
+ * Conventions in this file: @m is the MMU, @w a walk, @need the rights an
+ * access requires (PT_PROT_* bits), "shift" a VA shift.  Internal
+ * translate functions return an enum mmu_fault (>= 0) or a negative errno.
+ * The hit path is translate_page() up to tlb_lookup(): no allocation, no
+ * function pointer, one call into the TLB; everything after a miss lives
+ * in translate_miss(), kept out of line so the hit path stays small.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vmbench/mmu.h>
+
+struct mmu {
+	/* Read on every access. */
+	struct tlb *tlb;
+	uint32_t need[MMU_NACCESS];
+	uint8_t base_shift;
+	uint16_t asid;
+	bool psc;                 /* the TLB has PSC levels */
+	struct mmu_counters c;
+
+	/* Read on a miss. */
+	struct pt *pt;
+	const struct pt_geometry *g;
+	struct mmu_config cfg;
+	int8_t level_of_shift[64];  /* PSC shift -> level to resume at */
+	uint8_t fill_shift[64];     /* leaf shift -> TLB page shift or 0 */
+	uint8_t level_shift[PT_MAX_LEVELS];
+	uint64_t demand_size;
+	uint64_t next_frame;        /* next free data frame (unaligned) */
+	uint64_t pa_limit;          /* 2^pa_bits */
+};
+
+int mmu_create(struct mmu **out, struct pt *pt, struct tlb *tlb,
+	       const struct mmu_config *cfg)
+{
+	const struct pt_geometry *g = pt_geometry_of(pt);
+	struct mmu *m;
+	bool leaf_ok = false;
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	if (cfg)
+		m->cfg = *cfg;
+	m->pt = pt;
+	m->tlb = tlb;
+	m->g = g;
+	m->asid = m->cfg.asid;
+	m->base_shift = g->page_shift;
+	m->pa_limit = 1ULL << g->pa_bits;
+	m->demand_size = m->cfg.demand_page_size ?
+			 m->cfg.demand_page_size : 1ULL << g->page_shift;
+	if (!m->cfg.demand_prot)
+		m->cfg.demand_prot = PT_PROT_RWX | PT_PROT_USER;
+	if (!m->cfg.data_base)
+		m->cfg.data_base = 1ULL << (g->pa_bits - 1);
+	m->next_frame = m->cfg.data_base;
+
+	for (unsigned l = 0; l < g->levels; l++) {
+		m->level_shift[l] = (uint8_t)pt_level_shift(g, l);
+		if (g->leaf_levels & 1u << l &&
+		    pt_level_size(g, l) == m->demand_size)
+			leaf_ok = true;
+	}
+	if (!leaf_ok || m->cfg.data_base & (m->demand_size - 1) ||
+	    m->cfg.data_base >= m->pa_limit) {
+		free(m);
+		return -EINVAL;
+	}
+
+	/*
+	 * A PSC entry of shift S holds the table that translates the bits
+	 * just below S: the level L whose index ends at S.  The root is never
+	 * cached (the walk starts there anyway).
+	 */
+	memset(m->level_of_shift, -1, sizeof(m->level_of_shift));
+	for (unsigned l = 0; l + 1 < g->levels; l++)
+		m->level_of_shift[pt_level_shift(g, l + 1)] = (int8_t)l;
+
+	if (tlb) {
+		const struct tlb_config *tc = tlb_config_of(tlb);
+
+		m->psc = tc->npsc > 0;
+		for (unsigned s = 0; s < 64; s++)
+			for (unsigned i = 0; i < tc->npage_sizes; i++)
+				if (tc->page_shift[i] <= s)
+					m->fill_shift[s] =
+						(uint8_t)tc->page_shift[i];
+	}
+	m->need[MMU_READ] = PT_PROT_READ;
+	m->need[MMU_WRITE] = PT_PROT_WRITE;
+	m->need[MMU_EXEC] = PT_PROT_EXEC;
+	if (m->cfg.user)
+		for (unsigned a = 0; a < MMU_NACCESS; a++)
+			m->need[a] |= PT_PROT_USER;
+	*out = m;
+	return 0;
+}
+
+void mmu_destroy(struct mmu *m)
+{
+	free(m);
+}
+
+struct pt *mmu_pt(const struct mmu *m)
+{
+	return m->pt;
+}
+
+struct tlb *mmu_tlb(const struct mmu *m)
+{
+	return m->tlb;
+}
+
+/* One walk, from the deepest table the PSC holds; fills the PSC. */
+static int walk(struct mmu *m, uint64_t va, struct pt_walk *w)
+{
+	unsigned shift = 0;
+	uint64_t table = 0;
+
+	m->c.walks++;
+	if (m->psc)
+		shift = tlb_psc_lookup(m->tlb, va, m->asid, &table);
+	if (shift && m->level_of_shift[shift] >= 0)
+		pt_walk_from(m->pt, va, (unsigned)m->level_of_shift[shift],
+			     table, w);
+	else
+		pt_walk(m->pt, va, w);
+	m->c.walk_start[w->start]++;
+	m->c.walk_reads += w->reads;
+	if (w->fault == PT_FAULT_NONE)
+		m->c.walks_ok++;
+	/*
+	 * Every entry read above the last one pointed to a valid table,
+	 * unless the walk never got going (range) or a table address was bad.
+	 */
+	if (m->psc && w->fault != PT_FAULT_RANGE &&
+	    w->fault != PT_FAULT_BAD_PA)
+		for (unsigned l = w->start; l > w->level; l--)
+			tlb_psc_fill(m->tlb, va, m->asid, m->level_shift[l],
+				     w->table[l - 1]);
+	return w->fault;
+}
+
+/* Map the demand page holding @va to the next free data frame. */
+static int demand_map(struct mmu *m, uint64_t va)
+{
+	uint64_t base = 1ULL << m->base_shift;
+	uint64_t sz = m->demand_size, pa;
+	int err;
+
+	for (;;) {
+		pa = (m->next_frame + (sz - 1)) & ~(sz - 1);
+		if (pa < m->next_frame || pa >= m->pa_limit ||
+		    m->pa_limit - pa < sz)
+			return -ENOMEM;
+		err = pt_map(m->pt, va & ~(sz - 1), pa, sz,
+			     m->cfg.demand_prot, sz > base ? PT_MAP_HUGE : 0);
+		/* Part of a large demand page is mapped: take a base page. */
+		if (err == -EEXIST && sz > base) {
+			sz = base;
+			continue;
+		}
+		if (err)
+			return err;
+		m->next_frame = pa + sz;
+		m->c.demand_maps++;
+		return 0;
+	}
+}
+
+static __attribute__((noinline)) int
+translate_miss(struct mmu *m, uint64_t va, uint32_t need, uint64_t *pa,
+	       uint32_t *prot)
+{
+	struct pt_walk w;
+	int fault = walk(m, va, &w);
+
+	if (fault == PT_FAULT_NOT_PRESENT && m->cfg.demand) {
+		int err = demand_map(m, va);
+
+		if (err)
+			return err;
+		fault = walk(m, va, &w);
+	}
+	*prot = w.prot;
+	if (fault) {
+		*pa = PT_PA_NONE;
+		return fault;
+	}
+	if (m->tlb) {
+		unsigned s = m->fill_shift[__builtin_ctzll(w.size)];
+
+		if (s)
+			tlb_fill(m->tlb, va, m->asid, s, w.pa, w.prot,
+				 w.prot & PT_PROT_GLOBAL);
+		else
+			m->c.uncached++;
+	}
+	*pa = w.pa;
+	return (w.prot & need) == need ? MMU_FAULT_NONE : MMU_FAULT_PERM;
+}
+
+static inline int translate_page(struct mmu *m, uint64_t va, uint32_t need,
+				 uint64_t *pa, uint32_t *prot, uint8_t *src)
+{
+	if (m->tlb) {
+		struct tlb_xlate x;
+		int hit = tlb_lookup(m->tlb, va, m->asid, &x);
+
+		if (hit) {
+			m->c.tlb_hits++;
+			*src = (uint8_t)hit;
+			*pa = x.phys | (va & ((1ULL << x.page_shift) - 1));
+			*prot = x.perm;
+			return (x.perm & need) == need ? MMU_FAULT_NONE :
+							 MMU_FAULT_PERM;
+		}
+	}
+	*src = 0;
+	return translate_miss(m, va, need, pa, prot);
+}
+
+int mmu_translate(struct mmu *m, uint64_t va, uint64_t size,
+		  enum mmu_access access, struct mmu_result *r)
+{
+	uint64_t last, pa, page;
+	uint32_t need, prot;
+	uint8_t src;
+	int f;
+
+	if (!size || size - 1 > UINT64_MAX - va ||
+	    (unsigned)access >= MMU_NACCESS)
+		return -EINVAL;
+	need = m->need[access];
+	last = va + (size - 1);
+	m->c.accesses++;
+	m->c.translations++;
+	f = translate_page(m, va, need, &pa, &prot, &src);
+	r->source = src;
+	r->pages = 1;
+	r->pa = pa;
+	r->pa2 = PT_PA_NONE;
+	r->prot = prot;
+	r->fault_va = va;
+	/* Every further base page the access touches: rarely any. */
+	page = va >> m->base_shift;
+	while (__builtin_expect(f == MMU_FAULT_NONE &&
+				page != last >> m->base_shift, 0)) {
+		uint64_t va2 = ++page << m->base_shift;
+
+		if (r->pages == 1)
+			m->c.straddles++;
+		m->c.translations++;
+		r->pages++;
+		f = translate_page(m, va2, need, &r->pa2, &prot, &src);
+		r->prot = prot;
+		r->fault_va = va2;
+	}
+	if (__builtin_expect(f == MMU_FAULT_NONE, 1)) {
+		r->fault = MMU_FAULT_NONE;
+		return 0;
+	}
+	r->pa = r->pa2 = PT_PA_NONE;
+	if (f < 0) {
+		r->fault = MMU_FAULT_NOT_PRESENT;
+		m->c.faults[MMU_FAULT_NOT_PRESENT]++;
+		return f;
+	}
+	r->fault = (uint8_t)f;
+	m->c.faults[f]++;
+	return -EFAULT;
+}
+
+int mmu_map(struct mmu *m, uint64_t va, uint64_t pa, uint64_t size,
+	    uint32_t prot, unsigned flags)
+{
+	return pt_map(m->pt, va, pa, size, prot, flags);
+}
+
+/* Flush [va, va + size) for the MMU's ASID; the range may end at 2^64. */
+static void flush(struct mmu *m, uint64_t va, uint64_t size)
+{
+	if (!m->tlb)
+		return;
+	if (va + size < va || va + size == 0)
+		tlb_flush_all(m->tlb);
+	else
+		tlb_flush_range(m->tlb, va, va + size, m->asid);
+}
+
+int mmu_unmap(struct mmu *m, uint64_t va, uint64_t size)
+{
+	int err = pt_unmap(m->pt, va, size);
+
+	if (!err)
+		flush(m, va, size);
+	return err;
+}
+
+int mmu_protect(struct mmu *m, uint64_t va, uint64_t size, uint32_t prot)
+{
+	int err = pt_protect(m->pt, va, size, prot);
+
+	if (!err)
+		flush(m, va, size);
+	return err;
+}
+
+void mmu_flush_all(struct mmu *m)
+{
+	if (m->tlb)
+		tlb_flush_all(m->tlb);
+}
+
+void mmu_get_counters(const struct mmu *m, struct mmu_counters *c)
+{
+	*c = m->c;
+	if (m->tlb)
+		c->tlb = *tlb_counters(m->tlb);
+	else
+		memset(&c->tlb, 0, sizeof(c->tlb));
+}
+
+void mmu_counters_reset(struct mmu *m)
+{
+	memset(&m->c, 0, sizeof(m->c));
+	if (m->tlb)
+		tlb_counters_reset(m->tlb);
+}

@@ -1,0 +1,612 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vmsim tlb: translate a memory-access trace or a generated workload
+ * through an MMU (page table + TLB + paging-structure caches) and print
+ * the counters as CSV.
+ *
+ * The trace is parsed (or the workload generated) completely before the
+ * clock starts; only the translation loop is timed.  Output is written
+ * only after every access translated (to stdout at the end, or atomically
+ * with -o), so a bad trace leaves no partial output.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <vmbench/mmu.h>
+#include <vmbench/pgtable.h>
+#include <vmbench/report.h>
+#include <vmbench/tlb.h>
+#include <vmbench/workload.h>
+
+#include "vmsim.h"
+
+#define DEFAULT_ARCH "x86-64-4l"
+#define DEFAULT_TLB "skylake"
+
+static void tlb_usage(FILE *f)
+{
+	const char *const *presets = tlb_presets();
+	const struct pt_geometry *g;
+	const struct wl_access_workload *w;
+	struct wl_access_gen_params p;
+	size_t n;
+
+	wl_access_gen_defaults(&p);
+	fprintf(f,
+"usage: vmsim tlb [--arch NAME] [--tlb PRESET|SPEC] [--page-size N]\n"
+"                 (--trace FILE|- --format lackey|din | --workload NAME\n"
+"                  [--pages N] [--accesses N] [--seed S] ...)\n"
+"                 [--stats] [-o FILE]\n"
+"\n"
+"Translate every access of a trace or generated workload through an MMU:\n"
+"a page table of geometry --arch, a TLB shaped by --tlb, and the walker.\n"
+"Pages are mapped on first touch (demand paging, to consecutive simulated\n"
+"frames), so every address inside the geometry's VA range translates.\n"
+"Prints CSV: level,accesses,hits,misses,fills,evictions,entry_reads with\n"
+"  translations  pages translated; hits = TLB hits (any level), misses =\n"
+"                TLB misses; entry_reads = page-table entries loaded\n"
+"  l1d, l2       each TLB level: accesses = hits + misses, fills, evictions;\n"
+"  l1d.4k ...    then one row per page size the level holds (misses are\n"
+"                attributed to a size when it becomes known)\n"
+"  psc.NAME      each paging-structure cache: probes, hits, misses, fills\n"
+"  walk          page-table walks (a demand-paging retry is a second walk):\n"
+"                hits = walks that found a page, misses = faults, fills =\n"
+"                pages mapped on demand, entry_reads = entries loaded\n"
+"\n"
+"TLB semantics: set = VPN mod sets; every L1 structure is probed, L2 only\n"
+"on an L1 miss; an L2 hit fills L1; a walk fills L1 and L2; the L1 victim\n"
+"is dropped.  A miss probes the paging-structure caches (deepest hit\n"
+"first) and walks from the table found, skipping the levels above.  An\n"
+"access whose bytes cross a base page is two translations.  A leaf is\n"
+"cached with the largest TLB page size not above its size (a 2M page in a\n"
+"4K-only TLB is cached 4K at a time).  Spec grammar and preset sources:\n"
+"include/vmbench/tlb.h, e.g.\n"
+"  pages:4k/2m/1g,l1d:64x4:lru,l2.4k+2m:1536x12:lru,psc.pde:32x4:lru\n"
+"\n"
+"options:\n"
+"  --arch NAME        page-table geometry (default " DEFAULT_ARCH ")\n"
+"  --tlb PRESET|SPEC  TLB shape (default " DEFAULT_TLB ")\n"
+"  --page-size N      size of the pages mapped on demand: a leaf size of\n"
+"                     the geometry (default: its base page)\n"
+"  --trace FILE|-     a trace (- for standard input); needs --format\n"
+"  --format F         lackey (valgrind --tool=lackey --trace-mem=yes) or\n"
+"                     din (DineroIV: LABEL ADDR [SIZE], labels r w i m c v\n"
+"                     or 0-4; c, v and 4 are skipped); see workload.h\n"
+"  --workload NAME    a generated workload (below) instead of a trace;\n"
+"                     its pages are the geometry's base pages\n"
+"  --pages N          working set in pages (default %llu)\n"
+"  --accesses N       accesses to generate (default %llu)\n"
+"  --seed S           generator seed (default %llu)\n"
+"  --base ADDR        first address of the working set (default %#llx)\n"
+"  --size N           bytes per access (default %llu)\n"
+"  --stride N         strided: bytes between accesses (default: a page)\n"
+"  --zipf S           zipf exponent (default %g)\n"
+"  --writes P         percent of writes (default %llu)\n"
+"  --stats            add columns seconds,translations_per_s (only the\n"
+"                     translation loop is timed; demand mapping on first\n"
+"                     touch is inside it)\n"
+"  -o FILE            write the CSV to FILE atomically\n"
+"  --list             list geometries, presets and workloads, and exit\n"
+"  --help             this text\n"
+"\n"
+"Errors: 'FILE:LINE: reason' or '--option: reason' on stderr, exit 2.\n",
+		(unsigned long long)p.pages, (unsigned long long)p.accesses,
+		(unsigned long long)p.seed, (unsigned long long)p.base,
+		(unsigned long long)p.size, p.zipf_s,
+		(unsigned long long)p.write_pct);
+	fprintf(f, "\ngeometries:\n");
+	g = pt_geometries(&n);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "  %-14s %s\n", g[i].name, g[i].summary);
+	fprintf(f, "\nTLB presets (tlb.h gives sizes and sources):\n");
+	for (size_t i = 0; presets[i]; i++)
+		fprintf(f, "  %s\n", presets[i]);
+	fprintf(f, "\nworkloads:\n");
+	w = wl_access_workloads(&n);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "  %-12s %s\n", w[i].name, w[i].summary);
+}
+
+/* Where output goes: stdout, or a file written atomically. */
+struct out {
+	struct report_file rf;
+	FILE *fp;
+	const char *path;
+};
+
+static int out_open(struct out *o, const char *path)
+{
+	int err;
+
+	o->path = path;
+	if (!path) {
+		o->fp = stdout;
+		return 0;
+	}
+	err = report_open(&o->rf, path);
+	if (err)
+		return vmsim_opt_error("-o", "cannot write '%s': %s", path,
+				       strerror(-err));
+	o->fp = o->rf.fp;
+	return 0;
+}
+
+static int out_close(struct out *o)
+{
+	int err;
+
+	if (!o->path) {
+		if (fflush(stdout) || ferror(stdout)) {
+			fprintf(stderr, "vmsim: writing output: %s\n",
+				strerror(errno));
+			return VMSIM_BAD_INPUT;
+		}
+		return 0;
+	}
+	err = report_commit(&o->rf);
+	if (err)
+		return vmsim_opt_error("-o", "cannot write '%s': %s", o->path,
+				       strerror(-err));
+	return 0;
+}
+
+static void out_abort(struct out *o)
+{
+	if (o->path && o->rf.fp)
+		report_abort(&o->rf);
+}
+
+struct tlb_args {
+	const char *arch, *tlb, *trace, *format, *workload, *out;
+	uint64_t page_size;     /* 0: the geometry's base page */
+	struct wl_access_gen_params gp;
+	bool stride_set, stats, list;
+	bool gen_opt;           /* a generator option was given */
+};
+
+static const struct {
+	const char *name;
+	size_t offset;
+} gen_u64_opts[] = {
+	{ "--pages", offsetof(struct wl_access_gen_params, pages) },
+	{ "--accesses", offsetof(struct wl_access_gen_params, accesses) },
+	{ "--seed", offsetof(struct wl_access_gen_params, seed) },
+	{ "--base", offsetof(struct wl_access_gen_params, base) },
+	{ "--size", offsetof(struct wl_access_gen_params, size) },
+	{ "--stride", offsetof(struct wl_access_gen_params, stride) },
+	{ "--writes", offsetof(struct wl_access_gen_params, write_pct) },
+};
+
+static int parse_tlb_args(int argc, char **argv, struct tlb_args *ta)
+{
+	struct vmsim_args a;
+	struct vmsim_opt o;
+	const char *val;
+
+	memset(ta, 0, sizeof(*ta));
+	ta->arch = DEFAULT_ARCH;
+	ta->tlb = DEFAULT_TLB;
+	wl_access_gen_defaults(&ta->gp);
+	vmsim_args_init(&a, argc, argv);
+	while (vmsim_args_next(&a, &o)) {
+		bool known = false;
+
+		if (!o.name)
+			return vmsim_opt_error(o.value, "unexpected argument "
+					       "(try vmsim tlb --help)");
+		if (!strcmp(o.name, "--help") || !strcmp(o.name, "-h")) {
+			tlb_usage(stdout);
+			return -1;
+		}
+		for (size_t i = 0; i < sizeof(gen_u64_opts) /
+				       sizeof(gen_u64_opts[0]); i++) {
+			if (strcmp(o.name, gen_u64_opts[i].name))
+				continue;
+			if (!(val = vmsim_value(&a, &o)) ||
+			    !vmsim_opt_u64(o.name, val, (uint64_t *)
+					   ((char *)&ta->gp +
+					    gen_u64_opts[i].offset)))
+				return VMSIM_BAD_INPUT;
+			if (!strcmp(o.name, "--stride"))
+				ta->stride_set = true;
+			ta->gen_opt = true;
+			known = true;
+		}
+		if (known) {
+			continue;
+		} else if (!strcmp(o.name, "--stats")) {
+			ta->stats = true;
+		} else if (!strcmp(o.name, "--list")) {
+			ta->list = true;
+		} else if (!strcmp(o.name, "--zipf")) {
+			char *e;
+
+			if (!(val = vmsim_value(&a, &o)))
+				return VMSIM_BAD_INPUT;
+			ta->gp.zipf_s = strtod(val, &e);
+			if (!*val || *e || !(ta->gp.zipf_s > 0))
+				return vmsim_opt_error(o.name, "'%s' is not a "
+						       "positive number", val);
+			ta->gen_opt = true;
+		} else if (!strcmp(o.name, "--page-size")) {
+			if (!(val = vmsim_value(&a, &o)) ||
+			    !vmsim_opt_page_size(o.name, val, &ta->page_size))
+				return VMSIM_BAD_INPUT;
+		} else if (!strcmp(o.name, "--arch") ||
+			   !strcmp(o.name, "--tlb") ||
+			   !strcmp(o.name, "--trace") ||
+			   !strcmp(o.name, "--format") ||
+			   !strcmp(o.name, "--workload") ||
+			   !strcmp(o.name, "-o") ||
+			   !strcmp(o.name, "--output")) {
+			const char **dst =
+				!strcmp(o.name, "--arch") ? &ta->arch :
+				!strcmp(o.name, "--tlb") ? &ta->tlb :
+				!strcmp(o.name, "--trace") ? &ta->trace :
+				!strcmp(o.name, "--format") ? &ta->format :
+				!strcmp(o.name, "--workload") ? &ta->workload :
+				&ta->out;
+
+			if (!(*dst = vmsim_value(&a, &o)))
+				return VMSIM_BAD_INPUT;
+		} else {
+			return vmsim_opt_error(o.name,
+				"unknown option (try vmsim tlb --help)");
+		}
+		if (o.inline_val)
+			return vmsim_opt_error(o.name, "takes no value");
+	}
+	if (ta->list)
+		return 0;
+	if (ta->trace && ta->workload)
+		return vmsim_opt_error("--trace", "give --trace or --workload, "
+				       "not both");
+	if (!ta->trace && !ta->workload)
+		return vmsim_opt_error("--trace", "required: a trace file "
+				       "(- for standard input) or --workload");
+	if (ta->trace && !ta->format)
+		return vmsim_opt_error("--format", "required with --trace: "
+				       "lackey or din");
+	if (ta->workload && ta->format)
+		return vmsim_opt_error("--format", "only with --trace");
+	if (ta->trace && ta->gen_opt)
+		return vmsim_opt_error("--trace", "generator options (--pages, "
+				       "--accesses, ...) need --workload");
+	return 0;
+}
+
+static void list_all(void)
+{
+	const char *const *presets = tlb_presets();
+	const struct pt_geometry *g;
+	const struct wl_access_workload *w;
+	size_t n;
+
+	g = pt_geometries(&n);
+	for (size_t i = 0; i < n; i++)
+		printf("arch %s\n", g[i].name);
+	for (size_t i = 0; presets[i]; i++)
+		printf("tlb %s\n", presets[i]);
+	w = wl_access_workloads(&n);
+	for (size_t i = 0; i < n; i++)
+		printf("workload %s\n", w[i].name);
+}
+
+/* "4k", "2m", "1g", "512g": the page size 1 << @shift. */
+static const char *size_name(unsigned shift, char buf[24])
+{
+	static const char units[] = "kmgt";
+	unsigned u = (shift - 10) / 10;
+
+	if (u > 3)
+		u = 3;
+	snprintf(buf, 24, "%llu%c",
+		 (unsigned long long)(1ULL << (shift - 10 - 10 * u)),
+		 units[u]);
+	return buf;
+}
+
+static const char *psc_name(unsigned shift, char buf[24])
+{
+	switch (shift) {
+	case 48: return "pml5e";
+	case 39: return "pml4e";
+	case 30: return "pdpte";
+	case 21: return "pde";
+	}
+	snprintf(buf, 24, "s%u", shift);
+	return buf;
+}
+
+struct timing {
+	bool on;
+	double seconds, rate;
+};
+
+static void row(FILE *f, const char *name, const char *suffix,
+		const uint64_t *v, unsigned nv, const struct timing *tm)
+{
+	fprintf(f, "%s%s", name, suffix);
+	/* Columns after the given values are left empty, not faked. */
+	for (unsigned i = 0; i < 6; i++) {
+		fputc(',', f);
+		if (i < nv && v[i] != UINT64_MAX)
+			fprintf(f, "%llu", (unsigned long long)v[i]);
+	}
+	if (tm->on)
+		fprintf(f, ",%.6f,%.0f", tm->seconds, tm->rate);
+	fputc('\n', f);
+}
+
+#define NA UINT64_MAX
+
+static void print_level(FILE *f, const char *name,
+			const struct tlb_level_counters *lc,
+			const struct tlb_struct_config *sc, unsigned nst,
+			const struct tlb_config *cfg, const struct timing *tm)
+{
+	uint64_t v[6] = { lc->accesses, lc->hits, lc->misses, lc->fills,
+			  lc->evictions, NA };
+	uint32_t held = 0;
+	char buf[24], sfx[32];
+
+	if (!nst)
+		return;
+	row(f, name, "", v, 6, tm);
+	for (unsigned s = 0; s < nst; s++)
+		held |= sc[s].size_mask;
+	for (unsigned i = 0; i < cfg->npage_sizes; i++) {
+		if (!(held & 1u << i))
+			continue;
+		v[0] = lc->hits_by_size[i] + lc->misses_by_size[i];
+		v[1] = lc->hits_by_size[i];
+		v[2] = lc->misses_by_size[i];
+		snprintf(sfx, sizeof(sfx), ".%s",
+			 size_name(cfg->page_shift[i], buf));
+		row(f, name, sfx, v, 3, tm);
+	}
+}
+
+static void print_csv(FILE *f, const struct mmu_counters *c,
+		      const struct tlb_config *cfg, const struct timing *tm)
+{
+	const struct tlb_counters *tc = &c->tlb;
+	uint64_t v[6];
+	char buf[24];
+
+	fputs("level,accesses,hits,misses,fills,evictions,entry_reads", f);
+	if (tm->on)
+		fputs(",seconds,translations_per_s", f);
+	fputc('\n', f);
+	v[0] = c->translations;
+	v[1] = c->tlb_hits;
+	v[2] = c->translations - c->tlb_hits;
+	v[3] = NA;
+	v[4] = NA;
+	v[5] = c->walk_reads;
+	row(f, "translations", "", v, 6, tm);
+	print_level(f, "l1d", &tc->l1, cfg->l1, cfg->nl1, cfg, tm);
+	print_level(f, "l2", &tc->l2, cfg->l2, cfg->nl2, cfg, tm);
+	for (unsigned p = 0; p < cfg->npsc; p++) {
+		v[0] = tc->psc_lookups[p];
+		v[1] = tc->psc_hits[p];
+		v[2] = tc->psc_lookups[p] - tc->psc_hits[p];
+		v[3] = tc->psc_fills[p];
+		row(f, "psc.", psc_name(cfg->psc[p].shift, buf), v, 4, tm);
+	}
+	v[0] = c->walks;
+	v[1] = c->walks_ok;
+	v[2] = c->walks - c->walks_ok;
+	v[3] = c->demand_maps;
+	v[4] = NA;
+	v[5] = c->walk_reads;
+	row(f, "walk", "", v, 6, tm);
+}
+
+/* Load the trace @path ("-" is stdin), shown in messages as @shown. */
+static int load_trace(const char *path, const char *shown,
+		      enum wl_trace_format fmt, struct wl_access_trace *t)
+{
+	struct wl_error err = { 0 };
+	FILE *f = stdin;
+	int ret;
+
+	if (strcmp(path, "-")) {
+		f = fopen(path, "rb");
+		if (!f) {
+			fprintf(stderr, "%s: cannot open: %s\n", shown,
+				strerror(errno));
+			return VMSIM_BAD_INPUT;
+		}
+	}
+	ret = wl_access_read(f, fmt, t, &err);
+	if (f != stdin)
+		fclose(f);
+	if (ret) {
+		if (err.line)
+			fprintf(stderr, "%s:%llu: %s\n", shown,
+				(unsigned long long)err.line, err.msg);
+		else
+			fprintf(stderr, "%s: %s\n", shown, err.msg);
+		return VMSIM_BAD_INPUT;
+	}
+	return 0;
+}
+
+static int check_page_size(const struct pt_geometry *g, uint64_t size)
+{
+	for (unsigned l = 0; l < g->levels; l++)
+		if (g->leaf_levels & 1u << l && pt_level_size(g, l) == size)
+			return 0;
+	fprintf(stderr, "--page-size: %llu is not a leaf size of %s (",
+		(unsigned long long)size, g->name);
+	for (unsigned l = 0, first = 1; l < g->levels; l++)
+		if (g->leaf_levels & 1u << l) {
+			fprintf(stderr, "%s%llu", first ? "" : ", ",
+				(unsigned long long)pt_level_size(g, l));
+			first = 0;
+		}
+	fputs(")\n", stderr);
+	return VMSIM_BAD_INPUT;
+}
+
+static void fault_reason(const struct mmu_result *r, int ret,
+			 const struct pt_geometry *g, char *buf, size_t len)
+{
+	unsigned long long va = (unsigned long long)r->fault_va;
+
+	if (ret == -ENOMEM)
+		snprintf(buf, len, "out of simulated physical memory (or host "
+			 "memory) mapping %#llx on demand", va);
+	else if (r->fault == MMU_FAULT_RANGE)
+		snprintf(buf, len, "address %#llx is outside the VA range of "
+			 "%s", va, g->name);
+	else
+		snprintf(buf, len, "translating %#llx: fault %u", va,
+			 (unsigned)r->fault);
+}
+
+static const uint8_t access_of[256] = {
+	[WL_ACCESS_READ] = MMU_READ,
+	[WL_ACCESS_WRITE] = MMU_WRITE,
+	[WL_ACCESS_IFETCH] = MMU_EXEC,
+};
+
+int vmsim_tlb_main(int argc, char **argv)
+{
+	const struct pt_geometry *g;
+	struct wl_access_trace t = { 0 };
+	struct wl_error werr = { 0 };
+	struct tlb_config tcfg;
+	struct mmu_config mcfg = { 0 };
+	struct mmu_counters c;
+	struct mmu_result r;
+	struct timespec t0, t1;
+	struct timing tm = { 0 };
+	struct out out = { 0 };
+	struct tlb_args ta;
+	struct tlb *tlb = NULL;
+	struct mmu *m = NULL;
+	struct pt *pt = NULL;
+	enum wl_trace_format fmt = WL_TRACE_LACKEY;
+	const char *shown = NULL;
+	char msg[256];
+	size_t i;
+	int ret;
+
+	ret = parse_tlb_args(argc, argv, &ta);
+	if (ret)
+		return ret < 0 ? VMSIM_OK : ret;
+	if (ta.list) {
+		list_all();
+		return VMSIM_OK;
+	}
+	g = pt_geometry_find(ta.arch);
+	if (!g) {
+		size_t n;
+		const struct pt_geometry *all = pt_geometries(&n);
+
+		fprintf(stderr, "--arch: unknown geometry '%s' (known:",
+			ta.arch);
+		for (i = 0; i < n; i++)
+			fprintf(stderr, "%s %s", i ? "," : "", all[i].name);
+		fputs(")\n", stderr);
+		return VMSIM_BAD_INPUT;
+	}
+	if (tlb_config_parse(ta.tlb, &tcfg, msg, sizeof(msg)))
+		return vmsim_opt_error("--tlb", "%s", msg);
+	if (!ta.page_size)
+		ta.page_size = 1ULL << g->page_shift;
+	if (check_page_size(g, ta.page_size))
+		return VMSIM_BAD_INPUT;
+	if (ta.trace && wl_trace_format_find(ta.format, &fmt))
+		return vmsim_opt_error("--format", "unknown format '%s' "
+				       "(lackey or din)", ta.format);
+	if (ta.workload) {
+		ta.gp.page_size = 1ULL << g->page_shift;
+		if (!ta.stride_set)
+			ta.gp.stride = ta.gp.page_size;
+	}
+
+	ret = out_open(&out, ta.out);
+	if (ret)
+		return ret;
+	ret = VMSIM_BAD_INPUT;
+	if (ta.trace) {
+		shown = strcmp(ta.trace, "-") ? ta.trace : "<stdin>";
+		if (load_trace(ta.trace, shown, fmt, &t))
+			goto done;
+	} else {
+		int err = wl_access_gen(ta.workload, &ta.gp, &t, &werr);
+
+		if (err) {
+			size_t len = strcspn(werr.msg, " :");
+			const char *opt =
+				!strncmp(werr.msg, "name", len) ? "--workload" :
+				!strncmp(werr.msg, "pages", len) ? "--pages" :
+				!strncmp(werr.msg, "base", len) ? "--base" :
+				!strncmp(werr.msg, "size", len) ? "--size" :
+				!strncmp(werr.msg, "stride", len) ? "--stride" :
+				!strncmp(werr.msg, "write_pct", len) ?
+				"--writes" : "--workload";
+
+			if (err == -EINVAL)
+				vmsim_opt_error(opt, "%s", werr.msg);
+			else
+				fprintf(stderr, "vmsim: %s\n", werr.msg);
+			goto done;
+		}
+	}
+
+	mcfg.demand = true;
+	mcfg.demand_page_size = ta.page_size;
+	if ((ret = pt_create(&pt, g, NULL)) ||
+	    (ret = tlb_create(&tlb, &tcfg)) ||
+	    (ret = mmu_create(&m, pt, tlb, &mcfg))) {
+		fprintf(stderr, "vmsim: cannot create the MMU: %s\n",
+			strerror(-ret));
+		ret = VMSIM_BAD_INPUT;
+		goto done;
+	}
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < t.n; i++) {
+		const struct wl_access *a = &t.a[i];
+
+		if (__builtin_expect(mmu_translate(m, a->va, a->size,
+						   access_of[a->kind], &r), 0))
+			break;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ret = VMSIM_BAD_INPUT;
+	if (i < t.n) {
+		int err = mmu_translate(m, t.a[i].va, t.a[i].size,
+					access_of[t.a[i].kind], &r);
+
+		fault_reason(&r, err, g, msg, sizeof(msg));
+		if (shown)
+			fprintf(stderr, "%s:%u: %s\n", shown, t.a[i].line,
+				msg);
+		else
+			fprintf(stderr, "vmsim: --workload %s: access %zu: "
+				"%s\n", ta.workload, i, msg);
+		goto done;
+	}
+	tm.on = ta.stats;
+	tm.seconds = (double)(t1.tv_sec - t0.tv_sec) +
+		     (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+	mmu_get_counters(m, &c);
+	tm.rate = tm.seconds > 0 ? (double)c.translations / tm.seconds : 0;
+	print_csv(out.fp, &c, &tcfg, &tm);
+	ret = out_close(&out);
+done:
+	if (ret == VMSIM_BAD_INPUT)
+		out_abort(&out);
+	mmu_destroy(m);
+	tlb_destroy(tlb);
+	pt_destroy(pt);
+	wl_access_trace_free(&t);
+	return ret;
+}

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Memory-access traces: the array, the format dispatch, reading a stream
+ * into one buffer, and the writers.  The scanners are in lackey.c and
+ * din.c.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "access_impl.h"
+
+_Static_assert(sizeof(struct wl_access) == 16, "workload.h promises 16 bytes");
+
+/* Stored as value + 1 so that the zero-initialised rest means "no digit". */
+#define H(c, v) [c] = (v) + 1
+const uint8_t wl_hexval[256] = {
+	H('0', 0), H('1', 1), H('2', 2), H('3', 3), H('4', 4), H('5', 5),
+	H('6', 6), H('7', 7), H('8', 8), H('9', 9),
+	H('a', 10), H('b', 11), H('c', 12), H('d', 13), H('e', 14), H('f', 15),
+	H('A', 10), H('B', 11), H('C', 12), H('D', 13), H('E', 14), H('F', 15),
+};
+#undef H
+
+void wl_access_error(struct wl_error *err, uint64_t line, const char *fmt,
+		     ...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	err->line = line;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+}
+
+const char *wl_char_name(char c, char buf[8])
+{
+	if (c > ' ' && c < 127)
+		snprintf(buf, 8, "'%c'", c);
+	else
+		snprintf(buf, 8, "\\x%02x", (unsigned char)c);
+	return buf;
+}
+
+void wl_access_trace_free(struct wl_access_trace *t)
+{
+	free(t->a);
+	t->a = NULL;
+	t->n = 0;
+	t->cap = 0;
+}
+
+int wl_access_grow(struct wl_access_trace *t, size_t more)
+{
+	size_t cap = t->cap ? t->cap : 4096;
+	struct wl_access *a;
+
+	if (more > SIZE_MAX - t->n)
+		return -ENOMEM;
+	while (cap < t->n + more) {
+		if (cap > SIZE_MAX / 2)
+			return -ENOMEM;
+		cap *= 2;
+	}
+	if (cap == t->cap)
+		return 0;
+	if (cap > SIZE_MAX / sizeof(*a))
+		return -ENOMEM;
+	a = realloc(t->a, cap * sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	t->a = a;
+	t->cap = cap;
+	return 0;
+}
+
+int wl_access_push(struct wl_access_trace *t, const struct wl_access *a)
+{
+	if (t->n == t->cap && wl_access_grow(t, 1))
+		return -ENOMEM;
+	t->a[t->n++] = *a;
+	return 0;
+}
+
+int wl_trace_format_find(const char *name, enum wl_trace_format *fmt)
+{
+	if (!strcmp(name, "lackey"))
+		*fmt = WL_TRACE_LACKEY;
+	else if (!strcmp(name, "din"))
+		*fmt = WL_TRACE_DIN;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int wl_access_parse(enum wl_trace_format fmt, const char *buf, size_t len,
+		    struct wl_access_trace *t, struct wl_error *err)
+{
+	const char *nul = memchr(buf, '\0', len);
+
+	/* One vectorised pass here spares the scanners a check per byte. */
+	if (nul) {
+		uint64_t line = 1;
+
+		for (const char *p = buf; p < nul; p++)
+			line += *p == '\n';
+		wl_access_error(err, line, "NUL byte in the trace");
+		return -EINVAL;
+	}
+	switch (fmt) {
+	case WL_TRACE_LACKEY:
+		return wl_lackey_parse(buf, len, t, err);
+	case WL_TRACE_DIN:
+		return wl_din_parse(buf, len, t, err);
+	}
+	wl_access_error(err, 0, "unknown trace format %d", (int)fmt);
+	return -EINVAL;
+}
+
+int wl_access_read(FILE *f, enum wl_trace_format fmt,
+		   struct wl_access_trace *t, struct wl_error *err)
+{
+	size_t len = 0, cap = 1 << 20;
+	char *buf = malloc(cap), *nbuf;
+	int ret;
+
+	if (!buf) {
+		wl_access_error(err, 0, "out of memory");
+		return -ENOMEM;
+	}
+	for (;;) {
+		size_t got = fread(buf + len, 1, cap - len, f);
+
+		len += got;
+		if (len < cap) {
+			if (ferror(f)) {
+				ret = errno ? -errno : -EIO;
+				wl_access_error(err, 0, "read error: %s",
+						strerror(-ret));
+				free(buf);
+				return ret;
+			}
+			if (feof(f))
+				break;
+			continue;
+		}
+		if (cap > SIZE_MAX / 2 || !(nbuf = realloc(buf, cap * 2))) {
+			free(buf);
+			wl_access_error(err, 0, "out of memory");
+			return -ENOMEM;
+		}
+		buf = nbuf;
+		cap *= 2;
+	}
+	ret = wl_access_parse(fmt, buf, len, t, err);
+	free(buf);
+	return ret;
+}
+
+int wl_access_write(FILE *f, enum wl_trace_format fmt,
+		    const struct wl_access *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned long long va = (unsigned long long)a[i].va;
+		unsigned size = a[i].size;
+
+		if (fmt == WL_TRACE_LACKEY)
+			fprintf(f, "%s%08llx,%u\n",
+				a[i].kind == WL_ACCESS_IFETCH ? "I  " :
+				a[i].kind == WL_ACCESS_WRITE ? " S " : " L ",
+				va, size);
+		else
+			fprintf(f, "%c %llx %x\n", a[i].kind, va, size);
+	}
+	if (fflush(f) || ferror(f))
+		return errno ? -errno : -EIO;
+	return 0;
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The reader of DineroIV's text formats, extended (-informat D) and
+ * traditional (-informat d) din (what is accepted: workload.h).  Same
+ * structure as lackey.c: memchr per line, one cursor, table lookups.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "access_impl.h"
+
+/* Label -> access kind; SKIP for cache maintenance, 0 for no label. */
+#define SKIP 1
+static const uint8_t label_kind[256] = {
+	['r'] = WL_ACCESS_READ, ['R'] = WL_ACCESS_READ,
+	['w'] = WL_ACCESS_WRITE, ['W'] = WL_ACCESS_WRITE,
+	['i'] = WL_ACCESS_IFETCH, ['I'] = WL_ACCESS_IFETCH,
+	['m'] = WL_ACCESS_READ, ['M'] = WL_ACCESS_READ,
+	['c'] = SKIP, ['C'] = SKIP, ['v'] = SKIP, ['V'] = SKIP,
+	['0'] = WL_ACCESS_READ, ['1'] = WL_ACCESS_WRITE,
+	['2'] = WL_ACCESS_IFETCH, ['3'] = WL_ACCESS_READ, ['4'] = SKIP,
+};
+
+static inline bool blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/*
+ * A hex number with an optional 0x at *q, ending at a blank or @eol.
+ * 0, or -EINVAL with the error set (naming @what).
+ */
+static int hex_field(const char **qp, const char *eol, const char *what,
+		     uint64_t *out, uint64_t line, struct wl_error *err)
+{
+	const char *q = *qp;
+	uint64_t v = 0;
+	unsigned digits = 0, d;
+	char cb[8];
+
+	if (q + 1 < eol && q[0] == '0' && (q[1] == 'x' || q[1] == 'X'))
+		q += 2;
+	for (; q < eol && (d = wl_hexval[(uint8_t)*q]); q++, digits++) {
+		if (v >> 60) {
+			wl_access_error(err, line, "%s: more than 64 bits",
+					what);
+			return -EINVAL;
+		}
+		v = v << 4 | (d - 1);
+	}
+	if (!digits || (q < eol && !blank(*q))) {
+		wl_access_error(err, line, "%s: expected hex digits, got %s",
+				what, q == eol ? "end of line" :
+				wl_char_name(*q, cb));
+		return -EINVAL;
+	}
+	*qp = q;
+	*out = v;
+	return 0;
+}
+
+int wl_din_parse(const char *buf, size_t len, struct wl_access_trace *t,
+		 struct wl_error *err)
+{
+	const char *p = buf, *end = buf + len;
+	uint64_t line = 0;
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *q = p;
+		uint64_t va, size = 4;
+		uint8_t kind;
+
+		if (!eol)
+			eol = end;
+		p = eol < end ? eol + 1 : end;
+		line++;
+		while (q < eol && blank(*q))
+			q++;
+		if (q == eol)
+			continue;
+		kind = label_kind[(uint8_t)*q];
+		if (!kind || (q + 1 < eol && !blank(q[1]))) {
+			const char *e = q;
+
+			while (e < eol && !blank(*e))
+				e++;
+			wl_access_error(err, line, "unknown label '%.*s' "
+					"(expected r, w, i, m, c, v or 0-4)",
+					(int)(e - q > 16 ? 16 : e - q), q);
+			return -EINVAL;
+		}
+		q++;
+		while (q < eol && blank(*q))
+			q++;
+		if (q == eol) {
+			wl_access_error(err, line, "missing address");
+			return -EINVAL;
+		}
+		if (hex_field(&q, eol, "address", &va, line, err))
+			return -EINVAL;
+		while (q < eol && blank(*q))
+			q++;
+		if (q < eol) {
+			if (hex_field(&q, eol, "size", &size, line, err))
+				return -EINVAL;
+			if (!size || size > WL_ACCESS_MAX_SIZE) {
+				wl_access_error(err, line, "size: %#llx is "
+						"not in 1..%#x",
+						(unsigned long long)size,
+						WL_ACCESS_MAX_SIZE);
+				return -EINVAL;
+			}
+		}
+		if (size - 1 > UINT64_MAX - va) {
+			wl_access_error(err, line, "access wraps past "
+					"2^64 - 1");
+			return -EINVAL;
+		}
+		if (kind == SKIP)
+			continue;
+		if (wl_access_add(t, va, size, kind, line)) {
+			wl_access_error(err, line, "out of memory");
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}

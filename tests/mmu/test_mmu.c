@@ -1,0 +1,461 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The MMU: a differential test of translation with and without a TLB over
+ * random mappings, permission changes and unmaps on several geometries;
+ * straddling accesses; paging-structure caches skipping levels; demand
+ * paging; TLB invalidation through mmu_unmap / mmu_protect.
+ */
+#include <errno.h>
+
+#include <vmbench/mmu.h>
+#include <vmbench/rng.h>
+
+#include "../test.h"
+
+#define SEED 42
+#define RW (PT_PROT_READ | PT_PROT_WRITE)
+
+struct geo_case {
+	const char *geo;
+	const char *tlb[2];   /* a preset-like shape and a small one */
+};
+
+static const struct geo_case cases[] = {
+	{ "x86-64-4l", { "skylake",
+	  "pages:4k/2m/1g,l1d.all:8x2:lru,l2.all:32x4:plru,"
+	  "psc.pml4e:2x2:fifo,psc.pdpte:2x2:lru,psc.pde:4x2:lru" } },
+	{ "x86-64-5l", { "skylake",
+	  "pages:4k/2m,l1d:4x4:fifo,l2.all:16x2:random,psc.pml5e:2x2:lru,"
+	  "psc.pde:4x4:lru" } },
+	{ "arm64-4k-48", { "neoverse-n1",
+	  "pages:4k/64k/2m/1g,l1d.4k+64k:8x8:lru,l2.all:32x4:lru,"
+	  "psc.pdpte:2x2:lru,psc.pde:4x2:plru" } },
+	{ "arm64-64k-42", { "pages:64k/2m/512m,l1d.all:16x4:lru,"
+	  "l2.all:64x4:lru,psc.s29:4x4:lru",
+	  "pages:64k/512m,l1d:4x2:lru,psc.s29:2x2:lru" } },
+	{ "x86-32", { "pages:4k/4m,l1d.4k:16x4:lru,l1d.4m:4x4:lru,"
+	  "l2.all:64x4:lru,psc.s22:4x4:lru",
+	  "pages:4k,l1d:4x2:lru,psc.s22:2x2:lru" } },
+	{ "sv39", { "zen4",
+	  "pages:4k/2m/1g,l1d.all:4x4:lru,l2.4k:16x4:fifo,psc.pdpte:2x2:lru,"
+	  "psc.pde:2x2:lru" } },
+};
+
+struct region {
+	uint64_t va, size;
+};
+
+static const uint32_t prots[] = {
+	PT_PROT_READ, RW, PT_PROT_READ | PT_PROT_EXEC,
+	RW | PT_PROT_USER, PT_PROT_READ | PT_PROT_USER,
+	PT_PROT_RWX | PT_PROT_USER | PT_PROT_GLOBAL,
+};
+#define NPROTS (sizeof(prots) / sizeof(prots[0]))
+
+static uint32_t any_prot(struct rng *r)
+{
+	return prots[rng_below(r, NPROTS)];
+}
+
+static void same_result(int ra, const struct mmu_result *a, int rb,
+			const struct mmu_result *b, uint64_t va)
+{
+	if (ra != rb || a->pa != b->pa || a->pa2 != b->pa2 ||
+	    a->fault != b->fault || a->prot != b->prot ||
+	    a->pages != b->pages || a->fault_va != b->fault_va)
+		TEST_FAIL("va %#llx: with TLB ret %d pa %#llx pa2 %#llx "
+			  "fault %u prot %#x pages %u; walker ret %d pa "
+			  "%#llx pa2 %#llx fault %u prot %#x pages %u",
+			  (unsigned long long)va, ra,
+			  (unsigned long long)a->pa,
+			  (unsigned long long)a->pa2, a->fault, a->prot,
+			  a->pages, rb, (unsigned long long)b->pa,
+			  (unsigned long long)b->pa2, b->fault, b->prot,
+			  b->pages);
+}
+
+static void check_counters(const struct mmu *m, bool has_tlb)
+{
+	struct mmu_counters c;
+
+	mmu_get_counters(m, &c);
+	ASSERT_EQ(c.tlb.l1.accesses, c.tlb.l1.hits + c.tlb.l1.misses);
+	ASSERT_EQ(c.tlb.l2.accesses, c.tlb.l2.hits + c.tlb.l2.misses);
+	if (!has_tlb) {
+		ASSERT_EQ(c.walks, c.translations);
+		ASSERT_EQ(c.tlb_hits, 0);
+		return;
+	}
+	ASSERT_EQ(c.tlb.lookups, c.translations);
+	ASSERT_EQ(c.tlb_hits + c.tlb.walks, c.translations);
+	ASSERT_EQ(c.walks, c.tlb.walks);   /* no demand paging here */
+	if (c.tlb.l1.accesses && c.tlb.l2.accesses)
+		ASSERT_EQ(c.tlb.l2.accesses, c.tlb.l1.misses);
+}
+
+/* Random maps, protects, unmaps and accesses; both MMUs agree. */
+static void differential(const struct geo_case *gc, const char *spec,
+			 bool user)
+{
+	const struct pt_geometry *g = pt_geometry_find(gc->geo);
+	struct mmu_config cfg = { .user = user };
+	struct region *reg;
+	size_t nreg = 0, cap = 4096;
+	struct mmu *mt, *mw;
+	struct tlb *tlb;
+	struct pt *pt;
+	struct rng r;
+	char msg[200];
+	uint64_t base_pg, big, window, wbase, pa_span, upper = 0;
+	unsigned faults[MMU_NFAULT] = { 0 };
+	bool has_upper;
+
+	ASSERT(g);
+	rng_seed(&r, SEED);
+	ASSERT_OK(pt_create(&pt, g, NULL));
+	if (tlb_create_spec(&tlb, spec, msg, sizeof(msg)))
+		TEST_FAIL("%s: %s", spec, msg);
+	ASSERT_OK(mmu_create(&mt, pt, tlb, &cfg));
+	ASSERT_OK(mmu_create(&mw, pt, NULL, &cfg));
+	reg = malloc(cap * sizeof(*reg));
+	ASSERT(reg);
+
+	base_pg = 1ULL << g->page_shift;
+	big = pt_level_size(g, 1);           /* a level-1 block */
+	window = 64 * big;
+	wbase = window;
+	pa_span = 1ULL << (g->pa_bits < 40 ? g->pa_bits : 40);
+	has_upper = g->arch == PT_ARCH_X86_64 || g->arch == PT_ARCH_ARM64 ||
+		    g->arch == PT_ARCH_RISCV;
+	if (has_upper)
+		upper = g->arch == PT_ARCH_ARM64 ? ~0ULL << g->va_bits :
+			~0ULL << (g->va_bits - 1);
+
+	for (unsigned step = 0; step < 30000; step++) {
+		unsigned op = (unsigned)rng_below(&r, 100);
+
+		if (op < 6 || nreg == 0) {
+			/* Map a few base pages, or a level-1 block. */
+			bool huge = rng_below(&r, 4) == 0;
+			uint64_t align = huge ? big : base_pg;
+			uint64_t size = huge ? big :
+					(1 + rng_below(&r, 32)) * base_pg;
+			uint64_t va = wbase + rng_below(&r, window / align - 64)
+				      * align;
+			uint64_t pa = rng_below(&r, pa_span / big) * big +
+				      (huge ? 0 : rng_below(&r, 64) * base_pg);
+			unsigned flags = huge ? PT_MAP_HUGE : 0;
+			int err;
+
+			if (pa + size > pa_span)
+				pa = 0;
+			if (has_upper && rng_below(&r, 4) == 0)
+				va += upper;
+			if (g->arch == PT_ARCH_ARM64 && rng_below(&r, 2))
+				flags |= PT_MAP_CONT | PT_MAP_HUGE;
+			err = mmu_map(mt, va, pa, size, any_prot(&r), flags);
+			if (err == -EEXIST)
+				continue;
+			ASSERT_OK(err);
+			if (nreg < cap)
+				reg[nreg++] = (struct region){ va, size };
+		} else if (op < 9) {
+			size_t k = rng_below(&r, nreg);
+
+			ASSERT_OK(mmu_unmap(mt, reg[k].va, reg[k].size));
+			reg[k] = reg[--nreg];
+		} else if (op < 12) {
+			size_t k = rng_below(&r, nreg);
+
+			ASSERT_OK(mmu_protect(mt, reg[k].va, reg[k].size,
+					      any_prot(&r)));
+		} else {
+			/* Mostly inside a region, sometimes anywhere. */
+			struct mmu_result a, b;
+			uint64_t va, size = 1 + rng_below(&r, 16);
+			enum mmu_access acc = (enum mmu_access)
+					      rng_below(&r, MMU_NACCESS);
+			unsigned where = (unsigned)rng_below(&r, 20);
+			int ra, rb;
+
+			if (where < 16) {
+				size_t k = rng_below(&r, nreg);
+
+				va = reg[k].va + rng_below(&r, reg[k].size);
+			} else if (where < 19) {
+				va = wbase + rng_below(&r, window);
+			} else {
+				va = rng_next(&r);   /* often out of range */
+			}
+			if (size - 1 > UINT64_MAX - va)
+				size = 1;
+			ra = mmu_translate(mt, va, size, acc, &a);
+			rb = mmu_translate(mw, va, size, acc, &b);
+			same_result(ra, &a, rb, &b, va);
+			faults[a.fault]++;
+		}
+	}
+	/* The run reached every kind of outcome it is meant to compare. */
+	ASSERT_LT(0, faults[MMU_FAULT_NONE]);
+	ASSERT_LT(0, faults[MMU_FAULT_NOT_PRESENT]);
+	ASSERT_LT(0, faults[MMU_FAULT_RANGE] +
+		     (g->va_bits == 32 ? 1 : 0));
+	ASSERT_LT(0, faults[MMU_FAULT_PERM]);
+	check_counters(mt, true);
+	check_counters(mw, false);
+	{
+		struct mmu_counters c;
+
+		mmu_get_counters(mt, &c);
+		uint64_t psc_hits = 0;
+
+		ASSERT_LT(0, c.tlb_hits);
+		ASSERT_LT(0, c.straddles);
+		for (unsigned p = 0; p < TLB_MAX_PSC; p++)
+			psc_hits += c.tlb.psc_hits[p];
+		if (tlb_config_of(tlb)->npsc)
+			ASSERT_LT(0, psc_hits);
+	}
+	free(reg);
+	mmu_destroy(mt);
+	mmu_destroy(mw);
+	tlb_destroy(tlb);
+	pt_destroy(pt);
+}
+
+static struct mmu *make(const char *geo, const char *spec, struct pt **pt,
+			struct tlb **tlb, const struct mmu_config *cfg)
+{
+	struct mmu *m;
+	char msg[200];
+
+	ASSERT_OK(pt_create(pt, pt_geometry_find(geo), NULL));
+	*tlb = NULL;
+	if (spec && tlb_create_spec(tlb, spec, msg, sizeof(msg)))
+		TEST_FAIL("%s: %s", spec, msg);
+	ASSERT_OK(mmu_create(&m, *pt, *tlb, cfg));
+	return m;
+}
+
+static void unmake(struct mmu *m, struct pt *pt, struct tlb *tlb)
+{
+	mmu_destroy(m);
+	tlb_destroy(tlb);
+	pt_destroy(pt);
+}
+
+static void straddle(void)
+{
+	struct pt *pt;
+	struct tlb *tlb;
+	struct mmu *m = make("x86-64-4l", "skylake", &pt, &tlb, NULL);
+	struct mmu_counters c;
+	struct mmu_result r;
+	uint64_t va = 0x40000000;
+
+	ASSERT_OK(mmu_map(m, va, 0x5000, 0x1000, RW, 0));
+	ASSERT_OK(mmu_map(m, va + 0x1000, 0x9000, 0x1000, RW, 0));
+	/* 8 bytes across the boundary: both pages. */
+	ASSERT_OK(mmu_translate(m, va + 0xffc, 8, MMU_WRITE, &r));
+	ASSERT_EQ(r.pages, 2);
+	ASSERT_EQ(r.pa, 0x5ffc);
+	ASSERT_EQ(r.pa2, 0x9000);
+	mmu_get_counters(m, &c);
+	ASSERT_EQ(c.accesses, 1);
+	ASSERT_EQ(c.translations, 2);
+	ASSERT_EQ(c.straddles, 1);
+	ASSERT_EQ(c.tlb.lookups, 2);
+	/* The last byte alone in the page: one translation. */
+	ASSERT_OK(mmu_translate(m, va + 0xff8, 8, MMU_READ, &r));
+	ASSERT_EQ(r.pages, 1);
+	ASSERT_EQ(r.pa2, PT_PA_NONE);
+	/* Into an unmapped page: faults on the second. */
+	ASSERT_EQ(mmu_translate(m, va + 0x1ffe, 4, MMU_READ, &r), -EFAULT);
+	ASSERT_EQ(r.pages, 2);
+	ASSERT_EQ(r.fault, MMU_FAULT_NOT_PRESENT);
+	ASSERT_EQ(r.fault_va, va + 0x2000);
+	ASSERT_EQ(r.pa, PT_PA_NONE);
+	/* Across 4K inside a 2M page: two translations, the second hits. */
+	ASSERT_OK(mmu_map(m, 0x80000000, 0x40000000, 0x200000, RW,
+			  PT_MAP_HUGE));
+	mmu_counters_reset(m);
+	ASSERT_OK(mmu_translate(m, 0x80000ffe, 4, MMU_READ, &r));
+	ASSERT_EQ(r.pages, 2);
+	ASSERT_EQ(r.pa, 0x40000ffe);
+	ASSERT_EQ(r.pa2, 0x40001000);
+	mmu_get_counters(m, &c);
+	ASSERT_EQ(c.translations, 2);
+	ASSERT_EQ(c.walks, 1);
+	ASSERT_EQ(c.tlb.l1.hits_by_size[1], 1);
+	/* Zero size and wrapping accesses are rejected, not counted. */
+	ASSERT_EQ(mmu_translate(m, va, 0, MMU_READ, &r), -EINVAL);
+	ASSERT_EQ(mmu_translate(m, UINT64_MAX - 2, 4, MMU_READ, &r), -EINVAL);
+	mmu_get_counters(m, &c);
+	ASSERT_EQ(c.accesses, 1);
+	unmake(m, pt, tlb);
+}
+
+/* Reads and PSC hits since the last call. */
+static void expect_walk(struct mmu *m, uint64_t va, uint64_t reads,
+			int psc_level)
+{
+	struct mmu_counters c0, c1;
+	struct mmu_result r;
+
+	mmu_get_counters(m, &c0);
+	ASSERT_OK(mmu_translate(m, va, 1, MMU_READ, &r));
+	mmu_get_counters(m, &c1);
+	ASSERT_EQ(r.source, 0);
+	ASSERT_EQ(c1.walk_reads - c0.walk_reads, reads);
+	for (int p = 0; p < TLB_MAX_PSC; p++)
+		ASSERT_EQ(c1.tlb.psc_hits[p] - c0.tlb.psc_hits[p],
+			  p == psc_level);
+}
+
+static void psc_skips_levels(void)
+{
+	struct pt *pt;
+	struct tlb *tlb;
+	/* skylake PSC levels: 0 pml4e (39), 1 pdpte (30), 2 pde (21). */
+	struct mmu *m = make("x86-64-4l", "skylake", &pt, &tlb, NULL);
+	uint64_t a = 0x40000000;
+
+	ASSERT_OK(mmu_map(m, a, 0x1000, 0x2000, RW, 0));
+	ASSERT_OK(mmu_map(m, a + 0x200000, 0x3000, 0x1000, RW, 0));
+	ASSERT_OK(mmu_map(m, a + 0x40000000, 0x4000, 0x1000, RW, 0));
+	ASSERT_OK(mmu_map(m, a + 0x8000000000, 0x5000, 0x1000, RW, 0));
+	expect_walk(m, a, 4, -1);                 /* cold: the full walk */
+	expect_walk(m, a + 0x1000, 1, 2);         /* PDE cached: PT only */
+	expect_walk(m, a + 0x200000, 2, 1);       /* PDPTE: PD and PT */
+	expect_walk(m, a + 0x40000000, 3, 0);     /* PML4E: PDPT, PD, PT */
+	expect_walk(m, a + 0x8000000000, 4, -1);  /* another PML4 entry */
+	unmake(m, pt, tlb);
+
+	/* Same walks without PSC: four reads each. */
+	m = make("x86-64-4l", "pages:4k/2m/1g,l1d:64x4:lru", &pt, &tlb, NULL);
+	ASSERT_OK(mmu_map(m, a, 0x1000, 0x2000, RW, 0));
+	expect_walk(m, a, 4, -1);
+	expect_walk(m, a + 0x1000, 4, -1);
+	unmake(m, pt, tlb);
+
+	/* 5-level: a PML5E hit skips only the root. */
+	m = make("x86-64-5l", "pages:4k,l1d:4x4:lru,psc.pml5e:2x2:lru", &pt,
+		 &tlb, NULL);
+	ASSERT_OK(mmu_map(m, a, 0x1000, 0x2000, RW, 0));
+	expect_walk(m, a, 5, -1);
+	expect_walk(m, a + 0x1000, 4, 0);
+	unmake(m, pt, tlb);
+}
+
+static void demand(void)
+{
+	struct mmu_config cfg = { .demand = true };
+	struct pt *pt;
+	struct tlb *tlb;
+	struct mmu *m = make("x86-64-4l", "skylake", &pt, &tlb, &cfg);
+	uint64_t data = 1ULL << 51;   /* x86-64: pa_bits 52 */
+	struct mmu_counters c;
+	struct mmu_result r;
+
+	ASSERT_OK(mmu_translate(m, 0x7000123, 4, MMU_WRITE, &r));
+	ASSERT_EQ(r.pa, data + 0x123);
+	ASSERT_OK(mmu_translate(m, 0x1000008, 4, MMU_EXEC, &r));
+	ASSERT_EQ(r.pa, data + 0x1000 + 8);
+	ASSERT_OK(mmu_translate(m, 0x7000ff0, 4, MMU_READ, &r));
+	ASSERT_EQ(r.pa, data + 0xff0);
+	mmu_get_counters(m, &c);
+	ASSERT_EQ(c.demand_maps, 2);
+	ASSERT_EQ(c.walks, 4);        /* two faulting walks, two retries */
+	ASSERT_EQ(c.walks_ok, 2);
+	ASSERT_EQ(c.faults[MMU_FAULT_NONE], 0);
+	ASSERT_EQ(c.faults[MMU_FAULT_NOT_PRESENT], 0);
+	/* Out of the VA range: demand paging cannot help. */
+	ASSERT_EQ(mmu_translate(m, 0x0000800000000000, 1, MMU_READ, &r),
+		  -EFAULT);
+	ASSERT_EQ(r.fault, MMU_FAULT_RANGE);
+	unmake(m, pt, tlb);
+
+	/* 2M demand pages: one map per 2M, filled as 2M in the TLB. */
+	cfg.demand_page_size = 0x200000;
+	m = make("x86-64-4l", "skylake", &pt, &tlb, &cfg);
+	ASSERT_OK(mmu_translate(m, 0x40012345, 4, MMU_READ, &r));
+	ASSERT_EQ(r.pa, data + 0x12345);
+	ASSERT_OK(mmu_translate(m, 0x401ff000, 4, MMU_READ, &r));
+	ASSERT_EQ(r.pa, data + 0x1ff000);
+	ASSERT_EQ(r.source, 1);
+	ASSERT_OK(mmu_translate(m, 0x40212345, 4, MMU_READ, &r));
+	ASSERT_EQ(r.pa, data + 0x200000 + 0x12345);
+	mmu_get_counters(m, &c);
+	ASSERT_EQ(c.demand_maps, 2);
+	ASSERT_EQ(c.tlb.walks_by_size[1], 2);
+	unmake(m, pt, tlb);
+
+	/* Not a leaf size: rejected. */
+	cfg.demand_page_size = 0x2000;
+	ASSERT_OK(pt_create(&pt, pt_geometry_find("x86-64-4l"), NULL));
+	ASSERT_EQ(mmu_create(&m, pt, NULL, &cfg), -EINVAL);
+	pt_destroy(pt);
+}
+
+static void invalidation(void)
+{
+	struct pt *pt;
+	struct tlb *tlb;
+	struct mmu *m = make("x86-64-4l", "skylake", &pt, &tlb, NULL);
+	struct mmu_result r;
+	uint64_t va = 0x40000000;
+
+	ASSERT_OK(mmu_map(m, va, 0x10000, 0x1000, RW, 0));
+	ASSERT_OK(mmu_translate(m, va, 4, MMU_WRITE, &r));
+	ASSERT_EQ(r.source, 0);
+	/* Behind the MMU's back: the TLB still answers (stale). */
+	ASSERT_OK(pt_unmap(pt, va, 0x1000));
+	ASSERT_OK(mmu_translate(m, va, 4, MMU_WRITE, &r));
+	ASSERT_EQ(r.source, 1);
+	ASSERT_EQ(r.pa, 0x10000);
+	mmu_flush_all(m);
+	ASSERT_EQ(mmu_translate(m, va, 4, MMU_WRITE, &r), -EFAULT);
+	ASSERT_EQ(r.fault, MMU_FAULT_NOT_PRESENT);
+
+	/* Through the MMU: protect and unmap take effect at once. */
+	ASSERT_OK(mmu_map(m, va, 0x20000, 0x1000, RW, 0));
+	ASSERT_OK(mmu_translate(m, va, 4, MMU_WRITE, &r));
+	ASSERT_EQ(r.pa, 0x20000);
+	ASSERT_OK(mmu_protect(m, va, 0x1000, PT_PROT_READ));
+	ASSERT_EQ(mmu_translate(m, va, 4, MMU_WRITE, &r), -EFAULT);
+	ASSERT_EQ(r.fault, MMU_FAULT_PERM);
+	ASSERT_OK(mmu_translate(m, va, 4, MMU_READ, &r));
+	ASSERT_OK(mmu_unmap(m, va, 0x1000));
+	ASSERT_EQ(mmu_translate(m, va, 4, MMU_READ, &r), -EFAULT);
+	ASSERT_EQ(r.fault, MMU_FAULT_NOT_PRESENT);
+	/* The freed tables are not reached through a stale PSC entry. */
+	ASSERT_OK(mmu_map(m, va + 0x40000000, 0x30000, 0x1000, RW, 0));
+	ASSERT_OK(mmu_map(m, va + 0x1000, 0x40000, 0x1000, RW, 0));
+	ASSERT_OK(mmu_translate(m, va + 0x1000, 4, MMU_READ, &r));
+	ASSERT_EQ(r.pa, 0x40000);
+	ASSERT_OK(mmu_translate(m, va + 0x40000000, 4, MMU_READ, &r));
+	ASSERT_EQ(r.pa, 0x30000);
+	/* User mode needs USER. */
+	unmake(m, pt, tlb);
+	{
+		struct mmu_config cfg = { .user = true };
+
+		m = make("x86-64-4l", "skylake", &pt, &tlb, &cfg);
+		ASSERT_OK(mmu_map(m, va, 0x10000, 0x1000, RW, 0));
+		ASSERT_EQ(mmu_translate(m, va, 4, MMU_READ, &r), -EFAULT);
+		ASSERT_EQ(r.fault, MMU_FAULT_PERM);
+		unmake(m, pt, tlb);
+	}
+}
+
+int main(void)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		for (int k = 0; k < 2; k++)
+			differential(&cases[i], cases[i].tlb[k], k == 1);
+	straddle();
+	psc_skips_levels();
+	demand();
+	invalidation();
+	return 0;
+}
