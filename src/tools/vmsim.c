@@ -194,3 +194,45 @@ bool vmsim_opt_page_size(const char *opt, const char *s, uint64_t *out)
 	}
 	return true;
 }
+
+int vmsim_out_open(struct vmsim_out *o, const char *path)
+{
+	int err;
+
+	o->path = path;
+	if (!path) {
+		o->fp = stdout;
+		return 0;
+	}
+	err = report_open(&o->rf, path);
+	if (err)
+		return vmsim_opt_error("-o", "cannot write '%s': %s", path,
+				       strerror(-err));
+	o->fp = o->rf.fp;
+	return 0;
+}
+
+int vmsim_out_close(struct vmsim_out *o)
+{
+	int err;
+
+	if (!o->path) {
+		if (fflush(stdout) || ferror(stdout)) {
+			fprintf(stderr, "vmsim: writing output: %s\n",
+				strerror(errno));
+			return VMSIM_BAD_INPUT;
+		}
+		return 0;
+	}
+	err = report_commit(&o->rf);
+	if (err)
+		return vmsim_opt_error("-o", "cannot write '%s': %s", o->path,
+				       strerror(-err));
+	return 0;
+}
+
+void vmsim_out_abort(struct vmsim_out *o)
+{
+	if (o->path && o->rf.fp)
+		report_abort(&o->rf);
+}

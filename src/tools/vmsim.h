@@ -11,6 +11,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include <vmbench/report.h>
 
 #define VMSIM_OK 0
 #define VMSIM_DIVERGED 1
@@ -64,5 +67,20 @@ bool vmsim_opt_u64(const char *opt, const char *s, uint64_t *out);
 bool vmsim_opt_range(const char *opt, const char *s, uint64_t *start,
 		     uint64_t *end);
 bool vmsim_opt_page_size(const char *opt, const char *s, uint64_t *out);
+
+/*
+ * Where a subcommand's output goes: stdout, or -o FILE written atomically
+ * (report_open / report_commit), so a failed run leaves no partial file.
+ * open and close print their own "-o: reason" and return 2 on failure.
+ */
+struct vmsim_out {
+	struct report_file rf;
+	FILE *fp;
+	const char *path;       /* NULL: stdout */
+};
+
+int vmsim_out_open(struct vmsim_out *o, const char *path);
+int vmsim_out_close(struct vmsim_out *o);
+void vmsim_out_abort(struct vmsim_out *o);
 
 #endif /* VMSIM_H */

@@ -109,55 +109,6 @@ static void tlb_usage(FILE *f)
 		fprintf(f, "  %-12s %s\n", w[i].name, w[i].summary);
 }
 
-/* Where output goes: stdout, or a file written atomically. */
-struct out {
-	struct report_file rf;
-	FILE *fp;
-	const char *path;
-};
-
-static int out_open(struct out *o, const char *path)
-{
-	int err;
-
-	o->path = path;
-	if (!path) {
-		o->fp = stdout;
-		return 0;
-	}
-	err = report_open(&o->rf, path);
-	if (err)
-		return vmsim_opt_error("-o", "cannot write '%s': %s", path,
-				       strerror(-err));
-	o->fp = o->rf.fp;
-	return 0;
-}
-
-static int out_close(struct out *o)
-{
-	int err;
-
-	if (!o->path) {
-		if (fflush(stdout) || ferror(stdout)) {
-			fprintf(stderr, "vmsim: writing output: %s\n",
-				strerror(errno));
-			return VMSIM_BAD_INPUT;
-		}
-		return 0;
-	}
-	err = report_commit(&o->rf);
-	if (err)
-		return vmsim_opt_error("-o", "cannot write '%s': %s", o->path,
-				       strerror(-err));
-	return 0;
-}
-
-static void out_abort(struct out *o)
-{
-	if (o->path && o->rf.fp)
-		report_abort(&o->rf);
-}
-
 struct tlb_args {
 	const char *arch, *tlb, *trace, *format, *workload, *out;
 	uint64_t page_size;     /* 0: the geometry's base page */
@@ -485,7 +436,7 @@ int vmsim_tlb_main(int argc, char **argv)
 	struct mmu_result r;
 	struct timespec t0, t1;
 	struct timing tm = { 0 };
-	struct out out = { 0 };
+	struct vmsim_out out = { 0 };
 	struct tlb_args ta;
 	struct tlb *tlb = NULL;
 	struct mmu *m = NULL;
@@ -530,7 +481,7 @@ int vmsim_tlb_main(int argc, char **argv)
 			ta.gp.stride = ta.gp.page_size;
 	}
 
-	ret = out_open(&out, ta.out);
+	ret = vmsim_out_open(&out, ta.out);
 	if (ret)
 		return ret;
 	ret = VMSIM_BAD_INPUT;
@@ -600,10 +551,10 @@ int vmsim_tlb_main(int argc, char **argv)
 	mmu_get_counters(m, &c);
 	tm.rate = tm.seconds > 0 ? (double)c.translations / tm.seconds : 0;
 	print_csv(out.fp, &c, &tcfg, &tm);
-	ret = out_close(&out);
+	ret = vmsim_out_close(&out);
 done:
 	if (ret == VMSIM_BAD_INPUT)
-		out_abort(&out);
+		vmsim_out_abort(&out);
 	mmu_destroy(m);
 	tlb_destroy(tlb);
 	pt_destroy(pt);

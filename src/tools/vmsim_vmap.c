@@ -61,55 +61,6 @@ static void vmap_usage(FILE *f)
 			s[i].lowest_fit ? "" : " (not lowest-fit)");
 }
 
-/* Where output goes: stdout, or a file written atomically. */
-struct out {
-	struct report_file rf;
-	FILE *fp;
-	const char *path;
-};
-
-static int out_open(struct out *o, const char *path)
-{
-	int err;
-
-	o->path = path;
-	if (!path) {
-		o->fp = stdout;
-		return 0;
-	}
-	err = report_open(&o->rf, path);
-	if (err)
-		return vmsim_opt_error("-o", "cannot write '%s': %s", path,
-				       strerror(-err));
-	o->fp = o->rf.fp;
-	return 0;
-}
-
-static int out_close(struct out *o)
-{
-	int err;
-
-	if (!o->path) {
-		if (fflush(stdout) || ferror(stdout)) {
-			fprintf(stderr, "vmsim: writing output: %s\n",
-				strerror(errno));
-			return VMSIM_BAD_INPUT;
-		}
-		return 0;
-	}
-	err = report_commit(&o->rf);
-	if (err)
-		return vmsim_opt_error("-o", "cannot write '%s': %s", o->path,
-				       strerror(-err));
-	return 0;
-}
-
-static void out_abort(struct out *o)
-{
-	if (o->path && o->rf.fp)
-		report_abort(&o->rf);
-}
-
 /* Parse the trace @path ("-" is stdin), shown in messages as @shown. */
 static int load_trace(const char *path, const char *shown,
 		      struct wl_vmap_trace *t)
@@ -345,7 +296,7 @@ int vmsim_vmap_main(int argc, char **argv)
 	struct wl_vmap_trace t = { 0 };
 	struct run_stats *rs = NULL;
 	struct vmap_args va;
-	struct out out = { 0 };
+	struct vmsim_out out = { 0 };
 	uint64_t div_addr = 0;
 	size_t nall, div_at;
 	const char *shown;
@@ -364,7 +315,7 @@ int vmsim_vmap_main(int argc, char **argv)
 	}
 	shown = strcmp(va.file, "-") ? va.file : "<stdin>";
 	every = !strcmp(va.strategy, "all");
-	ret = out_open(&out, va.out);
+	ret = vmsim_out_open(&out, va.out);
 	if (ret)
 		return ret;
 	ret = load_trace(va.file, shown, &t);
@@ -444,7 +395,7 @@ int vmsim_vmap_main(int argc, char **argv)
 	} else {
 		print_results(out.fp, &t, ref_addrs);
 	}
-	ret = out_close(&out);
+	ret = vmsim_out_close(&out);
 	if (ret)
 		goto done;
 	if (div_s) {
@@ -472,7 +423,7 @@ int vmsim_vmap_main(int argc, char **argv)
 	}
 done:
 	if (ret == VMSIM_BAD_INPUT)
-		out_abort(&out);
+		vmsim_out_abort(&out);
 	free(ref_addrs);
 	free(addrs);
 	free(rs);
@@ -546,7 +497,7 @@ int vmsim_gen_vmap_main(int argc, char **argv)
 	struct wl_error err = { 0 };
 	struct vmsim_args a;
 	struct vmsim_opt o;
-	struct out out = { 0 };
+	struct vmsim_out out = { 0 };
 	bool list = false;
 	int ret;
 
@@ -637,7 +588,7 @@ int vmsim_gen_vmap_main(int argc, char **argv)
 		wl_vmap_trace_free(&t);
 		return VMSIM_BAD_INPUT;
 	}
-	ret = out_open(&out, path);
+	ret = vmsim_out_open(&out, path);
 	if (ret) {
 		wl_vmap_trace_free(&t);
 		return ret;
@@ -647,10 +598,10 @@ int vmsim_gen_vmap_main(int argc, char **argv)
 	if (wl_vmap_write(out.fp, t.ops, t.n)) {
 		fprintf(stderr, "vmsim: writing the trace: %s\n",
 			strerror(errno));
-		out_abort(&out);
+		vmsim_out_abort(&out);
 		wl_vmap_trace_free(&t);
 		return VMSIM_BAD_INPUT;
 	}
 	wl_vmap_trace_free(&t);
-	return out_close(&out);
+	return vmsim_out_close(&out);
 }
