@@ -53,13 +53,13 @@ static bool pow2(uint64_t x)
 static int check(const struct wl_access_gen_params *p, struct wl_error *err)
 {
 	if (!pow2(p->page_size)) {
-		wl_access_error(err, 0, "page_size: %#llx is not a power of "
+		wl_error_set(err, 0, "page_size: %#llx is not a power of "
 				"two", (unsigned long long)p->page_size);
 		return -EINVAL;
 	}
 	if (!pow2(p->size) || p->size > p->page_size ||
 	    p->size > WL_ACCESS_MAX_SIZE) {
-		wl_access_error(err, 0, "size: %llu is not a power of two "
+		wl_error_set(err, 0, "size: %llu is not a power of two "
 				"up to the page size and %u",
 				(unsigned long long)p->size,
 				WL_ACCESS_MAX_SIZE);
@@ -67,28 +67,28 @@ static int check(const struct wl_access_gen_params *p, struct wl_error *err)
 	}
 	if (!p->pages || p->pages > UINT64_MAX / p->page_size ||
 	    p->pages * p->page_size - 1 > UINT64_MAX - p->base) {
-		wl_access_error(err, 0, "pages: %llu pages from %#llx do not "
+		wl_error_set(err, 0, "pages: %llu pages from %#llx do not "
 				"fit below 2^64", (unsigned long long)p->pages,
 				(unsigned long long)p->base);
 		return -EINVAL;
 	}
 	if (p->base & (p->page_size - 1)) {
-		wl_access_error(err, 0, "base: %#llx is not page-aligned",
+		wl_error_set(err, 0, "base: %#llx is not page-aligned",
 				(unsigned long long)p->base);
 		return -EINVAL;
 	}
 	if (p->write_pct > 100) {
-		wl_access_error(err, 0, "write_pct: %llu is above 100",
+		wl_error_set(err, 0, "write_pct: %llu is above 100",
 				(unsigned long long)p->write_pct);
 		return -EINVAL;
 	}
 	if (!(p->zipf_s > 0) || !isfinite(p->zipf_s)) {
-		wl_access_error(err, 0, "zipf_s: %g is not a positive number",
+		wl_error_set(err, 0, "zipf_s: %g is not a positive number",
 				p->zipf_s);
 		return -EINVAL;
 	}
 	if (!p->stride) {
-		wl_access_error(err, 0, "stride: 0");
+		wl_error_set(err, 0, "stride: 0");
 		return -EINVAL;
 	}
 	return 0;
@@ -293,10 +293,10 @@ int wl_access_gen(const char *name, const struct wl_access_gen_params *p,
 	else if (!strcmp(name, "sweep"))
 		ret = gen_sweep(&g);
 	else {
-		wl_access_error(err, 0, "name: unknown workload '%s'", name);
+		wl_error_set(err, 0, "name: unknown workload '%s'", name);
 		return -EINVAL;
 	}
 	if (ret)
-		wl_access_error(err, 0, "out of memory");
+		wl_error_set(err, 0, "out of memory");
 	return ret;
 }

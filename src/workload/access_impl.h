@@ -12,6 +12,8 @@
 
 #include <vmbench/workload.h>
 
+#include "wl_impl.h"
+
 /* Digit value + 1 of '0'-'9', 'a'-'f', 'A'-'F'; 0 for every other byte. */
 extern const uint8_t wl_hexval[256];
 
@@ -34,9 +36,6 @@ static inline int wl_access_add(struct wl_access_trace *t, uint64_t va,
 	a->pad = 0;
 	return 0;
 }
-
-void wl_access_error(struct wl_error *err, uint64_t line, const char *fmt,
-		     ...) __attribute__((format(printf, 3, 4)));
 
 /* @c printable as itself, else as \xNN, into @buf (at least 5 bytes). */
 const char *wl_char_name(char c, char buf[8]);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Memory-access traces: the array, the format dispatch, reading a stream
- * into one buffer, and the writers.  The scanners are in lackey.c and
+ * into one buffer (wl_read_all), and the writers.  The scanners are in lackey.c and
  * din.c.
  */
 #include <errno.h>
@@ -22,19 +22,6 @@ const uint8_t wl_hexval[256] = {
 	H('A', 10), H('B', 11), H('C', 12), H('D', 13), H('E', 14), H('F', 15),
 };
 #undef H
-
-void wl_access_error(struct wl_error *err, uint64_t line, const char *fmt,
-		     ...)
-{
-	va_list ap;
-
-	if (!err)
-		return;
-	err->line = line;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-}
 
 const char *wl_char_name(char c, char buf[8])
 {
@@ -107,7 +94,7 @@ int wl_access_parse(enum wl_trace_format fmt, const char *buf, size_t len,
 
 		for (const char *p = buf; p < nul; p++)
 			line += *p == '\n';
-		wl_access_error(err, line, "NUL byte in the trace");
+		wl_error_set(err, line, "NUL byte in the trace");
 		return -EINVAL;
 	}
 	switch (fmt) {
@@ -116,45 +103,19 @@ int wl_access_parse(enum wl_trace_format fmt, const char *buf, size_t len,
 	case WL_TRACE_DIN:
 		return wl_din_parse(buf, len, t, err);
 	}
-	wl_access_error(err, 0, "unknown trace format %d", (int)fmt);
+	wl_error_set(err, 0, "unknown trace format %d", (int)fmt);
 	return -EINVAL;
 }
 
 int wl_access_read(FILE *f, enum wl_trace_format fmt,
 		   struct wl_access_trace *t, struct wl_error *err)
 {
-	size_t len = 0, cap = 1 << 20;
-	char *buf = malloc(cap), *nbuf;
-	int ret;
+	size_t len;
+	char *buf;
+	int ret = wl_read_all(f, 1 << 20, &buf, &len, err);
 
-	if (!buf) {
-		wl_access_error(err, 0, "out of memory");
-		return -ENOMEM;
-	}
-	for (;;) {
-		size_t got = fread(buf + len, 1, cap - len, f);
-
-		len += got;
-		if (len < cap) {
-			if (ferror(f)) {
-				ret = errno ? -errno : -EIO;
-				wl_access_error(err, 0, "read error: %s",
-						strerror(-ret));
-				free(buf);
-				return ret;
-			}
-			if (feof(f))
-				break;
-			continue;
-		}
-		if (cap > SIZE_MAX / 2 || !(nbuf = realloc(buf, cap * 2))) {
-			free(buf);
-			wl_access_error(err, 0, "out of memory");
-			return -ENOMEM;
-		}
-		buf = nbuf;
-		cap *= 2;
-	}
+	if (ret)
+		return ret;
 	ret = wl_access_parse(fmt, buf, len, t, err);
 	free(buf);
 	return ret;

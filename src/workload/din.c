@@ -42,14 +42,14 @@ static int hex_field(const char **qp, const char *eol, const char *what,
 		q += 2;
 	for (; q < eol && (d = wl_hexval[(uint8_t)*q]); q++, digits++) {
 		if (v >> 60) {
-			wl_access_error(err, line, "%s: more than 64 bits",
+			wl_error_set(err, line, "%s: more than 64 bits",
 					what);
 			return -EINVAL;
 		}
 		v = v << 4 | (d - 1);
 	}
 	if (!digits || (q < eol && !blank(*q))) {
-		wl_access_error(err, line, "%s: expected hex digits, got %s",
+		wl_error_set(err, line, "%s: expected hex digits, got %s",
 				what, q == eol ? "end of line" :
 				wl_char_name(*q, cb));
 		return -EINVAL;
@@ -85,7 +85,7 @@ int wl_din_parse(const char *buf, size_t len, struct wl_access_trace *t,
 
 			while (e < eol && !blank(*e))
 				e++;
-			wl_access_error(err, line, "unknown label '%.*s' "
+			wl_error_set(err, line, "unknown label '%.*s' "
 					"(expected r, w, i, m, c, v or 0-4)",
 					(int)(e - q > 16 ? 16 : e - q), q);
 			return -EINVAL;
@@ -94,7 +94,7 @@ int wl_din_parse(const char *buf, size_t len, struct wl_access_trace *t,
 		while (q < eol && blank(*q))
 			q++;
 		if (q == eol) {
-			wl_access_error(err, line, "missing address");
+			wl_error_set(err, line, "missing address");
 			return -EINVAL;
 		}
 		if (hex_field(&q, eol, "address", &va, line, err))
@@ -105,7 +105,7 @@ int wl_din_parse(const char *buf, size_t len, struct wl_access_trace *t,
 			if (hex_field(&q, eol, "size", &size, line, err))
 				return -EINVAL;
 			if (!size || size > WL_ACCESS_MAX_SIZE) {
-				wl_access_error(err, line, "size: %#llx is "
+				wl_error_set(err, line, "size: %#llx is "
 						"not in 1..%#x",
 						(unsigned long long)size,
 						WL_ACCESS_MAX_SIZE);
@@ -113,14 +113,14 @@ int wl_din_parse(const char *buf, size_t len, struct wl_access_trace *t,
 			}
 		}
 		if (size - 1 > UINT64_MAX - va) {
-			wl_access_error(err, line, "access wraps past "
+			wl_error_set(err, line, "access wraps past "
 					"2^64 - 1");
 			return -EINVAL;
 		}
 		if (kind == SKIP)
 			continue;
 		if (wl_access_add(t, va, size, kind, line)) {
-			wl_access_error(err, line, "out of memory");
+			wl_error_set(err, line, "out of memory");
 			return -ENOMEM;
 		}
 	}

@@ -56,14 +56,14 @@ int wl_lackey_parse(const char *buf, size_t len, struct wl_access_trace *t,
 			modify = true;
 			break;
 		default:
-			wl_access_error(err, line, "unknown access type %s "
+			wl_error_set(err, line, "unknown access type %s "
 					"(expected I, L, S or M)",
 					wl_char_name(*q, cb));
 			return -EINVAL;
 		}
 		q++;
 		if (q == eol || !blank(*q)) {
-			wl_access_error(err, line, "expected a blank after "
+			wl_error_set(err, line, "expected a blank after "
 					"the access type '%c'", q[-1]);
 			return -EINVAL;
 		}
@@ -71,20 +71,20 @@ int wl_lackey_parse(const char *buf, size_t len, struct wl_access_trace *t,
 			q++;
 		for (; q < eol && (d = wl_hexval[(uint8_t)*q]); q++, digits++) {
 			if (va >> 60) {
-				wl_access_error(err, line, "address: more "
+				wl_error_set(err, line, "address: more "
 						"than 64 bits");
 				return -EINVAL;
 			}
 			va = va << 4 | (d - 1);
 		}
 		if (!digits) {
-			wl_access_error(err, line, "address: expected hex "
+			wl_error_set(err, line, "address: expected hex "
 					"digits, got %s", q == eol ?
 					"end of line" : wl_char_name(*q, cb));
 			return -EINVAL;
 		}
 		if (q == eol || *q != ',') {
-			wl_access_error(err, line, "expected ',' after the "
+			wl_error_set(err, line, "expected ',' after the "
 					"address, got %s", q == eol ?
 					"end of line" : wl_char_name(*q, cb));
 			return -EINVAL;
@@ -94,13 +94,13 @@ int wl_lackey_parse(const char *buf, size_t len, struct wl_access_trace *t,
 		     q++, digits++) {
 			size = size * 10 + (uint64_t)(*q - '0');
 			if (size > WL_ACCESS_MAX_SIZE) {
-				wl_access_error(err, line, "size: above %u",
+				wl_error_set(err, line, "size: above %u",
 						WL_ACCESS_MAX_SIZE);
 				return -EINVAL;
 			}
 		}
 		if (!digits) {
-			wl_access_error(err, line, "size: expected decimal "
+			wl_error_set(err, line, "size: expected decimal "
 					"digits, got %s", q == eol ?
 					"end of line" : wl_char_name(*q, cb));
 			return -EINVAL;
@@ -108,23 +108,23 @@ int wl_lackey_parse(const char *buf, size_t len, struct wl_access_trace *t,
 		while (q < eol && blank(*q))
 			q++;
 		if (q != eol) {
-			wl_access_error(err, line, "unexpected %s after the "
+			wl_error_set(err, line, "unexpected %s after the "
 					"size", wl_char_name(*q, cb));
 			return -EINVAL;
 		}
 		if (!size) {
-			wl_access_error(err, line, "size: 0");
+			wl_error_set(err, line, "size: 0");
 			return -EINVAL;
 		}
 		if (size - 1 > UINT64_MAX - va) {
-			wl_access_error(err, line, "access wraps past "
+			wl_error_set(err, line, "access wraps past "
 					"2^64 - 1");
 			return -EINVAL;
 		}
 		if (wl_access_add(t, va, size, kind, line) ||
 		    (modify && wl_access_add(t, va, size, WL_ACCESS_WRITE,
 					     line))) {
-			wl_access_error(err, line, "out of memory");
+			wl_error_set(err, line, "out of memory");
 			return -ENOMEM;
 		}
 	}

@@ -18,13 +18,14 @@
  * freed ids are reused (the trace format allows it; the replay must cope).
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <vmbench/rng.h>
 #include <vmbench/vmap.h>
 #include <vmbench/workload.h>
+
+#include "wl_impl.h"
 
 #define GUARD 1  /* pages of guard after each area */
 
@@ -305,21 +306,8 @@ void wl_vmap_gen_defaults(struct wl_vmap_gen_params *p)
 	};
 }
 
-static int gen_error(struct wl_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int gen_error(struct wl_error *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err) {
-		err->line = 0;
-		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
+/* A bad parameter: describe it in @err, evaluate to -EINVAL. */
+#define gen_error(err, ...) (wl_error_set(err, 0, __VA_ARGS__), -EINVAL)
 
 /* Bounds that keep every size and count far from overflow. */
 #define MAX_COUNT (1ULL << 32)
@@ -368,6 +356,6 @@ int wl_vmap_gen(const char *name, const struct wl_vmap_gen_params *p,
 	w->gen(&g);
 	free(g.free_ids);
 	if (g.err)
-		gen_error(err, "out of memory");
+		wl_error_set(err, 0, "out of memory");
 	return g.err;
 }

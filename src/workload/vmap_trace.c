@@ -18,21 +18,7 @@
 #include <vmbench/vmap.h>
 #include <vmbench/workload.h>
 
-static void set_error(struct wl_error *err, uint64_t line, const char *fmt,
-		      ...) __attribute__((format(printf, 3, 4)));
-
-static void set_error(struct wl_error *err, uint64_t line, const char *fmt,
-		      ...)
-{
-	va_list ap;
-
-	if (!err)
-		return;
-	err->line = line;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-}
+#include "wl_impl.h"
 
 void wl_vmap_trace_free(struct wl_vmap_trace *t)
 {
@@ -131,7 +117,7 @@ static int scan_u64(struct scan *s, const char *what, uint64_t *out)
 	int d;
 
 	if (!next_token(s)) {
-		set_error(s->err, s->line, "missing %s", what);
+		wl_error_set(s->err, s->line, "missing %s", what);
 		return -EINVAL;
 	}
 	q = s->p;
@@ -141,7 +127,7 @@ static int scan_u64(struct scan *s, const char *what, uint64_t *out)
 		q += 2;
 	}
 	if (q == end || digit_value(*q, hex) < 0) {
-		set_error(s->err, s->line, "bad number '%s' for %s",
+		wl_error_set(s->err, s->line, "bad number '%s' for %s",
 			  quote(s, buf), what);
 		return -EINVAL;
 	}
@@ -149,7 +135,7 @@ static int scan_u64(struct scan *s, const char *what, uint64_t *out)
 		unsigned base = hex ? 16 : 10;
 
 		if (v > (UINT64_MAX - (uint64_t)d) / base) {
-			set_error(s->err, s->line,
+			wl_error_set(s->err, s->line,
 				  "%s '%s' overflows 64 bits", what,
 				  quote(s, buf));
 			return -EINVAL;
@@ -157,7 +143,7 @@ static int scan_u64(struct scan *s, const char *what, uint64_t *out)
 		v = v * base + (uint64_t)d;
 	}
 	if (q < end) {
-		set_error(s->err, s->line, "junk after %s in '%s'", what,
+		wl_error_set(s->err, s->line, "junk after %s in '%s'", what,
 			  quote(s, buf));
 		return -EINVAL;
 	}
@@ -176,7 +162,7 @@ static int extra_field(struct scan *s, char op)
 {
 	char buf[32];
 
-	set_error(s->err, s->line, "extra field '%s' after '%c' op",
+	wl_error_set(s->err, s->line, "extra field '%s' after '%c' op",
 		  quote(s, buf), op);
 	return -EINVAL;
 }
@@ -190,7 +176,7 @@ static int parse_line(struct scan *s, struct wl_vmap_op *op)
 	memset(op, 0, sizeof(*op));
 	end = token_end(s);
 	if (end - s->p != 1 || (*s->p != 'a' && *s->p != 'f' && *s->p != 'l')) {
-		set_error(s->err, s->line, "unknown op '%s' (expected a, f or l)",
+		wl_error_set(s->err, s->line, "unknown op '%s' (expected a, f or l)",
 			  quote(s, buf));
 		return -EINVAL;
 	}
@@ -219,7 +205,7 @@ static int parse_line(struct scan *s, struct wl_vmap_op *op)
 		if (err)
 			break;
 		if (at_end(s)) {
-			set_error(s->err, s->line, "vstart without vend");
+			wl_error_set(s->err, s->line, "vstart without vend");
 			return -EINVAL;
 		}
 		err = scan_u64(s, "vend", &op->vend);
@@ -246,7 +232,7 @@ int wl_vmap_parse(const char *buf, size_t len, struct wl_vmap_trace *t,
 		if (!s.eol)
 			s.eol = end;
 		if (++s.line > UINT32_MAX) {
-			set_error(err, s.line, "more than %u lines", UINT32_MAX);
+			wl_error_set(err, s.line, "more than %u lines", UINT32_MAX);
 			return -EINVAL;
 		}
 		if (next_token(&s)) {
@@ -255,7 +241,7 @@ int wl_vmap_parse(const char *buf, size_t len, struct wl_vmap_trace *t,
 				return ret;
 			ret = wl_vmap_trace_push(t, &op);
 			if (ret) {
-				set_error(err, s.line, "out of memory");
+				wl_error_set(err, s.line, "out of memory");
 				return ret;
 			}
 		}
@@ -266,38 +252,12 @@ int wl_vmap_parse(const char *buf, size_t len, struct wl_vmap_trace *t,
 
 int wl_vmap_read(FILE *f, struct wl_vmap_trace *t, struct wl_error *err)
 {
-	size_t len = 0, cap = 1 << 16;
-	char *buf = malloc(cap), *nbuf;
-	int ret;
+	size_t len;
+	char *buf;
+	int ret = wl_read_all(f, 1 << 16, &buf, &len, err);
 
-	if (!buf) {
-		set_error(err, 0, "out of memory");
-		return -ENOMEM;
-	}
-	for (;;) {
-		size_t got = fread(buf + len, 1, cap - len, f);
-
-		len += got;
-		if (len < cap) {
-			if (ferror(f)) {
-				ret = errno ? -errno : -EIO;
-				set_error(err, 0, "read error: %s",
-					  strerror(-ret));
-				free(buf);
-				return ret;
-			}
-			if (feof(f))
-				break;
-			continue;
-		}
-		if (cap > SIZE_MAX / 2 || !(nbuf = realloc(buf, cap * 2))) {
-			free(buf);
-			set_error(err, 0, "out of memory");
-			return -ENOMEM;
-		}
-		buf = nbuf;
-		cap *= 2;
-	}
+	if (ret)
+		return ret;
 	ret = wl_vmap_parse(buf, len, t, err);
 	free(buf);
 	return ret;
@@ -431,27 +391,27 @@ static void explain_einval(const struct wl_vmap_replay *r,
 	unsigned long long size = op->arg, ps = r->space.page_size;
 
 	if (!size)
-		set_error(err, op->line, "size 0");
+		wl_error_set(err, op->line, "size 0");
 	else if (size & (ps - 1))
-		set_error(err, op->line,
+		wl_error_set(err, op->line,
 			  "size %#llx is not a multiple of the page size %#llx",
 			  size, ps);
 	else if (!is_pow2(align))
-		set_error(err, op->line, "align %#llx is not a power of two",
+		wl_error_set(err, op->line, "align %#llx is not a power of two",
 			  (unsigned long long)align);
 	else if (vstart >= vend)
-		set_error(err, op->line,
+		wl_error_set(err, op->line,
 			  "window start %#llx is not below its end %#llx",
 			  (unsigned long long)vstart, (unsigned long long)vend);
 	else if (vstart < r->space.start || vend > r->space.end)
-		set_error(err, op->line,
+		wl_error_set(err, op->line,
 			  "window [%#llx, %#llx) is not inside the range "
 			  "[%#llx, %#llx)",
 			  (unsigned long long)vstart, (unsigned long long)vend,
 			  (unsigned long long)r->space.start,
 			  (unsigned long long)r->space.end);
 	else
-		set_error(err, op->line, "allocator rejected the request");
+		wl_error_set(err, op->line, "allocator rejected the request");
 }
 
 static int replay_alloc(struct wl_vmap_replay *r, struct vmap *v,
@@ -464,7 +424,7 @@ static int replay_alloc(struct wl_vmap_replay *r, struct vmap *v,
 	int ret;
 
 	if (slot->size) {
-		set_error(err, op->line, "alloc of id %llu, which is live",
+		wl_error_set(err, op->line, "alloc of id %llu, which is live",
 			  (unsigned long long)op->id);
 		return -EEXIST;
 	}
@@ -484,7 +444,7 @@ static int replay_alloc(struct wl_vmap_replay *r, struct vmap *v,
 		return ret;
 	}
 	if (ret) {
-		set_error(err, op->line, "alloc of id %llu failed: %s",
+		wl_error_set(err, op->line, "alloc of id %llu failed: %s",
 			  (unsigned long long)op->id, strerror(-ret));
 		return ret;
 	}
@@ -503,13 +463,13 @@ static int replay_free(struct wl_vmap_replay *r, struct vmap *v,
 	int ret;
 
 	if (!slot->size) {
-		set_error(err, op->line, "free of id %llu, which is not live",
+		wl_error_set(err, op->line, "free of id %llu, which is not live",
 			  (unsigned long long)op->id);
 		return -ENOENT;
 	}
 	ret = vmap_free(v, slot->start);
 	if (ret) {
-		set_error(err, op->line,
+		wl_error_set(err, op->line,
 			  "free of id %llu at %#llx failed: %s",
 			  (unsigned long long)op->id,
 			  (unsigned long long)slot->start, strerror(-ret));
@@ -529,12 +489,12 @@ static int replay_lookup(struct wl_vmap_replay *r, struct vmap *v,
 	uint64_t addr;
 
 	if (!slot->size) {
-		set_error(err, op->line, "lookup of id %llu, which is not live",
+		wl_error_set(err, op->line, "lookup of id %llu, which is not live",
 			  id);
 		return -ENOENT;
 	}
 	if (op->arg >= slot->size) {
-		set_error(err, op->line,
+		wl_error_set(err, op->line,
 			  "lookup offset %#llx is outside area %llu "
 			  "(size %#llx)", (unsigned long long)op->arg, id,
 			  (unsigned long long)slot->size);
@@ -542,14 +502,14 @@ static int replay_lookup(struct wl_vmap_replay *r, struct vmap *v,
 	}
 	addr = slot->start + op->arg;
 	if (vmap_find(v, addr, &area)) {
-		set_error(err, op->line,
+		wl_error_set(err, op->line,
 			  "find(%#llx) found no area, expected id %llu at %#llx",
 			  (unsigned long long)addr, id,
 			  (unsigned long long)slot->start);
 		return -ESRCH;
 	}
 	if (area.start != slot->start || area.size != slot->size) {
-		set_error(err, op->line,
+		wl_error_set(err, op->line,
 			  "find(%#llx) returned %#llx+%#llx, expected id %llu "
 			  "at %#llx+%#llx", (unsigned long long)addr,
 			  (unsigned long long)area.start,
@@ -584,7 +544,7 @@ int wl_vmap_replay_run(struct wl_vmap_replay *r, struct vmap *v,
 			ret = replay_lookup(r, v, &ops[i], err);
 			break;
 		default:
-			set_error(err, ops[i].line, "op kind %d unknown",
+			wl_error_set(err, ops[i].line, "op kind %d unknown",
 				  ops[i].kind);
 			ret = -EINVAL;
 		}
@@ -605,7 +565,7 @@ int wl_vmap_replay(struct vmap *v, const struct wl_vmap_op *ops, size_t n,
 	int ret = wl_vmap_replay_init(&r, ops, n, space);
 
 	if (ret) {
-		set_error(err, 0, "out of memory");
+		wl_error_set(err, 0, "out of memory");
 		return ret;
 	}
 	ret = wl_vmap_replay_run(&r, v, addrs, NULL, err);
