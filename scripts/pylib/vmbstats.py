@@ -1,0 +1,363 @@
+# SPDX-License-Identifier: MIT
+"""Statistics and result reading for scripts/compare-run, icount, dashboard.
+
+Python 3 standard library only.  Conventions: a "sample" is a list of
+floats (one per repetition); a "result set" maps a benchmark name to a
+Bench (its ns/op samples, its sim_* values by iteration count, and its
+iteration counts).
+"""
+
+import csv
+import math
+import os
+import re
+import tempfile
+
+# Columns of the tidy CSV that are neither parameters nor compared.
+FIXED = ("family", "strategy", "workload", "arch", "tlb", "n")
+HW_COUNTERS = ("cycles", "instructions", "cache_misses", "dtlb_load_misses",
+               "branch_misses", "task_clock_ns", "page_faults",
+               "context_switches")
+NON_PARAM = set(HW_COUNTERS) | {"iterations", "ns_per_op", "repetition",
+                                "scaled", "run_id", "revision", "date"}
+
+
+class InputError(Exception):
+    """Bad input: str(e) is 'FILE:LINE: reason' or '--option: reason'."""
+
+
+# ---- Mann-Whitney U ------------------------------------------------------
+
+def _u_counts(n1, n2):
+    """Number of orderings of n1 + n2 distinct values giving each U.
+
+    counts[u] for u in 0..n1*n2, by the recurrence on the largest value:
+    it belongs to the first sample (adding n2 to U) or to the second.
+    """
+    # table[j] = counts for (i, j) with i fixed; built up over i.
+    prev = [[1] for _ in range(n2 + 1)]         # i = 0: U is 0
+    for i in range(1, n1 + 1):
+        cur = [[1]]                             # j = 0: U is 0
+        for j in range(1, n2 + 1):
+            size = i * j + 1
+            row = [0] * size
+            a = prev[j]                         # largest in sample 1: +j
+            for u, c in enumerate(a):
+                row[u + j] += c
+            b = cur[j - 1]                      # largest in sample 2
+            for u, c in enumerate(b):
+                row[u] += c
+            cur.append(row)
+        prev = cur
+    return prev[n2]
+
+
+def _ranks(values):
+    """Mid-ranks (1-based) of values, and the tie groups' sizes."""
+    order = sorted(range(len(values)), key=lambda k: values[k])
+    ranks = [0.0] * len(values)
+    ties = []
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        mid = (i + j) / 2.0 + 1.0
+        for k in range(i, j + 1):
+            ranks[order[k]] = mid
+        if j > i:
+            ties.append(j - i + 1)
+        i = j + 1
+    return ranks, ties
+
+
+EXACT_MAX = 40      # n1 + n2 up to this without ties: exact distribution
+
+
+def mann_whitney(x, y):
+    """Two-sided Mann-Whitney U test of samples x and y.
+
+    Returns (U of x, p-value, method) with method 'exact' (no ties and
+    len(x) + len(y) <= EXACT_MAX: the exact null distribution) or
+    'normal' (normal approximation, tie-corrected variance, continuity
+    correction 0.5).  U of x counts pairs (a in x, b in y) with a > b,
+    ties counting one half.  p is 1.0 when a sample is empty or every
+    value is equal.
+    """
+    n1, n2 = len(x), len(y)
+    if n1 == 0 or n2 == 0:
+        return (float("nan"), 1.0, "none")
+    ranks, ties = _ranks(list(x) + list(y))
+    r1 = sum(ranks[:n1])
+    u1 = r1 - n1 * (n1 + 1) / 2.0
+    if not ties and n1 + n2 <= EXACT_MAX:
+        counts = _u_counts(n1, n2)
+        total = sum(counts)
+        k = int(round(u1))
+        le = sum(counts[:k + 1])
+        ge = sum(counts[k:])
+        p = min(1.0, 2.0 * min(le, ge) / total)
+        return (u1, p, "exact")
+    n = n1 + n2
+    mu = n1 * n2 / 2.0
+    tie_term = sum(t * t * t - t for t in ties)
+    var = n1 * n2 / 12.0 * ((n + 1) - tie_term / (n * (n - 1)))
+    if var <= 0:
+        return (u1, 1.0, "normal")
+    d = abs(u1 - mu) - 0.5
+    if d <= 0:
+        return (u1, 1.0, "normal")
+    z = d / math.sqrt(var)
+    p = min(1.0, math.erfc(z / math.sqrt(2.0)))
+    return (u1, p, "normal")
+
+
+def median(v):
+    s = sorted(v)
+    n = len(s)
+    if n == 0:
+        return float("nan")
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2.0
+
+
+def geomean(v):
+    v = [a for a in v if a > 0 and math.isfinite(a)]
+    if not v:
+        return float("nan")
+    return math.exp(sum(math.log(a) for a in v) / len(v))
+
+
+def verdict(ratio, p, threshold, alpha):
+    """'slower', 'faster' or 'same' for HEAD/BASE ratio and p-value."""
+    if not math.isfinite(ratio) or p >= alpha:
+        return "same"
+    if ratio > 1.0 + threshold:
+        return "slower"
+    if ratio < 1.0 - threshold:
+        return "faster"
+    return "same"
+
+
+# ---- reading results -----------------------------------------------------
+
+class Bench:
+    def __init__(self, name):
+        self.name = name
+        self.ns = []                # ns/op per row
+        self.iterations = []        # per row
+        self.sim = {}               # counter -> {iterations: set(values)}
+
+
+def _is_int(s):
+    return re.fullmatch(r"-?[0-9]+", s) is not None
+
+
+def results_path(path, opt):
+    """The CSV of a result directory (DIR/results.csv) or a CSV file."""
+    if os.path.isdir(path):
+        p = os.path.join(path, "results.csv")
+        if not os.path.isfile(p):
+            raise InputError("%s: no results.csv in this directory" % path)
+        return p
+    if not os.path.exists(path):
+        raise InputError("%s: no such file or directory" % path)
+    return path
+
+
+def read_results(path):
+    """Read a tidy vmbench CSV into {name: Bench}, in file order.
+
+    Parameters other than n are the columns that are not sim_*, not a
+    known counter or extra, and hold integers (or nothing) in every row;
+    they join the name as /param:value, as the benchmark names do.
+    Raises InputError('FILE:LINE: reason') on malformed input.
+    """
+    try:
+        f = open(path, newline="")
+    except OSError as e:
+        raise InputError("%s: %s" % (path, e.strerror))
+    with f:
+        try:
+            rows = list(csv.reader(f))
+        except (csv.Error, UnicodeDecodeError) as e:
+            raise InputError("%s:1: not a CSV file (%s)" % (path, e))
+    if not rows or not rows[0]:
+        raise InputError("%s:1: empty file, expected a header" % path)
+    head = rows[0]
+    for col in FIXED + ("iterations", "ns_per_op"):
+        if col not in head:
+            raise InputError("%s:1: header lacks column '%s'" % (path, col))
+    idx = {c: i for i, c in enumerate(head)}
+    sims = [c for c in head if c.startswith("sim_")]
+    cand = [c for c in head if c not in NON_PARAM and c not in FIXED and
+            not c.startswith("sim_")]
+    for lineno, r in enumerate(rows[1:], start=2):
+        if len(r) != len(head):
+            raise InputError("%s:%d: %d fields, header has %d" %
+                             (path, lineno, len(r), len(head)))
+    params = [c for c in cand
+              if all(_is_int(r[idx[c]]) or r[idx[c]] == "" for r in rows[1:])]
+    out = {}
+    for lineno, r in enumerate(rows[1:], start=2):
+        where = "%s:%d" % (path, lineno)
+        parts = [r[idx[c]] for c in FIXED[:5] if r[idx[c]]]
+        if not parts:
+            raise InputError("%s: empty benchmark name" % where)
+        name = "/".join(parts)
+        if r[idx["n"]]:
+            if not _is_int(r[idx["n"]]):
+                raise InputError("%s: n '%s' is not an integer" %
+                                 (where, r[idx["n"]]))
+            name += "/n:" + r[idx["n"]]
+        for p in params:
+            if r[idx[p]]:
+                name += "/%s:%s" % (p, r[idx[p]])
+        try:
+            ns = float(r[idx["ns_per_op"]])
+            iters = int(r[idx["iterations"]])
+        except ValueError:
+            raise InputError("%s: ns_per_op '%s' or iterations '%s' is not "
+                             "a number" % (where, r[idx["ns_per_op"]],
+                                           r[idx["iterations"]]))
+        if not math.isfinite(ns) or ns < 0 or iters <= 0:
+            raise InputError("%s: ns_per_op %s / iterations %s out of range"
+                             % (where, r[idx["ns_per_op"]], iters))
+        b = out.setdefault(name, Bench(name))
+        b.ns.append(ns)
+        b.iterations.append(iters)
+        for s in sims:
+            v = r[idx[s]]
+            if v in ("", "NA"):
+                continue
+            try:
+                fv = float(v)
+            except ValueError:
+                raise InputError("%s: %s '%s' is not a number" %
+                                 (where, s, v))
+            b.sim.setdefault(s, {}).setdefault(iters, set()).add(fv)
+    if not out:
+        raise InputError("%s:2: no rows" % path)
+    return out
+
+
+# ---- comparing -----------------------------------------------------------
+
+class Row:
+    """One line of a comparison: kind is 'time', 'sim' or 'icount'."""
+    fields = ("kind", "benchmark", "metric", "base", "head", "ratio",
+              "p_value", "n_base", "n_head", "verdict")
+
+    def __init__(self, **kw):
+        for f in self.fields:
+            setattr(self, f, kw.get(f))
+
+
+def compare_time(a, b, threshold, alpha):
+    rows = []
+    for name in list(a) + [n for n in b if n not in a]:
+        if name not in a or name not in b:
+            rows.append(Row(kind="time", benchmark=name, metric="ns_per_op",
+                            base=median(a[name].ns) if name in a else None,
+                            head=median(b[name].ns) if name in b else None,
+                            n_base=len(a[name].ns) if name in a else 0,
+                            n_head=len(b[name].ns) if name in b else 0,
+                            verdict="only-base" if name in a else
+                            "only-head"))
+            continue
+        x, y = a[name].ns, b[name].ns
+        ma, mb = median(x), median(y)
+        ratio = mb / ma if ma > 0 else float("nan")
+        _, p, _ = mann_whitney(y, x)
+        rows.append(Row(kind="time", benchmark=name, metric="ns_per_op",
+                        base=ma, head=mb, ratio=ratio, p_value=p,
+                        n_base=len(x), n_head=len(y),
+                        verdict=verdict(ratio, p, threshold, alpha)))
+    return rows
+
+
+def _sim_values(byiter, common):
+    vals = set()
+    for it, s in byiter.items():
+        if common is None or it in common:
+            vals |= s
+    return vals
+
+
+def compare_sim(a, b):
+    """Simulated counters must be equal.  Where both sides have rows of
+    equal iteration count, only those are compared (a per-iteration
+    average may legitimately depend on the count); a counter with two
+    values at one count on one side is 'unstable'."""
+    rows = []
+    for name in a:
+        if name not in b:
+            continue
+        for s in sorted(set(a[name].sim) | set(b[name].sim)):
+            sa = a[name].sim.get(s, {})
+            sb = b[name].sim.get(s, {})
+            common = set(sa) & set(sb) or None
+            va, vb = _sim_values(sa, common), _sim_values(sb, common)
+            unstable = any(len(v) > 1 for v in sa.values()) or \
+                any(len(v) > 1 for v in sb.values())
+            fa = _fmt_set(va)
+            fb = _fmt_set(vb)
+            if unstable:
+                v = "unstable"
+            elif va == vb:
+                v = "same"
+            else:
+                v = "changed"
+            one_a = next(iter(va)) if len(va) == 1 else None
+            one_b = next(iter(vb)) if len(vb) == 1 else None
+            ratio = (one_b / one_a if one_a and one_b is not None
+                     else float("nan"))
+            rows.append(Row(kind="sim", benchmark=name, metric=s, base=fa,
+                            head=fb, ratio=ratio, p_value=None,
+                            n_base=sum(len(v) for v in sa.values()),
+                            n_head=sum(len(v) for v in sb.values()),
+                            verdict=v))
+    return rows
+
+
+def _fmt_set(vals):
+    if not vals:
+        return "NA"
+    return ";".join(fmt_num(v) for v in sorted(vals))
+
+
+def fmt_num(v):
+    if v is None:
+        return "-"
+    if isinstance(v, str):
+        return v
+    if not math.isfinite(v):
+        return "-"
+    if v == int(v) and abs(v) < 1e15:
+        return str(int(v))
+    return "%.6g" % v
+
+
+# ---- writing -------------------------------------------------------------
+
+def atomic_write(path, text, opt="--csv"):
+    """Write text to path via a temporary file in the same directory and
+    a rename, so readers see the old file or the whole new one."""
+    d = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=d)
+    except OSError as e:
+        raise InputError("%s: %s: %s" % (opt, path, e.strerror))
+    try:
+        # mkstemp makes the file 0600; give it the mode open() would.
+        mask = os.umask(0)
+        os.umask(mask)
+        os.fchmod(fd, 0o666 & ~mask)
+        with os.fdopen(fd, "w", newline="") as f:
+            f.write(text)
+        os.rename(tmp, path)
+    except OSError as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise InputError("%s: %s: %s" % (opt, path, e.strerror))

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""The full A/B path of scripts/compare-run: in a temporary clone, commit
+a busy loop into shim/c/empty's timed loop, run
+  compare-run HEAD~1 HEAD --filter ^shim/ --repetitions 9
+and assert exit status 1 with shim/c/empty 'slower', both sides' JSON
+and CSV kept, and a second run reusing both builds.
+usage: ab.py SCRIPTS_DIR SOURCE_DIR"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+SCRIPTS, SOURCE = sys.argv[1], sys.argv[2]
+failures = 0
+
+
+def check(cond, what, got, want):
+    global failures
+    if not cond:
+        failures += 1
+        print("FAIL %s\n  got:  %r\n  want: %r" % (what, got, want))
+
+
+def sh(*args, cwd=None):
+    subprocess.run(args, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+
+
+for tool in ("git", "meson", "ninja"):
+    if not shutil.which(tool):
+        print("SKIP: %s not found; to run this test: ./scripts/ci-deps"
+              % tool)
+        sys.exit(77)
+if subprocess.run(["git", "-C", SOURCE, "rev-parse", "HEAD"],
+                  stdout=subprocess.DEVNULL,
+                  stderr=subprocess.DEVNULL).returncode != 0:
+    print("SKIP: %s is not a git checkout; this test clones it" % SOURCE)
+    sys.exit(77)
+OLD = "\twhile (bench_keep_running(st))\n\t\tbench_clobber_memory();\n"
+NEW = ("\twhile (bench_keep_running(st)) {\n"
+       "\t\tfor (volatile int spin = 0; spin < 20; spin++)\n"
+       "\t\t\t;\n"
+       "\t\tbench_clobber_memory();\n\t}\n")
+with tempfile.TemporaryDirectory(prefix="vmb-ab-") as tmp:
+    repo = os.path.join(tmp, "repo")
+    sh("git", "clone", "--quiet", "--no-hardlinks", SOURCE, repo)
+    src = os.path.join(repo, "bench", "bench_shim.c")
+    with open(src) as f:
+        text = f.read()
+    if OLD not in text:
+        print("FAIL: shim_c_empty's loop is not where this test expects "
+              "it in bench/bench_shim.c; update OLD in %s" % __file__)
+        sys.exit(1)
+    with open(src, "w") as f:
+        f.write(text.replace(OLD, NEW, 1))
+    sh("git", "-c", "user.name=t", "-c", "user.email=t@t", "commit",
+       "--quiet", "-am", "slow shim/c/empty down", cwd=repo)
+    out_csv = os.path.join(tmp, "cmp.csv")
+    args = [sys.executable, os.path.join(SCRIPTS, "compare-run"),
+            "--repo", repo, "--cache", os.path.join(tmp, "cache"),
+            "HEAD~1", "HEAD", "--filter", "^shim/", "--repetitions", "9",
+            "--min-time", "0.01", "--csv", out_csv,
+            "--out", os.path.join(tmp, "runs")]
+    p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       universal_newlines=True)
+    print(p.stdout)
+    print(p.stderr)
+    check(p.returncode == 1, "exit status", p.returncode, 1)
+    with open(out_csv) as f:
+        rows = [l.split(",") for l in f.read().splitlines()]
+    verd = {r[1]: r[-1] for r in rows[1:] if r[0] == "time"}
+    check(verd.get("shim/c/empty") == "slower", "verdict of shim/c/empty",
+          verd, "slower")
+    check(set(verd) == {"shim/c/empty", "shim/c-loop/empty",
+                        "shim/cxx/empty"}, "benchmarks compared",
+          sorted(verd), "the three shim benchmarks")
+    for side in ("base", "head"):
+        d = os.path.join(tmp, "runs", side)
+        for f in ("results.csv", "benchmark.json", "run.json"):
+            check(os.path.isfile(os.path.join(d, f)), side + "/" + f,
+                  os.listdir(d), f)
+    # Same revisions again: both worktrees and builds are reused.
+    args[args.index("--out") + 1] = os.path.join(tmp, "runs2")
+    args[args.index("--csv") + 1] = os.path.join(tmp, "cmp2.csv")
+    p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       universal_newlines=True)
+    check(p.stderr.count(": reused build") == 2, "builds reused",
+          p.stderr, "2 x reused build")
+if failures:
+    print("%d failure(s)" % failures)
+    sys.exit(1)
+print("ok")
