@@ -140,6 +140,11 @@ std::string join_name(const bench_def *d)
 	return name;
 }
 
+// VMBENCH_ITERATIONS=N: run every benchmark exactly N iterations (0: let
+// Google Benchmark choose).  Instruction counting under valgrind needs it:
+// a count chosen from elapsed time does not repeat there.
+int64_t fixed_iterations;
+
 // Register every combination of @d's sweeps; false on a bad sweep.
 bool register_def(const bench_def *d)
 {
@@ -172,8 +177,10 @@ bool register_def(const bench_def *d)
 		}
 		auto it = shim.instances.emplace(name, in).first;
 		const Instance *p = &it->second;
-		benchmark::RegisterBenchmark(name.c_str(),
+		auto *b = benchmark::RegisterBenchmark(name.c_str(),
 			[p](benchmark::State &s) { run_instance(s, p); });
+		if (fixed_iterations > 0)
+			b->Iterations(fixed_iterations);
 		// Next combination, last axis fastest.
 		size_t a = axes.size();
 		while (a > 0 && ++idx[a - 1] == axes[a - 1].size())
@@ -459,8 +466,10 @@ void usage()
 "  --quick          short runs (--benchmark_min_time=0.01) for smoke tests\n"
 "  --help           this text, then Google Benchmark's flags\n"
 "\n"
-"Environment (for tests): VMBENCH_CTR_FAIL=LIST makes those counters fail\n"
-"to open; VMBENCH_NO_PERF=1 acts as if perf_event_open were denied.\n"
+"Environment: VMBENCH_ITERATIONS=N runs every benchmark exactly N\n"
+"iterations (for exact instruction counts under valgrind, scripts/icount).\n"
+"For tests: VMBENCH_CTR_FAIL=LIST makes those counters fail to open;\n"
+"VMBENCH_NO_PERF=1 acts as if perf_event_open were denied.\n"
 "\n"
 "Google Benchmark's flags, e.g. --benchmark_filter=REGEX,\n"
 "--benchmark_list_tests, --benchmark_repetitions=N,\n"
@@ -702,6 +711,17 @@ extern "C" int bench_main(int argc, char **argv,
 	if (benchmark::ReportUnrecognizedArguments(gargc, args.data()))
 		return 2;
 
+	if (const char *it = std::getenv("VMBENCH_ITERATIONS")) {
+		char *end;
+		errno = 0;
+		long long n = std::strtoll(it, &end, 10);
+		if (!*it || *end || errno || n < 0) {
+			std::fprintf(stderr, "VMBENCH_ITERATIONS: '%s' is not "
+				     "a whole number >= 0\n", it);
+			return 2;
+		}
+		fixed_iterations = n;
+	}
 	for (const bench_def *const *t = tables; *t; t++)
 		for (const bench_def *d = *t; d->run; d++)
 			if (!register_def(d))

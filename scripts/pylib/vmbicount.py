@@ -38,8 +38,12 @@ FIELDS = ("benchmark", "mode", "iterations", "instructions", "d1_misses",
 
 
 def regex_exact(name):
-    """A regex (ECMAScript, as std::regex reads it) matching only name."""
-    return "^" + re.sub(r"([.^$|()\[\]{}*+?\\])", r"\\\1", name) + "$"
+    """A regex (ECMAScript, as std::regex reads it) matching only name.
+
+    With a fixed iteration count Google Benchmark appends
+    "/iterations:N" to the name; that suffix is allowed too."""
+    return ("^" + re.sub(r"([.^$|()\[\]{}*+?\\])", r"\\\1", name) +
+            "(/iterations:[0-9]+)?$")
 
 
 def list_benchmarks(binary, filt):
