@@ -205,6 +205,29 @@ struct Collected {
 
 Collected collected;
 
+// The counter that carries bench_ops_per_iter() to the reporter.
+const char *const kOpsPerIter = "ops_per_iter";
+
+// A run whose iteration is several ops (bench_ops_per_iter()): make the
+// row per op.  Google Benchmark has already divided the per-iteration
+// counters by the iterations; divide them by the ops too.
+void per_op(Row &row, const benchmark::BenchmarkReporter::Run &r)
+{
+	auto it = row.counters.find(kOpsPerIter);
+	if (it == row.counters.end())
+		return;
+	double k = it->second;
+	row.counters.erase(it);
+	if (!(k > 0))
+		return;
+	row.iterations = (int64_t)std::llround((double)row.iterations * k);
+	row.ns_per_op /= k;
+	for (const auto &c : r.counters)
+		if (c.first != kOpsPerIter &&
+		    (c.second.flags & benchmark::Counter::kAvgIterations))
+			row.counters[c.first] /= k;
+}
+
 // Forwards everything to Google Benchmark's own display reporter and keeps
 // the per-repetition runs (not the aggregates) for the CSV.
 class Tee : public benchmark::BenchmarkReporter {
@@ -242,6 +265,7 @@ public:
 					(double)r.iterations;
 			for (const auto &c : r.counters)
 				row.counters[c.first] = c.second.value;
+			per_op(row, r);
 			collected.rows.push_back(row);
 		}
 		inner_->ReportRuns(runs);
@@ -266,12 +290,13 @@ void field_opt(csv *c, const char *s)
 	csv_field_str(c, s ? s : "");
 }
 
-// The tidy CSV: fixed columns, then non-canonical hardware events, then
-// user counters (sim_* first), then parameters other than n, then the
-// repetition index and the list of multiplexed counters.
+// The tidy CSV: fixed columns, the canonical counters, the simulated
+// counters (sim_*), then non-canonical hardware events, other user
+// counters, parameters other than n, the repetition index and the list of
+// multiplexed counters.
 int write_csv(const char *path)
 {
-	std::vector<std::string> extra_ctrs, user, params;
+	std::vector<std::string> extra_ctrs, sim, user, params;
 	std::set<std::string> seen;
 
 	if (shim.ctrs)
@@ -295,12 +320,13 @@ int write_csv(const char *path)
 			    seen.insert(std::string("p") + s.name).second)
 				params.push_back(s.name);
 	}
-	std::stable_sort(user.begin(), user.end(),
-		[](const std::string &a, const std::string &b) {
-			bool sa = a.compare(0, 4, "sim_") == 0;
-			bool sb = b.compare(0, 4, "sim_") == 0;
-			return sa != sb ? sa : a < b;
-		});
+	std::sort(user.begin(), user.end());
+	for (const auto &u : user)
+		if (u.compare(0, 4, "sim_") == 0)
+			sim.push_back(u);
+	user.erase(std::remove_if(user.begin(), user.end(),
+		[](const std::string &u) { return u.compare(0, 4, "sim_") == 0; }),
+		user.end());
 
 	csv *c;
 	int ret = csv_open(&c, path);
@@ -312,6 +338,8 @@ int write_csv(const char *path)
 		csv_field_str(c, f);
 	for (int k = 0; k < CTR_NCANON; k++)
 		csv_field_str(c, ctr_canon_name((ctr_canon)k));
+	for (const auto &n : sim)
+		csv_field_str(c, n.c_str());
 	for (const auto &n : extra_ctrs)
 		csv_field_str(c, n.c_str());
 	for (const auto &n : user)
@@ -356,6 +384,8 @@ int write_csv(const char *path)
 		csv_field_double(c, r.ns_per_op);
 		for (int k = 0; k < CTR_NCANON; k++)
 			counter(ctr_canon_name((ctr_canon)k));
+		for (const auto &u : sim)
+			counter(u);
 		for (const auto &e : extra_ctrs)
 			counter(e);
 		for (const auto &u : user)
@@ -610,6 +640,11 @@ extern "C" void bench_counter(bench_state *st, const char *name,
 		f |= benchmark::Counter::kIsRate;
 	impl_of(st)->state->counters[name] = benchmark::Counter(
 		value, (benchmark::Counter::Flags)f);
+}
+
+extern "C" void bench_ops_per_iter(bench_state *st, double ops)
+{
+	impl_of(st)->state->counters[kOpsPerIter] = benchmark::Counter(ops);
 }
 
 extern "C" void bench_items_processed(bench_state *st, int64_t items)
