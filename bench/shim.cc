@@ -232,7 +232,8 @@ void per_op(Row &row, const benchmark::BenchmarkReporter::Run &r)
 // the per-repetition runs (not the aggregates) for the CSV.
 class Tee : public benchmark::BenchmarkReporter {
 public:
-	explicit Tee(benchmark::BenchmarkReporter *inner) : inner_(inner) {}
+	Tee(benchmark::BenchmarkReporter *inner, bool aggregates_only)
+		: inner_(inner), aggregates_only_(aggregates_only) {}
 
 	bool ReportContext(const Context &c) override
 	{
@@ -268,13 +269,22 @@ public:
 			per_op(row, r);
 			collected.rows.push_back(row);
 		}
-		inner_->ReportRuns(runs);
+		// --benchmark_display_aggregates_only is ours: Google
+		// Benchmark would keep the per-repetition runs from this
+		// reporter, and the CSV needs them.
+		std::vector<Run> shown;
+		for (const Run &r : runs)
+			if (r.run_type == Run::RT_Aggregate)
+				shown.push_back(r);
+		inner_->ReportRuns(aggregates_only_ && !shown.empty() ?
+				   shown : runs);
 	}
 
 	void Finalize() override { inner_->Finalize(); }
 
 private:
 	benchmark::BenchmarkReporter *inner_;
+	bool aggregates_only_;
 };
 
 bool is_ctr_name(const std::string &name)
@@ -679,7 +689,7 @@ extern "C" int bench_main(int argc, char **argv,
 			  const bench_def *const *tables)
 {
 	const char *csv_path = nullptr, *counters = nullptr;
-	bool quick = false, list = false;
+	bool quick = false, list = false, aggregates_only = false;
 	std::vector<char *> args{argv[0]};
 	bool bad = false;
 
@@ -699,6 +709,9 @@ extern "C" int bench_main(int argc, char **argv,
 		else if (a == "--help" || a == "-h") {
 			usage();
 			return 0;
+		} else if (a == "--benchmark_display_aggregates_only" ||
+			   a == "--benchmark_display_aggregates_only=true") {
+			aggregates_only = true;
 		} else {
 			if (a.rfind("--benchmark_list_tests", 0) == 0 &&
 			    a != "--benchmark_list_tests=false")
@@ -777,7 +790,7 @@ extern "C" int bench_main(int argc, char **argv,
 
 	std::unique_ptr<benchmark::BenchmarkReporter> display(
 		make_display(argc, argv));
-	Tee tee(display.get());
+	Tee tee(display.get(), aggregates_only);
 	benchmark::RunSpecifiedBenchmarks(&tee);
 	benchmark::Shutdown();
 
