@@ -11,6 +11,8 @@
 #include <vmbench/bench.h>
 
 extern const struct bench_def bench_shim_defs[];
+/* Filled from vmap_strategies() before main() (bench_vmap.c). */
+extern struct bench_def bench_vmap_defs[];
 
 extern const struct bench_def *const bench_tables[];
 

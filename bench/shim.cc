@@ -212,11 +212,35 @@ struct Collected {
 
 Collected collected;
 
+// The counter that carries bench_ops_per_iter() to the reporter.
+const char *const kOpsPerIter = "ops_per_iter";
+
+// A run whose iteration is several ops (bench_ops_per_iter()): make the
+// row per op.  Google Benchmark has already divided the per-iteration
+// counters by the iterations; divide them by the ops too.
+void per_op(Row &row, const benchmark::BenchmarkReporter::Run &r)
+{
+	auto it = row.counters.find(kOpsPerIter);
+	if (it == row.counters.end())
+		return;
+	double k = it->second;
+	row.counters.erase(it);
+	if (!(k > 0))
+		return;
+	row.iterations = (int64_t)std::llround((double)row.iterations * k);
+	row.ns_per_op /= k;
+	for (const auto &c : r.counters)
+		if (c.first != kOpsPerIter &&
+		    (c.second.flags & benchmark::Counter::kAvgIterations))
+			row.counters[c.first] /= k;
+}
+
 // Forwards everything to Google Benchmark's own display reporter and keeps
 // the per-repetition runs (not the aggregates) for the CSV.
 class Tee : public benchmark::BenchmarkReporter {
 public:
-	explicit Tee(benchmark::BenchmarkReporter *inner) : inner_(inner) {}
+	Tee(benchmark::BenchmarkReporter *inner, bool aggregates_only)
+		: inner_(inner), aggregates_only_(aggregates_only) {}
 
 	bool ReportContext(const Context &c) override
 	{
@@ -249,15 +273,25 @@ public:
 					(double)r.iterations;
 			for (const auto &c : r.counters)
 				row.counters[c.first] = c.second.value;
+			per_op(row, r);
 			collected.rows.push_back(row);
 		}
-		inner_->ReportRuns(runs);
+		// --benchmark_display_aggregates_only is ours: Google
+		// Benchmark would keep the per-repetition runs from this
+		// reporter, and the CSV needs them.
+		std::vector<Run> shown;
+		for (const Run &r : runs)
+			if (r.run_type == Run::RT_Aggregate)
+				shown.push_back(r);
+		inner_->ReportRuns(aggregates_only_ && !shown.empty() ?
+				   shown : runs);
 	}
 
 	void Finalize() override { inner_->Finalize(); }
 
 private:
 	benchmark::BenchmarkReporter *inner_;
+	bool aggregates_only_;
 };
 
 bool is_ctr_name(const std::string &name)
@@ -273,12 +307,13 @@ void field_opt(csv *c, const char *s)
 	csv_field_str(c, s ? s : "");
 }
 
-// The tidy CSV: fixed columns, then non-canonical hardware events, then
-// user counters (sim_* first), then parameters other than n, then the
-// repetition index and the list of multiplexed counters.
+// The tidy CSV: fixed columns, the canonical counters, the simulated
+// counters (sim_*), then non-canonical hardware events, other user
+// counters, parameters other than n, the repetition index and the list of
+// multiplexed counters.
 int write_csv(const char *path)
 {
-	std::vector<std::string> extra_ctrs, user, params;
+	std::vector<std::string> extra_ctrs, sim, user, params;
 	std::set<std::string> seen;
 
 	if (shim.ctrs)
@@ -302,12 +337,13 @@ int write_csv(const char *path)
 			    seen.insert(std::string("p") + s.name).second)
 				params.push_back(s.name);
 	}
-	std::stable_sort(user.begin(), user.end(),
-		[](const std::string &a, const std::string &b) {
-			bool sa = a.compare(0, 4, "sim_") == 0;
-			bool sb = b.compare(0, 4, "sim_") == 0;
-			return sa != sb ? sa : a < b;
-		});
+	std::sort(user.begin(), user.end());
+	for (const auto &u : user)
+		if (u.compare(0, 4, "sim_") == 0)
+			sim.push_back(u);
+	user.erase(std::remove_if(user.begin(), user.end(),
+		[](const std::string &u) { return u.compare(0, 4, "sim_") == 0; }),
+		user.end());
 
 	csv *c;
 	int ret = csv_open(&c, path);
@@ -319,6 +355,8 @@ int write_csv(const char *path)
 		csv_field_str(c, f);
 	for (int k = 0; k < CTR_NCANON; k++)
 		csv_field_str(c, ctr_canon_name((ctr_canon)k));
+	for (const auto &n : sim)
+		csv_field_str(c, n.c_str());
 	for (const auto &n : extra_ctrs)
 		csv_field_str(c, n.c_str());
 	for (const auto &n : user)
@@ -363,6 +401,8 @@ int write_csv(const char *path)
 		csv_field_double(c, r.ns_per_op);
 		for (int k = 0; k < CTR_NCANON; k++)
 			counter(ctr_canon_name((ctr_canon)k));
+		for (const auto &u : sim)
+			counter(u);
 		for (const auto &e : extra_ctrs)
 			counter(e);
 		for (const auto &u : user)
@@ -621,6 +661,11 @@ extern "C" void bench_counter(bench_state *st, const char *name,
 		value, (benchmark::Counter::Flags)f);
 }
 
+extern "C" void bench_ops_per_iter(bench_state *st, double ops)
+{
+	impl_of(st)->state->counters[kOpsPerIter] = benchmark::Counter(ops);
+}
+
 extern "C" void bench_items_processed(bench_state *st, int64_t items)
 {
 	impl_of(st)->state->SetItemsProcessed(items);
@@ -653,7 +698,7 @@ extern "C" int bench_main(int argc, char **argv,
 			  const bench_def *const *tables)
 {
 	const char *csv_path = nullptr, *counters = nullptr;
-	bool quick = false, list = false;
+	bool quick = false, list = false, aggregates_only = false;
 	std::vector<char *> args{argv[0]};
 	bool bad = false;
 
@@ -673,6 +718,9 @@ extern "C" int bench_main(int argc, char **argv,
 		else if (a == "--help" || a == "-h") {
 			usage();
 			return 0;
+		} else if (a == "--benchmark_display_aggregates_only" ||
+			   a == "--benchmark_display_aggregates_only=true") {
+			aggregates_only = true;
 		} else {
 			if (a.rfind("--benchmark_list_tests", 0) == 0 &&
 			    a != "--benchmark_list_tests=false")
@@ -762,7 +810,7 @@ extern "C" int bench_main(int argc, char **argv,
 
 	std::unique_ptr<benchmark::BenchmarkReporter> display(
 		make_display(argc, argv));
-	Tee tee(display.get());
+	Tee tee(display.get(), aggregates_only);
 	benchmark::RunSpecifiedBenchmarks(&tee);
 	benchmark::Shutdown();
 

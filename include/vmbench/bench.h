@@ -177,6 +177,14 @@ void bench_resume(struct bench_state *st);
 void bench_counter(struct bench_state *st, const char *name, double value,
 		   unsigned flags);
 void bench_items_processed(struct bench_state *st, int64_t items);
+/*
+ * Each iteration of this run performed @ops operations (a whole trace
+ * replay, say): the CSV's row is then per op (iterations times @ops,
+ * ns_per_op and per-iteration counters divided by @ops).  Google
+ * Benchmark's own output stays per iteration, with an ops_per_iter
+ * counter.  Call it after the loop.
+ */
+void bench_ops_per_iter(struct bench_state *st, double ops);
 /* Mark this run failed; the loop ends at once.  @msg is copied. */
 void bench_error(struct bench_state *st, const char *msg);
 /* Iterations run so far (the batch size once the loop has ended). */
