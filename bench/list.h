@@ -11,6 +11,7 @@
 #include <vmbench/bench.h>
 
 extern const struct bench_def bench_shim_defs[];
+extern const struct bench_def bench_mmu_defs[], bench_pair_defs[];
 
 extern const struct bench_def *const bench_tables[];
 
