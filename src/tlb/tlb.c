@@ -469,8 +469,9 @@ const struct tlb_config *tlb_config_of(const struct tlb *t)
 }
 
 /*
- * An L1 miss: L2, then the walk count.  Out of line so that the L1 hit
- * path of tlb_lookup() stays small (few registers, no spills).
+ * Everything after tlb_lookup()'s first L1 probe missed: the other L1
+ * probes, L2, the walk count.  Out of line so that the hit path of
+ * tlb_lookup() stays small (few registers, no spills).
  */
 static __attribute__((noinline)) int
 lookup_miss(struct tlb *t, uint64_t va, uint16_t asid, struct tlb_xlate *out)
@@ -478,8 +479,15 @@ lookup_miss(struct tlb *t, uint64_t va, uint16_t asid, struct tlb_xlate *out)
 	struct tlb_xlate x;
 	int si;
 
-	if (t->l1.nst)
+	if (t->l1.nst) {
+		si = level_lookup(&t->l1, va, asid, out, true, true);
+		if (si >= 0) {
+			t->c.l1.hits++;
+			t->c.l1.hits_by_size[si]++;
+			return 1;
+		}
 		t->c.l1.misses++;
+	}
 	if (t->l2.nst) {
 		t->c.l2.accesses++;
 		si = level_lookup(&t->l2, va, asid, &x, true, false);
@@ -537,12 +545,6 @@ int tlb_lookup(struct tlb *t, uint64_t va, uint16_t asid,
 				out->global = d->global;
 			}
 			si = st->size_idx[0];
-			t->c.l1.hits++;
-			t->c.l1.hits_by_size[si]++;
-			return 1;
-		}
-		si = level_lookup(&t->l1, va, asid, out, true, true);
-		if (si >= 0) {
 			t->c.l1.hits++;
 			t->c.l1.hits_by_size[si]++;
 			return 1;
