@@ -551,12 +551,22 @@ walk_x86(const struct pt *pt, uint64_t va, unsigned l, uint64_t table,
 			e = v;
 		}
 		reads++;
-		if (!(e & X86_P))
-			return walk_fault(w, PT_FAULT_NOT_PRESENT, l, reads, e);
-		if (l == 0 || e & X86_PS)
-			break;
-		if (e & pt->tab_rsvd[l])
+		/*
+		 * The common step first: a present table pointer without
+		 * reserved bits (P set, PS and tab_rsvd clear) above level 0,
+		 * one test; the slow classification below gives the same
+		 * answers in the order P, leaf, reserved.
+		 */
+		if (__builtin_expect(l == 0 ||
+				     (e & (X86_P | X86_PS | pt->tab_rsvd[l])) !=
+				     X86_P, 0)) {
+			if (!(e & X86_P))
+				return walk_fault(w, PT_FAULT_NOT_PRESENT, l,
+						  reads, e);
+			if (l == 0 || e & X86_PS)
+				break;
 			return walk_fault(w, PT_FAULT_RESERVED, l, reads, e);
+		}
 		and_bits &= e | pt->tab_fill[l];
 		or_bits |= e;
 		table = e & pt->addr_mask;
