@@ -227,22 +227,18 @@ static inline int translate_page(struct mmu *m, uint64_t va, uint32_t need,
 	return translate_miss(m, va, need, pa, prot);
 }
 
-int mmu_translate(struct mmu *m, uint64_t va, uint64_t size,
-		  enum mmu_access access, struct mmu_result *r)
+/*
+ * After the first page of an access translated (@f, @pa, @prot, @src):
+ * the further pages of a straddling access, the result and the fault
+ * counters.  Out of line: the common TLB hit never comes here.
+ */
+static __attribute__((noinline)) int
+translate_rest(struct mmu *m, uint64_t va, uint64_t last, uint32_t need,
+	       struct mmu_result *r, int f, uint64_t pa, uint32_t prot,
+	       uint8_t src)
 {
-	uint64_t last, pa, page;
-	uint32_t need, prot;
-	uint8_t src;
-	int f;
+	uint64_t page;
 
-	if (!size || size - 1 > UINT64_MAX - va ||
-	    (unsigned)access >= MMU_NACCESS)
-		return -EINVAL;
-	need = m->need[access];
-	last = va + (size - 1);
-	m->c.accesses++;
-	m->c.translations++;
-	f = translate_page(m, va, need, &pa, &prot, &src);
 	r->source = src;
 	r->pages = 1;
 	r->pa = pa;
@@ -276,6 +272,50 @@ int mmu_translate(struct mmu *m, uint64_t va, uint64_t size,
 	r->fault = (uint8_t)f;
 	m->c.faults[f]++;
 	return -EFAULT;
+}
+
+int mmu_translate(struct mmu *m, uint64_t va, uint64_t size,
+		  enum mmu_access access, struct mmu_result *r)
+{
+	uint64_t last, pa;
+	uint32_t need, prot;
+	uint8_t src;
+	int f;
+
+	if (!size || size - 1 > UINT64_MAX - va ||
+	    (unsigned)access >= MMU_NACCESS)
+		return -EINVAL;
+	need = m->need[access];
+	last = va + (size - 1);
+	m->c.accesses++;
+	m->c.translations++;
+	/* The common case, kept short: one page, a TLB hit, enough rights. */
+	if (m->tlb && !((va ^ last) >> m->base_shift)) {
+		struct tlb_xlate x;
+		int hit = tlb_lookup(m->tlb, va, m->asid, &x);
+
+		if (!hit) {
+			f = translate_miss(m, va, need, &pa, &prot);
+			return translate_rest(m, va, last, need, r, f, pa,
+					      prot, 0);
+		}
+		m->c.tlb_hits++;
+		pa = x.phys | (va & ((1ULL << x.page_shift) - 1));
+		if ((x.perm & need) != need)
+			return translate_rest(m, va, last, need, r,
+					      MMU_FAULT_PERM, pa, x.perm,
+					      (uint8_t)hit);
+		r->pa = pa;
+		r->pa2 = PT_PA_NONE;
+		r->fault_va = va;
+		r->prot = x.perm;
+		r->fault = MMU_FAULT_NONE;
+		r->pages = 1;
+		r->source = (uint8_t)hit;
+		return 0;
+	}
+	f = translate_page(m, va, need, &pa, &prot, &src);
+	return translate_rest(m, va, last, need, r, f, pa, prot, src);
 }
 
 int mmu_map(struct mmu *m, uint64_t va, uint64_t pa, uint64_t size,

@@ -21,6 +21,8 @@ struct pt {
 	uint8_t shift[PT_MAX_LEVELS];
 	uint8_t top, esz_shift, hi_shift, oa_hi;
 	uint64_t hi_ones;       /* va >> hi_shift of the upper half, or 0 */
+	uint64_t page_mask;     /* page size - 1 */
+	enum pt_arch arch;
 	uint64_t imask[PT_MAX_LEVELS];
 	uint64_t leaf_rsvd[PT_MAX_LEVELS];
 	uint64_t tab_rsvd[PT_MAX_LEVELS];
@@ -131,6 +133,8 @@ int pt_create(struct pt **out, const struct pt_geometry *g,
 	pt->cmem = mem;
 	pt->bytes = (const uint8_t **)&mem->bytes;
 	pt->top = g->levels - 1;
+	pt->page_mask = (1ULL << g->page_shift) - 1;
+	pt->arch = g->arch;
 	pt->esz_shift = g->entry_size == 4 ? 2 : 3;
 	pt->addr_mask = pt_addr_mask(g);
 	pt->oa_hi = g->arch == PT_ARCH_ARM64 && g->page_shift == 16;
@@ -551,12 +555,22 @@ walk_x86(const struct pt *pt, uint64_t va, unsigned l, uint64_t table,
 			e = v;
 		}
 		reads++;
-		if (!(e & X86_P))
-			return walk_fault(w, PT_FAULT_NOT_PRESENT, l, reads, e);
-		if (l == 0 || e & X86_PS)
-			break;
-		if (e & pt->tab_rsvd[l])
+		/*
+		 * The common step first: a present table pointer without
+		 * reserved bits (P set, PS and tab_rsvd clear) above level 0,
+		 * one test; the slow classification below gives the same
+		 * answers in the order P, leaf, reserved.
+		 */
+		if (__builtin_expect(l == 0 ||
+				     (e & (X86_P | X86_PS | pt->tab_rsvd[l])) !=
+				     X86_P, 0)) {
+			if (!(e & X86_P))
+				return walk_fault(w, PT_FAULT_NOT_PRESENT, l,
+						  reads, e);
+			if (l == 0 || e & X86_PS)
+				break;
 			return walk_fault(w, PT_FAULT_RESERVED, l, reads, e);
+		}
 		and_bits &= e | pt->tab_fill[l];
 		or_bits |= e;
 		table = e & pt->addr_mask;
@@ -693,9 +707,9 @@ uint64_t pt_walk_from(const struct pt *pt, uint64_t va, unsigned level,
 	 * Tables lie in whole frames; an aligned address keeps ENTRY_OFF
 	 * from wrapping back into memory from below PT_MEM_BASE.
 	 */
-	if (table_pa >> 62 || table_pa & ((1ULL << pt->g->page_shift) - 1))
+	if (table_pa >> 62 || table_pa & pt->page_mask)
 		return walk_fault(w, PT_FAULT_BAD_PA, level, 0, 0);
-	switch (pt->g->arch) {
+	switch (pt->arch) {
 	case PT_ARCH_X86_64:
 	case PT_ARCH_X86_PAE:
 		return walk_x86(pt, va, level, table_pa, w, true);

@@ -166,32 +166,52 @@ static inline uint64_t match_n(const uint64_t *tags, uint64_t tag, uint32_t n)
 #endif
 _Static_assert(TLB_MASK_WAYS <= 64, "the match mask is one uint64_t");
 
+/* The first way of @m whose entry answers @asid, or -1. */
+static inline int64_t first_asid_match(const struct tlb_st *st, uint64_t base,
+				       uint64_t m, uint16_t asid)
+{
+	while (m) {
+		uint32_t w = (uint32_t)__builtin_ctzll(m);
+		const struct tlb_data *d = &st->data[base + w];
+
+		if (d->global || d->asid == asid)
+			return w;
+		m &= m - 1;
+	}
+	return -1;
+}
+
 static inline int64_t st_find(const struct tlb_st *st, uint64_t set,
 			      uint64_t tag, uint16_t asid)
 {
 	uint64_t base = set * st->ways;
-	const uint64_t *tags = st->tag + base;
+	const uint64_t *tags;
 
-	if (st->ways <= TLB_MASK_WAYS) {
-		uint64_t m;
-
-		switch (st->ways) {
-		case 4: m = match_n(tags, tag, 4); break;
-		case 8: m = match_n(tags, tag, 8); break;
-		case 12: m = match_n(tags, tag, 12); break;
-		case 16: m = match_n(tags, tag, 16); break;
-		default: m = match_n(tags, tag, st->ways); break;
-		}
-		while (m) {
-			uint32_t w = (uint32_t)__builtin_ctzll(m);
-			const struct tlb_data *d = &st->data[base + w];
-
-			if (d->global || d->asid == asid)
-				return w;
-			m &= m - 1;
-		}
-		return -1;
+	/* Constant ways also make set * ways a shift or a cheap multiply. */
+	switch (st->ways) {
+	case 4:
+		base = set * 4;
+		return first_asid_match(st, base,
+					match_n(st->tag + base, tag, 4), asid);
+	case 8:
+		base = set * 8;
+		return first_asid_match(st, base,
+					match_n(st->tag + base, tag, 8), asid);
+	case 12:
+		base = set * 12;
+		return first_asid_match(st, base,
+					match_n(st->tag + base, tag, 12), asid);
+	case 16:
+		base = set * 16;
+		return first_asid_match(st, base,
+					match_n(st->tag + base, tag, 16), asid);
+	default:
+		break;
 	}
+	tags = st->tag + base;
+	if (st->ways <= TLB_MASK_WAYS)
+		return first_asid_match(st, base,
+					match_n(tags, tag, st->ways), asid);
 	for (uint32_t w = 0; w < st->ways; w++) {
 		if (tags[w] == tag) {
 			const struct tlb_data *d = &st->data[base + w];
@@ -203,51 +223,55 @@ static inline int64_t st_find(const struct tlb_st *st, uint64_t set,
 	return -1;
 }
 
-static uint32_t st_victim(struct tlb_st *st, uint64_t set)
-{
-	uint64_t base = set * st->ways;
-	uint32_t v = 0;
-
-	for (uint32_t w = 0; w < st->ways; w++)
-		if (!st->tag[base + w])
-			return w;
-	switch (st->policy) {
-	case TLB_PLRU:
-		return plru_victim(st, set);
-	case TLB_RANDOM:
-		return (uint32_t)rng_below(&st->rng, st->ways);
-	case TLB_LRU:
-	case TLB_FIFO:
-		break;
-	}
-	for (uint32_t w = 1; w < st->ways; w++)
-		if (st->age[base + w] < st->age[base + v])
-			v = w;
-	return v;
-}
-
 /*
  * Write @d under @tag into @set: over an entry that would answer the same
- * lookups if there is one, else into the victim.  True when a valid entry
+ * lookups if there is one, else into the lowest invalid way, else into the
+ * policy's victim (LRU and FIFO: the lowest way of the smallest age).  One
+ * pass over the set finds all three candidates.  True when a valid entry
  * was displaced.
  */
 static bool st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
 		      const struct tlb_data *d)
 {
 	uint64_t base = set * st->ways;
+	const uint64_t *tags = st->tag + base;
+	const uint64_t *age = st->age + base;
+	uint32_t w, inval = UINT32_MAX, oldest = 0;
 	bool evicted = false;
-	uint32_t w;
 
 	for (w = 0; w < st->ways; w++) {
-		const struct tlb_data *o = &st->data[base + w];
+		if (tags[w] == tag) {
+			const struct tlb_data *o = &st->data[base + w];
 
-		if (st->tag[base + w] == tag &&
-		    (o->asid == d->asid || o->global || d->global))
-			break;
+			if (o->asid == d->asid || o->global || d->global)
+				break;
+		}
+		if (!tags[w]) {
+			if (inval == UINT32_MAX)
+				inval = w;
+		} else if (age[w] < age[oldest]) {
+			oldest = w;
+		}
 	}
 	if (w == st->ways) {
-		w = st_victim(st, set);
-		evicted = st->tag[base + w] != 0;
+		if (inval != UINT32_MAX) {
+			w = inval;
+		} else {
+			switch (st->policy) {
+			case TLB_PLRU:
+				w = plru_victim(st, set);
+				break;
+			case TLB_RANDOM:
+				w = (uint32_t)rng_below(&st->rng, st->ways);
+				break;
+			case TLB_LRU:
+			case TLB_FIFO:
+			default:
+				w = oldest;
+				break;
+			}
+			evicted = true;
+		}
 	}
 	st->tag[base + w] = tag;
 	st->data[base + w] = *d;
@@ -314,15 +338,18 @@ static int level_init(struct tlb_level *lv, const struct tlb_config *cfg,
 	return 0;
 }
 
-/* Probe every structure of @lv; on a hit fill *out, return its size index. */
+/*
+ * Probe every structure of @lv; on a hit fill *out, return its size index.
+ * @skip_first: the first structure's first size was probed already.
+ */
 static inline int level_lookup(struct tlb_level *lv, uint64_t va,
 			       uint16_t asid, struct tlb_xlate *out,
-			       bool touch)
+			       bool touch, bool skip_first)
 {
 	for (unsigned s = 0; s < lv->nst; s++) {
 		struct tlb_st *st = &lv->st[s];
 
-		for (unsigned k = 0; k < st->nsizes; k++) {
+		for (unsigned k = s == 0 && skip_first; k < st->nsizes; k++) {
 			uint64_t vpn = va >> st->shift[k];
 			uint64_t set = vpn & st->set_mask;
 			int64_t w = st_find(st, set,
@@ -441,16 +468,19 @@ const struct tlb_config *tlb_config_of(const struct tlb *t)
 	return &t->cfg;
 }
 
-int tlb_lookup(struct tlb *t, uint64_t va, uint16_t asid,
-	       struct tlb_xlate *out)
+/*
+ * Everything after tlb_lookup()'s first L1 probe missed: the other L1
+ * probes, L2, the walk count.  Out of line so that the hit path of
+ * tlb_lookup() stays small (few registers, no spills).
+ */
+static __attribute__((noinline)) int
+lookup_miss(struct tlb *t, uint64_t va, uint16_t asid, struct tlb_xlate *out)
 {
 	struct tlb_xlate x;
 	int si;
 
-	t->c.lookups++;
 	if (t->l1.nst) {
-		t->c.l1.accesses++;
-		si = level_lookup(&t->l1, va, asid, out, true);
+		si = level_lookup(&t->l1, va, asid, out, true, true);
 		if (si >= 0) {
 			t->c.l1.hits++;
 			t->c.l1.hits_by_size[si]++;
@@ -460,7 +490,7 @@ int tlb_lookup(struct tlb *t, uint64_t va, uint16_t asid,
 	}
 	if (t->l2.nst) {
 		t->c.l2.accesses++;
-		si = level_lookup(&t->l2, va, asid, &x, true);
+		si = level_lookup(&t->l2, va, asid, &x, true, false);
 		if (si >= 0) {
 			struct tlb_data d = {
 				.phys = x.phys, .perm = x.perm, .asid = asid,
@@ -482,6 +512,45 @@ int tlb_lookup(struct tlb *t, uint64_t va, uint16_t asid,
 	}
 	t->c.walks++;
 	return 0;
+}
+
+int tlb_lookup(struct tlb *t, uint64_t va, uint16_t asid,
+	       struct tlb_xlate *out)
+{
+	t->c.lookups++;
+	if (__builtin_expect(t->l1.nst != 0, 1)) {
+		struct tlb_st *st = &t->l1.st[0];
+		uint64_t vpn = va >> st->shift[0];
+		uint64_t set = vpn & st->set_mask;
+		int64_t w;
+		int si;
+
+		t->c.l1.accesses++;
+		/*
+		 * The first probe level_lookup() would make (the first
+		 * structure's smallest size: base pages, most hits), written
+		 * out so the hit needs few registers; on a miss the other
+		 * probes follow in level_lookup()'s order.
+		 */
+		w = st_find(st, set, make_tag(vpn, st->size_idx[0]), asid);
+		if (w >= 0) {
+			uint64_t i = set * st->ways + (uint64_t)w;
+			const struct tlb_data *d = &st->data[i];
+
+			st_touch(st, set, (uint32_t)w);
+			if (out) {
+				out->phys = d->phys;
+				out->perm = d->perm;
+				out->page_shift = st->shift[0];
+				out->global = d->global;
+			}
+			si = st->size_idx[0];
+			t->c.l1.hits++;
+			t->c.l1.hits_by_size[si]++;
+			return 1;
+		}
+	}
+	return lookup_miss(t, va, asid, out);
 }
 
 int tlb_fill(struct tlb *t, uint64_t va, uint16_t asid, unsigned page_shift,
@@ -519,7 +588,7 @@ bool tlb_probe(const struct tlb *t, int level, uint64_t va, uint16_t asid)
 
 	/* level_lookup() does not write through @lv when touch is false. */
 	return lv && level_lookup((struct tlb_level *)lv, va, asid, NULL,
-				  false) >= 0;
+				  false, false) >= 0;
 }
 
 unsigned tlb_psc_lookup(struct tlb *t, uint64_t va, uint16_t asid,
