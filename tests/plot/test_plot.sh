@@ -32,7 +32,7 @@ grep -q 'note:' "$tmp/log" && fail "unexpected note: $(cat "$tmp/log")"
 svg_has() {
 	grep -qF -- "$2" "$tmp/out/$1.svg" || fail "$1.svg lacks '$2'"
 }
-svg_has mmu_translate 'working set 16384 pages'
+svg_has mmu_translate 'n = 16384 pages'
 svg_has mmu_translate '91% miss'
 svg_has mmu_translate '(n1-64k)'
 svg_has tlb_reach 'skylake: L1 64 x 4 KiB = 256 KiB, L2 1536 x 4 KiB = 6 MiB'
