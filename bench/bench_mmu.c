@@ -10,6 +10,13 @@
  *                        mmu_translate()
  *   mmu/translate-huge   the same working set mapped with the geometry's
  *                        largest leaf (the mapping is rounded up to it)
+ *   mmu/reach            mmu/translate over a dense sweep of working sets
+ *                        (uniform, 16 .. 65536 base pages, factor 2) for
+ *                        the TLB reach curve: its sim_* miss counts are
+ *                        the point; it also reports the entries of the L1
+ *                        and L2 structures holding base pages
+ *                        (tlb_l1_entries, tlb_l2_entries) and the base
+ *                        page size (tlb_page_bytes)
  *   walk/pt_walk         pt_walk() alone over the same accesses' pages
  *   map/unmap-map        n pages mapped; one op unmaps a page and maps it
  *                        again (random order)
@@ -38,7 +45,8 @@
  * Sizes: there is no per-benchmark quick flag in the harness (--quick only
  * shortens the minimum time), so the sweeps are kept modest: n of 16 (all
  * L1 TLB hits on every preset), 1024 (beyond L1, inside L2) and 16384
- * (beyond every L2: walks).
+ * (beyond every L2: walks).  Only mmu/reach sweeps densely, on one
+ * geometry and three presets (39 benchmarks, a few seconds with --quick).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -235,10 +243,53 @@ static void fail(struct bench_state *st, const char *what, int err)
 	bench_error(st, msg);
 }
 
-/* mmu/translate and mmu/translate-huge. */
+/*
+ * Entries of the structures of a TLB level that hold pages of @shift:
+ * the level's reach in pages of that size.  0 when no structure does.
+ */
+static uint64_t level_entries(const struct tlb_config *cfg,
+			      const struct tlb_struct_config *sc, unsigned n,
+			      unsigned shift)
+{
+	uint64_t entries = 0;
+
+	for (unsigned i = 0; i < cfg->npage_sizes; i++) {
+		if (cfg->page_shift[i] != shift)
+			continue;
+		for (unsigned s = 0; s < n; s++)
+			if (sc[s].size_mask & 1u << i)
+				entries += sc[s].entries;
+	}
+	return entries;
+}
+
+/* The TLB's shape for base pages (mmu/reach), as raw (not per-op) values. */
+static void report_reach(struct bench_state *st, const struct ctx *c)
+{
+	const struct pt_geometry *g = pt_geometry_find(st->def->arch);
+	const struct tlb_config *cfg;
+
+	if (!c->tlb || !g)
+		return;
+	cfg = tlb_config_of(c->tlb);
+	bench_counter(st, "tlb_l1_entries",
+		      (double)level_entries(cfg, cfg->l1, cfg->nl1,
+					    g->page_shift), 0);
+	bench_counter(st, "tlb_l2_entries",
+		      (double)level_entries(cfg, cfg->l2, cfg->nl2,
+					    g->page_shift), 0);
+	bench_counter(st, "tlb_page_bytes", (double)(1ULL << g->page_shift),
+		      0);
+}
+
+/*
+ * mmu/translate, mmu/translate-huge (data "huge") and mmu/reach (data
+ * "reach").
+ */
 static void run_translate(struct bench_state *st)
 {
-	bool huge = bench_data(st) != NULL;
+	const char *mode = bench_data(st);
+	bool huge = mode && !strcmp(mode, "huge");
 	struct mmu_counters k;
 	struct mmu_result r;
 	struct ctx c;
@@ -269,6 +320,8 @@ static void run_translate(struct bench_state *st)
 	}
 	bench_do_not_optimize(sum);
 	report_mmu(st, &k, c.nops);
+	if (mode && !strcmp(mode, "reach"))
+		report_reach(st, &c);
 	ctx_free(&c);
 }
 
@@ -477,6 +530,10 @@ static void run_din_replay(struct bench_state *st)
 	{ .family = "mmu", .strategy = "translate-huge",                     \
 	  .workload = "uniform", .arch = (a), .tlb = (t),                    \
 	  .run = run_translate, .data = "huge", .args = { N_SWEEP } }
+#define REACH(a, t)                                                          \
+	{ .family = "mmu", .strategy = "reach", .workload = "uniform",       \
+	  .arch = (a), .tlb = (t), .run = run_translate, .data = "reach",    \
+	  .args = { BENCH_RANGE("n", 16, 65536, 2) } }
 #define WALK(a)                                                              \
 	{ .family = "walk", .strategy = "pt_walk", .workload = "uniform",    \
 	  .arch = (a), .run = run_walk, .args = { N_SWEEP } }
@@ -507,6 +564,9 @@ const struct bench_def bench_mmu_defs[] = {
 	HUGE("arm64-4k-48", "neoverse-n1"),
 	HUGE("arm64-64k-42", "n1-64k"),
 	HUGE("x86-32", "skylake"),
+	REACH("x86-64-4l", "skylake"),
+	REACH("x86-64-4l", "zen4"),
+	REACH("x86-64-4l", "neoverse-n1"),
 	WALK("x86-64-4l"),
 	WALK("x86-64-5l"),
 	WALK("arm64-4k-48"),
