@@ -599,27 +599,20 @@ walk_x86(const struct pt *pt, uint64_t va, unsigned l, uint64_t table,
 			 l, reads, e);
 }
 
-/* General continuation of walk_x86_fast(), kept out of its line. */
-static __attribute__((noinline, cold)) uint64_t
-walk_x86_slow(const struct pt *pt, uint64_t va, unsigned l, uint64_t table,
-	      struct pt_walk *w, uint64_t and_bits, uint64_t or_bits,
-	      unsigned reads)
-{
-	return walk_x86(pt, va, l, table, w, true, and_bits, or_bits, reads);
-}
-
 /*
  * The x86-64 walk of the standard geometries (x86-64-4l, x86-64-5l: 4K
  * frames, 9 index bits a level): every shift, index mask, address mask
- * and table-pointer reserved mask is a constant, and @start is one at each
- * call, so the compiler lays the levels out straight.  One step is: store
- * w->table[l], load the entry from the host copy of the frame (one
- * compare checks that the frame was handed out), test "present table
- * pointer without PS or reserved bits" with one masked compare.  A valid
- * leaf (4K page, 2M or 1G block) is finished here; anything else, and a
- * table address outside the memory, goes to walk_x86() at the level where
- * it showed, which reads that entry again and answers exactly as a walk
- * of its own would have.  @check_start: the start table may be bad.
+ * and reserved mask is a constant, and so are the start level and, once
+ * the loop is laid out straight, each step's level.  One step: one
+ * compare checks that the table's frame was handed out, w->table[l] is
+ * stored, the entry is loaded from the host copy of the frame, and a
+ * present table pointer (P set, PS and reserved bits clear) is recognised
+ * by two bit tests.  A valid 4K page is finished in line, a PS leaf by
+ * x86f_huge(); anything else (not present, reserved bits, a table address
+ * outside the memory) goes to walk_x86() at the level where it showed,
+ * which reads that entry again and answers exactly as a walk of its own
+ * would have: the fast path only ever decides the cases it is sure of.
+ * @check_start: the start table came from the caller and may be bad.
  *
  * The frame check: tables are frame-aligned (the address mask keeps bits
  * 12 and up; pt_walk_from() rejects an unaligned start) and memory ends
@@ -629,24 +622,25 @@ walk_x86_slow(const struct pt *pt, uint64_t va, unsigned l, uint64_t table,
 #define X86F_SHIFT 12
 #define X86F_BITS 9
 #define X86F_ADDR pt_bits(PT_X86_MAXPHYADDR - 1, X86F_SHIFT)
-#define X86F_TAB_RSVD pt_bits(51, PT_X86_MAXPHYADDR)
+#define X86F_RSVD pt_bits(51, PT_X86_MAXPHYADDR)
 
 _Static_assert(PT_PROT_WRITE == X86_RW && PT_PROT_USER == X86_US << 1 &&
 	       PT_PROT_ACCESSED == X86_A && PT_PROT_DIRTY == X86_D &&
 	       PT_PROT_GLOBAL == X86_G >> 4,
-	       "walk_x86_fast moves x86 bits to PT_PROT_* by shifts");
+	       "x86f_done moves x86 bits to PT_PROT_* by shifts");
 
+/* The levels of @pt if walk_x86_fast() may walk it, else 0. */
 static unsigned x86_fast_levels(const struct pt *pt)
 {
 	const struct pt_geometry *g = pt->g;
 
 	if (g->arch != PT_ARCH_X86_64 || g->page_shift != X86F_SHIFT ||
 	    (g->levels != 4 && g->levels != 5) ||
-	    pt->addr_mask != X86F_ADDR)
+	    pt->addr_mask != X86F_ADDR || pt->leaf_rsvd[0] != X86F_RSVD)
 		return 0;
 	for (unsigned l = 0; l < g->levels; l++)
 		if (g->bits[l] != X86F_BITS || pt->tab_fill[l] ||
-		    (l && pt->tab_rsvd[l] != X86F_TAB_RSVD))
+		    (l && pt->tab_rsvd[l] != X86F_RSVD))
 			return 0;
 	return g->levels;
 }
@@ -659,54 +653,93 @@ static inline bool x86_fast_va_ok(uint64_t va, const unsigned levels)
 	return t == 0 || t == ~0ULL >> (X86F_SHIFT + X86F_BITS * levels - 1);
 }
 
-static inline __attribute__((always_inline)) uint64_t
-walk_x86_fast(const struct pt *pt, uint64_t va, const unsigned start,
-	      uint64_t table, struct pt_walk *w, const bool check_start)
+/* General continuation of walk_x86_fast(), kept out of its line. */
+static __attribute__((noinline, cold)) uint64_t
+walk_x86_slow(const struct pt *pt, uint64_t va, unsigned l, uint64_t table,
+	      struct pt_walk *w, uint64_t and_bits, uint64_t or_bits,
+	      unsigned start)
 {
-	/* Host address of physical 0: entry = host0 + table + index * 8. */
-	uintptr_t host0 = (uintptr_t)*pt->bytes - PT_MEM_BASE;
-	uint64_t end = pt->cmem->top << X86F_SHIFT;
-	uint64_t e, sz, and_bits = ~0ULL, or_bits = 0, leaf_bits;
-	unsigned l = start;
+	w->start = (uint8_t)start;
+	return walk_x86(pt, va, l, table, w, true, and_bits, or_bits,
+			start - l);
+}
 
-	/* Level 0 always leaves the loop: the condition only bounds it. */
-#pragma GCC unroll 5
-	for (; l <= start; l--) {
-		uint64_t idx = (va >> (X86F_SHIFT + X86F_BITS * l)) &
-			       ((1u << X86F_BITS) - 1);
+/* Fill *w for the valid leaf @e at level @l; and/or_bits: the tables'. */
+static inline __attribute__((always_inline)) uint64_t
+x86f_done(uint64_t va, struct pt_walk *w, uint64_t e, uint64_t and_bits,
+	  uint64_t or_bits, unsigned l, unsigned start)
+{
+	uint64_t sz = 1ULL << (X86F_SHIFT + X86F_BITS * l);
+	uint64_t pa = (e & X86F_ADDR & ~(sz - 1)) | (va & (sz - 1));
 
-		if ((l != start || check_start) && table - PT_MEM_BASE >= end)
-			goto slow;
-		w->table[l] = table;
-		memcpy(&e, (const void *)(host0 + idx * 8 + table), 8);
-		if (l == 0 ||
-		    (e & (X86_P | X86_PS | X86F_TAB_RSVD)) != X86_P)
-			break;
-		and_bits &= e;
-		or_bits |= e;
-		table = e & X86F_ADDR;
-	}
-	leaf_bits = l ? X86_P | X86_PS : X86_P;
-	if ((e & (leaf_bits | pt->leaf_rsvd[l])) != leaf_bits)
-		goto slow;
 	and_bits &= e;
-	or_bits |= e;
-	sz = 1ULL << (X86F_SHIFT + X86F_BITS * l);
-	w->pa = (e & X86F_ADDR & ~(sz - 1)) | (va & (sz - 1));
+	w->pa = pa;
 	w->size = sz;
+	w->entry = e;
 	w->prot = PT_PROT_READ | (uint32_t)(and_bits & X86_RW) |
 		  (uint32_t)(and_bits & X86_US) << 1 |
 		  (uint32_t)(e & (X86_A | X86_D)) |
 		  (uint32_t)(e & X86_G) >> 4 |
-		  (or_bits & X86_NX ? 0 : PT_PROT_EXEC);
-	w->entry = e;
+		  ((or_bits | e) & X86_NX ? 0 : PT_PROT_EXEC);
 	w->fault = PT_FAULT_NONE;
 	w->level = (uint8_t)l;
+	w->start = (uint8_t)start;
 	w->reads = (uint8_t)(start - l + 1);
-	return w->pa;
-slow:
-	return walk_x86_slow(pt, va, l, table, w, and_bits, or_bits,
-			     start - l);
+	return pa;
+}
+
+/* A PS leaf @e at level @l >= 1 (present). */
+static __attribute__((noinline)) uint64_t
+x86f_huge(const struct pt *pt, uint64_t va, struct pt_walk *w, uint64_t e,
+	  uint64_t and_bits, uint64_t or_bits, unsigned l, unsigned start)
+{
+	if (e & pt->leaf_rsvd[l]) {
+		w->start = (uint8_t)start;
+		return walk_fault(w, PT_FAULT_RESERVED, l, start - l + 1, e);
+	}
+	return x86f_done(va, w, e, and_bits, or_bits, l, start);
+}
+
+static inline __attribute__((always_inline)) uint64_t
+walk_x86_fast(const struct pt *pt, uint64_t va, const unsigned start,
+	      uint64_t table, struct pt_walk *w, const bool check_start)
+{
+	/* Host address of physical 0: the entry is host0 + table + idx*8. */
+	uintptr_t host0 = (uintptr_t)*pt->bytes - PT_MEM_BASE;
+	uint64_t end = pt->cmem->top << X86F_SHIFT;
+	uint64_t e, and_bits = ~0ULL, or_bits = 0;
+	unsigned l;
+
+	/* Every step returns at level 0: the condition only bounds it. */
+#pragma GCC unroll 5
+	for (l = start; l <= start; l--) {
+		uint64_t idx = (va >> (X86F_SHIFT + X86F_BITS * l)) &
+			       ((1u << X86F_BITS) - 1);
+
+		if ((l != start || check_start) && table - PT_MEM_BASE >= end)
+			break;
+		w->table[l] = table;
+		memcpy(&e, (const void *)(host0 + idx * 8 + table), 8);
+		if (l == 0) {
+			if ((e & (X86_P | X86F_RSVD)) != X86_P)
+				break;
+			return x86f_done(va, w, e, and_bits, or_bits, 0,
+					 start);
+		}
+		if (!(e & X86_P))
+			break;
+		if (e & (X86_PS | X86F_RSVD)) {
+			if (!(e & X86_PS))
+				break;
+			return x86f_huge(pt, va, w, e, and_bits, or_bits, l,
+					 start);
+		}
+		and_bits &= e;
+		or_bits |= e;
+		table = e & X86F_ADDR;
+	}
+	/* Each break leaves with the state of its level, entry unread. */
+	return walk_x86_slow(pt, va, l, table, w, and_bits, or_bits, start);
 }
 
 static inline uint64_t arm_out(const struct pt *pt, uint64_t e)
@@ -856,13 +889,9 @@ uint64_t pt_walk_from(const struct pt *pt, uint64_t va, unsigned level,
 uint64_t pt_walk(const struct pt *pt, uint64_t va, struct pt_walk *w)
 {
 	/* The root is a frame handed out, so it needs no check. */
-	if (pt->x86_fast == 4 && x86_fast_va_ok(va, 4)) {
-		w->start = 3;
+	if (pt->x86_fast == 4 && x86_fast_va_ok(va, 4))
 		return walk_x86_fast(pt, va, 3, pt->root, w, false);
-	}
-	if (pt->x86_fast == 5 && x86_fast_va_ok(va, 5)) {
-		w->start = 4;
+	if (pt->x86_fast == 5 && x86_fast_va_ok(va, 5))
 		return walk_x86_fast(pt, va, 4, pt->root, w, false);
-	}
 	return pt_walk_from(pt, va, pt->top, pt->root, w);
 }
