@@ -718,8 +718,16 @@ walk_x86_fast(const struct pt *pt, uint64_t va, const unsigned start,
 
 		if ((l != start || check_start) && table - PT_MEM_BASE >= end)
 			break;
+		uintptr_t slot = host0 + idx * 8;
+
+		/*
+		 * Keep host0 + idx * 8 one value, computed off the chain of
+		 * loads, so that the table address is added by the load
+		 * itself and not by an extra step on that chain.
+		 */
+		__asm__("" : "+r"(slot));
 		w->table[l] = table;
-		memcpy(&e, (const void *)(host0 + idx * 8 + table), 8);
+		memcpy(&e, (const void *)(slot + table), 8);
 		if (l == 0) {
 			if ((e & (X86_P | X86F_RSVD)) != X86_P)
 				break;
