@@ -20,6 +20,7 @@ struct pt {
 	uint64_t addr_mask;
 	uint8_t shift[PT_MAX_LEVELS];
 	uint8_t top, esz_shift, hi_shift, oa_hi;
+	uint8_t x86_fast;       /* levels if walk_x86_fast() applies, else 0 */
 	uint64_t hi_ones;       /* va >> hi_shift of the upper half, or 0 */
 	uint64_t page_mask;     /* page size - 1 */
 	enum pt_arch arch;
@@ -36,6 +37,8 @@ struct pt {
 	uint64_t tbytes[PT_MAX_LEVELS];  /* size of one table at level l */
 	struct pt_stats st;
 };
+
+static unsigned x86_fast_levels(const struct pt *pt);
 
 /* Tables are created without restrictions; the leaves carry the rights. */
 #define TABLE_PROT (PT_PROT_RWX | PT_PROT_USER | PT_PROT_ACCESSED)
@@ -165,6 +168,7 @@ int pt_create(struct pt **out, const struct pt_geometry *g,
 		pt->contig[l] = g->contig[l];
 		pt->tbytes[l] = (uint64_t)g->entry_size << g->bits[l];
 	}
+	pt->x86_fast = (uint8_t)x86_fast_levels(pt);
 	err = new_table(pt, pt->top, &pt->root);
 	if (err) {
 		if (pt->own_mem)
@@ -531,15 +535,17 @@ static inline uint64_t walk_done(struct pt_walk *w, uint64_t pa, uint64_t size,
  * x86: one loop for 64-bit (x86-64, PAE) and 32-bit entries; @wide is a
  * constant at each call so the compiler makes two walkers.  R/W and U/S
  * are ANDed and NX ORed over the levels, as the hardware combines them.
+ * The walk goes on from level @l with @and_bits, @or_bits and @reads as
+ * the levels above left them (a fresh walk: ~0, 0, 0).
  */
 static inline __attribute__((always_inline)) uint64_t
 walk_x86(const struct pt *pt, uint64_t va, unsigned l, uint64_t table,
-	 struct pt_walk *w, const bool wide)
+	 struct pt_walk *w, const bool wide, uint64_t and_bits,
+	 uint64_t or_bits, unsigned reads)
 {
 	const uint8_t *mem = *pt->bytes;
 	uint64_t limit = (pt->cmem->top << pt->cmem->shift) - (wide ? 8 : 4);
-	uint64_t e, off, sz, and_bits = ~0ULL, or_bits = 0;
-	unsigned reads = 0;
+	uint64_t e, off, sz;
 
 	for (;;) {
 		w->table[l] = table;
@@ -591,6 +597,157 @@ walk_x86(const struct pt *pt, uint64_t va, unsigned l, uint64_t table,
 			 (e & X86_D ? PT_PROT_DIRTY : 0) |
 			 (e & X86_G ? PT_PROT_GLOBAL : 0),
 			 l, reads, e);
+}
+
+/*
+ * The x86-64 walk of the standard geometries (x86-64-4l, x86-64-5l: 4K
+ * frames, 9 index bits a level): every shift, index mask, address mask
+ * and reserved mask is a constant, and so are the start level and, once
+ * the loop is laid out straight, each step's level.  One step: one
+ * compare checks that the table's frame was handed out, w->table[l] is
+ * stored, the entry is loaded from the host copy of the frame, and a
+ * present table pointer (P set, PS and reserved bits clear) is recognised
+ * by two bit tests.  A valid 4K page is finished in line, a PS leaf by
+ * x86f_huge(); anything else (not present, reserved bits, a table address
+ * outside the memory) goes to walk_x86() at the level where it showed,
+ * which reads that entry again and answers exactly as a walk of its own
+ * would have: the fast path only ever decides the cases it is sure of.
+ * @check_start: the start table came from the caller and may be bad.
+ *
+ * The frame check: tables are frame-aligned (the address mask keeps bits
+ * 12 and up; pt_walk_from() rejects an unaligned start) and memory ends
+ * on a frame, so "table - PT_MEM_BASE < bytes handed out" holds exactly
+ * when walk_x86()'s test of the entry's offset passes.
+ */
+#define X86F_SHIFT 12
+#define X86F_BITS 9
+#define X86F_ADDR pt_bits(PT_X86_MAXPHYADDR - 1, X86F_SHIFT)
+#define X86F_RSVD pt_bits(51, PT_X86_MAXPHYADDR)
+
+_Static_assert(PT_PROT_WRITE == X86_RW && PT_PROT_USER == X86_US << 1 &&
+	       PT_PROT_ACCESSED == X86_A && PT_PROT_DIRTY == X86_D &&
+	       PT_PROT_GLOBAL == X86_G >> 4,
+	       "x86f_done moves x86 bits to PT_PROT_* by shifts");
+
+/* The levels of @pt if walk_x86_fast() may walk it, else 0. */
+static unsigned x86_fast_levels(const struct pt *pt)
+{
+	const struct pt_geometry *g = pt->g;
+
+	if (g->arch != PT_ARCH_X86_64 || g->page_shift != X86F_SHIFT ||
+	    (g->levels != 4 && g->levels != 5) ||
+	    pt->addr_mask != X86F_ADDR || pt->leaf_rsvd[0] != X86F_RSVD)
+		return 0;
+	for (unsigned l = 0; l < g->levels; l++)
+		if (g->bits[l] != X86F_BITS || pt->tab_fill[l] ||
+		    (l && pt->tab_rsvd[l] != X86F_RSVD))
+			return 0;
+	return g->levels;
+}
+
+/* va_ok() of an x86-64 geometry of @levels levels. */
+static inline bool x86_fast_va_ok(uint64_t va, const unsigned levels)
+{
+	uint64_t t = va >> (X86F_SHIFT + X86F_BITS * levels - 1);
+
+	return t == 0 || t == ~0ULL >> (X86F_SHIFT + X86F_BITS * levels - 1);
+}
+
+/* General continuation of walk_x86_fast(), kept out of its line. */
+static __attribute__((noinline, cold)) uint64_t
+walk_x86_slow(const struct pt *pt, uint64_t va, unsigned l, uint64_t table,
+	      struct pt_walk *w, uint64_t and_bits, uint64_t or_bits,
+	      unsigned start)
+{
+	w->start = (uint8_t)start;
+	return walk_x86(pt, va, l, table, w, true, and_bits, or_bits,
+			start - l);
+}
+
+/* Fill *w for the valid leaf @e at level @l; and/or_bits: the tables'. */
+static inline __attribute__((always_inline)) uint64_t
+x86f_done(uint64_t va, struct pt_walk *w, uint64_t e, uint64_t and_bits,
+	  uint64_t or_bits, unsigned l, unsigned start)
+{
+	uint64_t sz = 1ULL << (X86F_SHIFT + X86F_BITS * l);
+	uint64_t pa = (e & X86F_ADDR & ~(sz - 1)) | (va & (sz - 1));
+
+	and_bits &= e;
+	w->pa = pa;
+	w->size = sz;
+	w->entry = e;
+	w->prot = PT_PROT_READ | (uint32_t)(and_bits & X86_RW) |
+		  (uint32_t)(and_bits & X86_US) << 1 |
+		  (uint32_t)(e & (X86_A | X86_D)) |
+		  (uint32_t)(e & X86_G) >> 4 |
+		  ((or_bits | e) & X86_NX ? 0 : PT_PROT_EXEC);
+	w->fault = PT_FAULT_NONE;
+	w->level = (uint8_t)l;
+	w->start = (uint8_t)start;
+	w->reads = (uint8_t)(start - l + 1);
+	return pa;
+}
+
+/* A PS leaf @e at level @l >= 1 (present). */
+static __attribute__((noinline)) uint64_t
+x86f_huge(const struct pt *pt, uint64_t va, struct pt_walk *w, uint64_t e,
+	  uint64_t and_bits, uint64_t or_bits, unsigned l, unsigned start)
+{
+	if (e & pt->leaf_rsvd[l]) {
+		w->start = (uint8_t)start;
+		return walk_fault(w, PT_FAULT_RESERVED, l, start - l + 1, e);
+	}
+	return x86f_done(va, w, e, and_bits, or_bits, l, start);
+}
+
+static inline __attribute__((always_inline)) uint64_t
+walk_x86_fast(const struct pt *pt, uint64_t va, const unsigned start,
+	      uint64_t table, struct pt_walk *w, const bool check_start)
+{
+	/* Host address of physical 0: the entry is host0 + table + idx*8. */
+	uintptr_t host0 = (uintptr_t)*pt->bytes - PT_MEM_BASE;
+	uint64_t end = pt->cmem->top << X86F_SHIFT;
+	uint64_t e, and_bits = ~0ULL, or_bits = 0;
+	unsigned l;
+
+	/* Every step returns at level 0: the condition only bounds it. */
+#pragma GCC unroll 5
+	for (l = start; l <= start; l--) {
+		uint64_t idx = (va >> (X86F_SHIFT + X86F_BITS * l)) &
+			       ((1u << X86F_BITS) - 1);
+
+		if ((l != start || check_start) && table - PT_MEM_BASE >= end)
+			break;
+		uintptr_t slot = host0 + idx * 8;
+
+		/*
+		 * Keep host0 + idx * 8 one value, computed off the chain of
+		 * loads, so that the table address is added by the load
+		 * itself and not by an extra step on that chain.
+		 */
+		__asm__("" : "+r"(slot));
+		w->table[l] = table;
+		memcpy(&e, (const void *)(slot + table), 8);
+		if (l == 0) {
+			if ((e & (X86_P | X86F_RSVD)) != X86_P)
+				break;
+			return x86f_done(va, w, e, and_bits, or_bits, 0,
+					 start);
+		}
+		if (!(e & X86_P))
+			break;
+		if (e & (X86_PS | X86F_RSVD)) {
+			if (!(e & X86_PS))
+				break;
+			return x86f_huge(pt, va, w, e, and_bits, or_bits, l,
+					 start);
+		}
+		and_bits &= e;
+		or_bits |= e;
+		table = e & X86F_ADDR;
+	}
+	/* Each break leaves with the state of its level, entry unread. */
+	return walk_x86_slow(pt, va, l, table, w, and_bits, or_bits, start);
 }
 
 static inline uint64_t arm_out(const struct pt *pt, uint64_t e)
@@ -711,10 +868,24 @@ uint64_t pt_walk_from(const struct pt *pt, uint64_t va, unsigned level,
 		return walk_fault(w, PT_FAULT_BAD_PA, level, 0, 0);
 	switch (pt->arch) {
 	case PT_ARCH_X86_64:
+		switch (pt->x86_fast ? level : PT_MAX_LEVELS) {
+		case 0:
+			return walk_x86_fast(pt, va, 0, table_pa, w, true);
+		case 1:
+			return walk_x86_fast(pt, va, 1, table_pa, w, true);
+		case 2:
+			return walk_x86_fast(pt, va, 2, table_pa, w, true);
+		case 3:
+			return walk_x86_fast(pt, va, 3, table_pa, w, true);
+		case 4:
+			return walk_x86_fast(pt, va, 4, table_pa, w, true);
+		}
+		/* fall through */
 	case PT_ARCH_X86_PAE:
-		return walk_x86(pt, va, level, table_pa, w, true);
+		return walk_x86(pt, va, level, table_pa, w, true, ~0ULL, 0, 0);
 	case PT_ARCH_X86_32:
-		return walk_x86(pt, va, level, table_pa, w, false);
+		return walk_x86(pt, va, level, table_pa, w, false, ~0ULL, 0,
+				0);
 	case PT_ARCH_ARM64:
 		return walk_arm(pt, va, level, table_pa, w);
 	case PT_ARCH_RISCV:
@@ -725,5 +896,10 @@ uint64_t pt_walk_from(const struct pt *pt, uint64_t va, unsigned level,
 
 uint64_t pt_walk(const struct pt *pt, uint64_t va, struct pt_walk *w)
 {
+	/* The root is a frame handed out, so it needs no check. */
+	if (pt->x86_fast == 4 && x86_fast_va_ok(va, 4))
+		return walk_x86_fast(pt, va, 3, pt->root, w, false);
+	if (pt->x86_fast == 5 && x86_fast_va_ok(va, 5))
+		return walk_x86_fast(pt, va, 4, pt->root, w, false);
 	return pt_walk_from(pt, va, pt->top, pt->root, w);
 }
