@@ -306,8 +306,142 @@ void tlb_flush_page(struct tlb *t, uint64_t va, uint16_t asid);
 void tlb_flush_range(struct tlb *t, uint64_t start, uint64_t end,
 		     uint16_t asid);
 
-/* Counters since creation or the last reset; neither can fail. */
-const struct tlb_counters *tlb_counters(const struct tlb *t);
+/*
+ * Counters since creation or the last reset; neither can fail.  The
+ * returned pointer stays valid until tlb_destroy(); what it points to is
+ * kept current by every function above, but hits taken through the inline
+ * path below (tlb_fast_hit()) are tallied apart and added only when
+ * tlb_counters() is called again.
+ */
+const struct tlb_counters *tlb_counters(struct tlb *t);
 void tlb_counters_reset(struct tlb *t);
+
+/* ======================== Advanced API ============================ */
+/*
+ * The inline L1 hit path, for callers that translate in a tight loop (the
+ * MMU's mmu_translate()).  Everything above is the interface; what follows
+ * exposes a few fields of struct tlb so that the common hit needs no call.
+ *
+ * It covers the first probe tlb_lookup() makes: the first L1 structure at
+ * its smallest page size ("the fast structure"), when that structure is
+ * true LRU with at most TLB_MASK_WAYS ways (otherwise tlb_fast.on is false
+ * and tlb_fast_probe() always misses).  A caller does exactly one of:
+ *
+ *	i = tlb_fast_probe(t, va, asid)       no side effect
+ *	i >= 0: tlb_fast_hit(t, i)            the L1 hit: LRU stamp, counts
+ *	        tlb_fast_entry(t, i)          what it translates to
+ *	i < 0:  tlb_lookup_rest(t, va, asid, &x)
+ *	                                      the rest of tlb_lookup(): other
+ *	                                      L1 probes, L2, the walk count
+ *
+ * and gets the same results, replacement decisions and counters as one
+ * tlb_lookup() (hit counts go through tlb_fast.hits; see tlb_counters()).
+ *
+ * Layout of the fast structure: entry i = set * ways + w; tag[i] as in
+ * tlb.c (0 invalid, else vpn << 4 | size_idx << 1 | 1), age[i] the LRU
+ * stamp, ent[i] the payload.  These are the structure's own arrays.
+ */
+#ifndef TLB_MASK_WAYS
+#define TLB_MASK_WAYS 16          /* tag compares into a bit mask */
+#endif
+
+/* The payload of a TLB entry. */
+struct tlb_entry {
+	uint64_t phys;            /* page base */
+	uint32_t perm;
+	uint16_t asid;
+	uint8_t global;
+	uint8_t size_idx;
+};
+
+/* The first member of struct tlb. */
+struct tlb_fast {
+	const uint64_t *tag;
+	uint64_t *age;
+	const struct tlb_entry *ent;
+	uint64_t set_mask;
+	uint64_t tag_low;         /* size_idx << 1 | 1 */
+	uint64_t off_mask;        /* page size - 1 */
+	uint32_t ways;
+	uint8_t shift;            /* page shift */
+	bool on;
+	/*
+	 * The stamp source of every LRU and FIFO structure of the TLB: only
+	 * the order of stamps within one set matters, so one clock serves all.
+	 */
+	uint64_t clock;
+	uint64_t hits;            /* fast hits not yet in struct tlb_counters */
+};
+
+static inline struct tlb_fast *tlb_fast(struct tlb *t)
+{
+	return (struct tlb_fast *)(void *)t;
+}
+
+/* Bit w set when tags[w] == tag; a constant @n lets the loop unroll. */
+static inline uint64_t tlb_match_ways(const uint64_t *tags, uint64_t tag,
+				      uint32_t n)
+{
+	uint64_t m = 0;
+
+	for (uint32_t w = 0; w < n; w++)
+		m |= (uint64_t)(tags[w] == tag) << w;
+	return m;
+}
+
+/*
+ * The fast structure's entry translating @va for @asid: its index, or -1
+ * (a miss there, or no fast structure).  Reads only.  All ways are compared
+ * into a mask (which way hits is random: a branch on it would mispredict);
+ * the first matching way that answers @asid wins, as in tlb_lookup().
+ */
+static inline int64_t tlb_fast_probe(struct tlb *t, uint64_t va,
+				     uint16_t asid)
+{
+	const struct tlb_fast *f = tlb_fast(t);
+	uint64_t vpn = va >> f->shift;
+	uint64_t tag = vpn << 4 | f->tag_low;
+	uint64_t base, m;
+
+	if (__builtin_expect(!f->on, 0))
+		return -1;
+	if (f->ways == 4) {               /* constant ways: unrolled */
+		base = (vpn & f->set_mask) * 4;
+		m = tlb_match_ways(f->tag + base, tag, 4);
+	} else {
+		base = (vpn & f->set_mask) * f->ways;
+		m = tlb_match_ways(f->tag + base, tag, f->ways);
+	}
+	while (m) {
+		uint64_t i = base + (uint64_t)__builtin_ctzll(m);
+
+		if (f->ent[i].global || f->ent[i].asid == asid)
+			return (int64_t)i;
+		m &= m - 1;
+	}
+	return -1;
+}
+
+/* Record the hit on entry @i (from tlb_fast_probe()): LRU stamp, count. */
+static inline void tlb_fast_hit(struct tlb *t, int64_t i)
+{
+	struct tlb_fast *f = tlb_fast(t);
+
+	f->age[i] = ++f->clock;
+	f->hits++;
+}
+
+static inline const struct tlb_entry *tlb_fast_entry(struct tlb *t,
+						     int64_t i)
+{
+	return &tlb_fast(t)->ent[i];
+}
+
+/*
+ * After tlb_fast_probe() returned -1: what tlb_lookup() would do and
+ * return, without repeating that probe.
+ */
+int tlb_lookup_rest(struct tlb *t, uint64_t va, uint16_t asid,
+		    struct tlb_xlate *out);
 
 #endif /* VMBENCH_TLB_H */
