@@ -212,8 +212,8 @@ static inline int mmu_translate(struct mmu *m, uint64_t va, uint64_t size,
 	struct mmu_fast *f = mmu_fast(m);
 	const struct tlb_entry *e;
 	uint64_t pa;
+	uint64_t i;
 	uint32_t need;
-	int64_t i;
 
 	/*
 	 * Size not 0, and the last byte in va's base page (so no wrap):
@@ -223,8 +223,7 @@ static inline int mmu_translate(struct mmu *m, uint64_t va, uint64_t size,
 			     size - 1 > f->page_mask - (va & f->page_mask),
 			     0))
 		return mmu_translate_slow(m, va, size, access, r, false);
-	i = tlb_fast_probe(f->tlb, va, f->asid);
-	if (__builtin_expect(i < 0, 0))
+	if (__builtin_expect(!tlb_fast_probe(f->tlb, va, f->asid, &i), 0))
 		return mmu_translate_slow(m, va, size, access, r, true);
 	tlb_fast_hit(f->tlb, i);
 	f->hits++;

@@ -33,6 +33,7 @@ struct tlb_st {
 	uint64_t *age;            /* LRU: last touch; FIFO: fill time */
 	struct tlb_entry *data;
 	uint64_t *plru;           /* one word per set, PLRU only */
+	uint32_t *hint;           /* fast structure of <= 4 ways: tlb.h */
 	uint64_t set_mask;
 	uint32_t ways;
 	enum tlb_policy policy;
@@ -94,6 +95,7 @@ static void st_free(struct tlb_st *st)
 	free(st->age);
 	free(st->data);
 	free(st->plru);
+	free(st->hint);
 }
 
 /*
@@ -255,6 +257,8 @@ static bool st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
 		}
 	}
 	st->tag[base + w] = tag;
+	if (st->hint)
+		st->hint[set * 4 + w] = (uint32_t)tag;
 	st->data[base + w] = *d;
 	if (st->policy == TLB_PLRU)
 		plru_touch(st, set, w);
@@ -401,15 +405,25 @@ static void level_flush_page(struct tlb_level *lv, uint64_t va,
  * The inline path (tlb.h, Advanced API) serves the first probe of
  * tlb_lookup() when its structure is LRU and narrow enough for the mask.
  */
-static void fast_init(struct tlb *t)
+static int fast_init(struct tlb *t)
 {
+	static const uint64_t no_tag;
 	struct tlb_fast *f = &t->fast;
-	const struct tlb_st *st = &t->l1.st[0];
+	struct tlb_st *st = &t->l1.st[0];
 
+	/* Off: zero ways, so tlb_fast_probe() compares nothing. */
+	f->tag = &no_tag;
 	if (!t->l1.nst || !st->nsizes || st->policy != TLB_LRU ||
 	    st->ways > TLB_MASK_WAYS)
-		return;
+		return 0;
+	/* Called on an empty TLB: all hints 0, as all tags. */
+	if (st->ways <= 4) {
+		st->hint = calloc((st->set_mask + 1) * 4, sizeof(*st->hint));
+		if (!st->hint)
+			return -ENOMEM;
+	}
 	f->tag = st->tag;
+	f->hint = st->hint;
 	f->age = st->age;
 	f->ent = st->data;
 	f->set_mask = st->set_mask;
@@ -418,6 +432,7 @@ static void fast_init(struct tlb *t)
 	f->ways = st->ways;
 	f->shift = st->shift[0];
 	f->on = true;
+	return 0;
 }
 
 void tlb_destroy(struct tlb *t)
@@ -460,11 +475,12 @@ int tlb_create(struct tlb **out, const struct tlb_config *cfg)
 		t->psc[p].nsizes = 1;
 		t->psc[p].shift[0] = (uint8_t)pc->shift;
 	}
+	if (!err)
+		err = fast_init(t);
 	if (err) {
 		tlb_destroy(t);
 		return err;
 	}
-	fast_init(t);
 	*out = t;
 	return 0;
 }
@@ -524,9 +540,9 @@ lookup_miss(struct tlb *t, uint64_t va, uint16_t asid, struct tlb_xlate *out,
 int tlb_lookup(struct tlb *t, uint64_t va, uint16_t asid,
 	       struct tlb_xlate *out)
 {
-	int64_t i = tlb_fast_probe(t, va, asid);
+	uint64_t i;
 
-	if (i >= 0) {
+	if (tlb_fast_probe(t, va, asid, &i)) {
 		const struct tlb_entry *d = &t->fast.ent[i];
 
 		/* tlb_fast_hit(), counted straight into t->c. */
