@@ -5,9 +5,11 @@
  * Conventions in this file: @m is the MMU, @w a walk, @need the rights an
  * access requires (PT_PROT_* bits), "shift" a VA shift.  Internal
  * translate functions return an enum mmu_fault (>= 0) or a negative errno.
- * The hit path is translate_page() up to tlb_lookup(): no allocation, no
- * function pointer, one call into the TLB; everything after a miss lives
- * in translate_miss(), kept out of line so the hit path stays small.
+ * The common hit (one page, the TLB's fast structure, enough rights) is
+ * mmu_translate() in mmu.h, inline: no call at all.  Everything else
+ * enters mmu_translate_slow(); there a hit is translate_page() up to
+ * tlb_lookup(), and everything after a miss lives in translate_miss(),
+ * kept out of line so the hit paths stay small.
  */
 #include <errno.h>
 #include <stdlib.h>
