@@ -147,8 +147,8 @@ struct tlb *mmu_tlb(const struct mmu *m);
  * simulated physical addresses (r->fault is then NOT_PRESENT).
  * A TLB hit allocates nothing and calls no function pointer.
  */
-int mmu_translate(struct mmu *m, uint64_t va, uint64_t size,
-		  enum mmu_access access, struct mmu_result *r);
+static inline int mmu_translate(struct mmu *m, uint64_t va, uint64_t size,
+				enum mmu_access access, struct mmu_result *r);
 
 /*
  * Page-table changes with the TLB invalidation they need: pt_map (adding
@@ -168,5 +168,78 @@ void mmu_flush_all(struct mmu *m);
 /* Copy the counters (with the TLB's) into *c; reset them (TLB's too). */
 void mmu_get_counters(const struct mmu *m, struct mmu_counters *c);
 void mmu_counters_reset(struct mmu *m);
+
+/* ======================== Advanced API ============================ */
+/*
+ * mmu_translate() is inline so that its common case, a one-page access
+ * that hits the TLB's fast structure (tlb.h, Advanced API) with enough
+ * rights, needs no call; every other case calls mmu_translate_slow(),
+ * which is the whole of mmu_translate().  Results and counters are the
+ * same either way: the fast path's accesses are tallied in mmu_fast.hits
+ * and added by mmu_get_counters().
+ */
+
+/* The first member of struct mmu: what the fast path reads. */
+struct mmu_fast {
+	struct tlb *tlb;
+	uint64_t page_mask;        /* base page size - 1 */
+	uint32_t need[MMU_NACCESS];  /* rights each access kind needs */
+	uint16_t asid;
+	uint64_t hits;             /* fast-path accesses not yet counted */
+};
+
+static inline struct mmu_fast *mmu_fast(struct mmu *m)
+{
+	return (struct mmu_fast *)(void *)m;
+}
+
+/*
+ * mmu_translate() of any access; @probed: the access is within one base
+ * page, its kind valid, and tlb_fast_probe() of @va missed (it is not
+ * made again).
+ */
+int mmu_translate_slow(struct mmu *m, uint64_t va, uint64_t size,
+		       enum mmu_access access, struct mmu_result *r,
+		       bool probed);
+
+/* A fast hit on a page of rights @prot, too few: the fault, as slow. */
+int mmu_translate_denied(struct mmu *m, uint64_t va, uint64_t pa,
+			 uint32_t prot, struct mmu_result *r);
+
+static inline int mmu_translate(struct mmu *m, uint64_t va, uint64_t size,
+				enum mmu_access access, struct mmu_result *r)
+{
+	struct mmu_fast *f = mmu_fast(m);
+	const struct tlb_entry *e;
+	uint64_t pa;
+	uint64_t i;
+	uint32_t need;
+
+	/*
+	 * Size not 0, and the last byte in va's base page (so no wrap):
+	 * size - 1 <= page_mask - offset, which cannot overflow.
+	 */
+	if (__builtin_expect(!f->tlb || (unsigned)access >= MMU_NACCESS ||
+			     size - 1 > f->page_mask - (va & f->page_mask),
+			     0))
+		return mmu_translate_slow(m, va, size, access, r, false);
+	if (__builtin_expect(!tlb_fast_probe(f->tlb, va, f->asid, &i), 0))
+		return mmu_translate_slow(m, va, size, access, r, true);
+	tlb_fast_hit(f->tlb, i);
+	f->hits++;
+	e = tlb_fast_entry(f->tlb, i);
+	pa = e->phys | (va & tlb_fast(f->tlb)->off_mask);
+	need = f->need[access];
+	if (__builtin_expect((e->perm & need) != need, 0))
+		return mmu_translate_denied(m, va, pa, e->perm, r);
+	r->pa = pa;
+	r->pa2 = PT_PA_NONE;
+	r->fault_va = va;
+	r->prot = e->perm;
+	r->fault = MMU_FAULT_NONE;
+	r->pages = 1;
+	r->source = 1;
+	return 0;
+}
 
 #endif /* VMBENCH_MMU_H */

@@ -306,8 +306,167 @@ void tlb_flush_page(struct tlb *t, uint64_t va, uint16_t asid);
 void tlb_flush_range(struct tlb *t, uint64_t start, uint64_t end,
 		     uint16_t asid);
 
-/* Counters since creation or the last reset; neither can fail. */
-const struct tlb_counters *tlb_counters(const struct tlb *t);
+/*
+ * Counters since creation or the last reset; neither can fail.  The
+ * returned pointer stays valid until tlb_destroy(); what it points to is
+ * kept current by every function above, but hits taken through the inline
+ * path below (tlb_fast_hit()) are tallied apart and added only when
+ * tlb_counters() is called again.
+ */
+const struct tlb_counters *tlb_counters(struct tlb *t);
 void tlb_counters_reset(struct tlb *t);
+
+/* ======================== Advanced API ============================ */
+/*
+ * The inline L1 hit path, for callers that translate in a tight loop (the
+ * MMU's mmu_translate()).  Everything above is the interface; what follows
+ * exposes a few fields of struct tlb so that the common hit needs no call.
+ *
+ * It covers the first probe tlb_lookup() makes: the first L1 structure at
+ * its smallest page size ("the fast structure"), when that structure is
+ * true LRU with at most TLB_MASK_WAYS ways (otherwise tlb_fast.on is false,
+ * tlb_fast.ways is 0 and tlb_fast_probe() always misses).  A caller does
+ * exactly one of:
+ *
+ *	tlb_fast_probe(t, va, asid, &i)       no side effect
+ *	true:  tlb_fast_hit(t, i)             the L1 hit: LRU stamp, count
+ *	       tlb_fast_entry(t, i)           what it translates to
+ *	false: tlb_lookup_rest(t, va, asid, &x)
+ *	                                      the rest of tlb_lookup(): other
+ *	                                      L1 probes, L2, the walk count
+ *
+ * and gets the same results, replacement decisions and counters as one
+ * tlb_lookup() (hit counts go through tlb_fast.hits; see tlb_counters()).
+ *
+ * Layout of the fast structure: entry i = set * ways + w; tag[i] as in
+ * tlb.c (0 invalid, else vpn << 4 | size_idx << 1 | 1), age[i] the LRU
+ * stamp, ent[i] the payload: the structure's own arrays.  With at most 4
+ * ways there is also hint[set * 4 + w], the low 32 bits of the tag last
+ * written to that way (lanes past ways stay 0): the four hints of a set
+ * are compared at once, and a matching hint is only a candidate, confirmed
+ * on the full tag.  A flush clears tags, not hints: a stale hint is just a
+ * candidate that fails.  Every tag written is written to its hint too.
+ */
+#ifndef TLB_MASK_WAYS
+#define TLB_MASK_WAYS 16          /* tag compares into a bit mask */
+#endif
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/* The payload of a TLB entry. */
+struct tlb_entry {
+	uint64_t phys;            /* page base */
+	uint32_t perm;
+	uint16_t asid;
+	uint8_t global;
+	uint8_t size_idx;
+};
+
+/* The first member of struct tlb. */
+struct tlb_fast {
+	const uint64_t *tag;
+	const uint32_t *hint;     /* NULL unless ways <= 4 */
+	uint64_t *age;
+	const struct tlb_entry *ent;
+	uint64_t set_mask;
+	uint64_t tag_low;         /* size_idx << 1 | 1 */
+	uint64_t off_mask;        /* page size - 1 */
+	uint32_t ways;
+	uint8_t shift;            /* page shift */
+	bool on;
+	/*
+	 * The stamp source of every LRU and FIFO structure of the TLB: only
+	 * the order of stamps within one set matters, so one clock serves all.
+	 */
+	uint64_t clock;
+	uint64_t hits;            /* fast hits not yet in struct tlb_counters */
+};
+
+static inline struct tlb_fast *tlb_fast(struct tlb *t)
+{
+	return (struct tlb_fast *)(void *)t;
+}
+
+/* Bit w set when tags[w] == tag; a constant @n lets the loop unroll. */
+static inline uint64_t tlb_match_ways(const uint64_t *tags, uint64_t tag,
+				      uint32_t n)
+{
+	uint64_t m = 0;
+
+	for (uint32_t w = 0; w < n; w++)
+		m |= (uint64_t)(tags[w] == tag) << w;
+	return m;
+}
+
+/* Bit w set when h[w] == x, for w < 4: one vector compare where there is
+ * SSE2. */
+static inline uint64_t tlb_match_hints(const uint32_t *h, uint32_t x)
+{
+#if defined(__SSE2__)
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)h);
+
+	v = _mm_cmpeq_epi32(v, _mm_set1_epi32((int)x));
+	return (uint64_t)_mm_movemask_ps(_mm_castsi128_ps(v));
+#else
+	return (uint64_t)(h[0] == x) | (uint64_t)(h[1] == x) << 1 |
+	       (uint64_t)(h[2] == x) << 2 | (uint64_t)(h[3] == x) << 3;
+#endif
+}
+
+/*
+ * Whether the fast structure translates @va for @asid; if so *@i is the
+ * entry.  Reads only.  The ways are compared all at once into a mask
+ * (which way hits is random: a branch on it would mispredict); the first
+ * way whose tag matches and that answers @asid wins, as in tlb_lookup().
+ */
+static inline bool tlb_fast_probe(struct tlb *t, uint64_t va, uint16_t asid,
+				  uint64_t *i)
+{
+	const struct tlb_fast *f = tlb_fast(t);
+	uint64_t vpn = va >> f->shift;
+	uint64_t tag = vpn << 4 | f->tag_low;
+	uint64_t set = vpn & f->set_mask, base = set * f->ways, m;
+
+	/* Without a fast structure, ways is 0: the mask is empty. */
+	if (f->hint)
+		m = tlb_match_hints(f->hint + set * 4, (uint32_t)tag);
+	else
+		m = tlb_match_ways(f->tag + base, tag, f->ways);
+	while (m) {
+		uint64_t k = base + (uint32_t)__builtin_ctzll(m);
+
+		if (f->tag[k] == tag &&
+		    (f->ent[k].global || f->ent[k].asid == asid)) {
+			*i = k;
+			return true;
+		}
+		m &= m - 1;
+	}
+	return false;
+}
+
+/* Record the hit on entry @i (from tlb_fast_probe()): LRU stamp, count. */
+static inline void tlb_fast_hit(struct tlb *t, uint64_t i)
+{
+	struct tlb_fast *f = tlb_fast(t);
+
+	f->age[i] = ++f->clock;
+	f->hits++;
+}
+
+static inline const struct tlb_entry *tlb_fast_entry(struct tlb *t,
+						     uint64_t i)
+{
+	return &tlb_fast(t)->ent[i];
+}
+
+/*
+ * After tlb_fast_probe() missed: what tlb_lookup() would do and return,
+ * without repeating that probe.
+ */
+int tlb_lookup_rest(struct tlb *t, uint64_t va, uint16_t asid,
+		    struct tlb_xlate *out);
 
 #endif /* VMBENCH_TLB_H */

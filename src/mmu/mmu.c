@@ -5,9 +5,11 @@
  * Conventions in this file: @m is the MMU, @w a walk, @need the rights an
  * access requires (PT_PROT_* bits), "shift" a VA shift.  Internal
  * translate functions return an enum mmu_fault (>= 0) or a negative errno.
- * The hit path is translate_page() up to tlb_lookup(): no allocation, no
- * function pointer, one call into the TLB; everything after a miss lives
- * in translate_miss(), kept out of line so the hit path stays small.
+ * The common hit (one page, the TLB's fast structure, enough rights) is
+ * mmu_translate() in mmu.h, inline: no call at all.  Everything else
+ * enters mmu_translate_slow(); there a hit is translate_page() up to
+ * tlb_lookup(), and everything after a miss lives in translate_miss(),
+ * kept out of line so the hit paths stay small.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,10 +19,8 @@
 
 struct mmu {
 	/* Read on every access. */
-	struct tlb *tlb;
-	uint32_t need[MMU_NACCESS];
+	struct mmu_fast fast;     /* first: see mmu_fast() */
 	uint8_t base_shift;
-	uint16_t asid;
 	bool psc;                 /* the TLB has PSC levels */
 	struct mmu_counters c;
 
@@ -49,10 +49,11 @@ int mmu_create(struct mmu **out, struct pt *pt, struct tlb *tlb,
 	if (cfg)
 		m->cfg = *cfg;
 	m->pt = pt;
-	m->tlb = tlb;
+	m->fast.tlb = tlb;
 	m->g = g;
-	m->asid = m->cfg.asid;
+	m->fast.asid = m->cfg.asid;
 	m->base_shift = g->page_shift;
+	m->fast.page_mask = (1ULL << g->page_shift) - 1;
 	m->pa_limit = 1ULL << g->pa_bits;
 	m->demand_size = m->cfg.demand_page_size ?
 			 m->cfg.demand_page_size : 1ULL << g->page_shift;
@@ -93,12 +94,12 @@ int mmu_create(struct mmu **out, struct pt *pt, struct tlb *tlb,
 					m->fill_shift[s] =
 						(uint8_t)tc->page_shift[i];
 	}
-	m->need[MMU_READ] = PT_PROT_READ;
-	m->need[MMU_WRITE] = PT_PROT_WRITE;
-	m->need[MMU_EXEC] = PT_PROT_EXEC;
+	m->fast.need[MMU_READ] = PT_PROT_READ;
+	m->fast.need[MMU_WRITE] = PT_PROT_WRITE;
+	m->fast.need[MMU_EXEC] = PT_PROT_EXEC;
 	if (m->cfg.user)
 		for (unsigned a = 0; a < MMU_NACCESS; a++)
-			m->need[a] |= PT_PROT_USER;
+			m->fast.need[a] |= PT_PROT_USER;
 	*out = m;
 	return 0;
 }
@@ -115,7 +116,7 @@ struct pt *mmu_pt(const struct mmu *m)
 
 struct tlb *mmu_tlb(const struct mmu *m)
 {
-	return m->tlb;
+	return m->fast.tlb;
 }
 
 /* One walk, from the deepest table the PSC holds; fills the PSC. */
@@ -126,7 +127,7 @@ static int walk(struct mmu *m, uint64_t va, struct pt_walk *w)
 
 	m->c.walks++;
 	if (m->psc)
-		shift = tlb_psc_lookup(m->tlb, va, m->asid, &table);
+		shift = tlb_psc_lookup(m->fast.tlb, va, m->fast.asid, &table);
 	if (shift && m->level_of_shift[shift] >= 0)
 		pt_walk_from(m->pt, va, (unsigned)m->level_of_shift[shift],
 			     table, w);
@@ -143,7 +144,7 @@ static int walk(struct mmu *m, uint64_t va, struct pt_walk *w)
 	if (m->psc && w->fault != PT_FAULT_RANGE &&
 	    w->fault != PT_FAULT_BAD_PA)
 		for (unsigned l = w->start; l > w->level; l--)
-			tlb_psc_fill(m->tlb, va, m->asid, m->level_shift[l],
+			tlb_psc_fill(m->fast.tlb, va, m->fast.asid, m->level_shift[l],
 				     w->table[l - 1]);
 	return w->fault;
 }
@@ -194,11 +195,11 @@ translate_miss(struct mmu *m, uint64_t va, uint32_t need, uint64_t *pa,
 		*pa = PT_PA_NONE;
 		return fault;
 	}
-	if (m->tlb) {
+	if (m->fast.tlb) {
 		unsigned s = m->fill_shift[__builtin_ctzll(w.size)];
 
 		if (s)
-			tlb_fill(m->tlb, va, m->asid, s, w.pa, w.prot,
+			tlb_fill(m->fast.tlb, va, m->fast.asid, s, w.pa, w.prot,
 				 w.prot & PT_PROT_GLOBAL);
 		else
 			m->c.uncached++;
@@ -210,9 +211,9 @@ translate_miss(struct mmu *m, uint64_t va, uint32_t need, uint64_t *pa,
 static inline int translate_page(struct mmu *m, uint64_t va, uint32_t need,
 				 uint64_t *pa, uint32_t *prot, uint8_t *src)
 {
-	if (m->tlb) {
+	if (m->fast.tlb) {
 		struct tlb_xlate x;
-		int hit = tlb_lookup(m->tlb, va, m->asid, &x);
+		int hit = tlb_lookup(m->fast.tlb, va, m->fast.asid, &x);
 
 		if (hit) {
 			m->c.tlb_hits++;
@@ -274,8 +275,15 @@ translate_rest(struct mmu *m, uint64_t va, uint64_t last, uint32_t need,
 	return -EFAULT;
 }
 
-int mmu_translate(struct mmu *m, uint64_t va, uint64_t size,
-		  enum mmu_access access, struct mmu_result *r)
+int mmu_translate_denied(struct mmu *m, uint64_t va, uint64_t pa,
+			 uint32_t prot, struct mmu_result *r)
+{
+	return translate_rest(m, va, va, 0, r, MMU_FAULT_PERM, pa, prot, 1);
+}
+
+int mmu_translate_slow(struct mmu *m, uint64_t va, uint64_t size,
+		       enum mmu_access access, struct mmu_result *r,
+		       bool probed)
 {
 	uint64_t last, pa;
 	uint32_t need, prot;
@@ -285,14 +293,16 @@ int mmu_translate(struct mmu *m, uint64_t va, uint64_t size,
 	if (!size || size - 1 > UINT64_MAX - va ||
 	    (unsigned)access >= MMU_NACCESS)
 		return -EINVAL;
-	need = m->need[access];
+	need = m->fast.need[access];
 	last = va + (size - 1);
 	m->c.accesses++;
 	m->c.translations++;
 	/* The common case, kept short: one page, a TLB hit, enough rights. */
-	if (m->tlb && !((va ^ last) >> m->base_shift)) {
+	if (m->fast.tlb && !((va ^ last) >> m->base_shift)) {
 		struct tlb_xlate x;
-		int hit = tlb_lookup(m->tlb, va, m->asid, &x);
+		int hit = probed ? tlb_lookup_rest(m->fast.tlb, va,
+						   m->fast.asid, &x) :
+				   tlb_lookup(m->fast.tlb, va, m->fast.asid, &x);
 
 		if (!hit) {
 			f = translate_miss(m, va, need, &pa, &prot);
@@ -327,12 +337,12 @@ int mmu_map(struct mmu *m, uint64_t va, uint64_t pa, uint64_t size,
 /* Flush [va, va + size) for the MMU's ASID; the range may end at 2^64. */
 static void flush(struct mmu *m, uint64_t va, uint64_t size)
 {
-	if (!m->tlb)
+	if (!m->fast.tlb)
 		return;
 	if (va + size < va || va + size == 0)
-		tlb_flush_all(m->tlb);
+		tlb_flush_all(m->fast.tlb);
 	else
-		tlb_flush_range(m->tlb, va, va + size, m->asid);
+		tlb_flush_range(m->fast.tlb, va, va + size, m->fast.asid);
 }
 
 int mmu_unmap(struct mmu *m, uint64_t va, uint64_t size)
@@ -355,15 +365,19 @@ int mmu_protect(struct mmu *m, uint64_t va, uint64_t size, uint32_t prot)
 
 void mmu_flush_all(struct mmu *m)
 {
-	if (m->tlb)
-		tlb_flush_all(m->tlb);
+	if (m->fast.tlb)
+		tlb_flush_all(m->fast.tlb);
 }
 
 void mmu_get_counters(const struct mmu *m, struct mmu_counters *c)
 {
 	*c = m->c;
-	if (m->tlb)
-		c->tlb = *tlb_counters(m->tlb);
+	/* Every fast-path access was one translation, a TLB hit. */
+	c->accesses += m->fast.hits;
+	c->translations += m->fast.hits;
+	c->tlb_hits += m->fast.hits;
+	if (m->fast.tlb)
+		c->tlb = *tlb_counters(m->fast.tlb);
 	else
 		memset(&c->tlb, 0, sizeof(c->tlb));
 }
@@ -371,6 +385,7 @@ void mmu_get_counters(const struct mmu *m, struct mmu_counters *c)
 void mmu_counters_reset(struct mmu *m)
 {
 	memset(&m->c, 0, sizeof(m->c));
-	if (m->tlb)
-		tlb_counters_reset(m->tlb);
+	m->fast.hits = 0;
+	if (m->fast.tlb)
+		tlb_counters_reset(m->fast.tlb);
 }

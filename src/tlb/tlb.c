@@ -28,26 +28,19 @@
 _Static_assert(TLB_MAX_PAGE_SIZES <= 8, "the size index has 3 tag bits");
 _Static_assert(TLB_PLRU_MAX_WAYS <= 64, "PLRU bits live in one uint64_t");
 
-struct tlb_data {
-	uint64_t phys;
-	uint32_t perm;
-	uint16_t asid;
-	uint8_t global;
-	uint8_t size_idx;
-};
-
 struct tlb_st {
 	uint64_t *tag;            /* sets * ways */
 	uint64_t *age;            /* LRU: last touch; FIFO: fill time */
-	struct tlb_data *data;
+	struct tlb_entry *data;
 	uint64_t *plru;           /* one word per set, PLRU only */
+	uint32_t *hint;           /* fast structure of <= 4 ways: tlb.h */
 	uint64_t set_mask;
 	uint32_t ways;
 	enum tlb_policy policy;
 	unsigned nsizes;
 	uint8_t size_idx[TLB_MAX_PAGE_SIZES];
 	uint8_t shift[TLB_MAX_PAGE_SIZES];
-	uint64_t clock;
+	uint64_t *clock;          /* the TLB's one stamp source */
 	struct rng rng;
 };
 
@@ -59,6 +52,7 @@ struct tlb_level {
 };
 
 struct tlb {
+	struct tlb_fast fast;     /* first: see tlb_fast() */
 	struct tlb_config cfg;
 	struct tlb_level l1, l2;
 	unsigned npsc;
@@ -74,11 +68,12 @@ static inline uint64_t make_tag(uint64_t vpn, unsigned size_idx)
 /* ---- one structure ---- */
 
 static int st_init(struct tlb_st *st, uint32_t entries, uint32_t ways,
-		   enum tlb_policy policy, uint64_t seed)
+		   enum tlb_policy policy, uint64_t seed, uint64_t *clock)
 {
 	uint64_t sets = entries / ways;
 
 	memset(st, 0, sizeof(*st));
+	st->clock = clock;
 	st->set_mask = sets - 1;
 	st->ways = ways;
 	st->policy = policy;
@@ -100,6 +95,7 @@ static void st_free(struct tlb_st *st)
 	free(st->age);
 	free(st->data);
 	free(st->plru);
+	free(st->hint);
 }
 
 /*
@@ -138,20 +134,10 @@ static uint32_t plru_victim(const struct tlb_st *st, uint64_t set)
 static inline void st_touch(struct tlb_st *st, uint64_t set, uint32_t w)
 {
 	if (st->policy == TLB_LRU)
-		st->age[set * st->ways + w] = ++st->clock;
+		st->age[set * st->ways + w] = ++*st->clock;
 	else if (st->policy == TLB_PLRU)
 		plru_touch(st, set, w);
 	/* FIFO and random: hits do not reorder. */
-}
-
-/* Bit w set when tags[w] == tag; a constant @n lets the loop unroll. */
-static inline uint64_t match_n(const uint64_t *tags, uint64_t tag, uint32_t n)
-{
-	uint64_t m = 0;
-
-	for (uint32_t w = 0; w < n; w++)
-		m |= (uint64_t)(tags[w] == tag) << w;
-	return m;
 }
 
 /*
@@ -161,9 +147,6 @@ static inline uint64_t match_n(const uint64_t *tags, uint64_t tag, uint32_t n)
  * associativities get a constant trip count.  Wider structures (fully
  * associative ones) scan with early exit, which halves the work on a hit.
  */
-#ifndef TLB_MASK_WAYS
-#define TLB_MASK_WAYS 16
-#endif
 _Static_assert(TLB_MASK_WAYS <= 64, "the match mask is one uint64_t");
 
 /* The first way of @m whose entry answers @asid, or -1. */
@@ -172,7 +155,7 @@ static inline int64_t first_asid_match(const struct tlb_st *st, uint64_t base,
 {
 	while (m) {
 		uint32_t w = (uint32_t)__builtin_ctzll(m);
-		const struct tlb_data *d = &st->data[base + w];
+		const struct tlb_entry *d = &st->data[base + w];
 
 		if (d->global || d->asid == asid)
 			return w;
@@ -192,29 +175,29 @@ static inline int64_t st_find(const struct tlb_st *st, uint64_t set,
 	case 4:
 		base = set * 4;
 		return first_asid_match(st, base,
-					match_n(st->tag + base, tag, 4), asid);
+					tlb_match_ways(st->tag + base, tag, 4), asid);
 	case 8:
 		base = set * 8;
 		return first_asid_match(st, base,
-					match_n(st->tag + base, tag, 8), asid);
+					tlb_match_ways(st->tag + base, tag, 8), asid);
 	case 12:
 		base = set * 12;
 		return first_asid_match(st, base,
-					match_n(st->tag + base, tag, 12), asid);
+					tlb_match_ways(st->tag + base, tag, 12), asid);
 	case 16:
 		base = set * 16;
 		return first_asid_match(st, base,
-					match_n(st->tag + base, tag, 16), asid);
+					tlb_match_ways(st->tag + base, tag, 16), asid);
 	default:
 		break;
 	}
 	tags = st->tag + base;
 	if (st->ways <= TLB_MASK_WAYS)
 		return first_asid_match(st, base,
-					match_n(tags, tag, st->ways), asid);
+					tlb_match_ways(tags, tag, st->ways), asid);
 	for (uint32_t w = 0; w < st->ways; w++) {
 		if (tags[w] == tag) {
-			const struct tlb_data *d = &st->data[base + w];
+			const struct tlb_entry *d = &st->data[base + w];
 
 			if (d->global || d->asid == asid)
 				return w;
@@ -231,7 +214,7 @@ static inline int64_t st_find(const struct tlb_st *st, uint64_t set,
  * was displaced.
  */
 static bool st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
-		      const struct tlb_data *d)
+		      const struct tlb_entry *d)
 {
 	uint64_t base = set * st->ways;
 	const uint64_t *tags = st->tag + base;
@@ -241,7 +224,7 @@ static bool st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
 
 	for (w = 0; w < st->ways; w++) {
 		if (tags[w] == tag) {
-			const struct tlb_data *o = &st->data[base + w];
+			const struct tlb_entry *o = &st->data[base + w];
 
 			if (o->asid == d->asid || o->global || d->global)
 				break;
@@ -274,11 +257,13 @@ static bool st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
 		}
 	}
 	st->tag[base + w] = tag;
+	if (st->hint)
+		st->hint[set * 4 + w] = (uint32_t)tag;
 	st->data[base + w] = *d;
 	if (st->policy == TLB_PLRU)
 		plru_touch(st, set, w);
 	else
-		st->age[base + w] = ++st->clock;
+		st->age[base + w] = ++*st->clock;
 	return evicted;
 }
 
@@ -313,14 +298,14 @@ static void st_clear_asid(struct tlb_st *st, uint16_t asid, uint64_t *flushed)
 
 static int level_init(struct tlb_level *lv, const struct tlb_config *cfg,
 		      const struct tlb_struct_config *sc, unsigned nst,
-		      uint64_t seed)
+		      uint64_t seed, uint64_t *clock)
 {
 	memset(lv->by_size, -1, sizeof(lv->by_size));
 	lv->nst = 0;
 	for (unsigned s = 0; s < nst; s++) {
 		struct tlb_st *st = &lv->st[s];
 		int err = st_init(st, sc[s].entries, sc[s].ways, sc[s].policy,
-				  seed + s);
+				  seed + s, clock);
 
 		lv->nst++;
 		if (err)
@@ -355,7 +340,7 @@ static inline int level_lookup(struct tlb_level *lv, uint64_t va,
 			int64_t w = st_find(st, set,
 					    make_tag(vpn, st->size_idx[k]),
 					    asid);
-			const struct tlb_data *d;
+			const struct tlb_entry *d;
 
 			if (w < 0)
 				continue;
@@ -376,7 +361,7 @@ static inline int level_lookup(struct tlb_level *lv, uint64_t va,
 
 static void level_fill(struct tlb_level *lv, struct tlb_level_counters *c,
 		       uint64_t va, unsigned size_idx, unsigned shift,
-		       const struct tlb_data *d)
+		       const struct tlb_entry *d)
 {
 	int s = lv->by_size[size_idx];
 	struct tlb_st *st;
@@ -402,7 +387,7 @@ static void level_flush_page(struct tlb_level *lv, uint64_t va,
 			uint64_t tag = make_tag(vpn, st->size_idx[k]);
 
 			for (uint32_t w = 0; w < st->ways; w++) {
-				const struct tlb_data *d = &st->data[base + w];
+				const struct tlb_entry *d = &st->data[base + w];
 
 				if (st->tag[base + w] == tag &&
 				    (d->global || d->asid == asid)) {
@@ -415,6 +400,40 @@ static void level_flush_page(struct tlb_level *lv, uint64_t va,
 }
 
 /* ---- public ---- */
+
+/*
+ * The inline path (tlb.h, Advanced API) serves the first probe of
+ * tlb_lookup() when its structure is LRU and narrow enough for the mask.
+ */
+static int fast_init(struct tlb *t)
+{
+	static const uint64_t no_tag;
+	struct tlb_fast *f = &t->fast;
+	struct tlb_st *st = &t->l1.st[0];
+
+	/* Off: zero ways, so tlb_fast_probe() compares nothing. */
+	f->tag = &no_tag;
+	if (!t->l1.nst || !st->nsizes || st->policy != TLB_LRU ||
+	    st->ways > TLB_MASK_WAYS)
+		return 0;
+	/* Called on an empty TLB: all hints 0, as all tags. */
+	if (st->ways <= 4) {
+		st->hint = calloc((st->set_mask + 1) * 4, sizeof(*st->hint));
+		if (!st->hint)
+			return -ENOMEM;
+	}
+	f->tag = st->tag;
+	f->hint = st->hint;
+	f->age = st->age;
+	f->ent = st->data;
+	f->set_mask = st->set_mask;
+	f->tag_low = make_tag(0, st->size_idx[0]);
+	f->off_mask = (1ULL << st->shift[0]) - 1;
+	f->ways = st->ways;
+	f->shift = st->shift[0];
+	f->on = true;
+	return 0;
+}
 
 void tlb_destroy(struct tlb *t)
 {
@@ -442,19 +461,22 @@ int tlb_create(struct tlb **out, const struct tlb_config *cfg)
 		return -ENOMEM;
 	t->cfg = *cfg;
 	/* Distinct seeds per structure so random victims are independent. */
-	err = level_init(&t->l1, cfg, cfg->l1, cfg->nl1, cfg->seed);
+	err = level_init(&t->l1, cfg, cfg->l1, cfg->nl1, cfg->seed,
+			 &t->fast.clock);
 	if (!err)
 		err = level_init(&t->l2, cfg, cfg->l2, cfg->nl2,
-				 cfg->seed + 0x100);
+				 cfg->seed + 0x100, &t->fast.clock);
 	for (unsigned p = 0; !err && p < cfg->npsc; p++) {
 		const struct tlb_psc_config *pc = &cfg->psc[p];
 
 		t->npsc++;
 		err = st_init(&t->psc[p], pc->entries, pc->ways, pc->policy,
-			      cfg->seed + 0x200 + p);
+			      cfg->seed + 0x200 + p, &t->fast.clock);
 		t->psc[p].nsizes = 1;
 		t->psc[p].shift[0] = (uint8_t)pc->shift;
 	}
+	if (!err)
+		err = fast_init(t);
 	if (err) {
 		tlb_destroy(t);
 		return err;
@@ -474,13 +496,14 @@ const struct tlb_config *tlb_config_of(const struct tlb *t)
  * tlb_lookup() stays small (few registers, no spills).
  */
 static __attribute__((noinline)) int
-lookup_miss(struct tlb *t, uint64_t va, uint16_t asid, struct tlb_xlate *out)
+lookup_miss(struct tlb *t, uint64_t va, uint16_t asid, struct tlb_xlate *out,
+	    bool skip_first)
 {
 	struct tlb_xlate x;
 	int si;
 
 	if (t->l1.nst) {
-		si = level_lookup(&t->l1, va, asid, out, true, true);
+		si = level_lookup(&t->l1, va, asid, out, true, skip_first);
 		if (si >= 0) {
 			t->c.l1.hits++;
 			t->c.l1.hits_by_size[si]++;
@@ -492,7 +515,7 @@ lookup_miss(struct tlb *t, uint64_t va, uint16_t asid, struct tlb_xlate *out)
 		t->c.l2.accesses++;
 		si = level_lookup(&t->l2, va, asid, &x, true, false);
 		if (si >= 0) {
-			struct tlb_data d = {
+			struct tlb_entry d = {
 				.phys = x.phys, .perm = x.perm, .asid = asid,
 				.global = x.global, .size_idx = (uint8_t)si,
 			};
@@ -517,47 +540,43 @@ lookup_miss(struct tlb *t, uint64_t va, uint16_t asid, struct tlb_xlate *out)
 int tlb_lookup(struct tlb *t, uint64_t va, uint16_t asid,
 	       struct tlb_xlate *out)
 {
-	t->c.lookups++;
-	if (__builtin_expect(t->l1.nst != 0, 1)) {
-		struct tlb_st *st = &t->l1.st[0];
-		uint64_t vpn = va >> st->shift[0];
-		uint64_t set = vpn & st->set_mask;
-		int64_t w;
-		int si;
+	uint64_t i;
 
-		t->c.l1.accesses++;
-		/*
-		 * The first probe level_lookup() would make (the first
-		 * structure's smallest size: base pages, most hits), written
-		 * out so the hit needs few registers; on a miss the other
-		 * probes follow in level_lookup()'s order.
-		 */
-		w = st_find(st, set, make_tag(vpn, st->size_idx[0]), asid);
-		if (w >= 0) {
-			uint64_t i = set * st->ways + (uint64_t)w;
-			const struct tlb_data *d = &st->data[i];
+	if (tlb_fast_probe(t, va, asid, &i)) {
+		const struct tlb_entry *d = &t->fast.ent[i];
 
-			st_touch(st, set, (uint32_t)w);
-			if (out) {
-				out->phys = d->phys;
-				out->perm = d->perm;
-				out->page_shift = st->shift[0];
-				out->global = d->global;
-			}
-			si = st->size_idx[0];
-			t->c.l1.hits++;
-			t->c.l1.hits_by_size[si]++;
-			return 1;
+		/* tlb_fast_hit(), counted straight into t->c. */
+		t->fast.age[i] = ++t->fast.clock;
+		if (out) {
+			out->phys = d->phys;
+			out->perm = d->perm;
+			out->page_shift = t->fast.shift;
+			out->global = d->global;
 		}
+		t->c.lookups++;
+		t->c.l1.accesses++;
+		t->c.l1.hits++;
+		t->c.l1.hits_by_size[d->size_idx]++;
+		return 1;
 	}
-	return lookup_miss(t, va, asid, out);
+	return tlb_lookup_rest(t, va, asid, out);
+}
+
+int tlb_lookup_rest(struct tlb *t, uint64_t va, uint16_t asid,
+		    struct tlb_xlate *out)
+{
+	t->c.lookups++;
+	if (t->l1.nst)
+		t->c.l1.accesses++;
+	/* With the fast structure off, its probe was not made. */
+	return lookup_miss(t, va, asid, out, t->fast.on);
 }
 
 int tlb_fill(struct tlb *t, uint64_t va, uint16_t asid, unsigned page_shift,
 	     uint64_t phys, uint32_t perm, bool global)
 {
 	const struct tlb_config *cfg = &t->cfg;
-	struct tlb_data d;
+	struct tlb_entry d;
 	unsigned si;
 
 	for (si = 0; si < cfg->npage_sizes; si++)
@@ -618,7 +637,7 @@ void tlb_psc_fill(struct tlb *t, uint64_t va, uint16_t asid, unsigned shift,
 	for (unsigned p = 0; p < t->npsc; p++) {
 		struct tlb_st *st = &t->psc[p];
 		uint64_t prefix;
-		struct tlb_data d = { .phys = table_pa, .asid = asid };
+		struct tlb_entry d = { .phys = table_pa, .asid = asid };
 
 		if (st->shift[0] != shift)
 			continue;
@@ -685,12 +704,23 @@ void tlb_flush_range(struct tlb *t, uint64_t start, uint64_t end,
 	}
 }
 
-const struct tlb_counters *tlb_counters(const struct tlb *t)
+const struct tlb_counters *tlb_counters(struct tlb *t)
 {
+	uint64_t h = t->fast.hits;
+
+	/* Fast hits are L1 hits of the fast structure's size. */
+	if (h) {
+		t->c.lookups += h;
+		t->c.l1.accesses += h;
+		t->c.l1.hits += h;
+		t->c.l1.hits_by_size[t->l1.st[0].size_idx[0]] += h;
+		t->fast.hits = 0;
+	}
 	return &t->c;
 }
 
 void tlb_counters_reset(struct tlb *t)
 {
 	memset(&t->c, 0, sizeof(t->c));
+	t->fast.hits = 0;
 }

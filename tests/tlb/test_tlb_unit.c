@@ -530,8 +530,44 @@ static void test_parse_fuzz(void)
 	}
 }
 
+/*
+ * The inline path's hints (tlb.h, Advanced API) hold the low 32 bits of a
+ * tag: pages 2^28 apart in the same set share them, and a flushed way
+ * keeps its hint.  Neither may make a lookup hit the wrong entry or miss.
+ */
+static void test_fast_hints(void)
+{
+	struct tlb *t = mk("pages:4k,l1d:8x4:lru");
+	uint64_t far = 1ULL << 28, i;
+	struct tlb_xlate x;
+
+	ASSERT_OK(tlb_fill(t, 0, 0, 12, 0x1000, 3, false));
+	ASSERT_OK(tlb_fill(t, far * PG, 0, 12, 0x2000, 3, false));
+	ASSERT(tlb_fast_probe(t, far * PG, 0, &i));
+	ASSERT_EQ(tlb_fast_entry(t, i)->phys, 0x2000);
+	ASSERT_EQ(tlb_lookup(t, far * PG, 0, &x), 1);
+	ASSERT_EQ(x.phys, 0x2000);
+	ASSERT_EQ(tlb_lookup(t, 0, 0, &x), 1);
+	ASSERT_EQ(x.phys, 0x1000);
+	/* A third alias, never filled: candidates, no hit. */
+	ASSERT(!tlb_fast_probe(t, 2 * far * PG, 0, &i));
+	/* Flushed: the stale hint is a candidate that fails. */
+	tlb_flush_page(t, 0, 0);
+	ASSERT(!tlb_fast_probe(t, 0, 0, &i));
+	ASSERT_EQ(tlb_lookup(t, 0, 0, &x), 0);
+	/* Another ASID: the tag matches, the entry does not answer. */
+	ASSERT(!tlb_fast_probe(t, far * PG, 1, &i));
+	/* Fast hits are counted once tlb_counters() is called. */
+	ASSERT(tlb_fast_probe(t, far * PG, 0, &i));
+	tlb_fast_hit(t, i);
+	ASSERT_EQ(tlb_counters(t)->l1.hits, 3);
+	ASSERT_EQ(tlb_counters(t)->lookups, 4);
+	tlb_destroy(t);
+}
+
 int main(void)
 {
+	test_fast_hints();
 	test_policies();
 	test_random_policy();
 	test_l2_fills_l1();
