@@ -122,13 +122,22 @@ struct radix_node {
 	uint64_t fullmap;
 	uint64_t startmap;
 	uint32_t cap;          /* entries the block has room for */
-	uint32_t pad;
+	uint32_t size;         /* bytes of the block */
 	/* followed by cap entries: struct radix_leaf at level 1,
 	 * struct radix_slot above */
 };
 
-/* The smallest block: two entries of a level >= 2 node, four leaves. */
-#define RADIX_MIN_BYTES (sizeof(struct radix_node) + \
+/* A level-1 node keeps each leaf's longest free run, by slot, in a byte. */
+#define LONG_BYTES ((RADIX_SLOTS + 7) & ~7u)
+/* The smallest block: room for two leaves (and three level >= 2 entries
+ * with SHIFT 6). */
+#define RADIX_MIN_BYTES (sizeof(struct radix_node) + LONG_BYTES + \
+			 2 * sizeof(struct radix_leaf) > \
+			 sizeof(struct radix_node) + \
+			 2 * sizeof(struct radix_slot) ? \
+			 sizeof(struct radix_node) + LONG_BYTES + \
+			 2 * sizeof(struct radix_leaf) : \
+			 sizeof(struct radix_node) + \
 			 2 * sizeof(struct radix_slot))
 /* Spare blocks kept: what one alloc may take (a path for lo and one for
  * hi - 1, and the levels grown on top). */
@@ -199,9 +208,20 @@ static inline struct radix_slot *node_slots(const struct radix_node *n)
 	return (struct radix_slot *)(n + 1);
 }
 
+static inline uint8_t *node_longest(const struct radix_node *n)
+{
+	return (uint8_t *)(n + 1);
+}
+
 static inline struct radix_leaf *node_leaves(const struct radix_node *n)
 {
-	return (struct radix_leaf *)(n + 1);
+	return (struct radix_leaf *)((char *)(n + 1) + LONG_BYTES);
+}
+
+/* Bytes before the entries. */
+static inline size_t head_size(unsigned level)
+{
+	return sizeof(struct radix_node) + (level == 1 ? LONG_BYTES : 0);
 }
 
 static inline size_t entry_size(unsigned level)
@@ -212,12 +232,12 @@ static inline size_t entry_size(unsigned level)
 
 static inline size_t node_bytes(unsigned level, unsigned cap)
 {
-	return sizeof(struct radix_node) + cap * entry_size(level);
+	return head_size(level) + cap * entry_size(level);
 }
 
 static inline unsigned min_cap(unsigned level)
 {
-	return (unsigned)((RADIX_MIN_BYTES - sizeof(struct radix_node)) /
+	return (unsigned)((RADIX_MIN_BYTES - head_size(level)) /
 			  entry_size(level));
 }
 
@@ -232,23 +252,36 @@ static uint64_t cover_of(const struct radix_vmap *r, unsigned h)
 							 1ULL << bits;
 }
 
-/* Longest run of set bits in @x. */
+/*
+ * Longest run of set bits in @x, in O(log 64) steps whatever the runs: y[j]
+ * marks the bits that begin 2^j set bits; the longest power of two found,
+ * the run is extended by the lower powers, greatest first.
+ */
 static uint64_t longest_ones(uint64_t x)
 {
-	uint64_t best = 0;
+	uint64_t y[6], cur;
+	unsigned j = 0, len;
 
-	while (x) {
-		unsigned len;
-
-		x >>= ctz64(x);
-		len = ~x ? ctz64(~x) : 64;
-		if (len > best)
-			best = len;
-		if (len == 64)
-			break;
-		x >>= len;
+	if (!x)
+		return 0;
+	y[0] = x;
+	while (j < 5 && (y[j] & y[j] >> (1u << j))) {
+		y[j + 1] = y[j] & y[j] >> (1u << j);
+		j++;
 	}
-	return best;
+	if (j == 5 && (y[5] & y[5] >> 32))
+		return 64;
+	cur = y[j];
+	len = 1u << j;
+	while (j-- > 0) {
+		uint64_t t = cur & y[j] >> len;
+
+		if (t) {
+			cur = t;
+			len += 1u << j;
+		}
+	}
+	return len;
 }
 
 static struct radix_sum leaf_sum(const struct radix_leaf *l)
@@ -262,6 +295,20 @@ static struct radix_sum leaf_sum(const struct radix_leaf *l)
 		s.trail = LEAF_PAGES - 1 - msb64(l->busy);
 		s.longest = longest_ones(~l->busy & LEAF_MASK);
 	}
+	s.starts = l->start != 0;
+	return s;
+}
+
+/* The summary of leaf @k (slot @i) of level-1 node @n: longest is kept. */
+static inline struct radix_sum leaf_sum_at(const struct radix_node *n,
+					   unsigned i, unsigned k)
+{
+	const struct radix_leaf *l = &node_leaves(n)[k];
+	struct radix_sum s;
+
+	s.lead = ctz64(l->busy);
+	s.trail = LEAF_PAGES - 1 - msb64(l->busy);
+	s.longest = node_longest(n)[i];
 	s.starts = l->start != 0;
 	return s;
 }
@@ -284,7 +331,7 @@ static struct radix_sum node_sum(const struct radix_node *n, unsigned level)
 
 		if (n->realmap >> i & 1) {
 			if (level == 1) {
-				c = leaf_sum(&node_leaves(n)[k++]);
+				c = leaf_sum_at(n, i, k++);
 			} else {
 				const struct radix_slot *sl = &node_slots(n)[k++];
 
@@ -335,16 +382,15 @@ static struct radix_node *node_init(struct radix_vmap *r,
 {
 	n->realmap = n->fullmap = n->startmap = 0;
 	n->cap = min_cap(level);
-	n->pad = 0;
+	n->size = RADIX_MIN_BYTES;
 	r->nodes++;
 	return n;
 }
 
-/* Give back the block of a node at @level that left the tree. */
-static void node_put(struct radix_vmap *r, struct radix_node *n,
-		     unsigned level)
+/* Give back the block of a node that left the tree. */
+static void node_put(struct radix_vmap *r, struct radix_node *n)
 {
-	size_t bytes = node_bytes(level, n->cap);
+	size_t bytes = n->size;
 
 	r->nodes--;
 	if (bytes == RADIX_MIN_BYTES && r->ncache < RADIX_CACHE) {
@@ -365,7 +411,7 @@ static void release(struct radix_vmap *r, struct radix_node *n,
 		while (k--)
 			release(r, node_slots(n)[k].child, level - 1);
 	}
-	node_put(r, n, level);
+	node_put(r, n);
 }
 
 /* Make room for @cap entries in *link, at @level.  -ENOMEM: unchanged. */
@@ -373,7 +419,7 @@ static int node_resize(struct radix_vmap *r, struct radix_node **link,
 		       unsigned level, unsigned cap)
 {
 	struct radix_node *n = *link;
-	size_t old = node_bytes(level, n->cap), new = node_bytes(level, cap);
+	size_t old = n->size, new = node_bytes(level, cap);
 
 	if (new < RADIX_MIN_BYTES)
 		new = RADIX_MIN_BYTES;
@@ -381,7 +427,8 @@ static int node_resize(struct radix_vmap *r, struct radix_node **link,
 	if (!n)
 		return -ENOMEM;
 	r->bytes += new - old;
-	n->cap = (unsigned)((new - sizeof(*n)) / entry_size(level));
+	n->cap = (unsigned)((new - head_size(level)) / entry_size(level));
+	n->size = (uint32_t)new;
 	*link = n;
 	return 0;
 }
@@ -403,7 +450,7 @@ static void entry_insert(struct radix_node *n, unsigned level, unsigned i,
 			 unsigned k)
 {
 	size_t es = entry_size(level);
-	char *e = (char *)(n + 1) + k * es;
+	char *e = (char *)n + head_size(level) + k * es;
 
 	memmove(e + es, e, (popc64(n->realmap) - k) * es);
 	n->realmap |= 1ULL << i;
@@ -414,7 +461,7 @@ static void entry_remove(struct radix_node *n, unsigned level, unsigned i,
 			 unsigned k, bool full)
 {
 	size_t es = entry_size(level);
-	char *e = (char *)(n + 1) + k * es;
+	char *e = (char *)n + head_size(level) + k * es;
 
 	n->realmap &= ~(1ULL << i);
 	n->startmap &= ~(1ULL << i);
@@ -431,14 +478,19 @@ static void leaf_update(struct radix_node *n, unsigned i, unsigned k)
 {
 	const struct radix_leaf *l = &node_leaves(n)[k];
 
-	if (!l->busy)
+	if (!l->busy) {
 		entry_remove(n, 1, i, k, false);
-	else if (l->busy == LEAF_MASK && !l->start)
+		return;
+	}
+	if (l->busy == LEAF_MASK && !l->start) {
 		entry_remove(n, 1, i, k, true);
-	else if (l->start)
+		return;
+	}
+	if (l->start)
 		n->startmap |= 1ULL << i;
 	else
 		n->startmap &= ~(1ULL << i);
+	node_longest(n)[i] = (uint8_t)longest_ones(~l->busy & LEAF_MASK);
 }
 
 /*
@@ -478,10 +530,12 @@ static bool slot_update(struct radix_vmap *r, struct radix_node *n,
  * first success is the lowest fit.  A block of free slots is one step (a
  * fit found at a lower end would have the same start).  A real child is
  * entered only when it may hold a fit strictly inside it: longest >= n and
- * an aligned page at most S - n pages into it (leaves are always scanned:
- * their bits are at hand).  Otherwise no fit starts and ends inside it, so
- * only its lead (extending the run) and its trail (starting the next run,
- * checked at once in case the next child is full) matter.  A fit may start
+ * an aligned page at most S - n pages into it (a leaf's summary is
+ * computed from its bits on the spot).  Otherwise no fit starts and ends
+ * inside it, so
+ * only its lead (extending the run) and its trail (starting the next
+ * run, checked at once in case the next child is full) matter.  A fit may
+ * start
  * in the run before a child and end in the child's lead; with the window,
  * run never starts below lo, which makes the same rules hold for the child
  * holding lo.  Pages past the root's cover are one free block.
@@ -553,6 +607,7 @@ static bool scan_node(struct radix_req *q, const struct radix_node *n,
 	while (i <= last) {
 		uint64_t m = used & bits_from(i);
 		unsigned j = m ? ctz64(m) : RADIX_SLOTS;
+		struct radix_sum c;
 		uint64_t cs, ce;
 
 		if (j > i) {
@@ -573,31 +628,41 @@ static bool scan_node(struct radix_req *q, const struct radix_node *n,
 			continue;
 		}
 		if (level == 1) {
-			if (scan_leaf(q, &node_leaves(n)[k], cs))
-				return true;
+			const struct radix_leaf *lf = &node_leaves(n)[k];
+
+			c = leaf_sum_at(n, i, k);
 			i++;
 			k++;
-			continue;
-		}
-		const struct radix_slot *sl = &node_slots(n)[k];
+			if (c.longest >= q->n &&
+			    ((q->phase - cs) & q->kmask) <= S - q->n) {
+				if (scan_leaf(q, lf, cs))
+					return true;
+				continue;
+			}
+		} else {
+			const struct radix_slot *sl = &node_slots(n)[k];
 
-		i++;
-		k++;
-		if (sl->longest >= q->n &&
-		    ((q->phase - cs) & q->kmask) <= S - q->n) {
-			if (scan_node(q, sl->child, level - 1, cs))
-				return true;
-			continue;
+			c.lead = sl->lead;
+			c.longest = sl->longest;
+			c.trail = sl->trail;
+			i++;
+			k++;
+			if (c.longest >= q->n &&
+			    ((q->phase - cs) & q->kmask) <= S - q->n) {
+				if (scan_node(q, sl->child, level - 1, cs))
+					return true;
+				continue;
+			}
 		}
 		/* Skipped: q->run >= cs (>= lo) stays valid against the
 		 * lead, and a trail reaching below lo starts at lo. */
-		if (fit(q, sl->lead < ce - cs ? cs + sl->lead : ce))
+		if (fit(q, c.lead < ce - cs ? cs + c.lead : ce))
 			return true;
-		if (!sl->trail) {
+		if (!c.trail) {
 			q->run = ce;
 			continue;
 		}
-		q->run = cs + (S - sl->trail);
+		q->run = cs + (S - c.trail);
 		if (q->run < q->lo)
 			q->run = q->lo;
 		if (fit(q, ce))
@@ -829,14 +894,14 @@ static void shrink_root(struct radix_vmap *r)
 	struct radix_node *n = r->root;
 
 	if (n && !(n->realmap | n->fullmap)) {
-		node_put(r, n, r->height);
+		node_put(r, n);
 		r->root = NULL;
 		r->height = 0;
 		return;
 	}
 	while (n && r->height > 1 && n->realmap == 1 && !n->fullmap) {
 		r->root = node_slots(n)[0].child;
-		node_put(r, n, r->height);
+		node_put(r, n);
 		r->height--;
 		n = r->root;
 	}
@@ -1237,7 +1302,7 @@ static int check_node(struct radix_check *c, const struct radix_node *n,
 	int err;
 
 	c->nodes++;
-	c->bytes += node_bytes(level, n->cap);
+	c->bytes += n->size;
 	if ((n->realmap | n->fullmap) & ~SLOT_MASK ||
 	    n->realmap & n->fullmap || n->startmap & ~n->realmap)
 		return radix_bad(c, "level %u node at page %#llx: maps "
@@ -1247,7 +1312,8 @@ static int check_node(struct radix_check *c, const struct radix_node *n,
 			   (unsigned long long)n->fullmap,
 			   (unsigned long long)n->startmap);
 	if (popc64(n->realmap) > n->cap ||
-	    node_bytes(level, n->cap) < RADIX_MIN_BYTES)
+	    node_bytes(level, n->cap) > n->size ||
+	    n->size < RADIX_MIN_BYTES)
 		return radix_bad(c, "level %u node at page %#llx: %u entries, "
 			   "capacity %u", level, (unsigned long long)base,
 			   popc64(n->realmap), n->cap);
@@ -1279,6 +1345,12 @@ static int check_node(struct radix_check *c, const struct radix_node *n,
 			if (err)
 				return err;
 			s = leaf_sum(l);
+			if (node_longest(n)[i] != s.longest)
+				return radix_bad(c, "leaf at page %#llx: longest "
+					   "%u kept, %llu recomputed",
+					   (unsigned long long)cs,
+					   node_longest(n)[i],
+					   (unsigned long long)s.longest);
 		} else {
 			const struct radix_slot *sl = &node_slots(n)[k++];
 

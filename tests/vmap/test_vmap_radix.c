@@ -442,6 +442,13 @@ static void test_check_catches_corruption(void)
 	lf->start = start;
 	lf->busy &= ~2ULL;
 	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	lf->busy = busy;
+	ASSERT_OK(vmap_check(v));
+	/* The kept longest free run of a leaf. */
+	node_longest(sl->child)[0]++;
+	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	node_longest(sl->child)[0]--;
+	ASSERT_OK(vmap_check(v));
 	/* An entirely free leaf kept. */
 	lf->busy = lf->start = 0;
 	ASSERT_EQ(vmap_check(v), -EUCLEAN);
