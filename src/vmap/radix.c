@@ -31,10 +31,12 @@
  *
  *   node (32-byte header, then cap entries)
  *   +----------+----------+----------+------+------+
- *   | realmap  | fullmap  | startmap | cap  | pad  |  startmap bit i: the
+ *   | realmap  | fullmap  | startmap | cap  | size |  startmap bit i: the
  *   +----------+----------+----------+------+------+  subtree of slot i
- *   | entry 0 | entry 1 | ... | entry cap-1         |  holds an area start
- *   +---------------------------------------------+
+ *   | level 1 only: longest[SLOTS], one byte a slot |  holds an area start
+ *   +-----------------------------------------------+
+ *   | entry 0 | entry 1 | ... | entry cap-1         |  size: the block's
+ *   +-----------------------------------------------+  bytes
  *
  *   entry at level >= 2 (32 bytes)      entry at level 1: a leaf (16 bytes)
  *   +-------+------+---------+-------+   +-----------------+ bit b: page
@@ -46,7 +48,10 @@
  *   trail    free pages from its last page down
  *
  * Leaves live inside their level-1 node, so a leaf costs 16 bytes and no
- * allocation; a leaf's summary is computed from its bits when needed.
+ * allocation.  A leaf's lead and trail are one bit scan each; its longest
+ * free run is kept in the level-1 node's longest[] byte of its slot
+ * (stale for slots without a leaf), so summing a level-1 node or skipping
+ * a leaf reads no loop over its bits.
  * Capacity doubles when an entry does not fit (at most SLOTS) and halves
  * when a quarter or less is used (never below the minimum block), so a
  * node's size stays within 4x of its entries.
@@ -55,16 +60,20 @@
  * are kept, up to RADIX_CACHE of them, and reused before malloc, so an
  * area that comes and goes on an idle tree does not call malloc at all.
  * They are counted in meta_bytes; the bound is RADIX_CACHE *
- * RADIX_MIN_BYTES (22 * 96 = 2112 bytes with SHIFT 6).
+ * RADIX_MIN_BYTES (22 * 128 = 2816 bytes with SHIFT 6).  Summaries stop
+ * being recomputed up the path at the first node whose summary did not
+ * change.
  *
  * With SHIFT < 6 a leaf also narrows to 2^SHIFT pages (VMAP_RADIX_LEAF_SHIFT
  * defaults to VMAP_RADIX_SHIFT) and uses only the low bits of both words,
  * so a small range already makes a deep tree.
  *
  * Invariants (check() verifies each):
- *   - every entry's summary equals its recomputation from the child;
+ *   - every entry's summary, and every kept longest[] byte, equals its
+ *     recomputation from the child;
  *   - realmap and fullmap are disjoint, startmap is a subset of realmap,
- *     no bits at or past SLOTS, and cap >= the entries;
+ *     no bits at or past SLOTS, cap >= the entries, and the block holds
+ *     cap entries and is at least RADIX_MIN_BYTES;
  *   - startmap bit i is set iff the subtree below slot i holds a start bit;
  *   - no real child is entirely free or entirely busy without a start:
  *     those are free and full slots, so memory follows the busy areas'
@@ -333,8 +342,9 @@ static struct radix_sum node_sum(const struct radix_node *n, unsigned level)
 			if (level == 1) {
 				c = leaf_sum_at(n, i, k++);
 			} else {
-				const struct radix_slot *sl = &node_slots(n)[k++];
+				const struct radix_slot *sl;
 
+				sl = &node_slots(n)[k++];
 				c.lead = sl->lead;
 				c.longest = sl->longest;
 				c.trail = sl->trail;
@@ -530,13 +540,11 @@ static bool slot_update(struct radix_vmap *r, struct radix_node *n,
  * first success is the lowest fit.  A block of free slots is one step (a
  * fit found at a lower end would have the same start).  A real child is
  * entered only when it may hold a fit strictly inside it: longest >= n and
- * an aligned page at most S - n pages into it (a leaf's summary is
- * computed from its bits on the spot).  Otherwise no fit starts and ends
- * inside it, so
- * only its lead (extending the run) and its trail (starting the next
- * run, checked at once in case the next child is full) matter.  A fit may
- * start
- * in the run before a child and end in the child's lead; with the window,
+ * an aligned page at most S - n pages into it.  Otherwise no fit starts
+ * and ends inside it, so only its lead (extending the run) and its trail
+ * (starting the next run, checked at once in case the next child is full)
+ * matter.  A fit may start in the run before a child and end in the
+ * child's lead; with the window,
  * run never starts below lo, which makes the same rules hold for the child
  * holding lo.  Pages past the root's cover are one free block.
  */
@@ -1110,7 +1118,8 @@ static bool prev_start(struct radix_vmap *r, const struct radix_path *path,
 {
 	if (path->leaf) {
 		const struct radix_leaf *l = path->leaf;
-		uint64_t m = l->start & bits_upto((unsigned)(p - path->leaf_base));
+		unsigned b = (unsigned)(p - path->leaf_base);
+		uint64_t m = l->start & bits_upto(b);
 
 		if (m) {
 			*sp = path->leaf_base + msb64(m);
