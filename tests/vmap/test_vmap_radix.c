@@ -107,6 +107,15 @@ static uint64_t meta(struct vmap *v)
 	return st.meta_bytes;
 }
 
+/* Metadata less the spare blocks (at most RADIX_CACHE of them). */
+static uint64_t tree_meta(struct vmap *v)
+{
+	struct radix_vmap *r = to_radix(v);
+
+	ASSERT_LE(r->ncache, RADIX_CACHE);
+	return meta(v) - (uint64_t)r->ncache * RADIX_MIN_BYTES;
+}
+
 static uint64_t live(struct vmap *v)
 {
 	struct vmap_stats st;
@@ -122,9 +131,9 @@ static void test_crossing_runs(void)
 	uint64_t s = VMAP_DEFAULT_START, empty;
 
 	pair_init(&p, s, VMAP_DEFAULT_END, PG);
-	empty = meta(p.r);
+	empty = tree_meta(p.r);
 	/* span = pages under one slot of a level-`lev` node. */
-	for (unsigned lev = 1; lev <= to_radix(p.r)->height; lev++) {
+	for (unsigned lev = 1; lev <= to_radix(p.r)->max_height; lev++) {
 		uint64_t span = 1ULL << child_shift(lev);
 		uint64_t a, b, c, d;
 
@@ -158,7 +167,7 @@ static void test_crossing_runs(void)
 		ASSERT_OK(pair_free(&p, c));
 		ASSERT_OK(pair_free(&p, s + (2 * span + 7) * PG));
 		ASSERT_EQ(live(p.r), 0);
-		ASSERT_EQ(meta(p.r), empty);
+		ASSERT_EQ(tree_meta(p.r), empty);
 	}
 	pair_fini(&p);
 }
@@ -241,7 +250,7 @@ static void test_exhaustion(void)
 	uint64_t s = 1ULL << 30, n = 3 * L * F + 7, a = 0, empty;
 
 	pair_init(&p, s, s + n * PG, PG);
-	empty = meta(p.r);
+	empty = tree_meta(p.r);
 	for (uint64_t i = 0; i < n; i++)
 		pair_alloc(&p, 1, s + i * PG);
 	ASSERT_EQ(pair_alloc_in(&p, PG, PG, s, p.end, &a), -ENOSPC);
@@ -252,11 +261,11 @@ static void test_exhaustion(void)
 	ASSERT_EQ(pair_alloc_in(&p, 2 * PG, PG, s, p.end, &a), -ENOSPC);
 	for (uint64_t i = 1; i < n; i += 2)
 		ASSERT_OK(pair_free(&p, s + i * PG));
-	ASSERT_EQ(meta(p.r), empty);
+	ASSERT_EQ(tree_meta(p.r), empty);
 	pair_alloc(&p, n, s);
 	ASSERT_EQ(pair_alloc_in(&p, PG, PG, s, p.end, &a), -ENOSPC);
 	ASSERT_OK(pair_free(&p, s));
-	ASSERT_EQ(meta(p.r), empty);
+	ASSERT_EQ(tree_meta(p.r), empty);
 	pair_fini(&p);
 }
 
@@ -268,7 +277,7 @@ static void test_edges(void)
 	uint64_t a = 0, empty;
 
 	pair_init(&p, VMAP_DEFAULT_START, VMAP_DEFAULT_END, PG);
-	empty = meta(p.r);
+	empty = tree_meta(p.r);
 	ASSERT_OK(pair_alloc_in(&p, PG, PG, p.end - PG, p.end, &a));
 	ASSERT_EQ(a, p.end - PG);
 	ASSERT_OK(pair_find(&p, p.end - 1, &ar));
@@ -276,7 +285,7 @@ static void test_edges(void)
 	ASSERT_OK(pair_free(&p, a));
 	/* The whole range costs a path of nodes, not 2^33 bits. */
 	pair_alloc(&p, (p.end - p.start) / PG, p.start);
-	ASSERT_LT(meta(p.r), empty + 64 * sizeof(struct radix_node));
+	ASSERT_LT(meta(p.r), empty + 64 * RADIX_MIN_BYTES);
 	ASSERT_OK(vmap_find(p.r, p.end - 1, &ar));
 	ASSERT_EQ(ar.start, p.start);
 	ASSERT_EQ(ar.size, p.end - p.start);
@@ -284,7 +293,7 @@ static void test_edges(void)
 	ASSERT_EQ(ar.size, p.end - p.start);
 	ASSERT_EQ(pair_alloc_in(&p, PG, PG, p.start, p.end, &a), -ENOSPC);
 	ASSERT_OK(pair_free(&p, p.start));
-	ASSERT_EQ(meta(p.r), empty);
+	ASSERT_EQ(tree_meta(p.r), empty);
 	pair_fini(&p);
 
 	/* Ends at the last page below 2^64: a huge alignment is -ENOSPC. */
@@ -388,7 +397,14 @@ static void test_check_catches_corruption(void)
 	ASSERT_OK(vmap_check(v));
 
 	struct radix_vmap *r = to_radix(v);
-	struct radix_slot *sl = &r->root->slot[0];
+	struct radix_node *root = r->root;
+
+	/* Pages [0, 3 + 2LF): level 1 covers LF, so the root is level 2
+	 * with slot 0 real, slot 1 full and slot 2 real. */
+	ASSERT_EQ(r->height, 2);
+	ASSERT_EQ(root->realmap, 5);
+	ASSERT_EQ(root->fullmap, 2);
+	struct radix_slot *sl = &node_slots(root)[0];
 
 	fprintf(stderr, "(the -EUCLEAN reports below are expected)\n");
 	/* A summary one off. */
@@ -400,16 +416,25 @@ static void test_check_catches_corruption(void)
 	sl->trail++;
 	ASSERT_OK(vmap_check(v));
 
-	/* A startmap bit cleared. */
-	r->root->startmap ^= 1;
+	/* A startmap bit cleared; one set on a slot without an entry. */
+	root->startmap ^= 1;
 	ASSERT_EQ(vmap_check(v), -EUCLEAN);
-	r->root->startmap ^= 1;
+	root->startmap ^= 1;
+	root->startmap ^= 2;
+	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	root->startmap ^= 2;
+
+	/* A slot both full and real; a full slot after a free page. */
+	root->fullmap ^= 1;
+	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	root->fullmap ^= 1;
+	root->fullmap ^= 8;
+	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	root->fullmap ^= 8;
+	ASSERT_OK(vmap_check(v));
 
 	/* The first leaf: a start bit dropped, a start on a free page. */
-	void *c = sl->child;
-	for (unsigned lev = r->height; lev > 1; lev--)
-		c = ((struct radix_node *)c)->slot[0].child;
-	struct radix_leaf *lf = c;
+	struct radix_leaf *lf = &node_leaves(sl->child)[0];
 	uint64_t busy = lf->busy, start = lf->start;
 	ASSERT_EQ(start & 3, 1);
 	lf->start &= ~1ULL;
@@ -419,24 +444,37 @@ static void test_check_catches_corruption(void)
 	ASSERT_EQ(vmap_check(v), -EUCLEAN);
 	lf->busy = busy;
 	ASSERT_OK(vmap_check(v));
+	/* The kept longest free run of a leaf. */
+	node_longest(sl->child)[0]++;
+	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	node_longest(sl->child)[0]--;
+	ASSERT_OK(vmap_check(v));
+	/* An entirely free leaf kept. */
+	lf->busy = lf->start = 0;
+	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	lf->busy = busy;
+	lf->start = start;
+	ASSERT_OK(vmap_check(v));
 
-	/* The live count. */
+	/* The live count, the node count, the byte count, the capacity. */
 	v->live++;
 	ASSERT_EQ(vmap_check(v), -EUCLEAN);
 	v->live--;
-
-	/* A fully free node kept (hand-made, summaries consistent). */
-	struct radix_node *extra = malloc(sizeof(*extra));
-	ASSERT(extra);
-	/* Root slot 1 is free and inside the range. */
-	ASSERT(r->height > 1 && !r->root->slot[1].child);
-	node_init(extra, r->height - 1);
-	r->root->slot[1].child = extra;
 	r->nodes++;
 	ASSERT_EQ(vmap_check(v), -EUCLEAN);
-	r->root->slot[1].child = NULL;
 	r->nodes--;
-	free(extra);
+	r->bytes += 8;
+	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	r->bytes -= 8;
+	unsigned cap = root->cap;
+	root->cap = 1;
+	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	root->cap = cap;
+	ASSERT_OK(vmap_check(v));
+
+	/* A root whose only used slot is slot 0: free the far area. */
+	ASSERT_OK(vmap_free(v, a));
+	ASSERT_EQ(r->height, 1);
 	ASSERT_OK(vmap_check(v));
 	vmap_destroy(v);
 }
@@ -458,7 +496,7 @@ static void random_run(uint64_t seed, uint64_t start, uint64_t end,
 	ASSERT(addrs && ends);
 	rng_seed(&rng, seed);
 	pair_init(&p, start, end, PG);
-	empty = meta(p.r);
+	empty = tree_meta(p.r);
 	for (uint64_t op = 0; op < ops; op++) {
 		uint64_t roll = rng_below(&rng, 100);
 		bool want_alloc = n < target ? roll < 65 : roll < 35;
@@ -522,7 +560,7 @@ static void random_run(uint64_t seed, uint64_t start, uint64_t end,
 	}
 	while (n)
 		ASSERT_OK(pair_free(&p, addrs[--n]));
-	ASSERT_EQ(meta(p.r), empty);
+	ASSERT_EQ(tree_meta(p.r), empty);
 	pair_fini(&p);
 	free(addrs);
 	free(ends);
@@ -557,13 +595,12 @@ static void report_meta(void)
 	}
 	ASSERT_OK(vmap_check(v));
 	printf("radix (shift %d): %llu live areas, %llu meta bytes, "
-	       "%.1f bytes per area (%llu nodes of %zu B, %llu leaves of "
-	       "%zu B)\n", VMAP_RADIX_SHIFT, (unsigned long long)live(v),
-	       (unsigned long long)meta(v), (double)meta(v) / (double)live(v),
-	       (unsigned long long)to_radix(v)->nodes,
-	       sizeof(struct radix_node),
-	       (unsigned long long)to_radix(v)->leaves,
-	       sizeof(struct radix_leaf));
+	       "%.1f bytes per area (%llu nodes at height %u, %u spare "
+	       "blocks of %zu B)\n", VMAP_RADIX_SHIFT,
+	       (unsigned long long)live(v), (unsigned long long)meta(v),
+	       (double)meta(v) / (double)live(v),
+	       (unsigned long long)to_radix(v)->nodes, to_radix(v)->height,
+	       to_radix(v)->ncache, RADIX_MIN_BYTES);
 	vmap_destroy(v);
 }
 
