@@ -51,6 +51,7 @@
 
 #include <vmbench/rbtree.h>
 
+#include "pool.h"
 #include "vmap_impl.h"
 
 struct augrb_node {
@@ -64,7 +65,12 @@ struct augrb_vmap {
 	struct rb_root free;  /* free blocks by start, augmented with max */
 	struct rb_root busy;  /* busy areas by start */
 	uint64_t nfree;       /* nodes in the free tree */
+	struct pool pool;     /* every node of both trees */
 };
+
+#ifndef AUGRB_NODE_ALIGN
+#define AUGRB_NODE_ALIGN 16
+#endif
 
 #define to_augrb(v) ((struct augrb_vmap *)(v))
 #define node_of(ptr) rb_entry(ptr, struct augrb_node, rb)
@@ -87,11 +93,14 @@ static int augrb_create(struct vmap **out, uint64_t start, uint64_t end,
 			uint64_t page_size)
 {
 	struct augrb_vmap *a = malloc(sizeof(*a));
-	struct augrb_node *n = malloc(sizeof(*n));
+	struct augrb_node *n;
 
-	if (!a || !n) {
+	if (!a)
+		return -ENOMEM;
+	pool_init(&a->pool, sizeof(*n), AUGRB_NODE_ALIGN);
+	n = pool_get(&a->pool);
+	if (!n) {
 		free(a);
-		free(n);
 		return -ENOMEM;
 	}
 	a->free = RB_ROOT;
@@ -106,21 +115,9 @@ static int augrb_create(struct vmap **out, uint64_t start, uint64_t end,
 	return 0;
 }
 
-static void free_subtree(struct rb_node *rb)
-{
-	while (rb) {
-		struct rb_node *right = rb->right;
-
-		free_subtree(rb->left);
-		free(node_of(rb));
-		rb = right;
-	}
-}
-
 static void augrb_destroy(struct vmap *v)
 {
-	free_subtree(to_augrb(v)->free.node);
-	free_subtree(to_augrb(v)->busy.node);
+	pool_destroy(&to_augrb(v)->pool);
 	free(v);
 }
 
@@ -251,13 +248,13 @@ static int augrb_alloc(struct vmap *v, uint64_t size, uint64_t align,
 		busy = n;
 	} else {
 		/* Every allocation first, so -ENOMEM leaves all unchanged. */
-		busy = malloc(sizeof(*busy));
+		busy = pool_get(&a->pool);
 		if (!busy)
 			return -ENOMEM;
 		if (at != s && at + size != e) {
-			rest = malloc(sizeof(*rest));
+			rest = pool_get(&a->pool);
 			if (!rest) {
-				free(busy);
+				pool_put(&a->pool, busy);
 				return -ENOMEM;
 			}
 		}
@@ -332,17 +329,17 @@ static int augrb_free(struct vmap *v, uint64_t addr)
 		a->nfree--;
 		prev->size = next->start + next->size - prev->start;
 		rb_propagate(&prev->rb, &augrb_max_cb);
-		free(next);
-		free(busy);
+		pool_put(&a->pool, next);
+		pool_put(&a->pool, busy);
 	} else if (prev) {
 		prev->size += busy->size;
 		rb_propagate(&prev->rb, &augrb_max_cb);
-		free(busy);
+		pool_put(&a->pool, busy);
 	} else if (next) {
 		next->start = addr;
 		next->size += busy->size;
 		rb_propagate(&next->rb, &augrb_max_cb);
-		free(busy);
+		pool_put(&a->pool, busy);
 	} else {
 		free_insert(a, busy);
 	}
@@ -372,10 +369,12 @@ static int augrb_find(struct vmap *v, uint64_t addr, struct vmap_area *area)
 	return 0;
 }
 
+/* Nodes in use, live + nfree of them; the pool's slack is not counted. */
 static uint64_t augrb_meta_bytes(const struct vmap *v)
 {
-	return sizeof(struct augrb_vmap) +
-	       (v->live + to_augrb(v)->nfree) * sizeof(struct augrb_node);
+	const struct augrb_vmap *a = to_augrb(v);
+
+	return sizeof(*a) + a->pool.in_use * a->pool.slot;
 }
 
 /*

@@ -24,8 +24,22 @@ static void *test_malloc(size_t n)
 	return malloc(n);
 }
 
+/* Nodes come from the pool: fail them with the same counter. */
+#include "../../src/vmap/pool.h"
+
+static void *test_pool_get(struct pool *p)
+{
+	if (malloc_fail_after == 0)
+		return NULL;
+	if (malloc_fail_after > 0)
+		malloc_fail_after--;
+	return pool_get(p);
+}
+
 #define malloc(n) test_malloc(n)
+#define pool_get(p) test_pool_get(p)
 #include "../../src/vmap/augrb.c"
+#undef pool_get
 #undef malloc
 
 #include <vmbench/rng.h>
