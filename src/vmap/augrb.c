@@ -58,6 +58,8 @@ struct augrb_node {
 	struct rb_node rb;
 	uint64_t start, size;
 	uint64_t max;  /* free tree: largest size in the subtree */
+	/* The pieces just below and just above, when of the other kind. */
+	struct augrb_node *below, *above;
 };
 
 struct augrb_vmap {
@@ -69,7 +71,7 @@ struct augrb_vmap {
 };
 
 #ifndef AUGRB_NODE_ALIGN
-#define AUGRB_NODE_ALIGN 16
+#define AUGRB_NODE_ALIGN 64  /* one node, one cache line */
 #endif
 
 #define to_augrb(v) ((struct augrb_vmap *)(v))
@@ -108,6 +110,7 @@ static int augrb_create(struct vmap **out, uint64_t start, uint64_t end,
 	n->start = start;
 	n->size = end - start;
 	n->max = n->size;
+	n->below = n->above = NULL;
 	rb_link_node(&n->rb, NULL, &a->free.node);
 	rb_insert_augmented(&n->rb, &a->free, &augrb_max_cb);
 	a->nfree = 1;
@@ -180,19 +183,63 @@ static struct augrb_node *lowest_match(struct augrb_vmap *a, uint64_t size,
 	}
 }
 
-/* Link @n into the busy tree by start. */
-static void busy_insert(struct augrb_vmap *a, struct augrb_node *n)
+/*
+ * Link @n into the busy tree between @below and @above, busy areas next to
+ * each other in address order (NULL past either end).  Of two neighbours in
+ * order, either the later lies in the earlier's right subtree, as its
+ * leftmost node, or the earlier in the later's left subtree, as its
+ * rightmost: @below's right link or @above's left link is empty, and @n
+ * goes there without a descent.
+ */
+static void busy_link(struct augrb_vmap *a, struct augrb_node *n,
+		      struct augrb_node *below, struct augrb_node *above)
 {
-	struct rb_node **link = &a->busy.node, *parent = NULL;
+	struct rb_node *parent = NULL, **link = &a->busy.node;
 
-	while (*link) {
+	if (below) {
 		a->base.visits++;
-		parent = *link;
-		link = n->start < node_of(parent)->start ? &parent->left :
-							   &parent->right;
+		parent = &below->rb;
+		link = &parent->right;
+	}
+	if (above && (!below || *link)) {
+		a->base.visits++;
+		parent = &above->rb;
+		link = &parent->left;
 	}
 	rb_link_node(&n->rb, parent, link);
 	rb_insert_color(&n->rb, &a->busy);
+}
+
+/* The busy area just below @n in address order (rb_prev()), or NULL. */
+static struct augrb_node *busy_prev(struct augrb_vmap *a, struct augrb_node *n)
+{
+	struct rb_node *rb = &n->rb, *p;
+
+	if (rb->left) {
+		for (rb = rb->left; rb->right; rb = rb->right)
+			a->base.visits++;
+		a->base.visits++;
+		return node_of(rb);
+	}
+	while ((p = rb_parent(rb)) && rb == p->left)
+		rb = p;
+	return p ? node_of(p) : NULL;
+}
+
+/* The busy area just above @n in address order (rb_next()), or NULL. */
+static struct augrb_node *busy_next(struct augrb_vmap *a, struct augrb_node *n)
+{
+	struct rb_node *rb = &n->rb, *p;
+
+	if (rb->right) {
+		for (rb = rb->right; rb->left; rb = rb->left)
+			a->base.visits++;
+		a->base.visits++;
+		return node_of(rb);
+	}
+	while ((p = rb_parent(rb)) && rb == p->right)
+		rb = p;
+	return p ? node_of(p) : NULL;
 }
 
 /* Link @n into the free tree as the in-order successor of @prev. */
@@ -229,11 +276,17 @@ static void free_insert(struct augrb_vmap *a, struct augrb_node *n)
 	a->nfree++;
 }
 
+/*
+ * Take [at, at + size) out of free block @n.  The busy areas around @n, x
+ * below and y above, stay the busy neighbours of the new area, which is
+ * linked between them; the links between pieces of different kinds follow
+ * the split.
+ */
 static int augrb_alloc(struct vmap *v, uint64_t size, uint64_t align,
 		       uint64_t vstart, uint64_t vend, uint64_t *addr)
 {
 	struct augrb_vmap *a = to_augrb(v);
-	struct augrb_node *n, *busy, *rest = NULL;
+	struct augrb_node *n, *busy, *rest = NULL, *x, *y;
 	uint64_t at, s, e;
 
 	n = lowest_match(a, size, align, vstart, vend, &at);
@@ -241,11 +294,18 @@ static int augrb_alloc(struct vmap *v, uint64_t size, uint64_t align,
 		return -ENOSPC;
 	s = n->start;
 	e = s + n->size;
+	x = n->below;
+	y = n->above;
 
 	if (at == s && at + size == e) {
 		rb_erase_augmented(&n->rb, &a->free, &augrb_max_cb);
 		a->nfree--;
 		busy = n;
+		busy->below = busy->above = NULL;
+		if (x)
+			x->above = NULL;
+		if (y)
+			y->below = NULL;
 	} else {
 		/* Every allocation first, so -ENOMEM leaves all unchanged. */
 		busy = pool_get(&a->pool);
@@ -262,30 +322,50 @@ static int augrb_alloc(struct vmap *v, uint64_t size, uint64_t align,
 		if (at == s) {
 			n->start = at + size;
 			n->size = e - n->start;
+			n->below = busy;
+			busy->below = NULL;
+			busy->above = n;
+			if (x)
+				x->above = NULL;
 		} else {
 			n->size = at - s;
+			n->above = busy;
+			busy->below = n;
+			busy->above = rest;
+			if (!rest && y)
+				y->below = NULL;
 		}
 		rb_propagate(&n->rb, &augrb_max_cb);
 		if (rest) {
 			rest->start = at + size;
 			rest->size = e - rest->start;
+			rest->below = busy;
+			rest->above = y;
+			if (y)
+				y->below = rest;
 			free_insert_after(a, n, rest);
 		}
 	}
 	busy->start = at;
 	busy->size = size;
-	busy_insert(a, busy);
+	busy_link(a, busy, x, y);
 	v->live++;
 	*addr = at;
 	return 0;
 }
 
+/*
+ * Give [addr, end) back.  The free blocks touching it, if any, are the
+ * area's own below / above links, so only the busy tree is searched; the
+ * busy neighbours in order are needed only where a side has no free block,
+ * to link to the block that now borders them, and the free tree is
+ * descended only to insert a block that merged with nothing.
+ */
 static int augrb_free(struct vmap *v, uint64_t addr)
 {
 	struct augrb_vmap *a = to_augrb(v);
 	struct rb_node *rb = a->busy.node;
-	struct augrb_node *busy = NULL, *prev = NULL, *next = NULL;
-	uint64_t end;
+	struct augrb_node *busy = NULL, *prev, *next, *c, *d;
 
 	while (rb) {
 		struct augrb_node *n = node_of(rb);
@@ -302,45 +382,45 @@ static int augrb_free(struct vmap *v, uint64_t addr)
 	}
 	if (!busy)
 		return -ENOENT;
+	prev = busy->below;
+	next = busy->above;
+	c = prev ? NULL : busy_prev(a, busy);
+	d = next ? NULL : busy_next(a, busy);
 	rb_erase(&busy->rb, &a->busy);
 	v->live--;
-	end = addr + busy->size;
-
-	/* The free blocks just below and just above the area. */
-	for (rb = a->free.node; rb;) {
-		struct augrb_node *n = node_of(rb);
-
-		v->visits++;
-		if (n->start < addr) {
-			prev = n;
-			rb = rb->right;
-		} else {
-			next = n;
-			rb = rb->left;
-		}
-	}
-	if (prev && prev->start + prev->size != addr)
-		prev = NULL;
-	if (next && next->start != end)
-		next = NULL;
 
 	if (prev && next) {
 		rb_erase_augmented(&next->rb, &a->free, &augrb_max_cb);
 		a->nfree--;
 		prev->size = next->start + next->size - prev->start;
+		prev->above = next->above;
+		if (prev->above)
+			prev->above->below = prev;
 		rb_propagate(&prev->rb, &augrb_max_cb);
 		pool_put(&a->pool, next);
 		pool_put(&a->pool, busy);
 	} else if (prev) {
 		prev->size += busy->size;
+		prev->above = d;
+		if (d)
+			d->below = prev;
 		rb_propagate(&prev->rb, &augrb_max_cb);
 		pool_put(&a->pool, busy);
 	} else if (next) {
 		next->start = addr;
 		next->size += busy->size;
+		next->below = c;
+		if (c)
+			c->above = next;
 		rb_propagate(&next->rb, &augrb_max_cb);
 		pool_put(&a->pool, busy);
 	} else {
+		busy->below = c;
+		busy->above = d;
+		if (c)
+			c->above = busy;
+		if (d)
+			d->below = busy;
 		free_insert(a, busy);
 	}
 	return 0;
@@ -379,8 +459,9 @@ static uint64_t augrb_meta_bytes(const struct vmap *v)
 
 /*
  * Walk busy areas and free blocks together in address order: each piece
- * must start where the previous one ended, and no two free blocks may
- * follow each other.
+ * must start where the previous one ended, no two free blocks may follow
+ * each other, and two neighbours are linked (below / above) exactly when
+ * they are of different kinds.
  */
 static int augrb_check(const struct vmap *v)
 {
@@ -388,6 +469,7 @@ static int augrb_check(const struct vmap *v)
 	const struct rb_node *b, *f;
 	const char *why;
 	uint64_t pos = v->start, pmask = v->page_size - 1;
+	const struct augrb_node *last = NULL;
 	bool last_free = false;
 	long nb, nf;
 
@@ -440,9 +522,17 @@ static int augrb_check(const struct vmap *v)
 					    is_free ? "free block" : "area",
 					    (unsigned long long)n->start,
 					    (unsigned long long)n->size);
+		if (n->below != (last && last_free != is_free ? last : NULL) ||
+		    (last && last->above != (last_free != is_free ? n : NULL)))
+			return vmap_corrupt(v, "wrong links between the pieces "
+					    "meeting at %#llx",
+					    (unsigned long long)pos);
 		pos += n->size;
+		last = n;
 		last_free = is_free;
 	}
+	if (last && last->above)
+		return vmap_corrupt(v, "the last piece links above itself");
 	if (pos != v->end)
 		return vmap_corrupt(v, "pieces end at %#llx, range at %#llx",
 				    (unsigned long long)pos,

@@ -136,7 +136,7 @@ static void test_splits(void)
 	ASSERT_EQ(st.live_areas, 5);
 	ASSERT_EQ(st.meta_bytes, sizeof(struct augrb_vmap) +
 		  5 * sizeof(struct augrb_node));
-	ASSERT_EQ(sizeof(struct augrb_node), 48);
+	ASSERT_EQ(sizeof(struct augrb_node), 64);
 
 	struct vmap_area ar;
 	ASSERT_OK(vmap_find(v, S + 25 * P + 7, &ar));
@@ -461,7 +461,7 @@ static void test_check_catches_corruption(void)
 	ASSERT_EQ(vmap_check(v), -EUCLEAN);
 	n->size -= b->size;
 	rb_propagate(&n->rb, &augrb_max_cb);
-	busy_insert(a, b);
+	rb_add(&b->rb, &a->busy, augrb_less);
 	v->live++;
 	ASSERT_OK(vmap_check(v));
 
