@@ -74,6 +74,10 @@ struct augrb_vmap {
 #define AUGRB_NODE_ALIGN 64  /* one node, one cache line */
 #endif
 
+#ifndef AUGRB_PREFETCH
+#define AUGRB_PREFETCH(p) __builtin_prefetch(p)
+#endif
+
 #define to_augrb(v) ((struct augrb_vmap *)(v))
 #define node_of(ptr) rb_entry(ptr, struct augrb_node, rb)
 #define node_size(n) ((n)->size)
@@ -153,6 +157,8 @@ static struct augrb_node *lowest_match(struct augrb_vmap *a, uint64_t size,
 	for (;;) {
 		/* Down: the leftmost subtree that may hold a fit. */
 		(*visits)++;
+		AUGRB_PREFETCH(rb->left);
+		AUGRB_PREFETCH(rb->right);
 		if (rb->left && max_of(rb->left) >= size &&
 		    node_of(rb)->start > vstart) {
 			rb = rb->left;
@@ -267,6 +273,8 @@ static void free_insert(struct augrb_vmap *a, struct augrb_node *n)
 	while (*link) {
 		a->base.visits++;
 		parent = *link;
+		AUGRB_PREFETCH(parent->left);
+		AUGRB_PREFETCH(parent->right);
 		link = n->start < node_of(parent)->start ? &parent->left :
 							   &parent->right;
 	}
@@ -371,6 +379,8 @@ static int augrb_free(struct vmap *v, uint64_t addr)
 		struct augrb_node *n = node_of(rb);
 
 		v->visits++;
+		AUGRB_PREFETCH(rb->left);
+		AUGRB_PREFETCH(rb->right);
 		if (addr < n->start) {
 			rb = rb->left;
 		} else if (addr > n->start) {
@@ -435,6 +445,8 @@ static int augrb_find(struct vmap *v, uint64_t addr, struct vmap_area *area)
 		const struct augrb_node *n = node_of(rb);
 
 		v->visits++;
+		AUGRB_PREFETCH(rb->left);
+		AUGRB_PREFETCH(rb->right);
 		if (addr < n->start) {
 			rb = rb->left;
 		} else {
