@@ -9,11 +9,6 @@
 
 #include "pool.h"
 
-struct pool_chunk {
-	void *older;
-	size_t bytes;
-};
-
 void pool_init(struct pool *p, size_t slot, size_t align)
 {
 	if (slot < sizeof(struct pool_chunk))
@@ -24,7 +19,7 @@ void pool_init(struct pool *p, size_t slot, size_t align)
 
 void pool_destroy(struct pool *p)
 {
-	void *c = p->chunks;
+	struct pool_chunk *c = p->chunks;
 
 	while (c) {
 		struct pool_chunk *h = c;

@@ -37,10 +37,16 @@
 #define POOL_CHUNK_MAX (2 * 1024 * 1024)  /* a huge page on x86-64 */
 #endif
 
+/* The header in each chunk's first slot. */
+struct pool_chunk {
+	struct pool_chunk *older;  /* the chunk mapped before, or NULL */
+	size_t bytes;              /* this chunk's size */
+};
+
 struct pool {
 	void *free;          /* released slots, linked through word 0 */
 	char *next, *limit;  /* unused slots of the newest chunk */
-	void *chunks;        /* newest chunk; each header links the older */
+	struct pool_chunk *chunks;  /* the newest chunk */
 	size_t slot;         /* slot size, a multiple of the alignment */
 	size_t chunk_bytes;  /* size of the next chunk */
 	uint64_t in_use;     /* slots handed out */

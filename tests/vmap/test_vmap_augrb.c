@@ -465,6 +465,27 @@ static void test_check_catches_corruption(void)
 	v->live++;
 	ASSERT_OK(vmap_check(v));
 
+	/* Links between pieces: one missing, one too many, one misdirected. */
+	n = node_of(rb_first(&a->free));
+	b = n->above;
+	ASSERT_EQ(b->start, S + 4 * P);
+	n->above = NULL;
+	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	n->above = b;
+	n->below = b;
+	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	n->below = NULL;
+	b->below = b->above;
+	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	b->below = n;
+	ASSERT_OK(vmap_check(v));
+	b = node_of(rb_last(&a->busy));
+	ASSERT_EQ(b->start, S + 60 * P);
+	b->above = n;
+	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	b->above = NULL;
+	ASSERT_OK(vmap_check(v));
+
 	/* The live count disagreeing with the busy tree. */
 	v->live++;
 	ASSERT_EQ(vmap_check(v), -EUCLEAN);
