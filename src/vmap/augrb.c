@@ -63,8 +63,8 @@
  *
  * Every descent prefetches both children of the node it stands on: the
  * child it takes next is then on its way even when the branch to it was
- * mispredicted, which at a million areas (nodes far beyond the caches)
- * saves about a third of an op.
+ * mispredicted; at a million areas (nodes far beyond the caches) this took
+ * 15-30% off a free + alloc pair on the 2-core test VM.
  *
  * Search: an in-order walk from the lowest block that prunes subtrees whose
  * max is below the size and subtrees lying wholly below vstart or at/after

@@ -9,9 +9,11 @@
  * (2 MiB by default) are aligned to their size and advised
  * MADV_HUGEPAGE, so with transparent huge pages in "madvise" or "always"
  * mode a large pool costs one TLB entry per 2 MiB instead of one per 4 KiB.
- * Small pools (a few hundred nodes) stay in small chunks and pin no huge
+ * The first 2 MiB or so come in the smaller chunks (64 KiB, 128 KiB, ...,
+ * 1 MiB by default), so a small pool (up to ~32k 64-byte slots) pins no huge
  * page.  Released slots go on a LIFO free list threaded through their first
- * word and are handed out again before any fresh slot.
+ * word and are handed out again before any fresh slot.  AddressSanitizer
+ * does not see slots: a use after pool_put() goes unreported.
  *
  *   chunk:  [ header | slot | slot | ... | slot | slack ]
  *            one slot  \__ bump-allocated in order __/
@@ -44,13 +46,13 @@ struct pool_chunk {
 };
 
 struct pool {
-	void *free;          /* released slots, linked through word 0 */
-	char *next, *limit;  /* unused slots of the newest chunk */
+	void *free;                 /* released slots, linked by word 0 */
+	char *next, *limit;         /* unused slots of the newest chunk */
 	struct pool_chunk *chunks;  /* the newest chunk */
-	size_t slot;         /* slot size, a multiple of the alignment */
-	size_t chunk_bytes;  /* size of the next chunk */
-	uint64_t in_use;     /* slots handed out */
-	uint64_t mapped;     /* bytes of all chunks */
+	size_t slot;                /* slot size, a multiple of the align */
+	size_t chunk_bytes;         /* size of the next chunk */
+	uint64_t in_use;            /* slots handed out */
+	uint64_t mapped;            /* bytes of all chunks */
 };
 
 /*
