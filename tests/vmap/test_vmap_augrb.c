@@ -24,8 +24,22 @@ static void *test_malloc(size_t n)
 	return malloc(n);
 }
 
+/* Nodes come from the pool: fail them with the same counter. */
+#include "../../src/vmap/pool.h"
+
+static void *test_pool_get(struct pool *p)
+{
+	if (malloc_fail_after == 0)
+		return NULL;
+	if (malloc_fail_after > 0)
+		malloc_fail_after--;
+	return pool_get(p);
+}
+
 #define malloc(n) test_malloc(n)
+#define pool_get(p) test_pool_get(p)
 #include "../../src/vmap/augrb.c"
+#undef pool_get
 #undef malloc
 
 #include <vmbench/rng.h>
@@ -122,7 +136,7 @@ static void test_splits(void)
 	ASSERT_EQ(st.live_areas, 5);
 	ASSERT_EQ(st.meta_bytes, sizeof(struct augrb_vmap) +
 		  5 * sizeof(struct augrb_node));
-	ASSERT_EQ(sizeof(struct augrb_node), 48);
+	ASSERT_EQ(sizeof(struct augrb_node), 64);
 
 	struct vmap_area ar;
 	ASSERT_OK(vmap_find(v, S + 25 * P + 7, &ar));
@@ -447,8 +461,29 @@ static void test_check_catches_corruption(void)
 	ASSERT_EQ(vmap_check(v), -EUCLEAN);
 	n->size -= b->size;
 	rb_propagate(&n->rb, &augrb_max_cb);
-	busy_insert(a, b);
+	rb_add(&b->rb, &a->busy, augrb_less);
 	v->live++;
+	ASSERT_OK(vmap_check(v));
+
+	/* Links between pieces: one missing, one too many, one misdirected. */
+	n = node_of(rb_first(&a->free));
+	b = n->above;
+	ASSERT_EQ(b->start, S + 4 * P);
+	n->above = NULL;
+	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	n->above = b;
+	n->below = b;
+	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	n->below = NULL;
+	b->below = b->above;
+	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	b->below = n;
+	ASSERT_OK(vmap_check(v));
+	b = node_of(rb_last(&a->busy));
+	ASSERT_EQ(b->start, S + 60 * P);
+	b->above = n;
+	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	b->above = NULL;
 	ASSERT_OK(vmap_check(v));
 
 	/* The live count disagreeing with the busy tree. */
