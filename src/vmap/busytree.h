@@ -18,6 +18,7 @@
 
 #include <vmbench/rbtree.h>
 
+#include "pool.h"
 #include "vmap_impl.h"
 
 struct busy_area {
@@ -119,15 +120,21 @@ static inline int busy_find(const struct rb_root *root, uint64_t addr,
 	return 0;
 }
 
+/* Prepare @pool for this tree's nodes. */
+static inline void busy_pool_init(struct pool *pool)
+{
+	pool_init(pool, sizeof(struct busy_area), _Alignof(struct busy_area));
+}
+
 /*
- * Insert a new area [start, start + size), which the caller has found free.
- * NULL on out-of-memory, with the tree unchanged.
+ * Insert a new area [start, start + size), which the caller has found free,
+ * in a node from @pool.  NULL on out-of-memory, with the tree unchanged.
  */
 static inline struct busy_area *
-busy_insert(struct rb_root *root, uint64_t start, uint64_t size,
-	    uint64_t *visits)
+busy_insert(struct rb_root *root, struct pool *pool, uint64_t start,
+	    uint64_t size, uint64_t *visits)
 {
-	struct busy_area *a = malloc(sizeof(*a));
+	struct busy_area *a = pool_get(pool);
 	struct rb_node **link = &root->node, *parent = NULL;
 
 	if (!a)
@@ -145,42 +152,18 @@ busy_insert(struct rb_root *root, uint64_t start, uint64_t size,
 	return a;
 }
 
-/* Unlink @a and free it. */
-static inline void busy_remove(struct rb_root *root, struct busy_area *a)
+/* Unlink @a and give its node back to @pool. */
+static inline void busy_remove(struct rb_root *root, struct pool *pool,
+			       struct busy_area *a)
 {
 	rb_erase(&a->rb, root);
-	free(a);
+	pool_put(pool, a);
 }
 
-/*
- * Free every node without rebalancing: children first, climbing back by
- * parent links, so no stack is needed.  The tree is left empty.
- */
-static inline void busy_destroy(struct rb_root *root)
+/* Free every node at once (they all live in @pool); the tree is empty. */
+static inline void busy_destroy(struct rb_root *root, struct pool *pool)
 {
-	struct rb_node *n = root->node;
-
-	while (n) {
-		struct rb_node *p;
-
-		if (n->left) {
-			n = n->left;
-			continue;
-		}
-		if (n->right) {
-			n = n->right;
-			continue;
-		}
-		p = rb_parent(n);
-		if (p) {
-			if (p->left == n)
-				p->left = NULL;
-			else
-				p->right = NULL;
-		}
-		free(busy_of(n));
-		n = p;
-	}
+	pool_destroy(pool);
 	root->node = NULL;
 }
 

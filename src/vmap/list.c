@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 
+#include "pool.h"
 #include "vmap_impl.h"
 
 struct list_area {
@@ -18,6 +19,7 @@ struct list_area {
 struct list_vmap {
 	struct vmap base;
 	struct list_area *head;
+	struct pool pool;  /* the areas' nodes */
 };
 
 #define to_list(v) ((struct list_vmap *)(v))
@@ -29,18 +31,15 @@ static int list_create(struct vmap **out, uint64_t start, uint64_t end,
 
 	if (!l)
 		return -ENOMEM;
+	pool_init(&l->pool, sizeof(struct list_area),
+		  _Alignof(struct list_area));
 	*out = &l->base;
 	return 0;
 }
 
 static void list_destroy(struct vmap *v)
 {
-	struct list_area *a = to_list(v)->head, *next;
-
-	for (; a; a = next) {
-		next = a->next;
-		free(a);
-	}
+	pool_destroy(&to_list(v)->pool);
 	free(v);
 }
 
@@ -69,7 +68,7 @@ static int list_alloc(struct vmap *v, uint64_t size, uint64_t align,
 		if (a->start + a->size > lo)
 			lo = a->start + a->size;
 	}
-	n = malloc(sizeof(*n));
+	n = pool_get(&to_list(v)->pool);
 	if (!n)
 		return -ENOMEM;
 	n->start = at;
@@ -93,7 +92,7 @@ static int list_free(struct vmap *v, uint64_t addr)
 	if (!a || a->start != addr)
 		return -ENOENT;
 	*link = a->next;
-	free(a);
+	pool_put(&to_list(v)->pool, a);
 	v->live--;
 	return 0;
 }

@@ -14,6 +14,7 @@
 struct rbtree_vmap {
 	struct vmap base;
 	struct rb_root root;
+	struct pool pool;  /* the tree's nodes */
 };
 
 #define to_rbtree(v) ((struct rbtree_vmap *)(v))
@@ -26,13 +27,14 @@ static int rbtree_create(struct vmap **out, uint64_t start, uint64_t end,
 	if (!t)
 		return -ENOMEM;
 	t->root = RB_ROOT;
+	busy_pool_init(&t->pool);
 	*out = &t->base;
 	return 0;
 }
 
 static void rbtree_destroy(struct vmap *v)
 {
-	busy_destroy(&to_rbtree(v)->root);
+	busy_destroy(&to_rbtree(v)->root, &to_rbtree(v)->pool);
 	free(v);
 }
 
@@ -64,7 +66,7 @@ static int rbtree_alloc(struct vmap *v, uint64_t size, uint64_t align,
 		lo = busy_end(a);
 		a = rb_entry_safe(rb_next(&a->rb), struct busy_area, rb);
 	}
-	if (!busy_insert(root, at, size, &v->visits))
+	if (!busy_insert(root, &to_rbtree(v)->pool, at, size, &v->visits))
 		return -ENOMEM;
 	v->live++;
 	*addr = at;
@@ -78,7 +80,7 @@ static int rbtree_free(struct vmap *v, uint64_t addr)
 
 	if (!a)
 		return -ENOENT;
-	busy_remove(root, a);
+	busy_remove(root, &to_rbtree(v)->pool, a);
 	v->live--;
 	return 0;
 }

@@ -76,6 +76,7 @@ struct cached_state {
 struct cached_vmap {
 	struct vmap base;
 	struct rb_root root;
+	struct pool pool;  /* the tree's nodes */
 	struct cached_state st;
 };
 
@@ -89,13 +90,14 @@ static int cached_create(struct vmap **out, uint64_t start, uint64_t end,
 	if (!c)
 		return -ENOMEM;
 	c->root = RB_ROOT;
+	busy_pool_init(&c->pool);
 	*out = &c->base;
 	return 0;
 }
 
 static void cached_destroy(struct vmap *v)
 {
-	busy_destroy(&to_cached(v)->root);
+	busy_destroy(&to_cached(v)->root, &to_cached(v)->pool);
 	free(v);
 }
 
@@ -180,7 +182,7 @@ static int cached_alloc(struct vmap *v, uint64_t size, uint64_t align,
 		err = cached_search(v, size, align, vstart, vend, false, &at,
 				    &from_cache);
 	if (!err) {
-		a = busy_insert(&c->root, at, size, &v->visits);
+		a = busy_insert(&c->root, &c->pool, at, size, &v->visits);
 		if (!a)
 			err = -ENOMEM;
 	}
@@ -207,7 +209,7 @@ static int cached_free(struct vmap *v, uint64_t addr)
 		else if (a->start <= busy_of(c->st.cache)->start)
 			c->st.cache = rb_prev(&a->rb);
 	}
-	busy_remove(&c->root, a);
+	busy_remove(&c->root, &c->pool, a);
 	v->live--;
 	return 0;
 }

@@ -483,11 +483,13 @@ static void test_check_catches(void)
 			  .page_size = P, .page_shift = 12, .live = 3 };
 	struct rb_root root = RB_ROOT;
 	struct busy_area *a[3], stray;
+	struct pool pool;
 	uint64_t visits = 0;
 
+	busy_pool_init(&pool);
 	for (int i = 0; i < 3; i++) {
-		a[i] = busy_insert(&root, S + (uint64_t)i * 8 * P, 2 * P,
-				   &visits);
+		a[i] = busy_insert(&root, &pool, S + (uint64_t)i * 8 * P,
+				   2 * P, &visits);
 		ASSERT(a[i]);
 	}
 	ASSERT_OK(busy_check(&v, &root, NULL));
@@ -518,7 +520,7 @@ static void test_check_catches(void)
 
 	ASSERT_OK(busy_check(&v, &root, &a[2]->rb));
 	ASSERT_EQ(visits, 3);  /* the inserts' descents: 0, 1, 2 nodes */
-	busy_destroy(&root);
+	busy_destroy(&root, &pool);
 	ASSERT(!root.node);
 }
 
