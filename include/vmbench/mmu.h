@@ -181,6 +181,7 @@ void mmu_counters_reset(struct mmu *m);
 
 /* The first member of struct mmu: what the fast path reads. */
 struct mmu_fast {
+	struct tlb *probe;         /* the TLB, or tlb_fast_none() */
 	struct tlb *tlb;
 	uint64_t page_mask;        /* base page size - 1 */
 	uint32_t need[MMU_NACCESS];  /* rights each access kind needs */
@@ -211,26 +212,29 @@ static inline int mmu_translate(struct mmu *m, uint64_t va, uint64_t size,
 {
 	struct mmu_fast *f = mmu_fast(m);
 	const struct tlb_entry *e;
+	struct tlb *t;
 	uint64_t pa;
 	uint64_t i;
 	uint32_t need;
 
 	/*
 	 * Size not 0, and the last byte in va's base page (so no wrap):
-	 * size - 1 <= page_mask - offset, which cannot overflow.
+	 * size - 1 <= page_mask - offset, which cannot overflow.  Without a
+	 * TLB the probe is of tlb_fast_none() and misses.
 	 */
-	if (__builtin_expect(!f->tlb || (unsigned)access >= MMU_NACCESS ||
+	if (__builtin_expect((unsigned)access >= MMU_NACCESS ||
 			     size - 1 > f->page_mask - (va & f->page_mask),
 			     0))
 		return mmu_translate_slow(m, va, size, access, r, false);
-	if (__builtin_expect(!tlb_fast_probe(f->tlb, va, f->asid, &i), 0))
+	t = f->probe;
+	if (__builtin_expect(!tlb_fast_probe(t, va, f->asid, &i), 0))
 		return mmu_translate_slow(m, va, size, access, r, true);
-	tlb_fast_hit(f->tlb, i);
+	tlb_fast_hit(t, i);
 	f->hits++;
-	e = tlb_fast_entry(f->tlb, i);
-	pa = e->phys | (va & tlb_fast(f->tlb)->off_mask);
+	e = tlb_fast_entry(t, i);
+	pa = e->phys | (va & tlb_fast(t)->off_mask);
 	need = f->need[access];
-	if (__builtin_expect((e->perm & need) != need, 0))
+	if (__builtin_expect(need & ~e->perm, 0))
 		return mmu_translate_denied(m, va, pa, e->perm, r);
 	r->pa = pa;
 	r->pa2 = PT_PA_NONE;

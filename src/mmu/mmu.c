@@ -50,6 +50,7 @@ int mmu_create(struct mmu **out, struct pt *pt, struct tlb *tlb,
 		m->cfg = *cfg;
 	m->pt = pt;
 	m->fast.tlb = tlb;
+	m->fast.probe = tlb ? tlb : tlb_fast_none();
 	m->g = g;
 	m->fast.asid = m->cfg.asid;
 	m->base_shift = g->page_shift;
