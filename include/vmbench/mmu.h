@@ -194,14 +194,18 @@ static inline struct mmu_fast *mmu_fast(struct mmu *m)
 	return (struct mmu_fast *)(void *)m;
 }
 
-/*
- * mmu_translate() of any access; @probed: the access is within one base
- * page, its kind valid, and tlb_fast_probe() of @va missed (it is not
- * made again).
- */
+/* mmu_translate() of any access. */
 int mmu_translate_slow(struct mmu *m, uint64_t va, uint64_t size,
-		       enum mmu_access access, struct mmu_result *r,
-		       bool probed);
+		       enum mmu_access access, struct mmu_result *r);
+
+/*
+ * mmu_translate() of an access within one base page, of a valid kind,
+ * whose tlb_fast_probe() missed (it is not made again).  A function apart
+ * from mmu_translate_slow() so that the two calls are not merged into one
+ * with a flag set on every access.
+ */
+int mmu_translate_missed(struct mmu *m, uint64_t va, uint64_t size,
+			 enum mmu_access access, struct mmu_result *r);
 
 /* A fast hit on a page of rights @prot, too few: the fault, as slow. */
 int mmu_translate_denied(struct mmu *m, uint64_t va, uint64_t pa,
@@ -225,10 +229,10 @@ static inline int mmu_translate(struct mmu *m, uint64_t va, uint64_t size,
 	if (__builtin_expect((unsigned)access >= MMU_NACCESS ||
 			     size - 1 > f->page_mask - (va & f->page_mask),
 			     0))
-		return mmu_translate_slow(m, va, size, access, r, false);
+		return mmu_translate_slow(m, va, size, access, r);
 	t = f->probe;
 	if (__builtin_expect(!tlb_fast_probe(t, va, f->asid, &i), 0))
-		return mmu_translate_slow(m, va, size, access, r, true);
+		return mmu_translate_missed(m, va, size, access, r);
 	tlb_fast_hit(t, i);
 	f->hits++;
 	e = tlb_fast_entry(t, i);

@@ -375,7 +375,7 @@ struct tlb_fast {
 	uint64_t page_mask;       /* ~(page size - 1) */
 	uint64_t off_mask;        /* page size - 1 */
 	uint64_t tag_low;         /* size_idx << 1 | 1 */
-	uint64_t set4_mask;       /* (sets - 1) << 2 */
+	uint32_t set4_mask;       /* (sets - 1) << 2 */
 	uint32_t set4_shift;      /* page shift - 2: va >> it is set * 4 */
 	uint32_t ways;            /* 0 when off */
 	uint8_t shift;            /* page shift */
@@ -423,11 +423,10 @@ static inline uint32_t tlb_match_hints(const uint32_t *h, uint32_t x)
 }
 
 /*
- * tlb_fast_probe() past its inline part: the structure has no hints, or
- * the first candidate failed.  Out of line: rare.
+ * tlb_fast_probe() past its inline part (the structure has no hints, or
+ * the first candidate failed): the entry, or -1.  Out of line: rare.
  */
-bool tlb_fast_probe_slow(struct tlb *t, uint64_t va, uint16_t asid,
-			 uint64_t *i);
+int64_t tlb_fast_probe_slow(struct tlb *t, uint64_t va, uint16_t asid);
 
 /*
  * Whether the fast structure translates @va for @asid; if so *@i is the
@@ -443,21 +442,25 @@ static inline bool tlb_fast_probe(struct tlb *t, uint64_t va, uint16_t asid,
 {
 	const struct tlb_fast *f = tlb_fast(t);
 	uint64_t tag = (va & f->page_mask) | f->tag_low;
-	uint64_t b = va >> f->set4_shift & f->set4_mask, k;
-	uint32_t m;
+	/* 32 bits (entries < 2^32): k needs no sign or zero extension. */
+	uint32_t b = (uint32_t)(va >> f->set4_shift) & f->set4_mask, k, m;
+	int64_t s;
 
 	if (__builtin_expect(!f->hint, 0))
-		return tlb_fast_probe_slow(t, va, asid, i);
+		goto slow;
 	m = tlb_match_hints(f->hint + b, (uint32_t)tag);
 	if (!m)
 		return false;
-	k = b + (unsigned)__builtin_ctz(m);
+	k = b + (uint32_t)__builtin_ctz(m);
 	if (__builtin_expect(f->tag[k] == tag &&
 			     (f->ent[k].asid == asid || f->ent[k].global), 1)) {
 		*i = k;
 		return true;
 	}
-	return tlb_fast_probe_slow(t, va, asid, i);
+slow:
+	s = tlb_fast_probe_slow(t, va, asid);
+	*i = (uint64_t)s;
+	return s >= 0;
 }
 
 /* Record the hit on entry @i (from tlb_fast_probe()): the LRU stamp, which

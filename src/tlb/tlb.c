@@ -448,7 +448,7 @@ static int fast_init(struct tlb *t)
 	f->page_mask = ~((1ULL << st->shift[0]) - 1);
 	f->off_mask = (1ULL << st->shift[0]) - 1;
 	f->tag_low = make_tag(0, st->shift[0], st->size_idx[0]);
-	f->set4_mask = st->set_mask << 2;
+	f->set4_mask = (uint32_t)st->set_mask << 2;
 	f->set4_shift = st->shift[0] - 2u;
 	f->ways = st->ways;
 	f->shift = st->shift[0];
@@ -467,24 +467,26 @@ struct tlb *tlb_fast_none(void)
 	return (struct tlb *)(void *)&none;
 }
 
-bool tlb_fast_probe_slow(struct tlb *t, uint64_t va, uint16_t asid,
-			 uint64_t *i)
+static uint64_t st_set_mask(const struct tlb *t)
+{
+	return t->l1.st[0].set_mask;
+}
+
+int64_t tlb_fast_probe_slow(struct tlb *t, uint64_t va, uint16_t asid)
 {
 	const struct tlb_fast *f = &t->fast;
 	uint64_t tag = (va & f->page_mask) | f->tag_low;
-	uint64_t base = (va >> f->shift & (f->set4_mask >> 2)) * f->ways;
+	uint64_t base = (va >> f->shift & st_set_mask(t)) * f->ways;
 	uint64_t m = tlb_match_ways(f->tag + base, tag, f->ways);
 
 	while (m) {
 		uint64_t k = base + (uint64_t)__builtin_ctzll(m);
 
-		if (f->ent[k].global || f->ent[k].asid == asid) {
-			*i = k;
-			return true;
-		}
+		if (f->ent[k].global || f->ent[k].asid == asid)
+			return (int64_t)k;
 		m &= m - 1;
 	}
-	return false;
+	return -1;
 }
 
 void tlb_destroy(struct tlb *t)
