@@ -183,7 +183,7 @@ void mmu_counters_reset(struct mmu *m);
 struct mmu_fast {
 	struct tlb *probe;         /* the TLB, or tlb_fast_none() */
 	struct tlb *tlb;
-	uint64_t page_mask;        /* base page size - 1 */
+	uint64_t page_hi;          /* ~(base page size - 1) */
 	uint32_t need[MMU_NACCESS];  /* rights each access kind needs */
 	uint16_t asid;
 	uint64_t hits;             /* fast-path accesses not yet counted */
@@ -222,13 +222,15 @@ static inline int mmu_translate(struct mmu *m, uint64_t va, uint64_t size,
 	uint32_t need;
 
 	/*
-	 * Size not 0, and the last byte in va's base page (so no wrap):
-	 * size - 1 <= page_mask - offset, which cannot overflow.  Without a
-	 * TLB the probe is of tlb_fast_none() and misses.
+	 * 1 <= size <= page size (size - 1 has no bit of page_hi; size 0
+	 * makes it all ones), and the last byte in va's base page: the bits
+	 * above the page offset of va and of va + size - 1 agree (with so
+	 * small a size, an access that wraps past 2^64 - 1 changes them).
+	 * Without a TLB the probe is of tlb_fast_none() and misses.
 	 */
 	if (__builtin_expect((unsigned)access >= MMU_NACCESS ||
-			     size - 1 > f->page_mask - (va & f->page_mask),
-			     0))
+			     ((size - 1) | ((va + (size - 1)) ^ va)) &
+			     f->page_hi, 0))
 		return mmu_translate_slow(m, va, size, access, r);
 	t = f->probe;
 	if (__builtin_expect(!tlb_fast_probe(t, va, f->asid, &i), 0))

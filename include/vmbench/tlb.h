@@ -375,7 +375,7 @@ struct tlb_fast {
 	uint64_t page_mask;       /* ~(page size - 1) */
 	uint64_t off_mask;        /* page size - 1 */
 	uint64_t tag_low;         /* size_idx << 1 | 1 */
-	uint32_t set4_mask;       /* (sets - 1) << 2 */
+	uint64_t set4_mask;       /* (sets - 1) << 2 */
 	uint32_t set4_shift;      /* page shift - 2: va >> it is set * 4 */
 	uint32_t ways;            /* 0 when off */
 	uint8_t shift;            /* page shift */
@@ -442,8 +442,8 @@ static inline bool tlb_fast_probe(struct tlb *t, uint64_t va, uint16_t asid,
 {
 	const struct tlb_fast *f = tlb_fast(t);
 	uint64_t tag = (va & f->page_mask) | f->tag_low;
-	/* 32 bits (entries < 2^32): k needs no sign or zero extension. */
-	uint32_t b = (uint32_t)(va >> f->set4_shift) & f->set4_mask, k, m;
+	uint64_t b = va >> f->set4_shift & f->set4_mask, k;
+	uint32_t m;
 	int64_t s;
 
 	if (__builtin_expect(!f->hint, 0))
@@ -451,7 +451,7 @@ static inline bool tlb_fast_probe(struct tlb *t, uint64_t va, uint16_t asid,
 	m = tlb_match_hints(f->hint + b, (uint32_t)tag);
 	if (!m)
 		return false;
-	k = b + (uint32_t)__builtin_ctz(m);
+	k = b + (uint64_t)__builtin_ctz(m);
 	if (__builtin_expect(f->tag[k] == tag &&
 			     (f->ent[k].asid == asid || f->ent[k].global), 1)) {
 		*i = k;

@@ -55,7 +55,7 @@ int mmu_create(struct mmu **out, struct pt *pt, struct tlb *tlb,
 	m->g = g;
 	m->fast.asid = m->cfg.asid;
 	m->base_shift = g->page_shift;
-	m->fast.page_mask = (1ULL << g->page_shift) - 1;
+	m->fast.page_hi = ~((1ULL << g->page_shift) - 1);
 	m->pa_limit = 1ULL << g->pa_bits;
 	m->demand_size = m->cfg.demand_page_size ?
 			 m->cfg.demand_page_size : 1ULL << g->page_shift;

@@ -448,7 +448,7 @@ static int fast_init(struct tlb *t)
 	f->page_mask = ~((1ULL << st->shift[0]) - 1);
 	f->off_mask = (1ULL << st->shift[0]) - 1;
 	f->tag_low = make_tag(0, st->shift[0], st->size_idx[0]);
-	f->set4_mask = (uint32_t)st->set_mask << 2;
+	f->set4_mask = st->set_mask << 2;
 	f->set4_shift = st->shift[0] - 2u;
 	f->ways = st->ways;
 	f->shift = st->shift[0];
