@@ -226,11 +226,13 @@ static inline int mmu_translate(struct mmu *m, uint64_t va, uint64_t size,
 	 * makes it all ones), and the last byte in va's base page: the bits
 	 * above the page offset of va and of va + size - 1 agree (with so
 	 * small a size, an access that wraps past 2^64 - 1 changes them).
+	 * Base pages are at least 1K (pt_geometry_check), so a size up to
+	 * 1K needs the second test only: a constant one costs nothing.
 	 * Without a TLB the probe is of tlb_fast_none() and misses.
 	 */
 	if (__builtin_expect((unsigned)access >= MMU_NACCESS ||
-			     ((size - 1) | ((va + (size - 1)) ^ va)) &
-			     f->page_hi, 0))
+			     ((size - 1 >= 1024 ? size - 1 : 0) |
+			      ((va + (size - 1)) ^ va)) & f->page_hi, 0))
 		return mmu_translate_slow(m, va, size, access, r);
 	t = f->probe;
 	if (__builtin_expect(!tlb_fast_probe(t, va, f->asid, &i), 0))
