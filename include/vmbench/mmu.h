@@ -181,8 +181,9 @@ void mmu_counters_reset(struct mmu *m);
 
 /* The first member of struct mmu: what the fast path reads. */
 struct mmu_fast {
+	struct tlb *probe;         /* the TLB, or tlb_fast_none() */
 	struct tlb *tlb;
-	uint64_t page_mask;        /* base page size - 1 */
+	uint64_t page_hi;          /* ~(base page size - 1) */
 	uint32_t need[MMU_NACCESS];  /* rights each access kind needs */
 	uint16_t asid;
 	uint64_t hits;             /* fast-path accesses not yet counted */
@@ -193,14 +194,18 @@ static inline struct mmu_fast *mmu_fast(struct mmu *m)
 	return (struct mmu_fast *)(void *)m;
 }
 
-/*
- * mmu_translate() of any access; @probed: the access is within one base
- * page, its kind valid, and tlb_fast_probe() of @va missed (it is not
- * made again).
- */
+/* mmu_translate() of any access. */
 int mmu_translate_slow(struct mmu *m, uint64_t va, uint64_t size,
-		       enum mmu_access access, struct mmu_result *r,
-		       bool probed);
+		       enum mmu_access access, struct mmu_result *r);
+
+/*
+ * mmu_translate() of an access within one base page, of a valid kind,
+ * whose tlb_fast_probe() missed (it is not made again).  A function apart
+ * from mmu_translate_slow() so that the two calls are not merged into one
+ * with a flag set on every access.
+ */
+int mmu_translate_missed(struct mmu *m, uint64_t va, uint64_t size,
+			 enum mmu_access access, struct mmu_result *r);
 
 /* A fast hit on a page of rights @prot, too few: the fault, as slow. */
 int mmu_translate_denied(struct mmu *m, uint64_t va, uint64_t pa,
@@ -211,26 +216,33 @@ static inline int mmu_translate(struct mmu *m, uint64_t va, uint64_t size,
 {
 	struct mmu_fast *f = mmu_fast(m);
 	const struct tlb_entry *e;
+	struct tlb *t;
 	uint64_t pa;
 	uint64_t i;
 	uint32_t need;
 
 	/*
-	 * Size not 0, and the last byte in va's base page (so no wrap):
-	 * size - 1 <= page_mask - offset, which cannot overflow.
+	 * 1 <= size <= page size (size - 1 has no bit of page_hi; size 0
+	 * makes it all ones), and the last byte in va's base page: the bits
+	 * above the page offset of va and of va + size - 1 agree (with so
+	 * small a size, an access that wraps past 2^64 - 1 changes them).
+	 * Base pages are at least 1K (pt_geometry_check), so a size up to
+	 * 1K needs the second test only: a constant one costs nothing.
+	 * Without a TLB the probe is of tlb_fast_none() and misses.
 	 */
-	if (__builtin_expect(!f->tlb || (unsigned)access >= MMU_NACCESS ||
-			     size - 1 > f->page_mask - (va & f->page_mask),
-			     0))
-		return mmu_translate_slow(m, va, size, access, r, false);
-	if (__builtin_expect(!tlb_fast_probe(f->tlb, va, f->asid, &i), 0))
-		return mmu_translate_slow(m, va, size, access, r, true);
-	tlb_fast_hit(f->tlb, i);
+	if (__builtin_expect((unsigned)access >= MMU_NACCESS ||
+			     ((size - 1 >= 1024 ? size - 1 : 0) |
+			      ((va + (size - 1)) ^ va)) & f->page_hi, 0))
+		return mmu_translate_slow(m, va, size, access, r);
+	t = f->probe;
+	if (__builtin_expect(!tlb_fast_probe(t, va, f->asid, &i), 0))
+		return mmu_translate_missed(m, va, size, access, r);
+	tlb_fast_hit(t, i);
 	f->hits++;
-	e = tlb_fast_entry(f->tlb, i);
-	pa = e->phys | (va & tlb_fast(f->tlb)->off_mask);
+	e = tlb_fast_entry(t, i);
+	pa = e->phys | (va & tlb_fast(t)->off_mask);
 	need = f->need[access];
-	if (__builtin_expect((e->perm & need) != need, 0))
+	if (__builtin_expect(need & ~e->perm, 0))
 		return mmu_translate_denied(m, va, pa, e->perm, r);
 	r->pa = pa;
 	r->pa2 = PT_PA_NONE;

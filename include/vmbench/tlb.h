@@ -324,28 +324,30 @@ void tlb_counters_reset(struct tlb *t);
  *
  * It covers the first probe tlb_lookup() makes: the first L1 structure at
  * its smallest page size ("the fast structure"), when that structure is
- * true LRU with at most TLB_MASK_WAYS ways (otherwise tlb_fast.on is false,
- * tlb_fast.ways is 0 and tlb_fast_probe() always misses).  A caller does
- * exactly one of:
+ * true LRU with at most TLB_MASK_WAYS ways (otherwise the probe always
+ * misses, without a call).  A caller does exactly one of:
  *
  *	tlb_fast_probe(t, va, asid, &i)       no side effect
- *	true:  tlb_fast_hit(t, i)             the L1 hit: LRU stamp, count
+ *	true:  tlb_fast_hit(t, i)             the L1 hit: LRU stamp
  *	       tlb_fast_entry(t, i)           what it translates to
  *	false: tlb_lookup_rest(t, va, asid, &x)
  *	                                      the rest of tlb_lookup(): other
  *	                                      L1 probes, L2, the walk count
  *
  * and gets the same results, replacement decisions and counters as one
- * tlb_lookup() (hit counts go through tlb_fast.hits; see tlb_counters()).
+ * tlb_lookup() (fast hits are counted as ticks of the LRU clock; see
+ * tlb_counters()).
  *
  * Layout of the fast structure: entry i = set * ways + w; tag[i] as in
- * tlb.c (0 invalid, else vpn << 4 | size_idx << 1 | 1), age[i] the LRU
- * stamp, ent[i] the payload: the structure's own arrays.  With at most 4
- * ways there is also hint[set * 4 + w], the low 32 bits of the tag last
- * written to that way (lanes past ways stay 0): the four hints of a set
- * are compared at once, and a matching hint is only a candidate, confirmed
- * on the full tag.  A flush clears tags, not hints: a stale hint is just a
+ * tlb.c (0 invalid, else the page's base address | size_idx << 1 | 1),
+ * age[i] the LRU stamp, ent[i] the payload: the structure's own arrays.
+ * With exactly 4 ways there is also hint[i], the low 32 bits of the tag
+ * last written to entry i: the four hints of a set are compared at once,
+ * and a matching hint is only a candidate, confirmed on the full tag and
+ * the ASID.  A flush clears tags, not hints: a stale hint is just a
  * candidate that fails.  Every tag written is written to its hint too.
+ * The first candidate is confirmed inline; anything rarer (a second
+ * candidate, a structure of other than 4 ways) is tlb_fast_probe_slow().
  */
 #ifndef TLB_MASK_WAYS
 #define TLB_MASK_WAYS 16          /* tag compares into a bit mask */
@@ -366,22 +368,27 @@ struct tlb_entry {
 
 /* The first member of struct tlb. */
 struct tlb_fast {
+	const uint32_t *hint;     /* NULL: probe with tlb_fast_probe_slow() */
 	const uint64_t *tag;
-	const uint32_t *hint;     /* NULL unless ways <= 4 */
 	uint64_t *age;
 	const struct tlb_entry *ent;
-	uint64_t set_mask;
-	uint64_t tag_low;         /* size_idx << 1 | 1 */
+	uint64_t page_mask;       /* ~(page size - 1) */
 	uint64_t off_mask;        /* page size - 1 */
-	uint32_t ways;
+	uint64_t tag_low;         /* size_idx << 1 | 1 */
+	uint64_t set4_mask;       /* (sets - 1) << 2 */
+	uint32_t set4_shift;      /* page shift - 2: va >> it is set * 4 */
+	uint32_t ways;            /* 0 when off */
 	uint8_t shift;            /* page shift */
 	bool on;
 	/*
 	 * The stamp source of every LRU and FIFO structure of the TLB: only
 	 * the order of stamps within one set matters, so one clock serves all.
+	 * Every tick but a tlb_fast_hit() also counts in slow_ticks, so the
+	 * fast hits are clock - slow_ticks - fast_counted.
 	 */
 	uint64_t clock;
-	uint64_t hits;            /* fast hits not yet in struct tlb_counters */
+	uint64_t slow_ticks;
+	uint64_t fast_counted;    /* fast hits already in tlb_counters */
 };
 
 static inline struct tlb_fast *tlb_fast(struct tlb *t)
@@ -402,58 +409,67 @@ static inline uint64_t tlb_match_ways(const uint64_t *tags, uint64_t tag,
 
 /* Bit w set when h[w] == x, for w < 4: one vector compare where there is
  * SSE2. */
-static inline uint64_t tlb_match_hints(const uint32_t *h, uint32_t x)
+static inline uint32_t tlb_match_hints(const uint32_t *h, uint32_t x)
 {
 #if defined(__SSE2__)
 	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)h);
 
 	v = _mm_cmpeq_epi32(v, _mm_set1_epi32((int)x));
-	return (uint64_t)_mm_movemask_ps(_mm_castsi128_ps(v));
+	return (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(v));
 #else
-	return (uint64_t)(h[0] == x) | (uint64_t)(h[1] == x) << 1 |
-	       (uint64_t)(h[2] == x) << 2 | (uint64_t)(h[3] == x) << 3;
+	return (uint32_t)(h[0] == x) | (uint32_t)(h[1] == x) << 1 |
+	       (uint32_t)(h[2] == x) << 2 | (uint32_t)(h[3] == x) << 3;
 #endif
 }
+
+/*
+ * tlb_fast_probe() past its inline part (the structure has no hints, or
+ * the first candidate failed): the entry, or -1.  Out of line: rare.
+ */
+int64_t tlb_fast_probe_slow(struct tlb *t, uint64_t va, uint16_t asid);
 
 /*
  * Whether the fast structure translates @va for @asid; if so *@i is the
  * entry.  Reads only.  The ways are compared all at once into a mask
  * (which way hits is random: a branch on it would mispredict); the first
  * way whose tag matches and that answers @asid wins, as in tlb_lookup().
+ * No candidate is a miss; the first candidate, when it answers, is the
+ * hit (it is the first way that could); everything else is decided out
+ * of line.
  */
 static inline bool tlb_fast_probe(struct tlb *t, uint64_t va, uint16_t asid,
 				  uint64_t *i)
 {
 	const struct tlb_fast *f = tlb_fast(t);
-	uint64_t vpn = va >> f->shift;
-	uint64_t tag = vpn << 4 | f->tag_low;
-	uint64_t set = vpn & f->set_mask, base = set * f->ways, m;
+	uint64_t tag = (va & f->page_mask) | f->tag_low;
+	uint64_t b = va >> f->set4_shift & f->set4_mask, k;
+	uint32_t m;
+	int64_t s;
 
-	/* Without a fast structure, ways is 0: the mask is empty. */
-	if (f->hint)
-		m = tlb_match_hints(f->hint + set * 4, (uint32_t)tag);
-	else
-		m = tlb_match_ways(f->tag + base, tag, f->ways);
-	while (m) {
-		uint64_t k = base + (uint32_t)__builtin_ctzll(m);
-
-		if (f->tag[k] == tag &&
-		    (f->ent[k].global || f->ent[k].asid == asid)) {
-			*i = k;
-			return true;
-		}
-		m &= m - 1;
+	if (__builtin_expect(!f->hint, 0))
+		goto slow;
+	m = tlb_match_hints(f->hint + b, (uint32_t)tag);
+	if (!m)
+		return false;
+	k = b + (uint64_t)__builtin_ctz(m);
+	if (__builtin_expect(f->tag[k] == tag &&
+			     (f->ent[k].asid == asid || f->ent[k].global), 1)) {
+		*i = k;
+		return true;
 	}
-	return false;
+slow:
+	s = tlb_fast_probe_slow(t, va, asid);
+	*i = (uint64_t)s;
+	return s >= 0;
 }
 
-/* Record the hit on entry @i (from tlb_fast_probe()): LRU stamp, count. */
+/* Record the hit on entry @i (from tlb_fast_probe()): the LRU stamp, which
+ * also counts it. */
 static inline void tlb_fast_hit(struct tlb *t, uint64_t i)
 {
 	struct tlb_fast *f = tlb_fast(t);
 
 	f->age[i] = ++f->clock;
-	f->hits++;
 }
 
 static inline const struct tlb_entry *tlb_fast_entry(struct tlb *t,
@@ -461,6 +477,12 @@ static inline const struct tlb_entry *tlb_fast_entry(struct tlb *t,
 {
 	return &tlb_fast(t)->ent[i];
 }
+
+/*
+ * A fast structure that holds nothing, for a caller that has no TLB but
+ * wants to probe unconditionally: every probe misses, inline.
+ */
+struct tlb *tlb_fast_none(void);
 
 /*
  * After tlb_fast_probe() missed: what tlb_lookup() would do and return,

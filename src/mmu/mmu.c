@@ -7,7 +7,8 @@
  * translate functions return an enum mmu_fault (>= 0) or a negative errno.
  * The common hit (one page, the TLB's fast structure, enough rights) is
  * mmu_translate() in mmu.h, inline: no call at all.  Everything else
- * enters mmu_translate_slow(); there a hit is translate_page() up to
+ * enters mmu_translate_slow() (or mmu_translate_missed() after the
+ * inline probe missed); there a hit is translate_page() up to
  * tlb_lookup(), and everything after a miss lives in translate_miss(),
  * kept out of line so the hit paths stay small.
  */
@@ -50,10 +51,11 @@ int mmu_create(struct mmu **out, struct pt *pt, struct tlb *tlb,
 		m->cfg = *cfg;
 	m->pt = pt;
 	m->fast.tlb = tlb;
+	m->fast.probe = tlb ? tlb : tlb_fast_none();
 	m->g = g;
 	m->fast.asid = m->cfg.asid;
 	m->base_shift = g->page_shift;
-	m->fast.page_mask = (1ULL << g->page_shift) - 1;
+	m->fast.page_hi = ~((1ULL << g->page_shift) - 1);
 	m->pa_limit = 1ULL << g->pa_bits;
 	m->demand_size = m->cfg.demand_page_size ?
 			 m->cfg.demand_page_size : 1ULL << g->page_shift;
@@ -281,9 +283,8 @@ int mmu_translate_denied(struct mmu *m, uint64_t va, uint64_t pa,
 	return translate_rest(m, va, va, 0, r, MMU_FAULT_PERM, pa, prot, 1);
 }
 
-int mmu_translate_slow(struct mmu *m, uint64_t va, uint64_t size,
-		       enum mmu_access access, struct mmu_result *r,
-		       bool probed)
+static int translate(struct mmu *m, uint64_t va, uint64_t size,
+		     enum mmu_access access, struct mmu_result *r, bool probed)
 {
 	uint64_t last, pa;
 	uint32_t need, prot;
@@ -326,6 +327,18 @@ int mmu_translate_slow(struct mmu *m, uint64_t va, uint64_t size,
 	}
 	f = translate_page(m, va, need, &pa, &prot, &src);
 	return translate_rest(m, va, last, need, r, f, pa, prot, src);
+}
+
+int mmu_translate_slow(struct mmu *m, uint64_t va, uint64_t size,
+		       enum mmu_access access, struct mmu_result *r)
+{
+	return translate(m, va, size, access, r, false);
+}
+
+int mmu_translate_missed(struct mmu *m, uint64_t va, uint64_t size,
+			 enum mmu_access access, struct mmu_result *r)
+{
+	return translate(m, va, size, access, r, true);
 }
 
 int mmu_map(struct mmu *m, uint64_t va, uint64_t pa, uint64_t size,

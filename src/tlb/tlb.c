@@ -7,16 +7,19 @@
  * and payloads live in three flat arrays so that a lookup reads only the
  * set's tags (one cache line for up to 8 ways) until a tag matches.
  *
- * A tag is (vpn << 4) | (size_idx << 1) | 1:
+ * A tag is the page's base address (va with the bits below the page shift
+ * cleared) | (size_idx << 1) | 1:
  *
- *	 63            4 3     1  0
- *	+---------------+-------+---+
- *	|      vpn      | size  | V |
- *	+---------------+-------+---+
+ *	 63          shift  ...  4 3     1  0
+ *	+----------------+--------+-------+---+
+ *	|   page number  |   0    | size  | V |
+ *	+----------------+--------+-------+---+
  *
- * Tag 0 is an invalid entry.  vpn = va >> shift with shift >= 10, so it has
- * at most 54 bits and the shift by 4 cannot overflow.  PSC structures use
- * the same layout with the VA prefix as "vpn" and size 0.
+ * Tag 0 is an invalid entry.  The shift is >= 10, so the low bits are free
+ * and nothing overflows; two tags are equal exactly when page number and
+ * size are (the size fixes the shift).  Building one needs no shift, which
+ * the inline hit path (tlb.h) counts on.  PSC structures use the same
+ * layout with the VA prefix (va >> shift) as the page number and size 0.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -40,7 +43,7 @@ struct tlb_st {
 	unsigned nsizes;
 	uint8_t size_idx[TLB_MAX_PAGE_SIZES];
 	uint8_t shift[TLB_MAX_PAGE_SIZES];
-	uint64_t *clock;          /* the TLB's one stamp source */
+	struct tlb_fast *clock;   /* the TLB's one stamp source */
 	struct rng rng;
 };
 
@@ -60,15 +63,16 @@ struct tlb {
 	struct tlb_counters c;
 };
 
-static inline uint64_t make_tag(uint64_t vpn, unsigned size_idx)
+static inline uint64_t make_tag(uint64_t va, unsigned shift,
+				unsigned size_idx)
 {
-	return vpn << 4 | (uint64_t)size_idx << 1 | 1;
+	return (va & ~((1ULL << shift) - 1)) | (uint64_t)size_idx << 1 | 1;
 }
 
 /* ---- one structure ---- */
 
 static int st_init(struct tlb_st *st, uint32_t entries, uint32_t ways,
-		   enum tlb_policy policy, uint64_t seed, uint64_t *clock)
+		   enum tlb_policy policy, uint64_t seed, struct tlb_fast *clock)
 {
 	uint64_t sets = entries / ways;
 
@@ -131,10 +135,17 @@ static uint32_t plru_victim(const struct tlb_st *st, uint64_t set)
 	return n - st->ways;
 }
 
+/* A tick of the TLB's clock other than a fast hit's. */
+static inline uint64_t st_tick(struct tlb_st *st)
+{
+	st->clock->slow_ticks++;
+	return ++st->clock->clock;
+}
+
 static inline void st_touch(struct tlb_st *st, uint64_t set, uint32_t w)
 {
 	if (st->policy == TLB_LRU)
-		st->age[set * st->ways + w] = ++*st->clock;
+		st->age[set * st->ways + w] = st_tick(st);
 	else if (st->policy == TLB_PLRU)
 		plru_touch(st, set, w);
 	/* FIFO and random: hits do not reorder. */
@@ -263,7 +274,7 @@ static bool st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
 	if (st->policy == TLB_PLRU)
 		plru_touch(st, set, w);
 	else
-		st->age[base + w] = ++*st->clock;
+		st->age[base + w] = st_tick(st);
 	return evicted;
 }
 
@@ -298,7 +309,7 @@ static void st_clear_asid(struct tlb_st *st, uint16_t asid, uint64_t *flushed)
 
 static int level_init(struct tlb_level *lv, const struct tlb_config *cfg,
 		      const struct tlb_struct_config *sc, unsigned nst,
-		      uint64_t seed, uint64_t *clock)
+		      uint64_t seed, struct tlb_fast *clock)
 {
 	memset(lv->by_size, -1, sizeof(lv->by_size));
 	lv->nst = 0;
@@ -338,7 +349,8 @@ static inline int level_lookup(struct tlb_level *lv, uint64_t va,
 			uint64_t vpn = va >> st->shift[k];
 			uint64_t set = vpn & st->set_mask;
 			int64_t w = st_find(st, set,
-					    make_tag(vpn, st->size_idx[k]),
+					    make_tag(va, st->shift[k],
+						     st->size_idx[k]),
 					    asid);
 			const struct tlb_entry *d;
 
@@ -372,7 +384,7 @@ static void level_fill(struct tlb_level *lv, struct tlb_level_counters *c,
 	st = &lv->st[s];
 	c->fills++;
 	c->evictions += st_insert(st, vpn & st->set_mask,
-				  make_tag(vpn, size_idx), d);
+				  make_tag(va, shift, size_idx), d);
 }
 
 static void level_flush_page(struct tlb_level *lv, uint64_t va,
@@ -384,7 +396,8 @@ static void level_flush_page(struct tlb_level *lv, uint64_t va,
 		for (unsigned k = 0; k < st->nsizes; k++) {
 			uint64_t vpn = va >> st->shift[k];
 			uint64_t base = (vpn & st->set_mask) * st->ways;
-			uint64_t tag = make_tag(vpn, st->size_idx[k]);
+			uint64_t tag = make_tag(va, st->shift[k],
+						st->size_idx[k]);
 
 			for (uint32_t w = 0; w < st->ways; w++) {
 				const struct tlb_entry *d = &st->data[base + w];
@@ -403,36 +416,77 @@ static void level_flush_page(struct tlb_level *lv, uint64_t va,
 
 /*
  * The inline path (tlb.h, Advanced API) serves the first probe of
- * tlb_lookup() when its structure is LRU and narrow enough for the mask.
+ * tlb_lookup() when its structure is LRU and narrow enough for the mask;
+ * inline when it has 4 ways, else through tlb_fast_probe_slow().
  */
+static const uint32_t no_hints[4];
+static const uint64_t no_tag;
+
 static int fast_init(struct tlb *t)
 {
-	static const uint64_t no_tag;
 	struct tlb_fast *f = &t->fast;
 	struct tlb_st *st = &t->l1.st[0];
 
-	/* Off: zero ways, so tlb_fast_probe() compares nothing. */
+	/* Off: no way and hints that match no tag (tags have bit 0 set). */
+	f->hint = no_hints;
 	f->tag = &no_tag;
+	f->tag_low = 1;
 	if (!t->l1.nst || !st->nsizes || st->policy != TLB_LRU ||
 	    st->ways > TLB_MASK_WAYS)
 		return 0;
 	/* Called on an empty TLB: all hints 0, as all tags. */
-	if (st->ways <= 4) {
+	f->hint = NULL;
+	if (st->ways == 4) {
 		st->hint = calloc((st->set_mask + 1) * 4, sizeof(*st->hint));
 		if (!st->hint)
 			return -ENOMEM;
+		f->hint = st->hint;
 	}
 	f->tag = st->tag;
-	f->hint = st->hint;
 	f->age = st->age;
 	f->ent = st->data;
-	f->set_mask = st->set_mask;
-	f->tag_low = make_tag(0, st->size_idx[0]);
+	f->page_mask = ~((1ULL << st->shift[0]) - 1);
 	f->off_mask = (1ULL << st->shift[0]) - 1;
+	f->tag_low = make_tag(0, st->shift[0], st->size_idx[0]);
+	f->set4_mask = st->set_mask << 2;
+	f->set4_shift = st->shift[0] - 2u;
 	f->ways = st->ways;
 	f->shift = st->shift[0];
 	f->on = true;
 	return 0;
+}
+
+struct tlb *tlb_fast_none(void)
+{
+	/* Only its fast part exists; the inline probe reads nothing else. */
+	static struct tlb_fast none = {
+		.hint = no_hints, .tag = &no_tag, .page_mask = ~0ULL,
+		.tag_low = 1,
+	};
+
+	return (struct tlb *)(void *)&none;
+}
+
+static uint64_t st_set_mask(const struct tlb *t)
+{
+	return t->l1.st[0].set_mask;
+}
+
+int64_t tlb_fast_probe_slow(struct tlb *t, uint64_t va, uint16_t asid)
+{
+	const struct tlb_fast *f = &t->fast;
+	uint64_t tag = (va & f->page_mask) | f->tag_low;
+	uint64_t base = (va >> f->shift & st_set_mask(t)) * f->ways;
+	uint64_t m = tlb_match_ways(f->tag + base, tag, f->ways);
+
+	while (m) {
+		uint64_t k = base + (uint64_t)__builtin_ctzll(m);
+
+		if (f->ent[k].global || f->ent[k].asid == asid)
+			return (int64_t)k;
+		m &= m - 1;
+	}
+	return -1;
 }
 
 void tlb_destroy(struct tlb *t)
@@ -462,16 +516,16 @@ int tlb_create(struct tlb **out, const struct tlb_config *cfg)
 	t->cfg = *cfg;
 	/* Distinct seeds per structure so random victims are independent. */
 	err = level_init(&t->l1, cfg, cfg->l1, cfg->nl1, cfg->seed,
-			 &t->fast.clock);
+			 &t->fast);
 	if (!err)
 		err = level_init(&t->l2, cfg, cfg->l2, cfg->nl2,
-				 cfg->seed + 0x100, &t->fast.clock);
+				 cfg->seed + 0x100, &t->fast);
 	for (unsigned p = 0; !err && p < cfg->npsc; p++) {
 		const struct tlb_psc_config *pc = &cfg->psc[p];
 
 		t->npsc++;
 		err = st_init(&t->psc[p], pc->entries, pc->ways, pc->policy,
-			      cfg->seed + 0x200 + p, &t->fast.clock);
+			      cfg->seed + 0x200 + p, &t->fast);
 		t->psc[p].nsizes = 1;
 		t->psc[p].shift[0] = (uint8_t)pc->shift;
 	}
@@ -546,6 +600,7 @@ int tlb_lookup(struct tlb *t, uint64_t va, uint16_t asid,
 		const struct tlb_entry *d = &t->fast.ent[i];
 
 		/* tlb_fast_hit(), counted straight into t->c. */
+		t->fast.slow_ticks++;
 		t->fast.age[i] = ++t->fast.clock;
 		if (out) {
 			out->phys = d->phys;
@@ -620,7 +675,8 @@ unsigned tlb_psc_lookup(struct tlb *t, uint64_t va, uint16_t asid,
 		int64_t w;
 
 		t->c.psc_lookups[p]++;
-		w = st_find(st, set, make_tag(prefix, 0), asid);
+		w = st_find(st, set, make_tag(va, st->shift[0], 0),
+			   asid);
 		if (w < 0)
 			continue;
 		t->c.psc_hits[p]++;
@@ -643,7 +699,7 @@ void tlb_psc_fill(struct tlb *t, uint64_t va, uint16_t asid, unsigned shift,
 			continue;
 		prefix = va >> shift;
 		t->c.psc_fills[p]++;
-		st_insert(st, prefix & st->set_mask, make_tag(prefix, 0), &d);
+		st_insert(st, prefix & st->set_mask, make_tag(va, shift, 0), &d);
 		return;
 	}
 }
@@ -706,7 +762,7 @@ void tlb_flush_range(struct tlb *t, uint64_t start, uint64_t end,
 
 const struct tlb_counters *tlb_counters(struct tlb *t)
 {
-	uint64_t h = t->fast.hits;
+	uint64_t h = t->fast.clock - t->fast.slow_ticks - t->fast.fast_counted;
 
 	/* Fast hits are L1 hits of the fast structure's size. */
 	if (h) {
@@ -714,7 +770,7 @@ const struct tlb_counters *tlb_counters(struct tlb *t)
 		t->c.l1.accesses += h;
 		t->c.l1.hits += h;
 		t->c.l1.hits_by_size[t->l1.st[0].size_idx[0]] += h;
-		t->fast.hits = 0;
+		t->fast.fast_counted += h;
 	}
 	return &t->c;
 }
@@ -722,5 +778,5 @@ const struct tlb_counters *tlb_counters(struct tlb *t)
 void tlb_counters_reset(struct tlb *t)
 {
 	memset(&t->c, 0, sizeof(t->c));
-	t->fast.hits = 0;
+	t->fast.fast_counted = t->fast.clock - t->fast.slow_ticks;
 }

@@ -532,13 +532,13 @@ static void test_parse_fuzz(void)
 
 /*
  * The inline path's hints (tlb.h, Advanced API) hold the low 32 bits of a
- * tag: pages 2^28 apart in the same set share them, and a flushed way
+ * tag: 4K pages 2^20 apart in the same set share them, and a flushed way
  * keeps its hint.  Neither may make a lookup hit the wrong entry or miss.
  */
 static void test_fast_hints(void)
 {
 	struct tlb *t = mk("pages:4k,l1d:8x4:lru");
-	uint64_t far = 1ULL << 28, i;
+	uint64_t far = 1ULL << 20, i;
 	struct tlb_xlate x;
 
 	ASSERT_OK(tlb_fill(t, 0, 0, 12, 0x1000, 3, false));
@@ -565,9 +565,55 @@ static void test_fast_hints(void)
 	tlb_destroy(t);
 }
 
+/*
+ * The fast probe's other shapes: a global entry answering another ASID
+ * behind a candidate that does not (the second candidate is decided out
+ * of line), a structure of 2 ways (no hints: all out of line), a
+ * structure the fast path does not serve (FIFO) and tlb_fast_none().
+ * Each agrees with tlb_probe() and counts through tlb_counters().
+ */
+static void test_fast_shapes(void)
+{
+	static const char *const specs[] = {
+		"pages:4k,l1d:8x4:lru", "pages:4k,l1d:8x2:lru",
+		"pages:4k,l1d:8x4:fifo",
+	};
+	uint64_t far = 1ULL << 20, i;
+
+	for (unsigned s = 0; s < 3; s++) {
+		struct tlb *t = mk(specs[s]);
+		bool on = s < 2;
+
+		/* Same set, same hint: ASID 1's page, then a global one. */
+		ASSERT_OK(tlb_fill(t, far * PG, 1, 12, 0x1000, 3, false));
+		ASSERT_OK(tlb_fill(t, 2 * far * PG, 2, 12, 0x2000, 3, true));
+		ASSERT(tlb_probe(t, 1, 2 * far * PG, 3));
+		ASSERT_EQ(tlb_fast_probe(t, 2 * far * PG, 3, &i), on);
+		if (on) {
+			ASSERT_EQ(tlb_fast_entry(t, i)->phys, 0x2000);
+			tlb_fast_hit(t, i);
+		}
+		ASSERT_EQ(tlb_fast_probe(t, far * PG, 1, &i), on);
+		if (on) {
+			ASSERT_EQ(tlb_fast_entry(t, i)->phys, 0x1000);
+			tlb_fast_hit(t, i);
+		}
+		ASSERT(!tlb_fast_probe(t, far * PG, 3, &i));
+		ASSERT(!tlb_fast_probe(t, 3 * far * PG, 1, &i));
+		ASSERT_EQ(tlb_counters(t)->l1.hits, on ? 2 : 0);
+		ASSERT_EQ(tlb_counters(t)->lookups, on ? 2 : 0);
+		tlb_counters_reset(t);
+		ASSERT_EQ(tlb_counters(t)->l1.hits, 0);
+		tlb_destroy(t);
+	}
+	ASSERT(!tlb_fast_probe(tlb_fast_none(), 0, 0, &i));
+	ASSERT(!tlb_fast_probe(tlb_fast_none(), ~0ULL, 0, &i));
+}
+
 int main(void)
 {
 	test_fast_hints();
+	test_fast_shapes();
 	test_policies();
 	test_random_policy();
 	test_l2_fills_l1();
