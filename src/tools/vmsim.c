@@ -236,3 +236,20 @@ void vmsim_out_abort(struct vmsim_out *o)
 	if (o->path && o->rf.fp)
 		report_abort(&o->rf);
 }
+
+int vmsim_u64_table(struct vmsim_args *a, struct vmsim_opt *o,
+		    const struct vmsim_u64_opt *tab, size_t n, void *base)
+{
+	const char *val;
+
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(o->name, tab[i].name))
+			continue;
+		if (!(val = vmsim_value(a, o)) ||
+		    !vmsim_opt_u64(o->name, val,
+				   (uint64_t *)((char *)base + tab[i].offset)))
+			return -1;
+		return 1;
+	}
+	return 0;
+}

@@ -10,6 +10,7 @@
 #define VMSIM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -67,6 +68,20 @@ bool vmsim_opt_u64(const char *opt, const char *s, uint64_t *out);
 bool vmsim_opt_range(const char *opt, const char *s, uint64_t *start,
 		     uint64_t *end);
 bool vmsim_opt_page_size(const char *opt, const char *s, uint64_t *out);
+
+/* An option that sets one uint64_t field of a struct, in a table. */
+struct vmsim_u64_opt {
+	const char *name;       /* "--seed" */
+	size_t offset;          /* offsetof() the field */
+};
+
+/*
+ * If @o is one of the @n options of @tab, parse its value (from @a as
+ * vmsim_value() does) into the field of @base: 1 when set, 0 when @o is
+ * not in the table, -1 after printing "--opt: reason".
+ */
+int vmsim_u64_table(struct vmsim_args *a, struct vmsim_opt *o,
+		    const struct vmsim_u64_opt *tab, size_t n, void *base);
 
 /*
  * Where a subcommand's output goes: stdout, or -o FILE written atomically

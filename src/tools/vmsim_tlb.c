@@ -117,10 +117,7 @@ struct tlb_args {
 	bool gen_opt;           /* a generator option was given */
 };
 
-static const struct {
-	const char *name;
-	size_t offset;
-} gen_u64_opts[] = {
+static const struct vmsim_u64_opt gen_u64_opts[] = {
 	{ "--pages", offsetof(struct wl_access_gen_params, pages) },
 	{ "--accesses", offsetof(struct wl_access_gen_params, accesses) },
 	{ "--seed", offsetof(struct wl_access_gen_params, seed) },
@@ -142,7 +139,7 @@ static int parse_tlb_args(int argc, char **argv, struct tlb_args *ta)
 	wl_access_gen_defaults(&ta->gp);
 	vmsim_args_init(&a, argc, argv);
 	while (vmsim_args_next(&a, &o)) {
-		bool known = false;
+		int known;
 
 		if (!o.name)
 			return vmsim_opt_error(o.value, "unexpected argument "
@@ -151,21 +148,15 @@ static int parse_tlb_args(int argc, char **argv, struct tlb_args *ta)
 			tlb_usage(stdout);
 			return -1;
 		}
-		for (size_t i = 0; i < sizeof(gen_u64_opts) /
-				       sizeof(gen_u64_opts[0]); i++) {
-			if (strcmp(o.name, gen_u64_opts[i].name))
-				continue;
-			if (!(val = vmsim_value(&a, &o)) ||
-			    !vmsim_opt_u64(o.name, val, (uint64_t *)
-					   ((char *)&ta->gp +
-					    gen_u64_opts[i].offset)))
-				return VMSIM_BAD_INPUT;
+		known = vmsim_u64_table(&a, &o, gen_u64_opts,
+					sizeof(gen_u64_opts) /
+					sizeof(gen_u64_opts[0]), &ta->gp);
+		if (known < 0)
+			return VMSIM_BAD_INPUT;
+		if (known) {
 			if (!strcmp(o.name, "--stride"))
 				ta->stride_set = true;
 			ta->gen_opt = true;
-			known = true;
-		}
-		if (known) {
 			continue;
 		} else if (!strcmp(o.name, "--stats")) {
 			ta->stats = true;

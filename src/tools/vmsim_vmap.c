@@ -475,10 +475,7 @@ static void gen_usage(FILE *f)
 		fprintf(f, "  %-18s %s\n", w[i].name, w[i].summary);
 }
 
-static const struct {
-	const char *name;
-	size_t offset;
-} gen_u64_opts[] = {
+static const struct vmsim_u64_opt gen_u64_opts[] = {
 	{ "--seed", offsetof(struct wl_vmap_gen_params, seed) },
 	{ "--loops", offsetof(struct wl_vmap_gen_params, loops) },
 	{ "--pages", offsetof(struct wl_vmap_gen_params, pages) },
@@ -504,7 +501,7 @@ int vmsim_gen_vmap_main(int argc, char **argv)
 	wl_vmap_gen_defaults(&p);
 	vmsim_args_init(&a, argc, argv);
 	while (vmsim_args_next(&a, &o)) {
-		bool known = false;
+		int known;
 
 		if (!o.name)
 			return vmsim_opt_error(o.value, "unexpected argument "
@@ -513,16 +510,11 @@ int vmsim_gen_vmap_main(int argc, char **argv)
 			gen_usage(stdout);
 			return VMSIM_OK;
 		}
-		for (size_t i = 0; i < sizeof(gen_u64_opts) /
-				       sizeof(gen_u64_opts[0]); i++) {
-			if (strcmp(o.name, gen_u64_opts[i].name))
-				continue;
-			if (!(val = vmsim_value(&a, &o)) ||
-			    !vmsim_opt_u64(o.name, val, (uint64_t *)
-					   ((char *)&p + gen_u64_opts[i].offset)))
-				return VMSIM_BAD_INPUT;
-			known = true;
-		}
+		known = vmsim_u64_table(&a, &o, gen_u64_opts,
+					sizeof(gen_u64_opts) /
+					sizeof(gen_u64_opts[0]), &p);
+		if (known < 0)
+			return VMSIM_BAD_INPUT;
 		if (known) {
 			continue;
 		} else if (!strcmp(o.name, "--list")) {
