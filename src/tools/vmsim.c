@@ -253,3 +253,31 @@ int vmsim_u64_table(struct vmsim_args *a, struct vmsim_opt *o,
 	}
 	return 0;
 }
+
+FILE *vmsim_open_input(const char *path, const char *shown)
+{
+	FILE *f;
+
+	if (!strcmp(path, "-"))
+		return stdin;
+	f = fopen(path, "rb");
+	if (!f)
+		fprintf(stderr, "%s: cannot open: %s\n", shown, strerror(errno));
+	return f;
+}
+
+void vmsim_close_input(FILE *f)
+{
+	if (f != stdin)
+		fclose(f);
+}
+
+int vmsim_input_error(const char *shown, const struct wl_error *err)
+{
+	if (err->line)
+		fprintf(stderr, "%s:%llu: %s\n", shown,
+			(unsigned long long)err->line, err->msg);
+	else
+		fprintf(stderr, "%s: %s\n", shown, err->msg);
+	return VMSIM_BAD_INPUT;
+}

@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include <vmbench/report.h>
+#include <vmbench/workload.h>
 
 #define VMSIM_OK 0
 #define VMSIM_DIVERGED 1
@@ -82,6 +83,16 @@ struct vmsim_u64_opt {
  */
 int vmsim_u64_table(struct vmsim_args *a, struct vmsim_opt *o,
 		    const struct vmsim_u64_opt *tab, size_t n, void *base);
+
+/*
+ * Open the input @path for reading ("-" is stdin); NULL after printing
+ * "SHOWN: cannot open: reason".  vmsim_close_input() leaves stdin open.
+ */
+FILE *vmsim_open_input(const char *path, const char *shown);
+void vmsim_close_input(FILE *f);
+
+/* Print @err as "SHOWN:LINE: reason" (or "SHOWN: reason"); returns 2. */
+int vmsim_input_error(const char *shown, const struct wl_error *err);
 
 /*
  * Where a subcommand's output goes: stdout, or -o FILE written atomically

@@ -66,29 +66,14 @@ static int load_trace(const char *path, const char *shown,
 		      struct wl_vmap_trace *t)
 {
 	struct wl_error err = { 0 };
-	FILE *f = stdin;
+	FILE *f = vmsim_open_input(path, shown);
 	int ret;
 
-	if (strcmp(path, "-")) {
-		f = fopen(path, "rb");
-		if (!f) {
-			fprintf(stderr, "%s: cannot open: %s\n", shown,
-				strerror(errno));
-			return VMSIM_BAD_INPUT;
-		}
-	}
-	ret = wl_vmap_read(f, t, &err);
-	if (f != stdin)
-		fclose(f);
-	if (ret) {
-		if (err.line)
-			fprintf(stderr, "%s:%llu: %s\n", shown,
-				(unsigned long long)err.line, err.msg);
-		else
-			fprintf(stderr, "%s: %s\n", shown, err.msg);
+	if (!f)
 		return VMSIM_BAD_INPUT;
-	}
-	return 0;
+	ret = wl_vmap_read(f, t, &err);
+	vmsim_close_input(f);
+	return ret ? vmsim_input_error(shown, &err) : 0;
 }
 
 struct run_stats {
