@@ -389,6 +389,12 @@ struct tlb_fast {
 	uint64_t clock;
 	uint64_t slow_ticks;
 	uint64_t fast_counted;    /* fast hits already in tlb_counters */
+	/*
+	 * NULL, or the one caller that may call tlb_fast_hit() (it sets
+	 * this to itself, when NULL, and back to NULL when done), so that
+	 * it can count its own fast hits as tlb_fast_hits() deltas.
+	 */
+	const void *hit_owner;
 };
 
 static inline struct tlb_fast *tlb_fast(struct tlb *t)
@@ -468,6 +474,12 @@ static inline void tlb_fast_hit(struct tlb *t, uint64_t i)
 	struct tlb_fast *f = tlb_fast(t);
 
 	f->age[i] = ++f->clock;
+}
+
+/* tlb_fast_hit() calls on @t since its creation. */
+static inline uint64_t tlb_fast_hits(struct tlb *t)
+{
+	return tlb_fast(t)->clock - tlb_fast(t)->slow_ticks;
 }
 
 static inline const struct tlb_entry *tlb_fast_entry(struct tlb *t,
