@@ -455,8 +455,11 @@ static inline bool tlb_fast_probe(struct tlb *t, uint64_t va, uint16_t asid,
 	m = tlb_match_hints(f->hint + b, (uint32_t)tag);
 	if (!m)
 		return false;
-	/* Unsigned: the index needs no sign extension. */
-	k = b + (unsigned)__builtin_ctz(m);
+	/*
+	 * m < 16: the mask changes nothing but tells the compiler that the
+	 * way needs no sign extension.
+	 */
+	k = b + ((unsigned)__builtin_ctz(m) & 3);
 	if (__builtin_expect(f->tag[k] == tag &&
 			     (f->ent[k].asid == asid || f->ent[k].global), 1)) {
 		*i = k;
