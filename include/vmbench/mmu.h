@@ -232,7 +232,8 @@ static inline int mmu_translate(struct mmu *m, uint64_t va, uint64_t size,
 	 * small a size, an access that wraps past 2^64 - 1 changes them).
 	 * Base pages are at least 1K (pt_geometry_check), so a size up to
 	 * 1K needs the second test only: a constant one costs nothing.
-	 * Without a TLB the probe is of tlb_fast_none() and misses.
+	 * Without a TLB, or when another MMU claimed it, the probe is of
+	 * tlb_fast_none() and misses.
 	 */
 	if (__builtin_expect((unsigned)access >= MMU_NACCESS ||
 			     ((size - 1 >= 1024 ? size - 1 : 0) |
