@@ -107,13 +107,17 @@ static int64_t pair_pages(struct bench_state *st)
 	return n;
 }
 
-/* The addresses of the cycle in visiting order, from page 0. */
+/*
+ * The addresses of the cycle in visiting order, from page 0, stored from
+ * the end: op k reads vas[n - 1 - k], so that a loop counting its index
+ * down wraps with the sign flag (no compare).
+ */
 static void cycle_vas(uint64_t *vas, const uint64_t *perm, uint64_t n)
 {
 	uint64_t page = 0;
 
 	for (uint64_t k = 0; k < n; k++) {
-		vas[k] = PAIR_VA + (page << 12) + PAIR_OFF;
+		vas[n - 1 - k] = PAIR_VA + (page << 12) + PAIR_OFF;
 		page = perm[page];
 	}
 }
@@ -176,10 +180,10 @@ static void pair_translate(struct bench_state *st)
 		BENCH_LOOP(st) {
 			struct mmu_result res;
 
+			if (--i < 0)
+				i = n - 1;
 			bad |= mmu_translate(mmu, vas[i], 8, MMU_READ, &res);
 			sum += res.pa;
-			if (++i == n)
-				i = 0;
 		}
 	}
 	bench_do_not_optimize(va);
@@ -263,9 +267,9 @@ static void pair_walk(struct bench_state *st)
 			va = PAIR_VA + (pt_walk(pt, va, &w) - PAIR_PA);
 	} else {
 		BENCH_LOOP(st) {
+			if (--i < 0)
+				i = n - 1;
 			sum += pt_walk(pt, vas[i], &w);
-			if (++i == n)
-				i = 0;
 		}
 	}
 	bench_do_not_optimize(va);

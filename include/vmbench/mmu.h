@@ -175,18 +175,22 @@ void mmu_counters_reset(struct mmu *m);
  * that hits the TLB's fast structure (tlb.h, Advanced API) with enough
  * rights, needs no call; every other case calls mmu_translate_slow(),
  * which is the whole of mmu_translate().  Results and counters are the
- * same either way: the fast path's accesses are tallied in mmu_fast.hits
- * and added by mmu_get_counters().
+ * same either way: the fast path's accesses are its TLB hits
+ * (tlb_fast_hit()), added by mmu_get_counters() as the growth of
+ * tlb_fast_hits() (an MMU needs no counter of its own on the hit path).
+ * That needs the MMU to be the TLB's only tlb_fast_hit() caller: the first
+ * MMU created over a TLB claims it (tlb_fast.hit_owner) until destroyed;
+ * an MMU created over a TLB already claimed probes tlb_fast_none() (its
+ * translations all take the out-of-line path, with the same results).
  */
 
 /* The first member of struct mmu: what the fast path reads. */
 struct mmu_fast {
-	struct tlb *probe;         /* the TLB, or tlb_fast_none() */
+	struct tlb *probe;         /* the TLB if claimed, or tlb_fast_none() */
 	struct tlb *tlb;
 	uint64_t page_hi;          /* ~(base page size - 1) */
 	uint32_t need[MMU_NACCESS];  /* rights each access kind needs */
 	uint16_t asid;
-	uint64_t hits;             /* fast-path accesses not yet counted */
 };
 
 static inline struct mmu_fast *mmu_fast(struct mmu *m)
@@ -228,7 +232,8 @@ static inline int mmu_translate(struct mmu *m, uint64_t va, uint64_t size,
 	 * small a size, an access that wraps past 2^64 - 1 changes them).
 	 * Base pages are at least 1K (pt_geometry_check), so a size up to
 	 * 1K needs the second test only: a constant one costs nothing.
-	 * Without a TLB the probe is of tlb_fast_none() and misses.
+	 * Without a TLB, or when another MMU claimed it, the probe is of
+	 * tlb_fast_none() and misses.
 	 */
 	if (__builtin_expect((unsigned)access >= MMU_NACCESS ||
 			     ((size - 1 >= 1024 ? size - 1 : 0) |
@@ -238,7 +243,6 @@ static inline int mmu_translate(struct mmu *m, uint64_t va, uint64_t size,
 	if (__builtin_expect(!tlb_fast_probe(t, va, f->asid, &i), 0))
 		return mmu_translate_missed(m, va, size, access, r);
 	tlb_fast_hit(t, i);
-	f->hits++;
 	e = tlb_fast_entry(t, i);
 	pa = e->phys | (va & tlb_fast(t)->off_mask);
 	need = f->need[access];

@@ -324,8 +324,9 @@ void tlb_counters_reset(struct tlb *t);
  *
  * It covers the first probe tlb_lookup() makes: the first L1 structure at
  * its smallest page size ("the fast structure"), when that structure is
- * true LRU with at most TLB_MASK_WAYS ways (otherwise the probe always
- * misses, without a call).  A caller does exactly one of:
+ * true LRU with exactly 4 ways (otherwise the probe always misses,
+ * without a call, and tlb_lookup_rest() makes that first probe as any
+ * other).  A caller does exactly one of:
  *
  *	tlb_fast_probe(t, va, asid, &i)       no side effect
  *	true:  tlb_fast_hit(t, i)             the L1 hit: LRU stamp
@@ -338,16 +339,15 @@ void tlb_counters_reset(struct tlb *t);
  * tlb_lookup() (fast hits are counted as ticks of the LRU clock; see
  * tlb_counters()).
  *
- * Layout of the fast structure: entry i = set * ways + w; tag[i] as in
+ * Layout of the fast structure: entry i = set * 4 + w; tag[i] as in
  * tlb.c (0 invalid, else the page's base address | size_idx << 1 | 1),
- * age[i] the LRU stamp, ent[i] the payload: the structure's own arrays.
- * With exactly 4 ways there is also hint[i], the low 32 bits of the tag
- * last written to entry i: the four hints of a set are compared at once,
- * and a matching hint is only a candidate, confirmed on the full tag and
- * the ASID.  A flush clears tags, not hints: a stale hint is just a
+ * age[i] the LRU stamp, ent[i] the payload: the structure's own arrays;
+ * and hint[i], the low 32 bits of the tag last written to entry i: the
+ * four hints of a set are compared at once, and a matching hint is only
+ * a candidate, confirmed on the full tag and the ASID.  A flush clears tags, not hints: a stale hint is just a
  * candidate that fails.  Every tag written is written to its hint too.
- * The first candidate is confirmed inline; anything rarer (a second
- * candidate, a structure of other than 4 ways) is tlb_fast_probe_slow().
+ * The first candidate is confirmed inline; a second one is rare and
+ * decided by tlb_fast_probe_slow().
  */
 #ifndef TLB_MASK_WAYS
 #define TLB_MASK_WAYS 16          /* tag compares into a bit mask */
@@ -368,7 +368,7 @@ struct tlb_entry {
 
 /* The first member of struct tlb. */
 struct tlb_fast {
-	const uint32_t *hint;     /* NULL: probe with tlb_fast_probe_slow() */
+	const uint32_t *hint;     /* never NULL: zeros match no tag */
 	const uint64_t *tag;
 	uint64_t *age;
 	const struct tlb_entry *ent;
@@ -389,6 +389,12 @@ struct tlb_fast {
 	uint64_t clock;
 	uint64_t slow_ticks;
 	uint64_t fast_counted;    /* fast hits already in tlb_counters */
+	/*
+	 * NULL, or the one caller that may call tlb_fast_hit() (it sets
+	 * this to itself, when NULL, and back to NULL when done), so that
+	 * it can count its own fast hits as tlb_fast_hits() deltas.
+	 */
+	const void *hit_owner;
 };
 
 static inline struct tlb_fast *tlb_fast(struct tlb *t)
@@ -423,8 +429,8 @@ static inline uint32_t tlb_match_hints(const uint32_t *h, uint32_t x)
 }
 
 /*
- * tlb_fast_probe() past its inline part (the structure has no hints, or
- * the first candidate failed): the entry, or -1.  Out of line: rare.
+ * tlb_fast_probe() past its inline part (the first candidate failed):
+ * the entry, or -1.  Out of line: rare.
  */
 int64_t tlb_fast_probe_slow(struct tlb *t, uint64_t va, uint16_t asid);
 
@@ -446,18 +452,19 @@ static inline bool tlb_fast_probe(struct tlb *t, uint64_t va, uint16_t asid,
 	uint32_t m;
 	int64_t s;
 
-	if (__builtin_expect(!f->hint, 0))
-		goto slow;
 	m = tlb_match_hints(f->hint + b, (uint32_t)tag);
 	if (!m)
 		return false;
-	k = b + (uint64_t)__builtin_ctz(m);
+	/*
+	 * m < 16: the mask changes nothing but tells the compiler that the
+	 * way needs no sign extension.
+	 */
+	k = b + ((unsigned)__builtin_ctz(m) & 3);
 	if (__builtin_expect(f->tag[k] == tag &&
 			     (f->ent[k].asid == asid || f->ent[k].global), 1)) {
 		*i = k;
 		return true;
 	}
-slow:
 	s = tlb_fast_probe_slow(t, va, asid);
 	*i = (uint64_t)s;
 	return s >= 0;
@@ -470,6 +477,12 @@ static inline void tlb_fast_hit(struct tlb *t, uint64_t i)
 	struct tlb_fast *f = tlb_fast(t);
 
 	f->age[i] = ++f->clock;
+}
+
+/* tlb_fast_hit() calls on @t since its creation. */
+static inline uint64_t tlb_fast_hits(struct tlb *t)
+{
+	return tlb_fast(t)->clock - tlb_fast(t)->slow_ticks;
 }
 
 static inline const struct tlb_entry *tlb_fast_entry(struct tlb *t,

@@ -24,6 +24,7 @@ struct mmu {
 	uint8_t base_shift;
 	bool psc;                 /* the TLB has PSC levels */
 	struct mmu_counters c;
+	uint64_t fast_base;       /* tlb_fast_hits() when c was reset */
 
 	/* Read on a miss. */
 	struct pt *pt;
@@ -51,7 +52,12 @@ int mmu_create(struct mmu **out, struct pt *pt, struct tlb *tlb,
 		m->cfg = *cfg;
 	m->pt = pt;
 	m->fast.tlb = tlb;
-	m->fast.probe = tlb ? tlb : tlb_fast_none();
+	m->fast.probe = tlb_fast_none();
+	if (tlb && !tlb_fast(tlb)->hit_owner) {
+		tlb_fast(tlb)->hit_owner = m;
+		m->fast.probe = tlb;
+		m->fast_base = tlb_fast_hits(tlb);
+	}
 	m->g = g;
 	m->fast.asid = m->cfg.asid;
 	m->base_shift = g->page_shift;
@@ -108,6 +114,8 @@ int mmu_create(struct mmu **out, struct pt *pt, struct tlb *tlb,
 
 void mmu_destroy(struct mmu *m)
 {
+	if (m && m->fast.probe == m->fast.tlb)
+		tlb_fast(m->fast.tlb)->hit_owner = NULL;
 	free(m);
 }
 
@@ -338,7 +346,9 @@ int mmu_translate_slow(struct mmu *m, uint64_t va, uint64_t size,
 int mmu_translate_missed(struct mmu *m, uint64_t va, uint64_t size,
 			 enum mmu_access access, struct mmu_result *r)
 {
-	return translate(m, va, size, access, r, true);
+	/* Only a claimed TLB was probed; tlb_fast_none() stands for no other. */
+	return translate(m, va, size, access, r,
+			 m->fast.probe == m->fast.tlb);
 }
 
 int mmu_map(struct mmu *m, uint64_t va, uint64_t pa, uint64_t size,
@@ -384,11 +394,15 @@ void mmu_flush_all(struct mmu *m)
 
 void mmu_get_counters(const struct mmu *m, struct mmu_counters *c)
 {
-	*c = m->c;
 	/* Every fast-path access was one translation, a TLB hit. */
-	c->accesses += m->fast.hits;
-	c->translations += m->fast.hits;
-	c->tlb_hits += m->fast.hits;
+	uint64_t hits = 0;
+
+	if (m->fast.probe == m->fast.tlb)
+		hits = tlb_fast_hits(m->fast.tlb) - m->fast_base;
+	*c = m->c;
+	c->accesses += hits;
+	c->translations += hits;
+	c->tlb_hits += hits;
 	if (m->fast.tlb)
 		c->tlb = *tlb_counters(m->fast.tlb);
 	else
@@ -398,7 +412,8 @@ void mmu_get_counters(const struct mmu *m, struct mmu_counters *c)
 void mmu_counters_reset(struct mmu *m)
 {
 	memset(&m->c, 0, sizeof(m->c));
-	m->fast.hits = 0;
+	if (m->fast.probe == m->fast.tlb)
+		m->fast_base = tlb_fast_hits(m->fast.tlb);
 	if (m->fast.tlb)
 		tlb_counters_reset(m->fast.tlb);
 }

@@ -416,8 +416,9 @@ static void level_flush_page(struct tlb_level *lv, uint64_t va,
 
 /*
  * The inline path (tlb.h, Advanced API) serves the first probe of
- * tlb_lookup() when its structure is LRU and narrow enough for the mask;
- * inline when it has 4 ways, else through tlb_fast_probe_slow().
+ * tlb_lookup() when its structure is LRU with 4 ways: its hints are
+ * compared at once.  Any other shape leaves it off (every inline probe
+ * misses) and level_lookup() makes that probe, as for a TLB without it.
  */
 static const uint32_t no_hints[4];
 static const uint64_t no_tag;
@@ -427,21 +428,21 @@ static int fast_init(struct tlb *t)
 	struct tlb_fast *f = &t->fast;
 	struct tlb_st *st = &t->l1.st[0];
 
-	/* Off: no way and hints that match no tag (tags have bit 0 set). */
+	/*
+	 * Off: hints that match no tag (tags have bit 0 set), and set4_mask
+	 * 0, so that every probe reads these four.
+	 */
 	f->hint = no_hints;
 	f->tag = &no_tag;
 	f->tag_low = 1;
 	if (!t->l1.nst || !st->nsizes || st->policy != TLB_LRU ||
-	    st->ways > TLB_MASK_WAYS)
+	    st->ways != 4)
 		return 0;
 	/* Called on an empty TLB: all hints 0, as all tags. */
-	f->hint = NULL;
-	if (st->ways == 4) {
-		st->hint = calloc((st->set_mask + 1) * 4, sizeof(*st->hint));
-		if (!st->hint)
-			return -ENOMEM;
-		f->hint = st->hint;
-	}
+	st->hint = calloc((st->set_mask + 1) * 4, sizeof(*st->hint));
+	if (!st->hint)
+		return -ENOMEM;
+	f->hint = st->hint;
 	f->tag = st->tag;
 	f->age = st->age;
 	f->ent = st->data;

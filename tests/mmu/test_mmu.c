@@ -457,6 +457,64 @@ static void invalidation(void)
 	}
 }
 
+/*
+ * Two MMUs over one TLB (ASIDs 1 and 2): the first claims the TLB's
+ * inline path and counts its fast hits as the TLB's, the second takes
+ * the out-of-line path; neither counts the other's hits.  Destroying the
+ * first frees the claim for a third MMU.
+ */
+static void shared_tlb(void)
+{
+	struct mmu_config c1 = { .asid = 1 }, c2 = { .asid = 2 };
+	struct mmu *a, *b, *d;
+	struct mmu_counters ca, cb;
+	struct mmu_result r;
+	struct pt *pt;
+	struct tlb *tlb;
+	uint64_t va = 0x40000000;
+
+	a = make("x86-64-4l", "skylake", &pt, &tlb, &c1);
+	ASSERT_OK(mmu_create(&b, pt, tlb, &c2));
+	ASSERT_OK(mmu_map(a, va, 0x5000, 0x1000, RW, 0));
+	for (int k = 0; k < 3; k++) {
+		ASSERT_OK(mmu_translate(a, va + 8, 8, MMU_READ, &r));
+		ASSERT_EQ(r.pa, 0x5008);
+		ASSERT_EQ(r.source, k ? 1 : 0);
+	}
+	for (int k = 0; k < 2; k++) {
+		ASSERT_OK(mmu_translate(b, va + 16, 8, MMU_WRITE, &r));
+		ASSERT_EQ(r.pa, 0x5010);
+		ASSERT_EQ(r.source, k ? 1 : 0);
+	}
+	mmu_get_counters(a, &ca);
+	mmu_get_counters(b, &cb);
+	ASSERT_EQ(ca.accesses, 3);
+	ASSERT_EQ(ca.tlb_hits, 2);
+	ASSERT_EQ(ca.walks, 1);
+	ASSERT_EQ(cb.accesses, 2);
+	ASSERT_EQ(cb.tlb_hits, 1);
+	ASSERT_EQ(cb.walks, 1);
+	ASSERT_EQ(cb.tlb.lookups, 5);
+	ASSERT_EQ(cb.tlb.l1.hits, 3);
+	mmu_counters_reset(a);
+	mmu_get_counters(a, &ca);
+	ASSERT_EQ(ca.tlb_hits, 0);
+	mmu_destroy(a);
+	/* The claim is free again: ASID 1's entry hits for the newcomer. */
+	ASSERT_OK(mmu_create(&d, pt, tlb, &c1));
+	ASSERT_OK(mmu_translate(d, va, 8, MMU_READ, &r));
+	ASSERT_EQ(r.source, 1);
+	ASSERT_OK(mmu_translate(b, va, 8, MMU_READ, &r));
+	mmu_get_counters(d, &ca);
+	mmu_get_counters(b, &cb);
+	ASSERT_EQ(ca.accesses, 1);
+	ASSERT_EQ(ca.tlb_hits, 1);
+	ASSERT_EQ(cb.accesses, 3);
+	ASSERT_EQ(cb.tlb_hits, 2);
+	mmu_destroy(b);
+	unmake(d, pt, tlb);
+}
+
 int main(void)
 {
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
@@ -466,5 +524,6 @@ int main(void)
 	psc_skips_levels();
 	demand();
 	invalidation();
+	shared_tlb();
 	return 0;
 }
