@@ -12,16 +12,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from checks import check, finish  # noqa: E402
 
 SCRIPTS, SOURCE = sys.argv[1], sys.argv[2]
-failures = 0
-
-
-def check(cond, what, got, want):
-    global failures
-    if not cond:
-        failures += 1
-        print("FAIL %s\n  got:  %r\n  want: %r" % (what, got, want))
 
 
 def sh(*args, cwd=None):
@@ -88,7 +81,4 @@ with tempfile.TemporaryDirectory(prefix="vmb-ab-") as tmp:
                        universal_newlines=True)
     check(p.stderr.count(": reused build") == 2, "builds reused",
           p.stderr, "2 x reused build")
-if failures:
-    print("%d failure(s)" % failures)
-    sys.exit(1)
-print("ok")
+finish()

@@ -15,15 +15,8 @@ import tempfile
 SCRIPTS, SOURCE = sys.argv[1], sys.argv[2]
 sys.path.insert(0, os.path.join(SCRIPTS, "pylib"))
 import vmbstats  # noqa: E402
+from checks import check, finish  # noqa: E402
 
-failures = 0
-
-
-def check(cond, what, got, want):
-    global failures
-    if not cond:
-        failures += 1
-        print("FAIL %s\n  got:  %r\n  want: %r" % (what, got, want))
 
 
 def run(*args):
@@ -240,7 +233,4 @@ with tempfile.TemporaryDirectory(prefix="vmb-cmp-") as tmp:
         check(rc == 2 and f.read() == "keep\n", "existing run file kept",
               (rc, err), 2)
 
-if failures:
-    print("%d failure(s)" % failures)
-    sys.exit(1)
-print("ok")
+finish()

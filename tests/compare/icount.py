@@ -13,16 +13,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from checks import check, finish  # noqa: E402
 
 SCRIPTS, VMBENCH, STANDIN = sys.argv[1:4]
-failures = 0
-
-
-def check(cond, what, got, want):
-    global failures
-    if not cond:
-        failures += 1
-        print("FAIL %s\n  got:  %r\n  want: %r" % (what, got, want))
 
 
 def icount(out, *args):
@@ -67,7 +60,4 @@ with tempfile.TemporaryDirectory(prefix="vmb-icount-") as tmp:
                        stderr=subprocess.PIPE, universal_newlines=True)
     check(p.returncode == 2 and p.stderr.startswith("--filter:"),
           "filter matching nothing", (p.returncode, p.stderr), 2)
-if failures:
-    print("%d failure(s)" % failures)
-    sys.exit(1)
-print("ok")
+finish()
