@@ -36,6 +36,8 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	/* An interrupted -o leaves no temporary file: exit 130/143/129. */
+	report_catch_signals();
 	if (argc < 2) {
 		usage(stderr);
 		return VMSIM_BAD_INPUT;
