@@ -22,10 +22,12 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
 
+#include <strings.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +36,7 @@ extern "C" {
 #include <vmbench/bench.h>
 #include <vmbench/counters.h>
 #include <vmbench/csv.h>
+#include <vmbench/report.h>
 }
 
 namespace {
@@ -307,11 +310,11 @@ void field_opt(csv *c, const char *s)
 	csv_field_str(c, s ? s : "");
 }
 
-// The tidy CSV: fixed columns, the canonical counters, the simulated
+// The tidy CSV, into @c: fixed columns, the canonical counters, the simulated
 // counters (sim_*), then non-canonical hardware events, other user
 // counters, parameters other than n, the repetition index and the list of
 // multiplexed counters.
-int write_csv(const char *path)
+void write_csv(csv *c)
 {
 	std::vector<std::string> extra_ctrs, sim, user, params;
 	std::set<std::string> seen;
@@ -345,10 +348,6 @@ int write_csv(const char *path)
 		[](const std::string &u) { return u.compare(0, 4, "sim_") == 0; }),
 		user.end());
 
-	csv *c;
-	int ret = csv_open(&c, path);
-	if (ret)
-		return ret;
 	static const char *const fixed[] = {"family", "strategy", "workload",
 		"arch", "tlb", "n", "iterations", "ns_per_op"};
 	for (const char *f : fixed)
@@ -423,7 +422,6 @@ int write_csv(const char *path)
 		csv_field_str(c, scaled.c_str());
 		csv_end_row(c);
 	}
-	return csv_close(c);
 }
 
 const char *source_name(enum ctr_source s)
@@ -438,18 +436,14 @@ const char *source_name(enum ctr_source s)
 	}
 }
 
-// The run's context, key,value: the sidecar of the data CSV.
-int write_meta(const char *path, int argc, char **argv)
+// The run's context, key,value, into @c: the sidecar of the data CSV.
+void write_meta(csv *c, int argc, char **argv)
 {
-	csv *c;
-	int ret = csv_open(&c, path);
 	char buf[64];
 	struct utsname u;
 	time_t now = time(nullptr);
 	struct tm tm;
 
-	if (ret)
-		return ret;
 	auto kv = [c](const std::string &k, const std::string &v) {
 		csv_field_str(c, k.c_str());
 		csv_field_str(c, v.c_str());
@@ -481,7 +475,6 @@ int write_meta(const char *path, int argc, char **argv)
 				kv("counter." + n + ".note",
 				   ctr_note(shim.ctrs, i));
 		}
-	return csv_close(c);
 }
 
 // ---- command line -------------------------------------------------------
@@ -496,7 +489,10 @@ void usage()
 "\n"
 "  --csv FILE       write one row per benchmark, parameters and repetition\n"
 "                   to FILE (tidy CSV, NA for absent counters) and the\n"
-"                   run's context to FILE.meta.csv; written atomically\n"
+"                   run's context to FILE.meta.csv; both written\n"
+"                   atomically, together with --benchmark_out (a stream\n"
+"                   such as - or a FIFO is written in place, without the\n"
+"                   sidecar)\n"
 "  --counters LIST  hardware events to count, comma-separated: libpfm4\n"
 "                   names or cycles, instructions, cache_misses,\n"
 "                   dtlb_load_misses, branch_misses; 'none' for no hardware\n"
@@ -510,6 +506,11 @@ void usage()
 "iterations (for exact instruction counts under valgrind, scripts/icount).\n"
 "For tests: VMBENCH_CTR_FAIL=LIST makes those counters fail to open;\n"
 "VMBENCH_NO_PERF=1 acts as if perf_event_open were denied.\n"
+"\n"
+"Every output is opened before the run.  Exit status: 0 ok, 1 a benchmark\n"
+"failed, 2 bad input (an unusable output path, a bad flag value, a filter\n"
+"that matches nothing); SIGINT/SIGTERM/SIGHUP remove the unfinished\n"
+"outputs and exit 130/143/129.\n"
 "\n"
 "Google Benchmark's flags, e.g. --benchmark_filter=REGEX,\n"
 "--benchmark_list_tests, --benchmark_repetitions=N,\n"
@@ -584,6 +585,204 @@ std::vector<std::string> split(const char *list)
 		}
 	}
 	return out;
+}
+
+
+// ---- Google Benchmark's flags, checked before they are passed on -------
+//
+// Google Benchmark 1.7 takes some values it cannot use (a negative
+// repetition count aborts with std::length_error, an unknown format prints
+// the usage and exits 0, a bad regular expression runs nothing and exits
+// 0).  Every flag it knows is checked here first; anything else is an
+// unknown option.
+
+enum FlagKind { kBool, kCount, kLevel, kSeconds, kChoice, kColor, kText };
+
+struct FlagSpec {
+	const char *name;
+	FlagKind kind;
+	const char *choices;  // kChoice: "a|b|c"
+};
+
+const FlagSpec gb_flags[] = {
+	{"--benchmark_list_tests", kBool, nullptr},
+	{"--benchmark_filter", kText, nullptr},
+	{"--benchmark_min_time", kSeconds, nullptr},
+	{"--benchmark_min_warmup_time", kSeconds, nullptr},
+	{"--benchmark_repetitions", kCount, nullptr},
+	{"--benchmark_enable_random_interleaving", kBool, nullptr},
+	{"--benchmark_report_aggregates_only", kBool, nullptr},
+	{"--benchmark_display_aggregates_only", kBool, nullptr},
+	{"--benchmark_format", kChoice, "console|json|csv"},
+	{"--benchmark_out_format", kChoice, "json|console|csv"},
+	{"--benchmark_color", kColor, nullptr},
+	{"--benchmark_counters_tabular", kBool, nullptr},
+	{"--benchmark_context", kText, nullptr},
+	{"--benchmark_perf_counters", kText, nullptr},
+	{"--benchmark_time_unit", kChoice, "ns|us|ms|s"},
+	{"--v", kLevel, nullptr},
+};
+
+// The most repetitions accepted: Google Benchmark keeps every one.
+const long kMaxRepetitions = 100000;
+
+// Google Benchmark's spelling of a boolean; false if @v is none.
+bool parse_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = {"true", "yes", "on", "1", "t", "y"};
+	static const char *const no[] = {"false", "no", "off", "0", "f", "n"};
+
+	if (!v) {   // "--flag" alone
+		*out = true;
+		return true;
+	}
+	for (const char *y : yes)
+		if (strcasecmp(v, y) == 0)
+			return *out = true, true;
+	for (const char *n : no)
+		if (strcasecmp(v, n) == 0)
+			return *out = false, true;
+	return false;
+}
+
+bool in_choices(const char *v, const char *choices)
+{
+	size_t len = std::strlen(v);
+
+	for (const char *p = choices; len;) {
+		const char *bar = std::strchr(p, '|');
+		size_t n = bar ? (size_t)(bar - p) : std::strlen(p);
+
+		if (n == len && std::strncmp(p, v, n) == 0)
+			return true;
+		if (!bar)
+			break;
+		p = bar + 1;
+	}
+	return false;
+}
+
+// Check one argument for Google Benchmark: nullptr when it is fine, else
+// the spec it is meant for (or nullptr spec and false: unknown) after
+// printing "--flag: reason".  *@value is its value (nullptr: none given).
+bool check_gb_flag(const char *arg, const FlagSpec **spec,
+		   const char **value)
+{
+	const char *eq = std::strchr(arg, '=');
+	size_t len = eq ? (size_t)(eq - arg) : std::strlen(arg);
+	const char *v = eq ? eq + 1 : nullptr;
+	char *end;
+
+	*spec = nullptr;
+	*value = v;
+	for (const FlagSpec &f : gb_flags)
+		if (std::strlen(f.name) == len &&
+		    std::strncmp(f.name, arg, len) == 0)
+			*spec = &f;
+	if (!*spec) {
+		std::fprintf(stderr, "%.*s: unknown option (try vmbench "
+			     "--help)\n", (int)len, arg);
+		return false;
+	}
+	const char *name = (*spec)->name;
+	if (!v && (*spec)->kind != kBool) {
+		std::fprintf(stderr, "%s: needs a value (%s=VALUE)\n", name,
+			     name);
+		return false;
+	}
+	bool b;
+	errno = 0;
+	switch ((*spec)->kind) {
+	case kBool:
+		if (parse_bool(v, &b))
+			return true;
+		std::fprintf(stderr, "%s: '%s' is not true or false\n", name,
+			     v);
+		return false;
+	case kCount: {
+		long n = std::strtol(v, &end, 10);
+		if (*v && !*end && !errno && n >= 1 && n <= kMaxRepetitions)
+			return true;
+		std::fprintf(stderr, "%s: '%s' is not a whole number from 1 "
+			     "to %ld\n", name, v, kMaxRepetitions);
+		return false;
+	}
+	case kLevel: {
+		long n = std::strtol(v, &end, 10);
+		if (*v && !*end && !errno && n >= 0 && n <= 1000)
+			return true;
+		std::fprintf(stderr, "%s: '%s' is not a whole number from 0 "
+			     "to 1000\n", name, v);
+		return false;
+	}
+	case kSeconds: {
+		double d = std::strtod(v, &end);
+		if (*v && !*end && !errno && std::isfinite(d) && d >= 0 &&
+		    d <= 1e6)
+			return true;
+		std::fprintf(stderr, "%s: '%s' is not a number of seconds "
+			     "from 0 to 1e6\n", name, v);
+		return false;
+	}
+	case kChoice:
+		if (in_choices(v, (*spec)->choices))
+			return true;
+		std::fprintf(stderr, "%s: '%s' is not one of %s\n", name, v,
+			     (*spec)->choices);
+		return false;
+	case kColor:
+		if (std::strcmp(v, "auto") == 0 || parse_bool(v, &b))
+			return true;
+		std::fprintf(stderr, "%s: '%s' is not auto, true or false\n",
+			     name, v);
+		return false;
+	case kText:
+		return true;
+	}
+	return true;
+}
+
+// How Google Benchmark 1.7 reads --benchmark_filter: "" and "all" mean
+// every benchmark, a leading '-' negates, the rest is a POSIX extended
+// regular expression searched in the name.  The number of registered
+// benchmarks it selects, or -1 after printing why @spec is no regex.
+long count_matches(std::string spec)
+{
+	bool negate = false;
+
+	if (spec.empty() || spec == "all")
+		spec = ".";
+	if (spec[0] == '-') {
+		negate = true;
+		spec.erase(0, 1);
+	}
+	std::regex re;
+	try {
+		re = std::regex(spec, std::regex::extended);
+	} catch (const std::regex_error &e) {
+		std::fprintf(stderr, "--benchmark_filter: '%s' is not a regular "
+			     "expression: %s\n", spec.c_str(), e.what());
+		return -1;
+	}
+	long n = 0;
+	std::string suffix;
+	if (fixed_iterations > 0)
+		suffix = "/iterations:" + std::to_string(fixed_iterations);
+	for (const auto &kv : shim.instances)
+		if (std::regex_search(kv.first + suffix, re) != negate)
+			n++;
+	return n;
+}
+
+// An output named on the command line, opened before the run.
+int open_output(report_file *rf, const char *opt, const char *path)
+{
+	int ret = report_open(rf, path);
+
+	if (ret)
+		std::fprintf(stderr, "%s %s: %s\n", opt, path,
+			     std::strerror(-ret));
+	return ret;
 }
 
 } // namespace
@@ -698,19 +897,26 @@ extern "C" int bench_main(int argc, char **argv,
 			  const bench_def *const *tables)
 {
 	const char *csv_path = nullptr, *counters = nullptr;
+	const char *json_path = nullptr, *filter = nullptr;
 	bool quick = false, list = false, aggregates_only = false;
+	bool report_aggregates = false, has_min_time = false;
 	std::vector<char *> args{argv[0]};
 	bool bad = false;
 
-	// Our flags first; Google Benchmark's pass through.
+	report_catch_signals();
+	// Our flags first; Google Benchmark's are checked, then passed on.
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 		std::string a = argv[i];
+		const FlagSpec *spec;
 
 		if ((v = flag_value(argc, argv, &i, "--csv", &bad)))
 			csv_path = v;
 		else if ((v = flag_value(argc, argv, &i, "--counters", &bad)))
 			counters = v;
+		else if ((v = flag_value(argc, argv, &i, "--benchmark_out",
+					 &bad)))
+			json_path = v;
 		else if (bad)
 			break;
 		else if (a == "--quick")
@@ -718,13 +924,26 @@ extern "C" int bench_main(int argc, char **argv,
 		else if (a == "--help" || a == "-h") {
 			usage();
 			return 0;
-		} else if (a == "--benchmark_display_aggregates_only" ||
-			   a == "--benchmark_display_aggregates_only=true") {
-			aggregates_only = true;
+		} else if (!check_gb_flag(argv[i], &spec, &v)) {
+			return 2;
+		} else if (spec->kind == kBool && std::strcmp(spec->name,
+			   "--benchmark_display_aggregates_only") == 0) {
+			// Ours: see Tee::ReportRuns.
+			parse_bool(v, &aggregates_only);
 		} else {
-			if (a.rfind("--benchmark_list_tests", 0) == 0 &&
-			    a != "--benchmark_list_tests=false")
-				list = true;
+			bool on = false;
+			if (spec->kind == kBool)
+				parse_bool(v, &on);
+			if (std::strcmp(spec->name, "--benchmark_list_tests")
+			    == 0)
+				list = on;
+			if (std::strcmp(spec->name,
+				"--benchmark_report_aggregates_only") == 0)
+				report_aggregates = on;
+			if (std::strcmp(spec->name, "--benchmark_filter") == 0)
+				filter = v;
+			if (std::strcmp(spec->name, "--benchmark_min_time") == 0)
+				has_min_time = true;
 			args.push_back(argv[i]);
 		}
 	}
@@ -736,28 +955,19 @@ extern "C" int bench_main(int argc, char **argv,
 		std::fprintf(stderr, "--csv: needs a file name\n");
 		return 2;
 	}
-	for (char *a : args)
-		if (csv_path && std::strncmp(a,
-			"--benchmark_report_aggregates_only", 34) == 0 &&
-		    std::strstr(a, "=false") == nullptr) {
-			std::fprintf(stderr, "--csv: --benchmark_report_"
-				"aggregates_only leaves no per-repetition rows; "
-				"use --benchmark_display_aggregates_only\n");
-			return 2;
-		}
-	static char quick_flag[] = "--benchmark_min_time=0.01";
-	if (quick) {
-		bool has = false;
-		for (char *a : args)
-			has |= std::strncmp(a, "--benchmark_min_time", 20) == 0;
-		if (!has)
-			args.push_back(quick_flag);
-	}
-	int gargc = (int)args.size();
-	args.push_back(nullptr);
-	benchmark::Initialize(&gargc, args.data());
-	if (benchmark::ReportUnrecognizedArguments(gargc, args.data()))
+	if (json_path && !*json_path) {
+		std::fprintf(stderr, "--benchmark_out: needs a file name\n");
 		return 2;
+	}
+	if (csv_path && report_aggregates) {
+		std::fprintf(stderr, "--csv: --benchmark_report_"
+			"aggregates_only leaves no per-repetition rows; "
+			"use --benchmark_display_aggregates_only\n");
+		return 2;
+	}
+	static char quick_flag[] = "--benchmark_min_time=0.01";
+	if (quick && !has_min_time)
+		args.push_back(quick_flag);
 
 	if (const char *it = std::getenv("VMBENCH_ITERATIONS")) {
 		char *end;
@@ -774,6 +984,72 @@ extern "C" int bench_main(int argc, char **argv,
 		for (const bench_def *d = *t; d->run; d++)
 			if (!register_def(d))
 				return 2;
+	long matched = count_matches(filter ? filter : "");
+	if (matched < 0)
+		return 2;
+	if (matched == 0) {
+		std::fprintf(stderr, "--benchmark_filter: '%s' matches no "
+			     "benchmark (see --benchmark_list_tests)\n",
+			     filter ? filter : "");
+		return 2;
+	}
+
+	// Every output is opened (as a temporary file) before the run: a
+	// bad path fails now, and an interrupted run leaves nothing.
+	csv *outs[2] = {nullptr, nullptr};
+	size_t nouts = 0;
+	report_file json{};
+	std::string json_flag;
+	if (csv_path && !list) {
+		std::string meta = std::string(csv_path) + ".meta.csv";
+		int ret = csv_open(&outs[0], csv_path);
+		if (ret) {
+			std::fprintf(stderr, "--csv %s: %s\n", csv_path,
+				     std::strerror(-ret));
+			return 2;
+		}
+		nouts = 1;
+		if (csv_in_place(outs[0])) {
+			std::fprintf(stderr, "vmbench: --csv %s is not a "
+				     "regular file: no %s sidecar\n", csv_path,
+				     meta.c_str());
+		} else if ((ret = csv_open(&outs[1], meta.c_str()))) {
+			std::fprintf(stderr, "--csv %s: cannot write %s: %s\n",
+				     csv_path, meta.c_str(),
+				     std::strerror(-ret));
+			csv_abort(outs[0]);
+			return 2;
+		} else {
+			nouts = 2;
+		}
+	}
+	auto abort_outputs = [&]() {
+		for (size_t k = 0; k < nouts; k++)
+			csv_abort(outs[k]);
+		nouts = 0;
+		if (json.path)
+			report_abort(&json);
+	};
+	if (json_path && !list) {
+		if (open_output(&json, "--benchmark_out", json_path)) {
+			abort_outputs();
+			return 2;
+		}
+		// Google Benchmark writes the temporary file (or, for a
+		// stream, the descriptor opened here) by name.
+		json_flag = "--benchmark_out=";
+		json_flag += json.tmp ? std::string(json.tmp) :
+			"/dev/fd/" + std::to_string(fileno(json.fp));
+		args.push_back(&json_flag[0]);
+	}
+
+	int gargc = (int)args.size();
+	args.push_back(nullptr);
+	benchmark::Initialize(&gargc, args.data());
+	if (benchmark::ReportUnrecognizedArguments(gargc, args.data())) {
+		abort_outputs();
+		return 2;
+	}
 
 	if (!list) {
 		ctr_config cfg{};
@@ -798,6 +1074,7 @@ extern "C" int bench_main(int argc, char **argv,
 		if (ret) {
 			std::fprintf(stderr, "--counters: %s\n",
 				     err[0] ? err : std::strerror(-ret));
+			abort_outputs();
 			return 2;
 		}
 		shim.readings.resize(ctr_count(shim.ctrs));
@@ -811,17 +1088,28 @@ extern "C" int bench_main(int argc, char **argv,
 	std::unique_ptr<benchmark::BenchmarkReporter> display(
 		make_display(argc, argv));
 	Tee tee(display.get(), aggregates_only);
-	benchmark::RunSpecifiedBenchmarks(&tee);
+	size_t ran = benchmark::RunSpecifiedBenchmarks(&tee);
 	benchmark::Shutdown();
 
 	int status = collected.errors ? 1 : 0;
-	if (csv_path && !list) {
-		std::string meta = std::string(csv_path) + ".meta.csv";
-		int ret = write_csv(csv_path);
-		if (!ret)
-			ret = write_meta(meta.c_str(), argc, argv);
+	if (ran == 0) {
+		// count_matches() and Google Benchmark disagree.
+		std::fprintf(stderr, "--benchmark_filter: '%s' matches no "
+			     "benchmark\n", filter ? filter : "");
+		abort_outputs();
+		status = 2;
+	} else if (nouts || json.path) {
+		if (nouts)
+			write_csv(outs[0]);
+		if (nouts > 1)
+			write_meta(outs[1], argc, argv);
+		int ret = nouts ? csv_close_all(outs, nouts,
+						json.path ? &json : nullptr) :
+				  report_commit(&json);
 		if (ret) {
-			std::fprintf(stderr, "--csv %s: %s\n", csv_path,
+			std::fprintf(stderr, "%s %s: %s\n",
+				     csv_path ? "--csv" : "--benchmark_out",
+				     csv_path ? csv_path : json_path,
 				     std::strerror(-ret));
 			status = 2;
 		}

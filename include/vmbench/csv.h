@@ -19,13 +19,15 @@
 #ifndef VMBENCH_CSV_H
 #define VMBENCH_CSV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct csv;
 
 /*
- * Start writing @path atomically (report_open(): a temporary file beside it).
+ * Start writing @path atomically (report_open(): a temporary file beside it;
+ * a stream such as stdout or a FIFO is written in place).
  * On failure (-errno from mkstemp/fdopen, -ENOMEM) *out is untouched and
  * nothing is created.
  */
@@ -45,6 +47,18 @@ int csv_end_row(struct csv *c);
  * file is removed, the target is left as it was, and @c is freed anyway.
  */
 int csv_close(struct csv *c);
+
+/*
+ * Finish the @n writers @cs and the report file @extra (NULL: none) as
+ * one (report_commit_all()): every target is replaced or none is.  A
+ * sticky error in any writer aborts them all.  Everything is released.
+ */
+struct report_file;
+int csv_close_all(struct csv *const *cs, size_t n,
+		  struct report_file *extra);
+
+/* true when @c writes a stream in place (stdout, a FIFO, a device). */
+bool csv_in_place(const struct csv *c);
 
 /* Give up: remove the temporary file, leave the target as it was, free @c. */
 void csv_abort(struct csv *c);

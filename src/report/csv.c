@@ -171,6 +171,37 @@ int csv_close(struct csv *c)
 	return ret;
 }
 
+int csv_close_all(struct csv *const *cs, size_t n,
+		  struct report_file *extra)
+{
+	struct report_file *rfs[8] = { 0 };
+	size_t k = 0;
+	int ret = n + 1 > sizeof(rfs) / sizeof(rfs[0]) ? -EINVAL : 0;
+
+	for (size_t i = 0; i < n && !ret; i++)
+		ret = cs[i]->err;
+	if (ret) {
+		for (size_t i = 0; i < n; i++)
+			report_abort(&cs[i]->rf);
+		if (extra)
+			report_abort(extra);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			rfs[k++] = &cs[i]->rf;
+		if (extra)
+			rfs[k++] = extra;
+		ret = report_commit_all(rfs, k);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(cs[i]);
+	return ret;
+}
+
+bool csv_in_place(const struct csv *c)
+{
+	return c->rf.in_place;
+}
+
 void csv_abort(struct csv *c)
 {
 	report_abort(&c->rf);

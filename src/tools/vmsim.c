@@ -31,11 +31,14 @@ static void usage(FILE *f)
 		fprintf(f, "  %-10s %s\n", commands[i].name,
 			commands[i].summary);
 	fprintf(f, "\nexit status: 0 ok, 1 divergence between strategies, "
-		   "2 bad input\n");
+		   "2 bad input;\n130/143/129 on SIGINT/SIGTERM/SIGHUP, "
+		   "with no -o file left behind\n");
 }
 
 int main(int argc, char **argv)
 {
+	/* An interrupted -o leaves no temporary file: exit 130/143/129. */
+	report_catch_signals();
 	if (argc < 2) {
 		usage(stderr);
 		return VMSIM_BAD_INPUT;

@@ -96,8 +96,10 @@ int vmsim_input_error(const char *shown, const struct wl_error *err);
 
 /*
  * Where a subcommand's output goes: stdout, or -o FILE written atomically
- * (report_open / report_commit), so a failed run leaves no partial file.
- * open and close print their own "-o: reason" and return 2 on failure.
+ * (report_open / report_commit), so a failed or interrupted run leaves no
+ * partial file; "-", /dev/stdout, FIFOs and devices are written in place,
+ * a directory is refused.  Subcommands open it before any work.  open and
+ * close print their own "-o: reason" and return 2 on failure.
  */
 struct vmsim_out {
 	struct report_file rf;

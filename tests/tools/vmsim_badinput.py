@@ -3,14 +3,20 @@
 """Bad-input catalogue for vmsim: every case must exit 2 (never by a
 signal), print nothing on stdout, put the exact 'FILE:LINE: ' or
 '--option: ' prefix and the expected reason on stderr, and leave no output
-file (nor temporary file) behind.
+file (nor temporary file) behind.  Then -o itself: a directory is
+refused, FIFOs and "-" are written in place, a link is kept, and
+SIGINT/SIGTERM/SIGHUP exit 130/143/129 leaving no temporary file.
 
 usage: vmsim_badinput.py VMSIM
 """
 import os
+import signal
+import stat
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 R = "--range=0x100000:0x110000"
 
@@ -138,9 +144,137 @@ def check(name, p, prefix, reason, cwd, before, failures):
         print(f"ok   {name}: {err.strip()}")
 
 
+def snapshot(d):
+    """Every entry of @d: kind and contents (or link target)."""
+    out = {}
+    for name in os.listdir(d):
+        p = os.path.join(d, name)
+        st = os.lstat(p)
+        if stat.S_ISREG(st.st_mode):
+            with open(p, "rb") as f:
+                out[name] = ("file", f.read())
+        elif stat.S_ISLNK(st.st_mode):
+            out[name] = ("link", os.readlink(p))
+        else:
+            out[name] = (stat.S_IFMT(st.st_mode), None)
+    return out
+
+
+def output_cases(vmsim, failures):
+    """-o: a directory is refused before any work, streams are written in
+    place (never renamed over), a link keeps its link, and a signal leaves
+    no temporary file.  Returns the number of cases."""
+    n = 0
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "ok.trace"), "w") as f:
+            f.write("a 1 4096\na 2 8192\nf 1\n")
+        os.mkdir(os.path.join(d, "adir"))
+        for name, cmd in (
+                ("-o a directory", ["vmap", "--strategy", "all",
+                                    "ok.trace", "-o", "adir"]),
+                ("gen -o a directory", ["gen-vmap", "--workload",
+                                        "fix_size", "-o", "adir"]),
+                ("tlb -o a directory", ["tlb", "--workload", "seq",
+                                        "-o", "adir"])):
+            n += 1
+            before = set(os.listdir(d))
+            p = run([vmsim] + cmd, b"", d)
+            check(name, p, "-o: ", "Is a directory", d, before, failures)
+
+        # A FIFO (standing in for a device node) is written in place.
+        n += 1
+        fifo = os.path.join(d, "fifo")
+        os.mkfifo(fifo)
+        got = []
+
+        def reader():
+            with open(fifo, "rb") as f:
+                got.append(f.read())
+        t = threading.Thread(target=reader)
+        t.start()
+        before = snapshot(d)
+        p = run([vmsim, "vmap", "--strategy", "all", "ok.trace", "-o",
+                 "fifo"], b"", d)
+        t.join(timeout=30)
+        problems = []
+        if p.returncode != 0:
+            problems.append(f"exit {p.returncode}")
+        if not got or not got[0].startswith(b"1 0x"):
+            problems.append(f"reader got {got!r}")
+        if snapshot(d) != before:
+            problems.append("directory changed (FIFO replaced?)")
+        report("-o FIFO in place", problems, failures)
+
+        # "-" is standard output, not a file named "-".
+        n += 1
+        before = snapshot(d)
+        p = run([vmsim, "vmap", "--strategy", "all", "ok.trace", "-o", "-"],
+                b"", d)
+        problems = []
+        if p.returncode != 0 or not p.stdout.startswith(b"1 0x"):
+            problems.append(f"exit {p.returncode}, stdout {p.stdout!r}")
+        if snapshot(d) != before:
+            problems.append("directory changed")
+        report("-o - is stdout", problems, failures)
+
+        # A symbolic link keeps the link; the file it names is replaced.
+        n += 1
+        with open(os.path.join(d, "target"), "w") as f:
+            f.write("old\n")
+        os.symlink("target", os.path.join(d, "link"))
+        p = run([vmsim, "vmap", "--strategy", "all", "ok.trace", "-o",
+                 "link"], b"", d)
+        problems = []
+        if p.returncode != 0:
+            problems.append(f"exit {p.returncode}")
+        if not os.path.islink(os.path.join(d, "link")):
+            problems.append("the link was replaced")
+        with open(os.path.join(d, "target"), "rb") as f:
+            if not f.read().startswith(b"1 0x"):
+                problems.append("the link's target was not written")
+        report("-o a symbolic link", problems, failures)
+
+        # A signal while the trace is read from a pipe: no temporary file.
+        for sig, code in ((signal.SIGINT, 130), (signal.SIGTERM, 143),
+                          (signal.SIGHUP, 129)):
+            n += 1
+            before = snapshot(d)
+            p = subprocess.Popen([vmsim, "vmap", "--strategy", "all", "-",
+                                  "-o", "target"], cwd=d,
+                                 stdin=subprocess.PIPE,
+                                 stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+            problems = []
+            end = time.monotonic() + 20
+            while not any(x.startswith(".") for x in os.listdir(d)):
+                if time.monotonic() > end:
+                    problems.append("no temporary file appeared")
+                    break
+                time.sleep(0.02)
+            p.send_signal(sig)
+            rc = p.wait(timeout=30)
+            p.stdin.close()
+            if rc != code:
+                problems.append(f"exit {rc}, expected {code}")
+            if snapshot(d) != before:
+                problems.append("directory changed: "
+                                f"{sorted(set(os.listdir(d)))}")
+            report(f"-o and {signal.Signals(sig).name}", problems, failures)
+    return n
+
+
+def report(name, problems, failures):
+    if problems:
+        failures.append(name)
+        print(f"FAIL {name}: " + "; ".join(problems))
+    else:
+        print(f"ok   {name}")
+
+
 def main():
     vmsim = os.path.abspath(sys.argv[1])
     failures = []
+    nout = output_cases(vmsim, failures)
     with tempfile.TemporaryDirectory() as cwd:
         for i, (name, text, extra, prefix, reason) in enumerate(CASES):
             trace = f"case{i}.trace"
@@ -171,7 +305,7 @@ def main():
         if p.returncode != 2 or p.stdout:
             failures.append("unknown command")
             print(f"FAIL unknown command: exit {p.returncode}")
-    total = len(CASES) + len(GEN_CASES) + 1
+    total = len(CASES) + len(GEN_CASES) + 1 + nout
     print(f"{total - len(failures)}/{total} bad-input cases passed")
     sys.exit(1 if failures else 0)
 
