@@ -420,7 +420,7 @@ def check_output_dir(path, opt):
     p = os.path.abspath(path)
     while not os.path.lexists(p):
         p = os.path.dirname(p)
-    what = "" if p == os.path.abspath(path) else p + " "
+    what = "" if p == os.path.abspath(path) else p + " is "
     if not os.path.isdir(p):
         raise InputError("%s: %s: %snot a directory" % (opt, path, what))
     if not os.access(p, os.W_OK | os.X_OK):
