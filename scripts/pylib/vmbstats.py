@@ -158,7 +158,7 @@ def results_path(path, opt):
     """The CSV of a result directory (DIR/results.csv) or a CSV file."""
     if os.path.isdir(path):
         p = os.path.join(path, "results.csv")
-        if not os.path.isfile(p):
+        if not os.path.exists(p) or os.path.isdir(p):
             raise InputError("%s: no results.csv in this directory" % path)
         return p
     if not os.path.exists(path):
