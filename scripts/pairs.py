@@ -21,10 +21,16 @@ Exit status: 0 when every pair found was printed (MISS included), 1 with
 --strict when some pair missed its target, 2 on unreadable input or when
 no pair has both sides.
 """
-import csv
 import json
+import os
 import statistics
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)),
+                                "pylib"))
+import vmbcli  # noqa: E402
+import vmbstats  # noqa: E402
+from vmbstats import InputError  # noqa: E402
 
 # (pair = workload column, simulated strategy, native strategy, target,
 #  what it compares); bench/bench_pairs.c defines the benchmarks.
@@ -44,30 +50,32 @@ PAIRS = [
 UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 
-class InputError(Exception):
-    pass
-
-
 def read_csv(path, column):
     """{(workload, n, strategy): [time, ...]} of the pair rows."""
     out = {}
-    with open(path, newline="") as f:
-        rows = csv.DictReader(f)
-        if rows.fieldnames is None or "family" not in rows.fieldnames:
-            raise InputError(f"{path}: not a vmbench results CSV "
-                             "(no 'family' column)")
-        if column not in rows.fieldnames:
-            raise InputError(f"{path}: no column '{column}'")
-        for line, r in enumerate(rows, start=2):
-            if r["family"] != "pair":
-                continue
-            try:
-                v = float(r[column])
-            except (TypeError, ValueError):
-                raise InputError(f"{path}:{line}: {column} is not a number: "
-                                 f"{r[column]!r}")
-            key = (r["workload"], r["n"], r["strategy"])
-            out.setdefault(key, []).append(v)
+    rows, lines = vmbstats.read_csv_rows(path)
+    head = rows[0] if rows else []
+    if "family" not in head:
+        raise InputError(f"{path}:1: not a vmbench results CSV "
+                         "(no 'family' column)")
+    for c in ("workload", "n", "strategy", column):
+        if c not in head:
+            raise InputError(f"{path}:{lines[0]}: no column '{c}'")
+    idx = {c: i for i, c in enumerate(head)}
+    for line, row in zip(lines[1:], rows[1:]):
+        if len(row) != len(head):
+            raise InputError(f"{path}:{line}: {len(row)} fields, header has "
+                             f"{len(head)}")
+        r = {c: row[i] for c, i in idx.items()}
+        if r["family"] != "pair":
+            continue
+        try:
+            v = float(r[column])
+        except ValueError:
+            raise InputError(f"{path}:{line}: {column} is not a number: "
+                             f"{r[column]!r}")
+        key = (r["workload"], r["n"], r["strategy"])
+        out.setdefault(key, []).append(v)
     return out
 
 
@@ -75,17 +83,22 @@ def read_json(path, column):
     if column == "ns_per_op":
         column = "real_time"
     try:
-        with open(path) as f:
-            doc = json.load(f)
+        doc = json.loads(vmbstats.read_text(path))
     except json.JSONDecodeError as e:
-        raise InputError(f"{path}: bad JSON: {e}")
+        raise InputError(f"{path}:{e.lineno}: bad JSON: {e.msg}")
+    bench = doc.get("benchmarks", []) if isinstance(doc, dict) else None
+    if not isinstance(bench, list) or \
+            not all(isinstance(b, dict) for b in bench):
+        raise InputError(f"{path}:1: not Google Benchmark JSON "
+                         "(no list 'benchmarks')")
     out = {}
-    for b in doc.get("benchmarks", []):
+    for b in bench:
         if b.get("run_type", "iteration") != "iteration":
             continue
         if b.get("error_occurred"):
             continue
-        parts = b.get("run_name", b.get("name", "")).split("/")
+        name = str(b.get("name", b.get("run_name", "")))
+        parts = str(b.get("run_name", name)).split("/")
         if len(parts) < 3 or parts[0] != "pair":
             continue
         n = ""
@@ -93,18 +106,26 @@ def read_json(path, column):
             if p.startswith("n:"):
                 n = p[2:]
         if column not in b:
-            raise InputError(f"{path}: {b['name']}: no '{column}'")
+            raise InputError(f"{path}: {name}: no '{column}'")
         scale = UNIT_NS.get(b.get("time_unit", "ns"))
         if scale is None:
-            raise InputError(f"{path}: {b['name']}: unknown time unit")
+            raise InputError(f"{path}: {name}: unknown time unit")
+        try:
+            v = float(b[column]) * scale
+        except (TypeError, ValueError):
+            raise InputError(f"{path}: {name}: {column} is not a "
+                             f"number: {b[column]!r}")
         key = (parts[2], n, parts[1])
-        out.setdefault(key, []).append(float(b[column]) * scale)
+        out.setdefault(key, []).append(v)
     return out
 
 
 def read_results(path, column):
-    with open(path, "rb") as f:
-        head = f.read(64).lstrip()
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64).lstrip()
+    except OSError as e:
+        raise InputError(f"{path}: {e.strerror}")
     if head.startswith(b"{"):
         return read_json(path, column)
     return read_csv(path, column)
@@ -165,11 +186,11 @@ def main(argv):
     try:
         times = read_results(paths[0], column)
         lines, ok = report(times)
-    except (OSError, InputError) as e:
-        print(f"pairs.py: {e}", file=sys.stderr)
+    except InputError as e:
+        print(e, file=sys.stderr)
         return 2
     if not lines:
-        print(f"pairs.py: {paths[0]}: no pair with both sides",
+        print(f"{paths[0]}: no pair with both sides",
               file=sys.stderr)
         return 2
     for line in lines:
@@ -178,4 +199,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    vmbcli.run(main, "pairs.py")

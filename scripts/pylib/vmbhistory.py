@@ -30,10 +30,10 @@ def _run_meta(path):
     if not os.path.isfile(p):
         return {}
     try:
-        with open(p) as f:
-            m = json.load(f)
-    except (OSError, ValueError) as e:
-        raise InputError("%s:1: unreadable run.json (%s)" % (p, e))
+        m = json.loads(vmbstats.read_text(p))
+    except ValueError as e:
+        raise InputError("%s:%d: not JSON (%s)" %
+                         (p, getattr(e, "lineno", 1), getattr(e, "msg", e)))
     return m if isinstance(m, dict) else {}
 
 
@@ -70,14 +70,20 @@ def append(history, run, run_id=None, revision=None, date=None):
         datetime.datetime.now(datetime.timezone.utc).strftime(
             "%Y-%m-%dT%H:%M:%SZ")
     runs = os.path.join(history, "runs")
-    os.makedirs(runs, exist_ok=True)
     index = os.path.join(history, "index.csv")
     if any(r["run_id"] == run_id for r in read_index(history)):
         raise InputError("--history %s: run '%s' is already in the index; "
                          "history is append-only" % (history, run_id))
     dest = os.path.join(runs, run_id + ".csv")
-    with open(src, "rb") as f:
-        data = f.read()
+    try:
+        with open(src, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise InputError("%s: %s" % (src, e.strerror))
+    try:
+        os.makedirs(runs, exist_ok=True)
+    except OSError as e:
+        raise InputError("--history: %s: %s" % (runs, e.strerror))
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=runs)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -103,17 +109,16 @@ def read_index(history):
     index = os.path.join(history, "index.csv")
     if not os.path.exists(index):
         return []
-    with open(index, newline="") as f:
-        rows = list(csv.reader(f))
+    rows, lines = vmbstats.read_csv_rows(index)
     if not rows or tuple(rows[0][:4]) != INDEX_FIELDS:
         raise InputError("%s:1: header must be %s" %
                          (index, ",".join(INDEX_FIELDS)))
     out = []
-    for lineno, r in enumerate(rows[1:], start=2):
+    for lineno, r in zip(lines[1:], rows[1:]):
         if len(r) < 4:
             raise InputError("%s:%d: %d fields, expected 4" %
                              (index, lineno, len(r)))
-        out.append(dict(zip(INDEX_FIELDS, r)))
+        out.append(dict(zip(INDEX_FIELDS, r), line=lineno))
     return out
 
 
@@ -122,5 +127,9 @@ def load(history):
     out = []
     for r in read_index(history):
         p = os.path.join(history, "runs", r["run_id"] + ".csv")
+        if not os.path.isfile(p):
+            raise InputError("%s:%d: run '%s': %s is missing" %
+                             (os.path.join(history, "index.csv"), r["line"],
+                              r["run_id"], p))
         out.append((r, vmbstats.read_results(p)))
     return out

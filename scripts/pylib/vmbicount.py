@@ -30,7 +30,7 @@ import shutil
 import subprocess
 import tempfile
 
-from vmbstats import InputError
+from vmbstats import InputError, read_csv_rows
 
 TOGGLE = "benchmark::internal::LambdaBenchmark*::Run(*"
 FIELDS = ("benchmark", "mode", "iterations", "instructions", "d1_misses",
@@ -109,11 +109,13 @@ def _one(binary, name, iterations, toggle, tmp):
     return int(rows[0]["iterations"]), ir, d1, ll
 
 
-def count(binary, names, iterations=1000, toggle=TOGGLE, log=None):
-    """Rows (dicts over FIELDS), one per benchmark name."""
+def count(binary, names, iterations=1000, toggle=TOGGLE, log=None,
+          who="--instructions"):
+    """Rows (dicts over FIELDS), one per benchmark name; who names the
+    option (or the program) that asked for the counts in errors."""
     if not shutil.which("valgrind"):
-        raise InputError("--instructions: valgrind not found "
-                         "(apt-get install valgrind)")
+        raise InputError("%s: valgrind not found "
+                         "(apt-get install valgrind)" % who)
     out = []
     with tempfile.TemporaryDirectory(prefix="vmb-icount-") as tmp:
         for name in names:
@@ -159,17 +161,12 @@ def _num(v):
 
 def read_csv(path):
     """Rows of an icount CSV as {benchmark: row}; InputError on bad input."""
-    try:
-        f = open(path, newline="")
-    except OSError as e:
-        raise InputError("%s: %s" % (path, e.strerror))
-    with f:
-        rows = list(csv.reader(f))
+    rows, lines = read_csv_rows(path)
     if not rows or tuple(rows[0][:len(FIELDS)]) != FIELDS:
         raise InputError("%s:1: not an icount CSV (header %s expected)" %
                          (path, ",".join(FIELDS)))
     out = {}
-    for lineno, r in enumerate(rows[1:], start=2):
+    for lineno, r in zip(lines[1:], rows[1:]):
         if len(r) < len(FIELDS):
             raise InputError("%s:%d: %d fields, expected %d" %
                              (path, lineno, len(r), len(FIELDS)))

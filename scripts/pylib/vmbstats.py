@@ -11,6 +11,8 @@ import csv
 import math
 import os
 import re
+import stat
+import sys
 import tempfile
 
 # Columns of the tidy CSV that are neither parameters nor compared.
@@ -156,12 +158,47 @@ def results_path(path, opt):
     """The CSV of a result directory (DIR/results.csv) or a CSV file."""
     if os.path.isdir(path):
         p = os.path.join(path, "results.csv")
-        if not os.path.isfile(p):
+        if not os.path.exists(p) or os.path.isdir(p):
             raise InputError("%s: no results.csv in this directory" % path)
         return p
     if not os.path.exists(path):
         raise InputError("%s: no such file or directory" % path)
     return path
+
+
+def read_text(path):
+    """The whole file as text; InputError 'FILE:LINE: reason' when it
+    cannot be read or is not UTF-8."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise InputError("%s: %s" % (path, e.strerror))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError("%s:%d: not UTF-8 text (byte 0x%02x)" %
+                         (path, data.count(b"\n", 0, e.start) + 1,
+                          data[e.start]))
+
+
+def read_csv_rows(path):
+    """(rows, line numbers) of a CSV file, each row's number being the
+    line it starts on; InputError 'FILE:LINE: reason' on unreadable,
+    undecodable or malformed input.  Blank lines are skipped."""
+    import io
+    r = csv.reader(io.StringIO(read_text(path), newline=""), strict=True)
+    rows, lines = [], []
+    start = 1
+    try:
+        for row in r:
+            if row:
+                rows.append(row)
+                lines.append(start)
+            start = r.line_num + 1
+    except csv.Error as e:
+        raise InputError("%s:%d: not a CSV file (%s)" % (path, r.line_num, e))
+    return rows, lines
 
 
 def read_results(path):
@@ -172,33 +209,30 @@ def read_results(path):
     they join the name as /param:value, as the benchmark names do.
     Raises InputError('FILE:LINE: reason') on malformed input.
     """
-    try:
-        f = open(path, newline="")
-    except OSError as e:
-        raise InputError("%s: %s" % (path, e.strerror))
-    with f:
-        try:
-            rows = list(csv.reader(f))
-        except (csv.Error, UnicodeDecodeError) as e:
-            raise InputError("%s:1: not a CSV file (%s)" % (path, e))
+    rows, lines = read_csv_rows(path)
     if not rows or not rows[0]:
         raise InputError("%s:1: empty file, expected a header" % path)
     head = rows[0]
     for col in FIXED + ("iterations", "ns_per_op"):
         if col not in head:
-            raise InputError("%s:1: header lacks column '%s'" % (path, col))
+            raise InputError("%s:%d: header lacks column '%s'" %
+                             (path, lines[0], col))
+    for i, col in enumerate(head):
+        if col in head[:i]:
+            raise InputError("%s:%d: column '%s' appears twice in the header"
+                             % (path, lines[0], col))
     idx = {c: i for i, c in enumerate(head)}
     sims = [c for c in head if c.startswith("sim_")]
     cand = [c for c in head if c not in NON_PARAM and c not in FIXED and
             not c.startswith("sim_")]
-    for lineno, r in enumerate(rows[1:], start=2):
+    for lineno, r in zip(lines[1:], rows[1:]):
         if len(r) != len(head):
             raise InputError("%s:%d: %d fields, header has %d" %
                              (path, lineno, len(r), len(head)))
     params = [c for c in cand
               if all(_is_int(r[idx[c]]) or r[idx[c]] == "" for r in rows[1:])]
     out = {}
-    for lineno, r in enumerate(rows[1:], start=2):
+    for lineno, r in zip(lines[1:], rows[1:]):
         where = "%s:%d" % (path, lineno)
         parts = [r[idx[c]] for c in FIXED[:5] if r[idx[c]]]
         if not parts:
@@ -236,7 +270,8 @@ def read_results(path):
                                  (where, s, v))
             b.sim.setdefault(s, {}).setdefault(iters, set()).add(fv)
     if not out:
-        raise InputError("%s:2: no rows" % path)
+        raise InputError("%s:%d: no rows after the header" %
+                         (path, lines[0] + 1))
     return out
 
 
@@ -339,10 +374,83 @@ def fmt_num(v):
 
 # ---- writing -------------------------------------------------------------
 
+def check_output(path, opt):
+    """Validate an output file before any work starts.
+
+    '-' (stdout), a character device or a FIFO is written in place; a
+    regular file or a new name in an existing, writable directory is
+    replaced atomically; anything else raises InputError('OPT: PATH:
+    reason')."""
+    if path == "-":
+        return
+    if path == "":
+        raise InputError("%s: empty path" % opt)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        st = None
+    except OSError as e:
+        raise InputError("%s: %s: %s" % (opt, path, e.strerror))
+    if st is not None:
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError("%s: %s: is a directory" % (opt, path))
+        if not (stat.S_ISREG(st.st_mode) or stat.S_ISCHR(st.st_mode) or
+                stat.S_ISFIFO(st.st_mode)):
+            raise InputError("%s: %s: not a regular file, FIFO or "
+                             "character device" % (opt, path))
+        if not os.access(path, os.W_OK):
+            raise InputError("%s: %s: not writable" % (opt, path))
+        if not stat.S_ISREG(st.st_mode):
+            return
+    d = os.path.dirname(os.path.abspath(os.path.realpath(path)))
+    if not os.path.isdir(d):
+        raise InputError("%s: %s: directory %s does not exist" %
+                         (opt, path, d))
+    if not os.access(d, os.W_OK | os.X_OK):
+        raise InputError("%s: %s: directory %s is not writable" %
+                         (opt, path, d))
+
+
+def check_output_dir(path, opt):
+    """Validate an output directory before any work starts: an existing
+    writable directory, or a new name whose nearest existing ancestor is
+    a writable directory (it is created when the output is written)."""
+    if path == "":
+        raise InputError("%s: empty path" % opt)
+    p = os.path.abspath(path)
+    while not os.path.lexists(p):
+        p = os.path.dirname(p)
+    what = "" if p == os.path.abspath(path) else p + " is "
+    if not os.path.isdir(p):
+        raise InputError("%s: %s: %snot a directory" % (opt, path, what))
+    if not os.access(p, os.W_OK | os.X_OK):
+        raise InputError("%s: %s: %snot writable" % (opt, path, what))
+
+
 def atomic_write(path, text, opt="--csv"):
-    """Write text to path via a temporary file in the same directory and
-    a rename, so readers see the old file or the whole new one."""
-    d = os.path.dirname(os.path.abspath(path))
+    """Write text to path.
+
+    A regular file (or a new name) is written via a temporary file in
+    the same directory and a rename, so readers see the old file or the
+    whole new one, and an interrupted write (also by a signal) leaves no
+    temporary file.  '-' means stdout; a FIFO or a character device
+    (/dev/null, /dev/stdout) is written in place, never renamed over.  A
+    symbolic link is followed: its target is replaced, not the link.
+    Errors raise InputError('OPT: PATH: reason')."""
+    check_output(path, opt)
+    if path == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    real = os.path.realpath(path)
+    if os.path.exists(real) and not os.path.isfile(real):
+        try:
+            with open(real, "w", newline="") as f:
+                f.write(text)
+        except OSError as e:
+            raise InputError("%s: %s: %s" % (opt, path, e.strerror))
+        return
+    d = os.path.dirname(real)
     try:
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=d)
     except OSError as e:
@@ -354,10 +462,12 @@ def atomic_write(path, text, opt="--csv"):
         os.fchmod(fd, 0o666 & ~mask)
         with os.fdopen(fd, "w", newline="") as f:
             f.write(text)
-        os.rename(tmp, path)
-    except OSError as e:
+        os.rename(tmp, real)
+    except BaseException as e:
         try:
             os.unlink(tmp)
         except OSError:
             pass
-        raise InputError("%s: %s: %s" % (opt, path, e.strerror))
+        if isinstance(e, OSError):
+            raise InputError("%s: %s: %s" % (opt, path, e.strerror))
+        raise
