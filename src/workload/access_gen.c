@@ -15,12 +15,13 @@
 #include "access_impl.h"
 
 static const struct wl_access_workload workloads[] = {
-	{ "sequential", "ascending addresses, SIZE bytes apart, wrapping" },
-	{ "strided", "every STRIDE bytes through the working set" },
-	{ "uniform", "uniformly random pages and offsets" },
-	{ "zipf", "pages by Zipf popularity (exponent ZIPF_S), scattered" },
-	{ "chase", "pointer chase: a random cycle through every page" },
-	{ "sweep", "working sets of 1, 2, 4 .. PAGES pages, swept in turn" },
+	{ "sequential", "ascending addresses, SIZE bytes apart, wrapping", "" },
+	{ "strided", "every STRIDE bytes through the working set", "stride " },
+	{ "uniform", "uniformly random pages and offsets", "" },
+	{ "zipf", "pages by Zipf popularity (exponent ZIPF_S), scattered",
+	  "zipf_s " },
+	{ "chase", "pointer chase: a random cycle through every page", "" },
+	{ "sweep", "working sets of 1, 2, 4 .. PAGES pages, swept in turn", "" },
 };
 
 #define NWORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
