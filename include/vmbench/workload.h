@@ -349,6 +349,15 @@ struct wl_access_workload {
 const struct wl_access_workload *wl_access_workloads(size_t *count);
 
 /*
+ * Bounds of a generated workload: at most WL_ACCESS_GEN_MAX accesses
+ * (16 bytes each: 4 GiB; the sweep's phases included) and, for the
+ * workloads that keep a table entry per page (zipf, chase), at most
+ * WL_ACCESS_GEN_MAX_TABLE pages.
+ */
+#define WL_ACCESS_GEN_MAX (1ULL << 28)
+#define WL_ACCESS_GEN_MAX_TABLE (1ULL << 26)
+
+/*
  * Defaults: seed 1, base 0x40000000 (inside every geometry's VA range,
  * x86-32's included), 4K pages, 1024 pages, 1000000 accesses, stride 4096,
  * 8-byte accesses, no writes, zipf_s 1.0.
@@ -357,8 +366,9 @@ void wl_access_gen_defaults(struct wl_access_gen_params *p);
 
 /*
  * Generate workload @name into @t (appending).  -EINVAL with @err set
- * (line 0) for an unknown workload or parameters out of bounds; the
- * message starts with the field at fault ("name" for the workload).
+ * (line 0) for an unknown workload or parameters out of bounds (the
+ * bounds above included); the message is "FIELD: reason", FIELD the
+ * field at fault ("name" for the workload).
  * -ENOMEM when out of memory (@t keeps what was generated).
  */
 int wl_access_gen(const char *name, const struct wl_access_gen_params *p,
