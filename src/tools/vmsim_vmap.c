@@ -203,7 +203,7 @@ static void print_stats_row(FILE *f, const struct vmap_strategy *s,
 struct vmap_args {
 	const char *strategy, *file, *out;
 	struct wl_vmap_space space;
-	bool stats, list;
+	bool stats, list, range_given;
 };
 
 static int parse_vmap_args(int argc, char **argv, struct vmap_args *va)
@@ -254,6 +254,7 @@ static int parse_vmap_args(int argc, char **argv, struct vmap_args *va)
 			    !vmsim_opt_range(o.name, val, &va->space.start,
 					     &va->space.end))
 				return VMSIM_BAD_INPUT;
+			va->range_given = true;
 		} else if (!strcmp(o.name, "--page-size")) {
 			if (!(val = vmsim_value(&a, &o)) ||
 			    !vmsim_opt_page_size(o.name, val,
@@ -272,6 +273,15 @@ static int parse_vmap_args(int argc, char **argv, struct vmap_args *va)
 	}
 	if (va->list)
 		return 0;
+	/* Blame the option the user typed. */
+	if ((va->space.start | va->space.end) & (va->space.page_size - 1) &&
+	    !va->range_given)
+		return vmsim_opt_error("--page-size",
+			"0x%llx does not align the default range "
+			"0x%llx:0x%llx",
+			(unsigned long long)va->space.page_size,
+			(unsigned long long)va->space.start,
+			(unsigned long long)va->space.end);
 	if ((va->space.start | va->space.end) & (va->space.page_size - 1))
 		return vmsim_opt_error("--range",
 			"%#llx:%#llx is not aligned to the page size %#llx",
