@@ -175,6 +175,9 @@ struct wl_vmap_gen_params {
 struct wl_vmap_workload {
 	const char *name;
 	const char *summary;    /* one line for --list */
+	const char *params;     /* the fields of struct wl_vmap_gen_params
+				 * it reads besides seed and space, each
+				 * followed by a blank: "loops pages " */
 };
 
 /* The workloads, in a fixed order; *count receives their number. */
@@ -183,13 +186,20 @@ const struct wl_vmap_workload *wl_vmap_workloads(size_t *count);
 /* Defaults for every parameter (seed 1, the x86-64 vmalloc range, ...). */
 void wl_vmap_gen_defaults(struct wl_vmap_gen_params *p);
 
+/* The most ops a generated trace may hold (48 bytes each: 6 GiB). */
+#define WL_VMAP_GEN_MAX_OPS (1ULL << 27)
+
 /*
- * Generate workload @name into @t (appending).  -EINVAL with @err set
- * (line 0) for an unknown workload or parameters out of bounds (zero
- * loops, a lookup percentage above 100, a misaligned space); the message
- * starts with the field of struct wl_vmap_gen_params at fault ("space" for
- * the range, "name" for the workload).  -ENOMEM when out of memory (@t
- * keeps what was generated).
+ * Generate workload @name into @t (appending).  Every workload honours
+ * p->space: areas are placed as a lowest-fit allocator over that range
+ * places them, an alloc that finds no room stays in the trace (its result
+ * is ENOSPC) and its area is never looked up or freed.  -EINVAL with @err
+ * set (line 0) for an unknown workload or parameters out of bounds (zero
+ * loops, a lookup percentage above 100, a misaligned space, more than
+ * WL_VMAP_GEN_MAX_OPS ops); the message is "FIELD: reason", FIELD the
+ * field of struct wl_vmap_gen_params at fault ("space" for the range,
+ * "name" for the workload).  -ENOMEM when out of memory (@t keeps what was
+ * generated).
  */
 int wl_vmap_gen(const char *name, const struct wl_vmap_gen_params *p,
 		struct wl_vmap_trace *t, struct wl_error *err);
@@ -330,10 +340,22 @@ struct wl_access_gen_params {
 struct wl_access_workload {
 	const char *name;
 	const char *summary;    /* one line for --list */
+	const char *params;     /* the optional fields of struct
+				 * wl_access_gen_params it reads, each
+				 * followed by a blank: "stride " */
 };
 
 /* The generators, in a fixed order; *count receives their number. */
 const struct wl_access_workload *wl_access_workloads(size_t *count);
+
+/*
+ * Bounds of a generated workload: at most WL_ACCESS_GEN_MAX accesses
+ * (16 bytes each: 4 GiB; the sweep's phases included) and, for the
+ * workloads that keep a table entry per page (zipf, chase), at most
+ * WL_ACCESS_GEN_MAX_TABLE pages.
+ */
+#define WL_ACCESS_GEN_MAX (1ULL << 28)
+#define WL_ACCESS_GEN_MAX_TABLE (1ULL << 26)
 
 /*
  * Defaults: seed 1, base 0x40000000 (inside every geometry's VA range,
@@ -344,8 +366,9 @@ void wl_access_gen_defaults(struct wl_access_gen_params *p);
 
 /*
  * Generate workload @name into @t (appending).  -EINVAL with @err set
- * (line 0) for an unknown workload or parameters out of bounds; the
- * message starts with the field at fault ("name" for the workload).
+ * (line 0) for an unknown workload or parameters out of bounds (the
+ * bounds above included); the message is "FIELD: reason", FIELD the
+ * field at fault ("name" for the workload).
  * -ENOMEM when out of memory (@t keeps what was generated).
  */
 int wl_access_gen(const char *name, const struct wl_access_gen_params *p,

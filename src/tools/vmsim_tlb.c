@@ -10,6 +10,7 @@
  * with -o), so a bad trace leaves no partial output.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -54,6 +55,7 @@ static void tlb_usage(FILE *f)
 "  walk          page-table walks (a demand-paging retry is a second walk):\n"
 "                hits = walks that found a page, misses = faults, fills =\n"
 "                pages mapped on demand, entry_reads = entries loaded\n"
+"A column a row has no figure for is NA.\n"
 "\n"
 "TLB semantics: set = VPN mod sets; every L1 structure is probed, L2 only\n"
 "on an L1 miss; an L2 hit fills L1; a walk fills L1 and L2; the L1 victim\n"
@@ -76,23 +78,27 @@ static void tlb_usage(FILE *f)
 "                     or 0-4; c, v and 4 are skipped); see workload.h\n"
 "  --workload NAME    a generated workload (below) instead of a trace;\n"
 "                     its pages are the geometry's base pages\n"
-"  --pages N          working set in pages (default %llu)\n"
-"  --accesses N       accesses to generate (default %llu)\n"
+"  --pages N          working set in pages (default %llu; zipf and chase:\n"
+"                     at most %llu)\n"
+"  --accesses N       accesses to generate (default %llu, at most %llu;\n"
+"                     sweep: its phases included)\n"
 "  --seed S           generator seed (default %llu)\n"
 "  --base ADDR        first address of the working set (default %#llx)\n"
 "  --size N           bytes per access (default %llu)\n"
-"  --stride N         strided: bytes between accesses (default: a page)\n"
-"  --zipf S           zipf exponent (default %g)\n"
+"  --stride N         strided only: bytes between accesses (default: a\n"
+"                     page)\n"
+"  --zipf S           zipf only: the exponent, finite, > 0 (default %g)\n"
 "  --writes P         percent of writes (default %llu)\n"
 "  --stats            add columns seconds,translations_per_s (only the\n"
 "                     translation loop is timed; demand mapping on first\n"
-"                     touch is inside it)\n"
+"                     touch is inside it; no translation: rate NA)\n"
 "  -o FILE            write the CSV to FILE atomically\n"
 "  --list             list geometries, presets and workloads, and exit\n"
 "  --help             this text\n"
 "\n"
 "Errors: 'FILE:LINE: reason' or '--option: reason' on stderr, exit 2.\n",
-		(unsigned long long)p.pages, (unsigned long long)p.accesses,
+		(unsigned long long)p.pages, WL_ACCESS_GEN_MAX_TABLE,
+		(unsigned long long)p.accesses, WL_ACCESS_GEN_MAX,
 		(unsigned long long)p.seed, (unsigned long long)p.base,
 		(unsigned long long)p.size, p.zipf_s,
 		(unsigned long long)p.write_pct);
@@ -113,7 +119,7 @@ struct tlb_args {
 	const char *arch, *tlb, *trace, *format, *workload, *out;
 	uint64_t page_size;     /* 0: the geometry's base page */
 	struct wl_access_gen_params gp;
-	bool stride_set, stats, list;
+	bool stride_set, zipf_set, stats, list;
 	bool gen_opt;           /* a generator option was given */
 };
 
@@ -126,6 +132,31 @@ static const struct vmsim_u64_opt gen_u64_opts[] = {
 	{ "--stride", offsetof(struct wl_access_gen_params, stride) },
 	{ "--writes", offsetof(struct wl_access_gen_params, write_pct) },
 };
+
+/*
+ * Refuse option @opt (of the optional field @field) where workload @name
+ * would ignore it: 2 after printing "--opt: ...", else 0 (also for an
+ * unknown workload, which wl_access_gen() reports).
+ */
+static int check_used(const char *name, const char *opt, const char *field)
+{
+	size_t n, len = strlen(field);
+	const struct wl_access_workload *w = wl_access_workloads(&n);
+
+	for (size_t i = 0; i < n; i++) {
+		const char *p = w[i].params;
+
+		if (strcmp(w[i].name, name))
+			continue;
+		for (; (p = strstr(p, field)); p += len)
+			if ((p == w[i].params || p[-1] == ' ') &&
+			    p[len] == ' ')
+				return 0;
+		return vmsim_opt_error(opt, "the workload %s does not use it",
+				       name);
+	}
+	return 0;
+}
 
 static int parse_tlb_args(int argc, char **argv, struct tlb_args *ta)
 {
@@ -168,10 +199,13 @@ static int parse_tlb_args(int argc, char **argv, struct tlb_args *ta)
 			if (!(val = vmsim_value(&a, &o)))
 				return VMSIM_BAD_INPUT;
 			ta->gp.zipf_s = strtod(val, &e);
-			if (!*val || *e || !(ta->gp.zipf_s > 0))
+			if (!*val || *e || !(ta->gp.zipf_s > 0) ||
+			    !isfinite(ta->gp.zipf_s))
 				return vmsim_opt_error(o.name, "'%s' is not a "
-						       "positive number", val);
+						       "positive finite number",
+						       val);
 			ta->gen_opt = true;
+			ta->zipf_set = true;
 		} else if (!strcmp(o.name, "--page-size")) {
 			if (!(val = vmsim_value(&a, &o)) ||
 			    !vmsim_opt_page_size(o.name, val, &ta->page_size))
@@ -216,6 +250,10 @@ static int parse_tlb_args(int argc, char **argv, struct tlb_args *ta)
 	if (ta->trace && ta->gen_opt)
 		return vmsim_opt_error("--trace", "generator options (--pages, "
 				       "--accesses, ...) need --workload");
+	if (ta->stride_set && check_used(ta->workload, "--stride", "stride"))
+		return VMSIM_BAD_INPUT;
+	if (ta->zipf_set && check_used(ta->workload, "--zipf", "zipf_s"))
+		return VMSIM_BAD_INPUT;
 	return 0;
 }
 
@@ -271,14 +309,20 @@ static void row(FILE *f, const char *name, const char *suffix,
 		const uint64_t *v, unsigned nv, const struct timing *tm)
 {
 	fprintf(f, "%s%s", name, suffix);
-	/* Columns after the given values are left empty, not faked. */
+	/* A column the row has no figure for is NA, never a made-up 0. */
 	for (unsigned i = 0; i < 6; i++) {
-		fputc(',', f);
 		if (i < nv && v[i] != UINT64_MAX)
-			fprintf(f, "%llu", (unsigned long long)v[i]);
+			fprintf(f, ",%llu", (unsigned long long)v[i]);
+		else
+			fputs(",NA", f);
 	}
-	if (tm->on)
-		fprintf(f, ",%.6f,%.0f", tm->seconds, tm->rate);
+	if (tm->on) {
+		fprintf(f, ",%.6f,", tm->seconds);
+		if (tm->rate >= 0)
+			fprintf(f, "%.0f", tm->rate);
+		else
+			fputs("NA", f);
+	}
 	fputc('\n', f);
 }
 
@@ -470,17 +514,28 @@ int vmsim_tlb_main(int argc, char **argv)
 
 		if (err) {
 			size_t len = strcspn(werr.msg, " :");
-			const char *opt =
-				!strncmp(werr.msg, "name", len) ? "--workload" :
-				!strncmp(werr.msg, "pages", len) ? "--pages" :
-				!strncmp(werr.msg, "base", len) ? "--base" :
-				!strncmp(werr.msg, "size", len) ? "--size" :
-				!strncmp(werr.msg, "stride", len) ? "--stride" :
-				!strncmp(werr.msg, "write_pct", len) ?
-				"--writes" : "--workload";
+			/* "field: reason": point at the field's option. */
+			static const char *const field_opt[][2] = {
+				{ "name", "--workload" }, { "pages", "--pages" },
+				{ "base", "--base" }, { "size", "--size" },
+				{ "stride", "--stride" },
+				{ "write_pct", "--writes" },
+				{ "accesses", "--accesses" },
+				{ "zipf_s", "--zipf" },
+			};
+			const char *opt = "--workload", *why = werr.msg;
 
+			for (i = 0; i < sizeof(field_opt) /
+					sizeof(field_opt[0]); i++)
+				if (strlen(field_opt[i][0]) == len &&
+				    !strncmp(werr.msg, field_opt[i][0], len) &&
+				    werr.msg[len] == ':') {
+					opt = field_opt[i][1];
+					why = werr.msg + len + 1 +
+					      (werr.msg[len + 1] == ' ');
+				}
 			if (err == -EINVAL)
-				vmsim_opt_error(opt, "%s", werr.msg);
+				vmsim_opt_error(opt, "%s", why);
 			else
 				fprintf(stderr, "vmsim: %s\n", werr.msg);
 			goto done;
@@ -525,7 +580,9 @@ int vmsim_tlb_main(int argc, char **argv)
 	tm.seconds = (double)(t1.tv_sec - t0.tv_sec) +
 		     (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
 	mmu_get_counters(m, &c);
-	tm.rate = tm.seconds > 0 ? (double)c.translations / tm.seconds : 0;
+	/* No translation timed, or too fast to time: no rate (NA). */
+	tm.rate = c.translations && tm.seconds > 0 ?
+		  (double)c.translations / tm.seconds : -1;
 	print_csv(out.fp, &c, &tcfg, &tm);
 	ret = vmsim_out_close(&out);
 done:

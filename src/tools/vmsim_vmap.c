@@ -46,7 +46,9 @@ static void vmap_usage(FILE *f)
 "  --stats              print CSV timings per strategy instead of results:\n"
 "                       strategy,lowest_fit,ops,seconds,ns_per_op,\n"
 "                       live_areas,peak_live,meta_bytes,meta_bytes_per_area,\n"
-"                       node_visits_per_op (only the replay is timed)\n"
+"                       node_visits_per_op (only the replay is timed;\n"
+"                       per-op figures of a trace without ops and\n"
+"                       per-area figures without live areas are NA)\n"
 "  -o FILE              write the output to FILE atomically\n"
 "  --list               list the strategies and exit\n"
 "  --help               this text\n"
@@ -138,8 +140,8 @@ static void print_addr(FILE *f, uint64_t a)
 {
 	if (a == WL_VMAP_NOSPC)
 		fputs("ENOSPC", f);
-	else
-		fprintf(f, "%#llx", (unsigned long long)a);
+	else    /* "0x0" too: %#llx would print a bare "0" */
+		fprintf(f, "0x%llx", (unsigned long long)a);
 }
 
 /* The first alloc op in [0, end) where @a and @b differ, or @end. */
@@ -170,27 +172,38 @@ static void print_stats_header(FILE *f)
 	      "meta_bytes,meta_bytes_per_area,node_visits_per_op\n", f);
 }
 
+/*
+ * A figure that was not measured is NA: per-op figures of a replay that
+ * timed no op, per-area figures with no live area.
+ */
 static void print_stats_row(FILE *f, const struct vmap_strategy *s,
 			    size_t nops, const struct run_stats *rs)
 {
-	double ops = nops ? (double)nops : 1.0;
-
-	fprintf(f, "%s,%d,%zu,%.9f,%.2f,%llu,%llu,%llu,", s->name,
-		s->lowest_fit, nops, rs->seconds, rs->seconds * 1e9 / ops,
-		(unsigned long long)rs->vs.live_areas,
+	fprintf(f, "%s,%d,%zu,%.9f,", s->name, s->lowest_fit, nops,
+		rs->seconds);
+	if (nops)
+		fprintf(f, "%.2f", rs->seconds * 1e9 / (double)nops);
+	else
+		fputs("NA", f);
+	fprintf(f, ",%llu,%llu,%llu,", (unsigned long long)rs->vs.live_areas,
 		(unsigned long long)rs->peak_live,
 		(unsigned long long)rs->vs.meta_bytes);
-	/* No live area, no per-area figure: left empty rather than faked. */
 	if (rs->vs.live_areas)
-		fprintf(f, "%.1f", (double)rs->vs.meta_bytes /
-				   (double)rs->vs.live_areas);
-	fprintf(f, ",%.2f\n", (double)rs->vs.node_visits / ops);
+		fprintf(f, "%.1f,", (double)rs->vs.meta_bytes /
+				    (double)rs->vs.live_areas);
+	else
+		fputs("NA,", f);
+	if (nops)
+		fprintf(f, "%.2f\n", (double)rs->vs.node_visits /
+				      (double)nops);
+	else
+		fputs("NA\n", f);
 }
 
 struct vmap_args {
 	const char *strategy, *file, *out;
 	struct wl_vmap_space space;
-	bool stats, list;
+	bool stats, list, range_given;
 };
 
 static int parse_vmap_args(int argc, char **argv, struct vmap_args *va)
@@ -241,6 +254,7 @@ static int parse_vmap_args(int argc, char **argv, struct vmap_args *va)
 			    !vmsim_opt_range(o.name, val, &va->space.start,
 					     &va->space.end))
 				return VMSIM_BAD_INPUT;
+			va->range_given = true;
 		} else if (!strcmp(o.name, "--page-size")) {
 			if (!(val = vmsim_value(&a, &o)) ||
 			    !vmsim_opt_page_size(o.name, val,
@@ -259,6 +273,15 @@ static int parse_vmap_args(int argc, char **argv, struct vmap_args *va)
 	}
 	if (va->list)
 		return 0;
+	/* Blame the option the user typed. */
+	if ((va->space.start | va->space.end) & (va->space.page_size - 1) &&
+	    !va->range_given)
+		return vmsim_opt_error("--page-size",
+			"0x%llx does not align the default range "
+			"0x%llx:0x%llx",
+			(unsigned long long)va->space.page_size,
+			(unsigned long long)va->space.start,
+			(unsigned long long)va->space.end);
 	if ((va->space.start | va->space.end) & (va->space.page_size - 1))
 		return vmsim_opt_error("--range",
 			"%#llx:%#llx is not aligned to the page size %#llx",
@@ -433,20 +456,29 @@ static void gen_usage(FILE *f)
 "atomically, to -o FILE.  Same options, same seed: same bytes.\n"
 "Every area includes vmalloc's guard page (one page more than requested).\n"
 "\n"
-"options (each used by the workloads that name it):\n"
+"options (each used by the workloads that name it; given to another\n"
+"workload, an option is refused):\n"
 "  --workload NAME     one of the workloads below\n"
 "  --seed S            seed of the generator (default %llu)\n"
-"  --loops N           iterations of the test loop (default %llu)\n"
+"  --loops N           all but churn: iterations of the test loop\n"
+"                      (default %llu)\n"
 "  --pages N           fix_size: pages per area (default %llu)\n"
 "  --cpus N            full_fit: CPUs the junk scales with (default %llu)\n"
 "  --live N            churn: areas kept live (default %llu)\n"
 "  --ops N             churn: ops after filling to --live (default %llu)\n"
 "  --max-pages N       churn: sizes 1..N pages (default %llu)\n"
 "  --lookups P         churn: percent of ops that are lookups (default %llu)\n"
-"  --range START:END   range the trace is meant for (default %#llx:%#llx)\n"
+"  --range START:END   the range to replay in (default\n"
+"                      %#llx:%#llx): areas are\n"
+"                      placed as every lowest-fit strategy places them\n"
+"                      there; an alloc that finds no room stays in the\n"
+"                      trace (its result is ENOSPC) and is never used or\n"
+"                      freed.  The header line names a non-default range.\n"
 "  --page-size N       page size (default %llu)\n"
 "  -o FILE             write to FILE atomically\n"
 "  --list              list the workloads and exit\n"
+"\nA trace holds at most %llu ops; --loops, --live and --ops are\n"
+"bounded so.\n"
 "\nworkloads:\n",
 		(unsigned long long)p.seed, (unsigned long long)p.loops,
 		(unsigned long long)p.pages, (unsigned long long)p.cpus,
@@ -455,10 +487,53 @@ static void gen_usage(FILE *f)
 		(unsigned long long)p.lookup_pct,
 		(unsigned long long)p.space.start,
 		(unsigned long long)p.space.end,
-		(unsigned long long)p.space.page_size);
+		(unsigned long long)p.space.page_size, WL_VMAP_GEN_MAX_OPS);
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "  %-18s %s\n", w[i].name, w[i].summary);
 }
+
+/* Does a workload's parameter list @params name @field? */
+static bool uses(const char *params, const char *field)
+{
+	size_t len = strlen(field);
+
+	for (const char *p = params; (p = strstr(p, field)); p += len)
+		if ((p == params || p[-1] == ' ') && p[len] == ' ')
+			return true;
+	return false;
+}
+
+/*
+ * Refuse an option the workload @name would ignore: 2 after printing
+ * "--opt: ...", else 0 (also for an unknown workload, which wl_vmap_gen()
+ * reports).
+ */
+static int check_used(const char *name, const char *opt, const char *field)
+{
+	size_t n;
+	const struct wl_vmap_workload *w = wl_vmap_workloads(&n), *mine = NULL;
+
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(w[i].name, name))
+			mine = &w[i];
+	if (!mine || uses(mine->params, field))
+		return 0;
+	fprintf(stderr, "%s: the workload %s does not use it (used by:", opt,
+		name);
+	for (size_t i = 0, first = 1; i < n; i++)
+		if (uses(w[i].params, field)) {
+			fprintf(stderr, "%s %s", first ? "" : ",", w[i].name);
+			first = 0;
+		}
+	fputs(")\n", stderr);
+	return VMSIM_BAD_INPUT;
+}
+
+/* The field of struct wl_vmap_gen_params behind each option below. */
+static const char *const gen_u64_fields[] = {
+	"seed", "loops", "pages", "cpus", "live", "ops", "max_pages",
+	"lookup_pct",
+};
 
 static const struct vmsim_u64_opt gen_u64_opts[] = {
 	{ "--seed", offsetof(struct wl_vmap_gen_params, seed) },
@@ -480,7 +555,9 @@ int vmsim_gen_vmap_main(int argc, char **argv)
 	struct vmsim_args a;
 	struct vmsim_opt o;
 	struct vmsim_out out = { 0 };
-	bool list = false;
+	bool list = false, given[sizeof(gen_u64_opts) /
+				 sizeof(gen_u64_opts[0])] = { false };
+	bool space_given = false;
 	int ret;
 
 	wl_vmap_gen_defaults(&p);
@@ -501,6 +578,10 @@ int vmsim_gen_vmap_main(int argc, char **argv)
 		if (known < 0)
 			return VMSIM_BAD_INPUT;
 		if (known) {
+			for (size_t i = 0; i < sizeof(given) /
+					       sizeof(given[0]); i++)
+				if (!strcmp(o.name, gen_u64_opts[i].name))
+					given[i] = true;
 			continue;
 		} else if (!strcmp(o.name, "--list")) {
 			list = true;
@@ -512,11 +593,13 @@ int vmsim_gen_vmap_main(int argc, char **argv)
 			    !vmsim_opt_range(o.name, val, &p.space.start,
 					     &p.space.end))
 				return VMSIM_BAD_INPUT;
+			space_given = true;
 		} else if (!strcmp(o.name, "--page-size")) {
 			if (!(val = vmsim_value(&a, &o)) ||
 			    !vmsim_opt_page_size(o.name, val,
 						 &p.space.page_size))
 				return VMSIM_BAD_INPUT;
+			space_given = true;
 		} else if (!strcmp(o.name, "-o") || !strcmp(o.name, "--output")) {
 			if (!(path = vmsim_value(&a, &o)))
 				return VMSIM_BAD_INPUT;
@@ -538,6 +621,11 @@ int vmsim_gen_vmap_main(int argc, char **argv)
 	if (!workload)
 		return vmsim_opt_error("--workload",
 			"required (see vmsim gen-vmap --list)");
+	/* --seed is harmless where nothing is random; the rest is refused. */
+	for (size_t i = 1; i < sizeof(given) / sizeof(given[0]); i++)
+		if (given[i] && check_used(workload, gen_u64_opts[i].name,
+					   gen_u64_fields[i]))
+			return VMSIM_BAD_INPUT;
 	ret = wl_vmap_gen(workload, &p, &t, &err);
 	if (ret == -EINVAL) {
 		/* The message names the parameter: point at its option. */
@@ -548,15 +636,18 @@ int vmsim_gen_vmap_main(int argc, char **argv)
 			{ "ops", "--ops" }, { "lookup_pct", "--lookups" },
 			{ "page_size", "--page-size" }, { "space", "--range" },
 		};
-		const char *opt = "--workload";
-		size_t len = strcspn(err.msg, " :");
+		const char *opt = "--workload", *why = err.msg;
+		size_t len = strcspn(err.msg, ":");
 
 		for (size_t i = 0; i < sizeof(field_opt) /
 				       sizeof(field_opt[0]); i++)
 			if (strlen(field_opt[i][0]) == len &&
-			    !strncmp(err.msg, field_opt[i][0], len))
+			    !strncmp(err.msg, field_opt[i][0], len)) {
 				opt = field_opt[i][1];
-		vmsim_opt_error(opt, "%s", err.msg);
+				why = err.msg + len + 1 + (err.msg[len + 1] ==
+							   ' ');
+			}
+		vmsim_opt_error(opt, "%s", why);
 		wl_vmap_trace_free(&t);
 		return VMSIM_BAD_INPUT;
 	}
@@ -570,8 +661,15 @@ int vmsim_gen_vmap_main(int argc, char **argv)
 		wl_vmap_trace_free(&t);
 		return ret;
 	}
-	fprintf(out.fp, "# vmsim gen-vmap --workload %s --seed %llu: "
-		"%zu ops\n", workload, (unsigned long long)p.seed, t.n);
+	fprintf(out.fp, "# vmsim gen-vmap --workload %s --seed %llu", workload,
+		(unsigned long long)p.seed);
+	/* The range and page size to replay with, where not the defaults. */
+	if (space_given)
+		fprintf(out.fp, " --range 0x%llx:0x%llx --page-size %llu",
+			(unsigned long long)p.space.start,
+			(unsigned long long)p.space.end,
+			(unsigned long long)p.space.page_size);
+	fprintf(out.fp, ": %zu ops\n", t.n);
 	if (wl_vmap_write(out.fp, t.ops, t.n)) {
 		fprintf(stderr, "vmsim: writing the trace: %s\n",
 			strerror(errno));

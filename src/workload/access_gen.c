@@ -15,12 +15,13 @@
 #include "access_impl.h"
 
 static const struct wl_access_workload workloads[] = {
-	{ "sequential", "ascending addresses, SIZE bytes apart, wrapping" },
-	{ "strided", "every STRIDE bytes through the working set" },
-	{ "uniform", "uniformly random pages and offsets" },
-	{ "zipf", "pages by Zipf popularity (exponent ZIPF_S), scattered" },
-	{ "chase", "pointer chase: a random cycle through every page" },
-	{ "sweep", "working sets of 1, 2, 4 .. PAGES pages, swept in turn" },
+	{ "sequential", "ascending addresses, SIZE bytes apart, wrapping", "" },
+	{ "strided", "every STRIDE bytes through the working set", "stride " },
+	{ "uniform", "uniformly random pages and offsets", "" },
+	{ "zipf", "pages by Zipf popularity (exponent ZIPF_S), scattered",
+	  "zipf_s " },
+	{ "chase", "pointer chase: a random cycle through every page", "" },
+	{ "sweep", "working sets of 1, 2, 4 .. PAGES pages, swept in turn", "" },
 };
 
 #define NWORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
@@ -88,7 +89,41 @@ static int check(const struct wl_access_gen_params *p, struct wl_error *err)
 		return -EINVAL;
 	}
 	if (!p->stride) {
-		wl_error_set(err, 0, "stride: 0");
+		wl_error_set(err, 0, "stride: must not be 0");
+		return -EINVAL;
+	}
+	if (p->accesses > WL_ACCESS_GEN_MAX) {
+		wl_error_set(err, 0, "accesses: at most %llu (16 bytes each)",
+			     WL_ACCESS_GEN_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The bounds that depend on the workload: 0 or -EINVAL. */
+static int check_size(const char *name, const struct wl_access_gen_params *p,
+		      struct wl_error *err)
+{
+	uint64_t ws[65], count[65], total = 0;
+	size_t n;
+
+	if ((!strcmp(name, "zipf") || !strcmp(name, "chase")) &&
+	    p->pages > WL_ACCESS_GEN_MAX_TABLE) {
+		wl_error_set(err, 0, "pages: at most %llu for %s (a table "
+			     "entry per page)", WL_ACCESS_GEN_MAX_TABLE, name);
+		return -EINVAL;
+	}
+	if (strcmp(name, "sweep"))
+		return 0;
+	/* Each phase is at least one pass over its working set. */
+	n = wl_access_sweep_plan(p, ws, count, 65);
+	for (size_t k = 0; k < n; k++)
+		total += count[k];
+	if (total > WL_ACCESS_GEN_MAX) {
+		wl_error_set(err, 0, "pages: a sweep up to %llu pages makes "
+			     "%llu accesses, above the %llu allowed",
+			     (unsigned long long)p->pages,
+			     (unsigned long long)total, WL_ACCESS_GEN_MAX);
 		return -EINVAL;
 	}
 	return 0;
@@ -276,6 +311,8 @@ int wl_access_gen(const char *name, const struct wl_access_gen_params *p,
 	int ret;
 
 	ret = check(p, err);
+	if (!ret)
+		ret = check_size(name, p, err);
 	if (ret)
 		return ret;
 	rng_seed(&g.rng, p->seed);

@@ -14,8 +14,15 @@
  * "churn" is ours: random allocs and frees around a target number of live
  * areas, with random lookups.
  *
+ * Every workload honours the range: the generator places each area in a
+ * lowest-fit allocator of its own over p->space (all lowest-fit strategies
+ * place alike), so it knows which allocs get ENOSPC in that range.  Such an
+ * alloc stays in the trace (no room is a result), but its area is never
+ * touched or freed, and its id is free again at once.
+ *
  * Conventions: @pg is the page size, ids are handed out by struct ids so
- * freed ids are reused (the trace format allows it; the replay must cope).
+ * freed ids are reused (the trace format allows it; the replay must cope);
+ * NO_AREA is what alloc() returns for an area that found no room.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -35,6 +42,11 @@
 #endif
 #define WL_THREAD_ALIGN (16 * 1024)  /* x86-64 kernel stack size (no KASAN) */
 
+/* The lowest-fit strategy the generator places areas with. */
+#define SIM_STRATEGY "augrb"
+
+#define NO_AREA UINT64_MAX
+
 struct gen {
 	struct wl_vmap_trace *t;
 	const struct wl_vmap_gen_params *p;
@@ -43,6 +55,9 @@ struct gen {
 	uint64_t next_id;        /* ids above those in free_ids never used */
 	uint64_t *free_ids;      /* stack of freed ids, reused first */
 	size_t nfree, cap_free;
+	struct vmap *sim;        /* where the areas are placed */
+	uint64_t *start;         /* start[id]: the live area of id in sim */
+	size_t cap_start;
 	int err;                 /* first -ENOMEM, sticky */
 };
 
@@ -51,36 +66,8 @@ static uint64_t new_id(struct gen *g)
 	return g->nfree ? g->free_ids[--g->nfree] : g->next_id++;
 }
 
-static void put(struct gen *g, uint8_t kind, uint64_t id, uint64_t arg,
-		uint64_t align)
+static void put_free_id(struct gen *g, uint64_t id)
 {
-	struct wl_vmap_op op = {
-		.kind = kind, .id = id, .arg = arg, .align = align,
-		.flags = align ? WL_VMAP_HAS_ALIGN : 0,
-	};
-
-	if (!g->err)
-		g->err = wl_vmap_trace_push(g->t, &op);
-}
-
-/* Allocate @pages pages plus the guard; align 0 means the default. */
-static uint64_t alloc(struct gen *g, uint64_t pages, uint64_t align)
-{
-	uint64_t id = new_id(g);
-
-	put(g, WL_VMAP_ALLOC, id, (pages + GUARD) * g->pg, align);
-	return id;
-}
-
-/* The kernel test writes to the area's first byte. */
-static void touch(struct gen *g, uint64_t id)
-{
-	put(g, WL_VMAP_LOOKUP, id, 0, 0);
-}
-
-static void release(struct gen *g, uint64_t id)
-{
-	put(g, WL_VMAP_FREE, id, 0, 0);
 	if (g->nfree == g->cap_free) {
 		size_t cap = g->cap_free ? 2 * g->cap_free : 256;
 		uint64_t *ids = realloc(g->free_ids, cap * sizeof(*ids));
@@ -95,6 +82,74 @@ static void release(struct gen *g, uint64_t id)
 	g->free_ids[g->nfree++] = id;
 }
 
+static void put(struct gen *g, uint8_t kind, uint64_t id, uint64_t arg,
+		uint64_t align)
+{
+	struct wl_vmap_op op = {
+		.kind = kind, .id = id, .arg = arg, .align = align,
+		.flags = align ? WL_VMAP_HAS_ALIGN : 0,
+	};
+
+	if (!g->err)
+		g->err = wl_vmap_trace_push(g->t, &op);
+}
+
+/*
+ * Allocate @pages pages plus the guard; align 0 means the default.  The
+ * area's id, or NO_AREA when the range has no room for it (or after an
+ * error, which is in g->err).
+ */
+static uint64_t alloc(struct gen *g, uint64_t pages, uint64_t align)
+{
+	const struct wl_vmap_space *s = &g->p->space;
+	uint64_t id = new_id(g), size = (pages + GUARD) * g->pg, a;
+	int ret;
+
+	put(g, WL_VMAP_ALLOC, id, size, align);
+	if (g->err)
+		return NO_AREA;
+	ret = vmap_alloc(g->sim, size, align ? align : g->pg, s->start,
+			 s->end, &a);
+	if (ret) {
+		if (ret != -ENOSPC)
+			g->err = ret;
+		put_free_id(g, id);
+		return NO_AREA;
+	}
+	if (id >= g->cap_start) {
+		size_t cap = g->cap_start ? 2 * g->cap_start : 1024;
+		uint64_t *st;
+
+		while (cap <= id)
+			cap *= 2;
+		st = realloc(g->start, cap * sizeof(*st));
+		if (!st) {
+			g->err = -ENOMEM;
+			return NO_AREA;
+		}
+		g->start = st;
+		g->cap_start = cap;
+	}
+	g->start[id] = a;
+	return id;
+}
+
+/* The kernel test writes to the area's first byte. */
+static void touch(struct gen *g, uint64_t id)
+{
+	if (id != NO_AREA)
+		put(g, WL_VMAP_LOOKUP, id, 0, 0);
+}
+
+static void release(struct gen *g, uint64_t id)
+{
+	if (id == NO_AREA || g->err)
+		return;
+	put(g, WL_VMAP_FREE, id, 0, 0);
+	vmap_free(g->sim, g->start[id]);
+	put_free_id(g, id);
+}
+
 /* fix_size_alloc_test: vmalloc(nr_pages pages), write, vfree; loop. */
 static void gen_fix_size(struct gen *g)
 {
@@ -106,6 +161,14 @@ static void gen_fix_size(struct gen *g)
 	}
 }
 
+/* full_fit's 1-page holes: fls(cpus) * 32 MiB of pages. */
+static uint64_t full_fit_junk(const struct wl_vmap_gen_params *p)
+{
+	uint64_t fls = 64 - (uint64_t)__builtin_clzll(p->cpus);
+
+	return fls * (32ULL << 20) / p->space.page_size;
+}
+
 /*
  * full_fit_alloc_test: fls(cpus) * 32 MiB / PAGE_SIZE pairs of 1-page
  * areas, then the second of each pair freed, leaving that many 1-page
@@ -114,8 +177,7 @@ static void gen_fix_size(struct gen *g)
  */
 static void gen_full_fit(struct gen *g)
 {
-	uint64_t fls = 64 - (uint64_t)__builtin_clzll(g->p->cpus);
-	uint64_t junk = fls * (32ULL << 20) / g->pg;
+	uint64_t junk = full_fit_junk(g->p);
 	uint64_t *ids = malloc(junk * sizeof(*ids));
 
 	if (!ids) {
@@ -189,31 +251,13 @@ static void gen_random_size_align(struct gen *g)
 /*
  * align_shift_alloc_test: one page at alignments 1 << 0 .. 1 << 63, the
  * large ones meant to fail.  The kernel test stops at the first failure;
- * here every alignment is tried, and an area is freed only when it could
- * be placed: the range is empty then, so that is exactly when a multiple
- * of the alignment lies in the range with room for the area.
+ * here every alignment is tried, and an area is freed when it was placed.
  */
 static void gen_align_shift(struct gen *g)
 {
-	const struct wl_vmap_space *s = &g->p->space;
-	uint64_t size = (1 + GUARD) * g->pg;
-
-	for (uint64_t i = 0; i < g->p->loops && !g->err; i++) {
-		for (unsigned sh = 0; sh < 64; sh++) {
-			uint64_t align = 1ULL << sh, a, mask;
-			uint64_t id = alloc(g, 1, align);
-
-			if (align < g->pg)
-				align = g->pg;
-			mask = align - 1;
-			a = (s->start + mask) & ~mask;
-			if (s->start <= UINT64_MAX - mask && a < s->end &&
-			    s->end - a >= size)
-				release(g, id);
-			else
-				g->free_ids[g->nfree++] = id;
-		}
-	}
+	for (uint64_t i = 0; i < g->p->loops && !g->err; i++)
+		for (unsigned sh = 0; sh < 64; sh++)
+			release(g, alloc(g, 1, 1ULL << sh));
 }
 
 /*
@@ -232,8 +276,13 @@ static void gen_churn(struct gen *g)
 		g->err = -ENOMEM;
 		return;
 	}
-	for (; n < p->live && !g->err; n++)
-		live[n] = alloc(g, 1 + rng_below(&g->rng, p->max_pages), 0);
+	for (uint64_t i = 0; i < p->live && !g->err; i++) {
+		uint64_t id = alloc(g, 1 + rng_below(&g->rng, p->max_pages),
+				    0);
+
+		if (id != NO_AREA)
+			live[n++] = id;
+	}
 	for (uint64_t i = 0; i < p->ops && !g->err; i++) {
 		if (n && rng_below(&g->rng, 100) < p->lookup_pct) {
 			uint64_t k = rng_below(&g->rng, n);
@@ -247,8 +296,11 @@ static void gen_churn(struct gen *g)
 			release(g, live[k]);
 			live[k] = live[--n];
 		} else {
-			live[n++] = alloc(g, 1 + rng_below(&g->rng,
-							   p->max_pages), 0);
+			uint64_t id = alloc(g, 1 + rng_below(&g->rng,
+							     p->max_pages), 0);
+
+			if (id != NO_AREA)
+				live[n++] = id;
 		}
 	}
 	free(live);
@@ -257,25 +309,30 @@ static void gen_churn(struct gen *g)
 struct workload {
 	struct wl_vmap_workload w;
 	void (*gen)(struct gen *g);
+	unsigned per_loop;      /* ops of one loop at most (0: churn) */
 };
 
 static const struct workload workloads[] = {
-	{ { "fix_size", "alloc --pages pages, touch, free; --loops times" },
-	  gen_fix_size },
+	{ { "fix_size", "alloc --pages pages, touch, free; --loops times",
+	    "loops pages " },
+	  gen_fix_size, 3 },
 	{ { "full_fit", "fls(--cpus)*32MiB/page 1-page holes, then 1-page "
-	    "alloc/touch/free; --loops" }, gen_full_fit },
+	    "alloc/touch/free; --loops", "loops cpus " }, gen_full_fit, 3 },
 	{ { "long_busy_list", "15000 1-page areas live, then 100+1 pages "
-	    "alloc/touch/free; --loops" }, gen_long_busy_list },
-	{ { "random_size", "1..100 pages alloc/touch/free; --loops" },
-	  gen_random_size },
-	{ { "fix_align", "5 pages aligned to 32 KiB alloc/free; --loops" },
-	  gen_fix_align },
+	    "alloc/touch/free; --loops", "loops " }, gen_long_busy_list, 6 },
+	{ { "random_size", "1..100 pages alloc/touch/free; --loops",
+	    "loops " },
+	  gen_random_size, 3 },
+	{ { "fix_align", "5 pages aligned to 32 KiB alloc/free; --loops",
+	    "loops " },
+	  gen_fix_align, 2 },
 	{ { "random_size_align", "1..10 pages aligned to 2^(0..22) alloc/free; "
-	    "--loops" }, gen_random_size_align },
+	    "--loops", "loops " }, gen_random_size_align, 2 },
 	{ { "align_shift", "1 page at alignments 2^0..2^63 (large ones get "
-	    "ENOSPC); --loops" }, gen_align_shift },
+	    "ENOSPC); --loops", "loops " }, gen_align_shift, 128 },
 	{ { "churn", "random alloc/free around --live areas of 1..--max-pages "
-	    "pages, --lookups %, --ops ops" }, gen_churn },
+	    "pages, --lookups %, --ops ops", "live ops max_pages lookup_pct " },
+	  gen_churn, 0 },
 };
 
 #define NWORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
@@ -309,9 +366,48 @@ void wl_vmap_gen_defaults(struct wl_vmap_gen_params *p)
 /* A bad parameter: describe it in @err, evaluate to -EINVAL. */
 #define gen_error(err, ...) (wl_error_set(err, 0, __VA_ARGS__), -EINVAL)
 
-/* Bounds that keep every size and count far from overflow. */
-#define MAX_COUNT (1ULL << 32)
+/* Bounds that keep every size far from overflow. */
 #define MAX_PAGES (1ULL << 20)
+#define MAX_OPS WL_VMAP_GEN_MAX_OPS
+
+/* Check the size of the trace workload @w would make: 0 or -EINVAL. */
+static int check_ops(const struct workload *w,
+		     const struct wl_vmap_gen_params *p, struct wl_error *err)
+{
+	uint64_t fixed = 0;
+
+	if (w->gen == gen_churn) {
+		if (!p->live || p->live > MAX_OPS)
+			return gen_error(err, "live: must be 1..%llu",
+					 MAX_OPS);
+		if (p->ops > MAX_OPS - p->live)
+			return gen_error(err, "ops: at most %llu with live "
+					 "%llu (a trace holds at most %llu "
+					 "ops)", MAX_OPS - p->live,
+					 (unsigned long long)p->live,
+					 MAX_OPS);
+		return 0;
+	}
+	if (w->gen == gen_full_fit) {
+		fixed = 3 * full_fit_junk(p);
+		if (fixed >= MAX_OPS)
+			return gen_error(err, "page_size: %llu-byte pages "
+					 "make %llu holes for full_fit, above "
+					 "the %llu ops a trace holds",
+					 (unsigned long long)p->space.page_size,
+					 (unsigned long long)fixed / 3,
+					 MAX_OPS);
+	} else if (w->gen == gen_long_busy_list) {
+		fixed = WL_LONG_BUSY_AREAS;
+	}
+	if (p->loops > (MAX_OPS - fixed) / w->per_loop)
+		return gen_error(err, "loops: at most %llu for %s (%u ops a "
+				 "loop; a trace holds at most %llu ops)",
+				 (unsigned long long)(MAX_OPS - fixed) /
+				 w->per_loop, w->w.name, w->per_loop,
+				 MAX_OPS);
+	return 0;
+}
 
 int wl_vmap_gen(const char *name, const struct wl_vmap_gen_params *p,
 		struct wl_vmap_trace *t, struct wl_error *err)
@@ -319,42 +415,48 @@ int wl_vmap_gen(const char *name, const struct wl_vmap_gen_params *p,
 	const struct wl_vmap_space *s = &p->space;
 	const struct workload *w = NULL;
 	struct gen g = { .t = t, .p = p, .pg = s->page_size };
+	int ret;
 
 	for (size_t i = 0; i < NWORKLOADS; i++)
 		if (strcmp(workloads[i].w.name, name) == 0)
 			w = &workloads[i];
 	if (!w)
 		return gen_error(err, "name: unknown workload '%s'", name);
-	/* Each message starts with the parameter's field name. */
-	if (!p->loops || p->loops > MAX_COUNT)
-		return gen_error(err, "loops must be 1..%llu", MAX_COUNT);
+	/* Each message starts with the parameter's field name and ": ". */
+	if (!p->loops)
+		return gen_error(err, "loops: must be at least 1");
 	if (!p->pages || p->pages > MAX_PAGES)
-		return gen_error(err, "pages must be 1..%llu", MAX_PAGES);
+		return gen_error(err, "pages: must be 1..%llu", MAX_PAGES);
 	if (!p->max_pages || p->max_pages > MAX_PAGES)
-		return gen_error(err, "max_pages must be 1..%llu", MAX_PAGES);
+		return gen_error(err, "max_pages: must be 1..%llu", MAX_PAGES);
 	if (!p->cpus || p->cpus > 65535)
-		return gen_error(err, "cpus must be 1..65535");
-	if (!p->live || p->live > MAX_COUNT)
-		return gen_error(err, "live must be 1..%llu", MAX_COUNT);
-	if (p->ops > MAX_COUNT)
-		return gen_error(err, "ops must be at most %llu", MAX_COUNT);
+		return gen_error(err, "cpus: must be 1..65535");
+	if (!p->live)
+		return gen_error(err, "live: must be at least 1");
 	if (p->lookup_pct > 100)
-		return gen_error(err, "lookup_pct must be a percentage 0..100");
+		return gen_error(err, "lookup_pct: must be a percentage "
+				 "0..100");
 	if (!s->page_size || s->page_size & (s->page_size - 1) ||
 	    s->page_size > (1ULL << 30))
-		return gen_error(err, "page_size must be a power of two up to "
-				 "1 GiB");
+		return gen_error(err, "page_size: must be a power of two up "
+				 "to 1 GiB");
 	if (s->start >= s->end || (s->start | s->end) & (s->page_size - 1))
-		return gen_error(err, "space must be page-aligned and "
+		return gen_error(err, "space: must be page-aligned and "
 				 "non-empty");
+	ret = check_ops(w, p, err);
+	if (ret)
+		return ret;
 	rng_seed(&g.rng, p->seed);
-	/* align_shift parks ids it cannot free: room for 64 of them. */
-	g.free_ids = malloc(64 * sizeof(*g.free_ids));
-	g.cap_free = 64;
-	if (!g.free_ids)
-		return -ENOMEM;
+	ret = vmap_create(&g.sim, SIM_STRATEGY, s->start, s->end, s->page_size);
+	if (ret) {
+		wl_error_set(err, 0, "cannot create the %s allocator: %s",
+			     SIM_STRATEGY, strerror(-ret));
+		return ret;
+	}
 	w->gen(&g);
+	vmap_destroy(g.sim);
 	free(g.free_ids);
+	free(g.start);
 	if (g.err)
 		wl_error_set(err, 0, "out of memory");
 	return g.err;

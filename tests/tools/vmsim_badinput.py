@@ -99,7 +99,7 @@ GEN_CASES = [
      "unknown workload 'nope'"),
     ("gen no workload", [], "--workload: ", "required"),
     ("gen --loops 0", ["--workload", "fix_size", "--loops", "0"],
-     "--loops: ", "loops must be"),
+     "--loops: ", "must be at least 1"),
     ("gen --lookups 101", ["--workload", "churn", "--lookups", "101"],
      "--lookups: ", "percentage"),
     ("gen --seed junk", ["--workload", "churn", "--seed", "x1"], "--seed: ",

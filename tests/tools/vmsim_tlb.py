@@ -117,7 +117,7 @@ def rows(text):
 
 
 def num(r, k):
-    return int(r[k]) if r[k] != "" else None
+    return int(r[k]) if r[k] != "NA" else None
 
 
 def check_consistent(name, text):
