@@ -159,6 +159,9 @@ with tempfile.TemporaryDirectory(prefix="vmb-cmp-") as tmp:
     check(vmbstats.unsure_reason(3, 3, 0.05) ==
           "n=3/3 cannot reach alpha=0.05; need >= 4 per side",
           "unsure reason of 3/3", vmbstats.unsure_reason(3, 3, 0.05), None)
+    check(vmbstats.verdict(float("nan"), 0.001, 0.05, 0.05, 9, 9) ==
+          "unsure", "no ratio (base median 0) is unsure, not same",
+          vmbstats.verdict(float("nan"), 0.001, 0.05, 0.05, 9, 9), "unsure")
     check(vmbstats.unsure_reason(4, 4, 0.05) is None, "4/4 can reach 0.05",
           vmbstats.unsure_reason(4, 4, 0.05), None)
 
@@ -325,6 +328,33 @@ with tempfile.TemporaryDirectory(prefix="vmb-cmp-") as tmp:
     bad(tmp, ["--alpha", "0.00001", "HEAD", "--repo", r3a],
         "compare-run: --repetitions: 9 per side cannot reach --alpha 1e-05; "
         "need >= 11 (try --help)", "--repetitions too few for --alpha")
+
+    # --instructions over icount CSVs: the same refusal of nothing in
+    # common; a 2% rise in instructions is 'slower' and exit 1.
+    ia, ib = os.path.join(tmp, "ia.csv"), os.path.join(tmp, "ib.csv")
+    icount_head = "benchmark,mode,iterations,instructions,d1_misses," \
+        "ll_misses\n"
+    with open(ia, "w") as f:
+        f.write(icount_head + "shim/c/empty,per-op,1000,100,0,0\n")
+    with open(ib, "w") as f:
+        f.write(icount_head + "shim/c/empty,per-op,1000,102,0,0\n")
+    ic = os.path.join(tmp, "ic.csv")
+    rc, out, err = compare("--instructions", "--results", ia, ib, "--csv", ic)
+    check(rc == 1 and verdicts(ic).get(
+        ("icount", "shim/c/empty", "instructions")) == ("slower", ""),
+        "instructions 2% up", (rc, out, err), 1)
+    os.unlink(ic)
+    with open(ib, "w") as f:
+        f.write(icount_head + "shim/cxx/empty,per-op,1000,102,0,0\n")
+    bad(tmp, ["--instructions", "--results", ia, ib, "--csv", cmp_csv],
+        "--results: %s and %s have no benchmark in common" % (ia, ib),
+        "icount CSVs with no benchmark in common")
+
+    # --help names the exit codes and Google Benchmark's compare.py.
+    rc, out, err = compare("--help")
+    check(rc == 0 and "/usr/share/benchmark/compare.py" in out and
+          "--fail-on-unsure" in out and "\n  3  with --fail-on-unsure" in out,
+          "--help", (rc, out[-300:]), "compare.py path, exit codes")
 
     # Revisions: a repository of the test's own (the source may be an
     # unpacked release tarball, not a git checkout).
