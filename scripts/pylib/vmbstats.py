@@ -132,7 +132,9 @@ def min_p(n1, n2):
     n1 and n2 values can give: the most extreme ordering (every value of
     one sample below every value of the other) is one of C(n1 + n2, n1)
     equally likely orderings, counted on both tails.  Ties only merge
-    orderings, so they cannot go below it."""
+    orderings, so an exact test cannot go below it (mann_whitney's normal
+    approximation, used when there are ties, can: the verdict goes by
+    this bound, not by that p)."""
     if n1 == 0 or n2 == 0:
         return 1.0
     return min(1.0, 2.0 / math.comb(n1 + n2, n1))
