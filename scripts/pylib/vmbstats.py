@@ -129,9 +129,47 @@ def geomean(v):
     return math.exp(sum(math.log(a) for a in v) / len(v))
 
 
-def verdict(ratio, p, threshold, alpha):
-    """'slower', 'faster' or 'same' for HEAD/BASE ratio and p-value."""
-    if not math.isfinite(ratio) or p >= alpha:
+def min_p(n1, n2):
+    """The smallest two-sided p-value any permutation test of samples of
+    n1 and n2 values can give: the most extreme ordering (every value of
+    one sample below every value of the other) is one of C(n1 + n2, n1)
+    equally likely orderings, counted on both tails.  Ties only merge
+    orderings, so an exact test cannot go below it (mann_whitney's normal
+    approximation, used when there are ties, can: the verdict goes by
+    this bound, not by that p)."""
+    if n1 == 0 or n2 == 0:
+        return 1.0
+    return min(1.0, 2.0 / math.comb(n1 + n2, n1))
+
+
+def reps_needed(alpha):
+    """The smallest n for which n values per side can reach p < alpha."""
+    n = 1
+    while min_p(n, n) >= alpha:
+        n += 1
+    return n
+
+
+def unsure_reason(n1, n2, alpha):
+    """Why samples of n1 and n2 values cannot decide at alpha, or None
+    when p < alpha is attainable."""
+    if min_p(n1, n2) < alpha:
+        return None
+    return ("n=%d/%d cannot reach alpha=%g; need >= %d per side" %
+            (n1, n2, alpha, reps_needed(alpha)))
+
+
+def verdict(ratio, p, threshold, alpha, n_base=None, n_head=None):
+    """'slower', 'faster', 'same' or 'unsure' for HEAD/BASE ratio and
+    p-value.  Given the sample sizes, 'unsure' when they cannot reach
+    p < alpha at all (no ordering of the values could show a change), so
+    'same' is never said for lack of data; 'unsure' too when there is no
+    ratio (a base median of 0)."""
+    if not math.isfinite(ratio):
+        return "unsure"
+    if n_base is not None and unsure_reason(n_base, n_head, alpha):
+        return "unsure"
+    if p >= alpha:
         return "same"
     if ratio > 1.0 + threshold:
         return "slower"
@@ -213,14 +251,14 @@ def read_results(path):
     if not rows or not rows[0]:
         raise InputError("%s:1: empty file, expected a header" % path)
     head = rows[0]
-    for col in FIXED + ("iterations", "ns_per_op"):
-        if col not in head:
-            raise InputError("%s:%d: header lacks column '%s'" %
-                             (path, lines[0], col))
     for i, col in enumerate(head):
         if col in head[:i]:
             raise InputError("%s:%d: column '%s' appears twice in the header"
                              % (path, lines[0], col))
+    for col in FIXED + ("iterations", "ns_per_op"):
+        if col not in head:
+            raise InputError("%s:%d: header lacks column '%s'" %
+                             (path, lines[0], col))
     idx = {c: i for i, c in enumerate(head)}
     sims = [c for c in head if c.startswith("sim_")]
     cand = [c for c in head if c not in NON_PARAM and c not in FIXED and
@@ -280,7 +318,7 @@ def read_results(path):
 class Row:
     """One line of a comparison: kind is 'time', 'sim' or 'icount'."""
     fields = ("kind", "benchmark", "metric", "base", "head", "ratio",
-              "p_value", "n_base", "n_head", "verdict")
+              "p_value", "n_base", "n_head", "verdict", "note")
 
     def __init__(self, **kw):
         for f in self.fields:
@@ -303,10 +341,15 @@ def compare_time(a, b, threshold, alpha):
         ma, mb = median(x), median(y)
         ratio = mb / ma if ma > 0 else float("nan")
         _, p, _ = mann_whitney(y, x)
+        v = verdict(ratio, p, threshold, alpha, len(x), len(y))
+        note = None
+        if v == "unsure":
+            note = (unsure_reason(len(x), len(y), alpha) or
+                    "no ratio: the base median is 0 ns/op")
         rows.append(Row(kind="time", benchmark=name, metric="ns_per_op",
                         base=ma, head=mb, ratio=ratio, p_value=p,
-                        n_base=len(x), n_head=len(y),
-                        verdict=verdict(ratio, p, threshold, alpha)))
+                        n_base=len(x), n_head=len(y), verdict=v,
+                        note=note))
     return rows
 
 
