@@ -1,18 +1,26 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Browser test of the dashboard: builds it from the committed fixture
-history and opens it in headless Chromium, driven over the DevTools
-protocol on a pipe (--remote-debugging-pipe: NUL-terminated JSON on fds
-3 and 4), so it needs nothing beyond python3 and Debian's chromium.
+"""Browser test of the dashboard on a synthetic history of 300 benchmarks
+x 200 runs (make_fixture.py --synthetic), opened in headless Chromium
+driven over the DevTools protocol on a pipe (--remote-debugging-pipe:
+NUL-terminated JSON on fds 3 and 4), so it needs nothing beyond python3
+and Debian's chromium.
 
-Asserts: the page loads with no console error, no uncaught exception and
-no request other than file:/data:; every benchmark has a chart whose SVG
-has a non-zero size and at least one plotted path of non-zero length;
-the regression table holds exactly the planted change point; the latest
-comparison has the expected verdicts.
-Exits 77 (meson: SKIP) with how to enable it when chromium or gnuplot is
-missing.  usage: browser.py SCRIPTS_DIR HISTORY_DIR"""
+Asserts: the page stays under 5 MB; it loads with no console error, no
+uncaught exception and no request other than file:/data:/about:; every
+chart (time and simulated counters, all families expanded) has an SVG of
+non-zero size with one drawn line of non-zero length per legend entry;
+every benchmark of the history is in exactly one time chart; the table
+of changes holds exactly the planted ones; the filter box hides the
+charts and families that do not match and shows them all again when
+cleared; with every family collapsed, each change's link opens its
+family and scrolls its chart into view.  Reports (not asserted) the time
+from navigation to the first frame after load, and writes a screenshot
+of the top of the page to LOG_DIR/dashboard.png.
+Exits 77 (meson: SKIP) with how to enable it when chromium is missing.
+usage: browser.py SCRIPTS_DIR LOG_DIR [RUNS]"""
 
+import base64
 import json
 import os
 import queue
@@ -22,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 SKIP = 77
 failures = []
@@ -79,7 +88,7 @@ class Cdp:
                 msg, buf = buf.split(b"\0", 1)
                 self.q.put(json.loads(msg))
 
-    def call(self, method, params=None, session=None, timeout=20):
+    def call(self, method, params=None, session=None, timeout=30):
         self.next_id += 1
         m = {"id": self.next_id, "method": method, "params": params or {}}
         if session:
@@ -108,48 +117,116 @@ class Cdp:
                 return r
 
 
-JS = r"""
+
+CHECK = r"""
 (() => {
-  const charts = [...document.querySelectorAll('figure.chart')].map(f => {
-    const svg = f.querySelector('svg');
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  const figs = [...document.querySelectorAll('figure.chart')];
+  const charts = figs.map(f => {
+    const svg = f.querySelector('svg.plot');
     const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
-    let plotted = 0;
+    let drawn = 0;
     if (svg)
-      for (const g of svg.querySelectorAll('g[id*="gnuplot_plot_"]'))
-        for (const p of g.querySelectorAll('path'))
-          if (p.getTotalLength() > 0) plotted++;
-    return {benchmark: f.dataset.benchmark, width: box.width,
-            height: box.height, plotted: plotted};
+      for (const p of svg.querySelectorAll('g.line path.med'))
+        if (p.getTotalLength() > 0) drawn++;
+    return {id: f.id, sim: f.classList.contains('simchart'),
+            names: f.dataset.names.split(' '), width: box.width,
+            height: box.height, drawn: drawn,
+            legend: f.querySelectorAll('ul.legend li').length};
   });
-  const rows = sel => [...document.querySelectorAll(sel)].map(r =>
-    [r.dataset.rule || '', r.dataset.benchmark, r.dataset.verdict]);
-  return JSON.stringify({
-    title: document.title,
-    charts: charts,
-    regressions: document.getElementById('regressions') ?
-      rows('#regressions tbody tr[data-benchmark]') : null,
-    latest: rows('#latest tbody tr[data-benchmark]'),
-  });
+  const rows = [...document.querySelectorAll(
+      '#regressions tbody tr[data-benchmark]')].map(r =>
+    [r.dataset.rule, r.dataset.benchmark, r.dataset.verdict,
+     r.dataset.metric, r.querySelector('a').getAttribute('href')]);
+  return JSON.stringify({title: document.title, charts: charts,
+                         regressions: rows});
 })()
 """
 
+FILTER = r"""
+((q) => {
+  const box = document.getElementById('filter');
+  box.value = q;
+  box.dispatchEvent(new Event('input'));
+  const vis = f => f.getClientRects().length > 0 &&
+    !f.closest('.hidden');
+  const figs = [...document.querySelectorAll('figure.chart:not(.simchart)')];
+  const fams = [...document.querySelectorAll('details.family')];
+  return JSON.stringify({
+    shown: figs.filter(vis).map(f => f.id),
+    shownNames: figs.filter(vis).map(f => f.dataset.names),
+    families: fams.filter(d => !d.classList.contains('hidden'))
+                  .map(d => d.id)});
+})
+"""
+
+JUMP = r"""
+((href) => new Promise(done => {
+  document.getElementById('collapse').click();
+  window.scrollTo(0, 0);
+  const a = [...document.querySelectorAll('#regressions a')]
+    .find(a => a.getAttribute('href') === href);
+  a.click();
+  setTimeout(() => {
+    const t = document.getElementById(href.slice(1));
+    const r = t.getBoundingClientRect();
+    const closed = [];
+    for (let p = t.parentElement; p; p = p.parentElement)
+      if (p.tagName === 'DETAILS' && !p.open) closed.push(p.id || p.className);
+    done(JSON.stringify({hash: location.hash, top: r.top, height: r.height,
+                         inner: window.innerHeight, closed: closed,
+                         scrollY: window.scrollY}));
+  }, 300);
+}))
+"""
+
+TIMING = r"""
+new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  done(JSON.stringify({load: nav.loadEventEnd, frame: performance.now(),
+                       dom: nav.domContentLoadedEventEnd}));
+})))
+"""
+
+
+def evaluate(cdp, s, expr, await_promise=False):
+    r = cdp.call("Runtime.evaluate", {"expression": expr,
+                                      "returnByValue": True,
+                                      "awaitPromise": await_promise},
+                 session=s)
+    if "exceptionDetails" in r:
+        raise RuntimeError("page script failed: %r" % r["exceptionDetails"])
+    return json.loads(r["result"]["value"])
+
 
 def main():
-    scripts, history = sys.argv[1], sys.argv[2]
+    scripts, logdir = sys.argv[1], sys.argv[2]
+    nruns = int(sys.argv[3]) if len(sys.argv) > 3 else 200
     exe = os.environ.get("CHROMIUM") or shutil.which("chromium") or \
         shutil.which("chromium-browser")
     if not exe:
         skip("chromium not found", "apt-get install chromium "
              "(or ./scripts/ci-deps)")
-    if not shutil.which("gnuplot"):
-        skip("gnuplot not found", "apt-get install gnuplot-nox "
-             "(or ./scripts/ci-deps)")
-    signal.alarm(90)
+    signal.alarm(170)
+    here = os.path.dirname(os.path.realpath(__file__))
+    sys.path.insert(0, here)
+    sys.path.insert(0, os.path.join(scripts, "pylib"))
+    import make_fixture
     with tempfile.TemporaryDirectory(prefix="vmb-browser-") as tmp:
+        hist = os.path.join(tmp, "history")
+        t0 = time.monotonic()
+        names = make_fixture.synthetic(nruns, hist)
+        t1 = time.monotonic()
         out = os.path.join(tmp, "dashboard")
         subprocess.run([sys.executable, os.path.join(scripts, "dashboard"),
-                        "--history", history, "-o", out], check=True)
+                        "--history", hist, "-o", out], check=True)
+        t2 = time.monotonic()
         page = os.path.join(out, "index.html")
+        size = os.path.getsize(page)
+        print("history: %d benchmarks x %d runs written in %.1f s; page "
+              "rendered in %.1f s, %.2f MB" % (len(names), nruns, t1 - t0,
+                                              t2 - t1, size / 1e6))
+        check(size < 5e6, "page size", size, "< 5 MB")
         cdp = Cdp(exe, os.path.join(tmp, "profile"))
         try:
             t = cdp.call("Target.createTarget", {"url": "about:blank"})
@@ -159,12 +236,28 @@ def main():
             for m in ("Runtime.enable", "Log.enable", "Page.enable",
                       "Network.enable"):
                 cdp.call(m, session=s)
+            cdp.call("Emulation.setDeviceMetricsOverride",
+                     {"width": 1400, "height": 1100, "deviceScaleFactor": 1,
+                      "mobile": False}, session=s)
             cdp.call("Page.navigate", {"url": "file://" + page}, session=s)
-            cdp.wait_event("Page.loadEventFired")
-            res = json.loads(cdp.call("Runtime.evaluate",
-                                      {"expression": JS,
-                                       "returnByValue": True},
-                                      session=s)["result"]["value"])
+            cdp.wait_event("Page.loadEventFired", timeout=60)
+            tm = evaluate(cdp, s, TIMING, True)
+            print("load: DOMContentLoaded %.0f ms, load event %.0f ms, first "
+                  "frame after load %.0f ms (reported, not asserted)" %
+                  (tm["dom"], tm["load"], tm["frame"]))
+            shot = cdp.call("Page.captureScreenshot", {"format": "png"},
+                            session=s)
+            os.makedirs(logdir, exist_ok=True)
+            png = os.path.join(logdir, "dashboard.png")
+            with open(png, "wb") as f:
+                f.write(base64.b64decode(shot["data"]))
+            print("screenshot: %s" % png)
+            res = evaluate(cdp, s, CHECK)
+            filt = {q: evaluate(cdp, s, FILTER + "(%s)" % json.dumps(q))
+                    for q in ("augrb", "n:1000000", "no-such-benchmark",
+                              "")}
+            jumps = {r[4]: evaluate(cdp, s, JUMP + "(%s)" % json.dumps(r[4]),
+                                    True) for r in res["regressions"]}
             try:
                 cdp.call("Browser.close", timeout=5)
             except (RuntimeError, queue.Empty):
@@ -191,27 +284,75 @@ def main():
     check(errors == [], "console errors / network", errors, [])
     check(res["title"] == "vmbench dashboard", "title", res["title"],
           "vmbench dashboard")
-    want = ["shim/c/empty", "shim/cxx/empty", "vmap/list/churn/n:1024"]
-    got = [c["benchmark"] for c in res["charts"]]
-    check(got == want, "charts", got, want)
-    for c in res["charts"]:
-        check(c["width"] > 0 and c["height"] > 0, "size of chart " +
-              c["benchmark"], (c["width"], c["height"]), "> 0")
-        check(c["plotted"] >= 1, "plotted paths of " + c["benchmark"],
-              c["plotted"], ">= 1")
-    want = [["change-point", "shim/c/empty", "slower"]]
-    check(res["regressions"] == want, "regression rows",
-          res["regressions"], want)
-    want = [["", "shim/c/empty", "same"], ["", "shim/cxx/empty", "same"],
-            ["", "vmap/list/churn/n:1024", "faster"],
-            ["", "vmap/list/churn/n:1024", "same"]]
-    check(res["latest"] == want, "latest comparison rows", res["latest"],
-          want)
+
+    # Every chart drawn; every benchmark in exactly one time chart.
+    charts = res["charts"]
+    timec = [c for c in charts if not c["sim"]]
+    simc = [c for c in charts if c["sim"]]
+    check(len(timec) > 0 and len(simc) > 0, "time and sim charts",
+          (len(timec), len(simc)), "both > 0")
+    for c in charts:
+        check(c["width"] > 0 and c["height"] > 0, "size of chart " + c["id"],
+              (c["width"], c["height"]), "> 0")
+        check(c["drawn"] >= 1 and c["drawn"] == c["legend"],
+              "drawn lines of " + c["id"], (c["drawn"], c["legend"]),
+              "one per legend entry, at least one")
+    where = {}
+    for c in timec:
+        for n in c["names"]:
+            where.setdefault(n, []).append(c["id"])
+    bad = [(n, where.get(n)) for n in names if len(where.get(n, [])) != 1]
+    check(bad == [], "benchmarks not in exactly one chart", bad[:5], [])
+    extra = sorted(set(where) - set(names))
+    check(extra == [], "charted names not in the history", extra[:5], [])
+
+    # The table of changes: exactly the planted ones, linking to charts
+    # that hold the benchmark.
+    got = sorted(tuple(r[:4]) for r in res["regressions"])
+    want = sorted(make_fixture.PLANTED)
+    check(got == want, "table of changes", got, want)
+    ids = {c["id"]: c for c in charts}
+    for r in res["regressions"]:
+        c = ids.get(r[4][1:])
+        check(c is not None and r[1] in c["names"],
+              "link of %s %s" % (r[1], r[3]), r[4], "a chart holding it")
+
+    # The filter.
+    all_ids = sorted(c["id"] for c in timec)
+    for q, f in filt.items():
+        want = sorted(c["id"] for c in timec
+                      if any(q.lower() in n.lower() for n in c["names"]))
+        check(sorted(f["shown"]) == want, "charts shown for filter %r" % q,
+              len(f["shown"]), len(want))
+        if q == "":
+            check(sorted(f["shown"]) == all_ids, "filter cleared: all shown",
+                  len(f["shown"]), len(all_ids))
+    check(0 < len(filt["augrb"]["shown"]) < len(all_ids),
+          "filter 'augrb' hides some and shows some",
+          len(filt["augrb"]["shown"]), "between 0 and %d" % len(all_ids))
+    check(filt["no-such-benchmark"]["families"] == [],
+          "families shown for a filter matching nothing",
+          filt["no-such-benchmark"]["families"], [])
+    check(len(filt["augrb"]["families"]) < len(filt[""]["families"]),
+          "families without augrb hidden", filt["augrb"]["families"],
+          "fewer than %d" % len(filt[""]["families"]))
+
+    # Links scroll to their charts, opening collapsed families.
+    for href, j in jumps.items():
+        check(j["hash"] == href, "location after clicking " + href,
+              j["hash"], href)
+        check(j["closed"] == [], "collapsed ancestors of " + href,
+              j["closed"], [])
+        check(j["height"] > 0 and 0 <= j["top"] < j["inner"] and
+              j["scrollY"] > 0, "chart %s in view after its link" % href,
+              (j["top"], j["height"], j["scrollY"]),
+              "0 <= top < %d, scrolled" % j["inner"])
     if failures:
         print("%d failure(s)" % len(failures))
         return 1
-    print("ok: %d charts, regression table %r" % (len(res["charts"]),
-                                                  res["regressions"]))
+    print("ok: %d time charts, %d simulated-counter charts, %d changes, "
+          "filter and links work" % (len(timec), len(simc),
+                                     len(res["regressions"])))
     return 0
 
 

@@ -11,6 +11,7 @@ usage: scripts_badinput.py SOURCE_ROOT
 """
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -235,6 +236,27 @@ check("dashboard: --append of an undecodable run",
          os.path.join(t, "h4")), 2,
       "T/bad/results.csv:%d: not UTF-8 text (byte 0x80)" %
       (len(FIX.splitlines()) + 1), t)
+
+# Simulated counters that are not finite (nan, inf) and a benchmark at
+# 0 ns/op are drawn as not measured: the page renders, and no SVG
+# coordinate or label says nan or inf.
+write(os.path.join(t, "nanrun", "results.csv"),
+      "family,strategy,workload,arch,tlb,n,iterations,ns_per_op,sim_a,"
+      "sim_b,repetition\nvmap,list,churn,,,10,100,0,nan,inf,0\n"
+      "vmap,list,churn,,,10,100,0,nan,inf,1\nsolo,,,,,,100,5,NA,NA,0\n")
+for rid in ("a", "b"):
+    subprocess.run(py("dashboard", "--append", os.path.join(t, "nanrun"),
+                      "--history", os.path.join(t, "h6"), "--run-id", rid),
+                   capture_output=True, check=True)
+out6 = tempfile.mkdtemp(prefix="vmb-dash-")
+check("dashboard: non-finite simulated counters",
+      py("dashboard", "--history", os.path.join(t, "h6"), "-o", out6), 0,
+      "", t)
+with open(os.path.join(out6, "index.html")) as f:
+    svg = "".join(re.findall(r"<svg.*?</svg>", f.read(), re.S))
+if re.search(r"\b(nan|inf)\b", svg, re.I) or "<svg" not in svg:
+    fail("dashboard: non-finite simulated counters", "nan/inf in an SVG")
+shutil.rmtree(out6)
 
 # Signals: --append blocked on a FIFO as its results.csv; the history must
 # not appear.
