@@ -11,7 +11,9 @@ HEAD's commit, first among the findings; the history gained exactly
 HEAD's run (its revision in index.csv, its CSV under runs/); the
 dashboard's index.html exists and shows the new run; compare-run's runs
 and compare.csv are kept under O; the clone's own results/history is
-untouched.
+untouched.  Then the same with --instructions (exact counts under
+callgrind, when valgrind is installed): exit 1, shim/c/empty named,
+nothing appended to the history.
 usage: ci.py SCRIPTS_DIR SOURCE_DIR"""
 
 import csv
@@ -114,4 +116,31 @@ with tempfile.TemporaryDirectory(prefix="vmb-ci-") as tmp:
         check(os.path.isfile(os.path.join(out, f)), "--out: " + f,
               sorted(os.listdir(out)) if os.path.isdir(out) else None, f)
     unchanged(repo_history, before_repo, "the clone's results/history")
+
+    # --instructions (same builds, reused): exact counts decide; the
+    # history takes times only, so it is left as it is.
+    if shutil.which("valgrind"):
+        runs_mid = index(hist)
+        summ2 = os.path.join(tmp, "summary2.md")
+        args2 = args[:]
+        args2[args2.index("--summary") + 1] = summ2
+        args2[args2.index("--out") + 1] = os.path.join(tmp, "runs2")
+        args2[args2.index("--filter") + 1] = "^shim/c/empty$"
+        args2 = [x for x in args2 if x not in ("--repetitions", "9",
+                                                "--min-time", "0.01")]
+        args2.insert(2, "--instructions")
+        p = subprocess.run(args2, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, universal_newlines=True)
+        print(p.stdout)
+        print(p.stderr)
+        check(p.returncode == 1, "--instructions: exit status",
+              p.returncode, 1)
+        text = open(summ2).read() if os.path.isfile(summ2) else ""
+        check("- `shim/c/empty` (instructions): slower" in text,
+              "--instructions: summary names shim/c/empty", text,
+              "- `shim/c/empty` (instructions): slower ...")
+        check(index(hist) == runs_mid, "--instructions: history unchanged",
+              index(hist), runs_mid)
+    else:
+        print("(valgrind not found: the --instructions run is not tried)")
 finish()
