@@ -8,7 +8,8 @@ start a history from the project's committed one (results/history), run
       --history H --dashboard D --summary S --out O
 and assert exit status 1; the summary names shim/c/empty as slower with
 HEAD's commit, first among the findings; the history gained exactly
-HEAD's run (its revision in index.csv, its CSV under runs/); the
+HEAD's run (its revision in index.csv, its CSV under runs/ with the
+mode open() gives); the
 dashboard's index.html exists and shows the new run; compare-run's runs
 and compare.csv are kept under O; the clone's own results/history is
 untouched.  Then the same with --instructions (exact counts under
@@ -104,13 +105,20 @@ with tempfile.TemporaryDirectory(prefix="vmb-ci-") as tmp:
           "history: gained HEAD's run", new, "one run of " + head)
     if len(new) == 1:
         rid = new[0]["run_id"]
-        check(os.path.isfile(os.path.join(hist, "runs", rid + ".csv")),
-              "history: runs/%s.csv" % rid, os.listdir(
-                  os.path.join(hist, "runs")), rid + ".csv")
+        run_csv = os.path.join(hist, "runs", rid + ".csv")
+        check(os.path.isfile(run_csv), "history: runs/%s.csv" % rid,
+              os.listdir(os.path.join(hist, "runs")), rid + ".csv")
+        if os.path.isfile(run_csv):
+            mask = os.umask(0)
+            os.umask(mask)
+            mode = os.stat(run_csv).st_mode & 0o777
+            check(mode == 0o666 & ~mask, "history: the run's mode",
+                  oct(mode), oct(0o666 & ~mask))
         page = os.path.join(dash, "index.html")
         html = open(page).read() if os.path.isfile(page) else ""
-        check(rid in html, "dashboard: index.html shows the new run",
-              len(html), "a page naming " + rid)
+        check(rid in html or head[:12] in html,
+              "dashboard: index.html shows the new run", len(html),
+              "a page naming %s or %s" % (rid, head[:12]))
     for f in ("compare.csv", "head/results.csv", "base/results.csv",
               "head/run.json"):
         check(os.path.isfile(os.path.join(out, f)), "--out: " + f,
