@@ -88,6 +88,11 @@ def append(history, run, run_id=None, revision=None, date=None):
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        # mkstemp makes the file 0600; give it the mode open() would, so
+        # a history shared by several users (or committed) is readable.
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
         try:
             os.link(tmp, dest)
         except FileExistsError:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """Bad-input catalogue for the scripts (plot, dashboard, icount, pairs.py,
-bench) and their shared helpers: every case must exit with the expected
+bench, ci-regression) and their shared helpers: every case must exit with the expected
 status (2 for bad input), put the expected first line on stderr, print no
 Python traceback, and leave the case's directory exactly as it was (no
 file appeared, changed or disappeared; no temporary file).  The device
@@ -311,6 +311,68 @@ os.unlink(os.path.join(t, "results"))
 write(os.path.join(t, "plots"), "x\n")
 check("bench: plots/ a file", [bench], 2,
       "./scripts/bench: plots: not a directory (the runs go to plots/)", t)
+shutil.rmtree(t)
+
+# ---- scripts/bench: the history and the dashboard, checked up front ------
+t = case_dir()
+os.makedirs(os.path.join(t, "scripts"))
+for f in ("bench", "deps.sh"):
+    shutil.copy2(os.path.join(SCRIPTS, f), os.path.join(t, "scripts", f))
+shutil.copytree(os.path.join(SCRIPTS, "pylib"),
+                os.path.join(t, "scripts", "pylib"),
+                ignore=shutil.ignore_patterns("__pycache__"))
+bench = os.path.join(t, "scripts", "bench")
+write(os.path.join(t, "hfile"), "x\n")
+check("bench: --history a file", [bench, "--history", "hfile"], 2,
+      "--history: hfile: not a directory", t)
+check("bench: --dashboard under a file",
+      [bench, "--dashboard", "hfile/page"], 2,
+      "--dashboard: hfile/page: hfile is not a directory", t)
+check("bench: --history without a directory", [bench, "--history"], 2,
+      "--history: needs a directory", t)
+write(os.path.join(t, "results", "history", "index.csv"), "bad,header\n")
+check("bench: the history's index.csv malformed", [bench], 2,
+      "results/history/index.csv:1: header must be run_id,revision,date,rows",
+      t)
+shutil.rmtree(t)
+
+# ---- scripts/ci-regression: outputs checked before anything is built -----
+t = case_dir()
+CI = "ci-regression"
+write(os.path.join(t, "file"), "x\n")
+os.makedirs(os.path.join(t, "dir", "index.html"))
+write(os.path.join(t, "bad", "index.csv"), "bad,header\n")
+write(os.path.join(t, "full", "x"), "x\n")
+T = lambda *p: os.path.join(t, *p)  # noqa: E731
+check("ci-regression: one revision", py(CI, "HEAD"), 2,
+      "ci-regression: BASE HEAD: give two revisions (got 1) (try --help)", t)
+check("ci-regression: --history a file",
+      py(CI, "--history", T("file"), "A", "B"), 2,
+      "--history: T/file: not a directory", t)
+check("ci-regression: --history's index.csv malformed",
+      py(CI, "--history", T("bad"), "A", "B"), 2,
+      "T/bad/index.csv:1: header must be run_id,revision,date,rows", t)
+check("ci-regression: --dashboard's index.html a directory",
+      py(CI, "--history", T("h"), "--dashboard", T("dir"), "A", "B"), 2,
+      "--dashboard: T/dir/index.html: is a directory", t)
+check("ci-regression: --summary a directory",
+      py(CI, "--history", T("h"), "--dashboard", T("d"), "--summary",
+         T("dir"), "A", "B"), 2, "--summary: T/dir: is a directory", t)
+check("ci-regression: --out not empty",
+      py(CI, "--history", T("h"), "--dashboard", T("d"), "--summary",
+         T("s.md"), "--out", T("full"), "A", "B"), 2,
+      "--out: T/full exists and is not an empty directory", t)
+if shutil.which("git"):
+    repo = T("repo")
+    os.mkdir(repo)
+    subprocess.run(["git", "init", "--quiet", repo], check=True)
+    check("ci-regression: unknown revision",
+          py(CI, "--repo", repo, "--cache", T("cache"), "nosuchrev",
+             "HEAD"), 2, "BASE: unknown revision 'nosuchrev'", t)
+    check("ci-regression: --repetitions below compare-run's minimum",
+          py(CI, "--repo", repo, "--repetitions", "3", "A", "B"), 2,
+          "compare-run: --repetitions: 3 is below the minimum of 9 "
+          "(try --help)", t)
 shutil.rmtree(t)
 
 # ---- vmbstats.atomic_write: regular files only are renamed over ----------
