@@ -33,7 +33,7 @@
 #error "build with -DFUZZ_FORMAT=WL_TRACE_LACKEY or WL_TRACE_DIN"
 #endif
 
-#define MAX_ACCESSES 128
+#define MAX_ACCESSES 64
 
 static void check_error(const struct wl_error *err, uint64_t lines)
 {
