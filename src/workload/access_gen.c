@@ -54,39 +54,46 @@ static bool pow2(uint64_t x)
 static int check(const struct wl_access_gen_params *p, struct reason *err)
 {
 	if (!pow2(p->page_size)) {
-		return reason_fail_opt(err, -EINVAL, "page_size", "%#llx is not a power of "
+		return reason_fail_opt(err, -EINVAL, "page_size",
+				"%#llx is not a power of "
 				"two", (unsigned long long)p->page_size);
 	}
 	if (!pow2(p->size) || p->size > p->page_size ||
 	    p->size > WL_ACCESS_MAX_SIZE) {
-		return reason_fail_opt(err, -EINVAL, "size", "%llu is not a power of two "
+		return reason_fail_opt(err, -EINVAL, "size",
+				"%llu is not a power of two "
 				"up to the page size and %u",
 				(unsigned long long)p->size,
 				WL_ACCESS_MAX_SIZE);
 	}
 	if (!p->pages || p->pages > UINT64_MAX / p->page_size ||
 	    p->pages * p->page_size - 1 > UINT64_MAX - p->base) {
-		return reason_fail_opt(err, -EINVAL, "pages", "%llu pages from %#llx do not "
+		return reason_fail_opt(err, -EINVAL, "pages",
+				"%llu pages from %#llx do not "
 				"fit below 2^64", (unsigned long long)p->pages,
 				(unsigned long long)p->base);
 	}
 	if (p->base & (p->page_size - 1)) {
-		return reason_fail_opt(err, -EINVAL, "base", "%#llx is not page-aligned",
+		return reason_fail_opt(err, -EINVAL, "base",
+				"%#llx is not page-aligned",
 				(unsigned long long)p->base);
 	}
 	if (p->write_pct > 100) {
-		return reason_fail_opt(err, -EINVAL, "write_pct", "%llu is above 100",
+		return reason_fail_opt(err, -EINVAL, "write_pct",
+				"%llu is above 100",
 				(unsigned long long)p->write_pct);
 	}
 	if (!(p->zipf_s > 0) || !isfinite(p->zipf_s)) {
-		return reason_fail_opt(err, -EINVAL, "zipf_s", "%g is not a positive number",
+		return reason_fail_opt(err, -EINVAL, "zipf_s",
+				"%g is not a positive number",
 				p->zipf_s);
 	}
 	if (!p->stride) {
 		return reason_fail_opt(err, -EINVAL, "stride", "must not be 0");
 	}
 	if (p->accesses > WL_ACCESS_GEN_MAX) {
-		return reason_fail_opt(err, -EINVAL, "accesses", "at most %llu (16 bytes each)",
+		return reason_fail_opt(err, -EINVAL, "accesses",
+				"at most %llu (16 bytes each)",
 			     WL_ACCESS_GEN_MAX);
 	}
 	return 0;
@@ -101,7 +108,8 @@ static int check_size(const char *name, const struct wl_access_gen_params *p,
 
 	if ((!strcmp(name, "zipf") || !strcmp(name, "chase")) &&
 	    p->pages > WL_ACCESS_GEN_MAX_TABLE) {
-		return reason_fail_opt(err, -EINVAL, "pages", "at most %llu for %s (a table "
+		return reason_fail_opt(err, -EINVAL, "pages",
+				"at most %llu for %s (a table "
 			     "entry per page)", WL_ACCESS_GEN_MAX_TABLE, name);
 	}
 	if (strcmp(name, "sweep"))
@@ -111,7 +119,8 @@ static int check_size(const char *name, const struct wl_access_gen_params *p,
 	for (size_t k = 0; k < n; k++)
 		total += count[k];
 	if (total > WL_ACCESS_GEN_MAX) {
-		return reason_fail_opt(err, -EINVAL, "pages", "a sweep up to %llu pages makes "
+		return reason_fail_opt(err, -EINVAL, "pages",
+				"a sweep up to %llu pages makes "
 			     "%llu accesses, above the %llu allowed",
 			     (unsigned long long)p->pages,
 			     (unsigned long long)total, WL_ACCESS_GEN_MAX);
@@ -320,7 +329,8 @@ int wl_access_gen(const char *name, const struct wl_access_gen_params *p,
 	else if (!strcmp(name, "sweep"))
 		ret = gen_sweep(&g);
 	else {
-		return reason_fail_opt(err, -EINVAL, "name", "unknown workload '%s'", name);
+		return reason_fail_opt(err, -EINVAL, "name",
+				"unknown workload '%s'", name);
 	}
 	if (ret)
 		reason_fail(err, -ENOMEM, 0, "out of memory");

@@ -42,13 +42,15 @@ static int hex_field(const char **qp, const char *eol, const char *what,
 		q += 2;
 	for (; q < eol && (d = wl_hexval[(uint8_t)*q]); q++, digits++) {
 		if (v >> 60) {
-			return reason_fail(err, -EINVAL, line, "%s: more than 64 bits",
+			return reason_fail(err, -EINVAL, line,
+					"%s: more than 64 bits",
 					what);
 		}
 		v = v << 4 | (d - 1);
 	}
 	if (!digits || (q < eol && !blank(*q))) {
-		return reason_fail(err, -EINVAL, line, "%s: expected hex digits, got %s",
+		return reason_fail(err, -EINVAL, line,
+				"%s: expected hex digits, got %s",
 				what, q == eol ? "end of line" :
 				wl_char_name(*q, cb));
 	}
@@ -83,7 +85,8 @@ static int din_parse(const char *buf, size_t len, struct wl_access_trace *t,
 
 			while (e < eol && !blank(*e))
 				e++;
-			return reason_fail(err, -EINVAL, line, "unknown label '%.*s' "
+			return reason_fail(err, -EINVAL, line,
+					"unknown label '%.*s' "
 					"(expected r, w, i, m, c, v or 0-4)",
 					(int)(e - q > 16 ? 16 : e - q), q);
 		}
@@ -91,7 +94,8 @@ static int din_parse(const char *buf, size_t len, struct wl_access_trace *t,
 		while (q < eol && blank(*q))
 			q++;
 		if (q == eol) {
-			return reason_fail(err, -EINVAL, line, "missing address");
+			return reason_fail(err, -EINVAL, line,
+					"missing address");
 		}
 		if (hex_field(&q, eol, "address", &va, line, err))
 			return -EINVAL;
@@ -101,14 +105,16 @@ static int din_parse(const char *buf, size_t len, struct wl_access_trace *t,
 			if (hex_field(&q, eol, "size", &size, line, err))
 				return -EINVAL;
 			if (!size || size > WL_ACCESS_MAX_SIZE) {
-				return reason_fail(err, -EINVAL, line, "size: %#llx is "
+				return reason_fail(err, -EINVAL, line,
+						"size: %#llx is "
 						"not in 1..%#x",
 						(unsigned long long)size,
 						WL_ACCESS_MAX_SIZE);
 			}
 		}
 		if (size - 1 > UINT64_MAX - va) {
-			return reason_fail(err, -EINVAL, line, "access wraps past "
+			return reason_fail(err, -EINVAL, line,
+					"access wraps past "
 					"2^64 - 1");
 		}
 		if (kind == SKIP)

@@ -56,31 +56,36 @@ static int lackey_parse(const char *buf, size_t len, struct wl_access_trace *t,
 			modify = true;
 			break;
 		default:
-			return reason_fail(err, -EINVAL, line, "unknown access type %s "
+			return reason_fail(err, -EINVAL, line,
+					"unknown access type %s "
 					"(expected I, L, S or M)",
 					wl_char_name(*q, cb));
 		}
 		q++;
 		if (q == eol || !blank(*q)) {
-			return reason_fail(err, -EINVAL, line, "expected a blank after "
+			return reason_fail(err, -EINVAL, line,
+					"expected a blank after "
 					"the access type '%c'", q[-1]);
 		}
 		while (q < eol && blank(*q))
 			q++;
 		for (; q < eol && (d = wl_hexval[(uint8_t)*q]); q++, digits++) {
 			if (va >> 60) {
-				return reason_fail(err, -EINVAL, line, "address: more "
+				return reason_fail(err, -EINVAL, line,
+						"address: more "
 						"than 64 bits");
 			}
 			va = va << 4 | (d - 1);
 		}
 		if (!digits) {
-			return reason_fail(err, -EINVAL, line, "address: expected hex "
+			return reason_fail(err, -EINVAL, line,
+					"address: expected hex "
 					"digits, got %s", q == eol ?
 					"end of line" : wl_char_name(*q, cb));
 		}
 		if (q == eol || *q != ',') {
-			return reason_fail(err, -EINVAL, line, "expected ',' after the "
+			return reason_fail(err, -EINVAL, line,
+					"expected ',' after the "
 					"address, got %s", q == eol ?
 					"end of line" : wl_char_name(*q, cb));
 		}
@@ -89,26 +94,30 @@ static int lackey_parse(const char *buf, size_t len, struct wl_access_trace *t,
 		     q++, digits++) {
 			size = size * 10 + (uint64_t)(*q - '0');
 			if (size > WL_ACCESS_MAX_SIZE) {
-				return reason_fail(err, -EINVAL, line, "size: above %u",
+				return reason_fail(err, -EINVAL, line,
+						"size: above %u",
 						WL_ACCESS_MAX_SIZE);
 			}
 		}
 		if (!digits) {
-			return reason_fail(err, -EINVAL, line, "size: expected decimal "
+			return reason_fail(err, -EINVAL, line,
+					"size: expected decimal "
 					"digits, got %s", q == eol ?
 					"end of line" : wl_char_name(*q, cb));
 		}
 		while (q < eol && blank(*q))
 			q++;
 		if (q != eol) {
-			return reason_fail(err, -EINVAL, line, "unexpected %s after the "
+			return reason_fail(err, -EINVAL, line,
+					"unexpected %s after the "
 					"size", wl_char_name(*q, cb));
 		}
 		if (!size) {
 			return reason_fail(err, -EINVAL, line, "size: 0");
 		}
 		if (size - 1 > UINT64_MAX - va) {
-			return reason_fail(err, -EINVAL, line, "access wraps past "
+			return reason_fail(err, -EINVAL, line,
+					"access wraps past "
 					"2^64 - 1");
 		}
 		if (wl_access_add(t, va, size, kind, line) ||

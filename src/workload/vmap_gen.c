@@ -317,9 +317,11 @@ static const struct workload workloads[] = {
 	    "loops pages ", 10000 },
 	  gen_fix_size, 3 },
 	{ { "full_fit", "fls(--cpus)*32MiB/page 1-page holes, then 1-page "
-	    "alloc/touch/free; --loops", "loops cpus ", 10000 }, gen_full_fit, 3 },
+	    "alloc/touch/free; --loops", "loops cpus ", 10000 }, gen_full_fit,
+			3 },
 	{ { "long_busy_list", "15000 1-page areas live, then 100+1 pages "
-	    "alloc/touch/free; --loops", "loops ", 1000 }, gen_long_busy_list, 6 },
+	    "alloc/touch/free; --loops", "loops ", 1000 }, gen_long_busy_list,
+			6 },
 	{ { "random_size", "1..100 pages alloc/touch/free; --loops",
 	    "loops ", 10000 },
 	  gen_random_size, 3 },
@@ -331,7 +333,8 @@ static const struct workload workloads[] = {
 	{ { "align_shift", "1 page at alignments 2^0..2^63 (large ones get "
 	    "ENOSPC); --loops", "loops ", 100 }, gen_align_shift, 128 },
 	{ { "churn", "random alloc/free around --live areas of 1..--max-pages "
-	    "pages, --lookups %, --ops ops", "live ops max_pages lookup_pct ", 0 },
+	    "pages, --lookups %, --ops ops", "live ops max_pages lookup_pct ",
+			0 },
 	  gen_churn, 0 },
 };
 

@@ -117,7 +117,8 @@ static int scan_u64(struct scan *s, const char *what, uint64_t *out)
 	int d;
 
 	if (!next_token(s)) {
-		return reason_fail(s->err, -EINVAL, s->line, "missing %s", what);
+		return reason_fail(s->err, -EINVAL, s->line, "missing %s",
+				what);
 	}
 	q = s->p;
 	end = token_end(s);
@@ -126,7 +127,8 @@ static int scan_u64(struct scan *s, const char *what, uint64_t *out)
 		q += 2;
 	}
 	if (q == end || digit_value(*q, hex) < 0) {
-		return reason_fail(s->err, -EINVAL, s->line, "bad number '%s' for %s",
+		return reason_fail(s->err, -EINVAL, s->line,
+				"bad number '%s' for %s",
 			  quote(s, buf), what);
 	}
 	for (; q < end && (d = digit_value(*q, hex)) >= 0; q++) {
@@ -140,7 +142,8 @@ static int scan_u64(struct scan *s, const char *what, uint64_t *out)
 		v = v * base + (uint64_t)d;
 	}
 	if (q < end) {
-		return reason_fail(s->err, -EINVAL, s->line, "junk after %s in '%s'", what,
+		return reason_fail(s->err, -EINVAL, s->line,
+				"junk after %s in '%s'", what,
 			  quote(s, buf));
 	}
 	s->p = end;
@@ -158,7 +161,8 @@ static int extra_field(struct scan *s, char op)
 {
 	char buf[32];
 
-	return reason_fail(s->err, -EINVAL, s->line, "extra field '%s' after '%c' op",
+	return reason_fail(s->err, -EINVAL, s->line,
+			"extra field '%s' after '%c' op",
 		  quote(s, buf), op);
 }
 
@@ -171,7 +175,8 @@ static int parse_line(struct scan *s, struct wl_vmap_op *op)
 	memset(op, 0, sizeof(*op));
 	end = token_end(s);
 	if (end - s->p != 1 || (*s->p != 'a' && *s->p != 'f' && *s->p != 'l')) {
-		return reason_fail(s->err, -EINVAL, s->line, "unknown op '%s' (expected a, f or l)",
+		return reason_fail(s->err, -EINVAL, s->line,
+				"unknown op '%s' (expected a, f or l)",
 			  quote(s, buf));
 	}
 	op->kind = (uint8_t)*s->p;
@@ -199,7 +204,8 @@ static int parse_line(struct scan *s, struct wl_vmap_op *op)
 		if (err)
 			break;
 		if (at_end(s)) {
-			return reason_fail(s->err, -EINVAL, s->line, "vstart without vend");
+			return reason_fail(s->err, -EINVAL, s->line,
+					"vstart without vend");
 		}
 		err = scan_u64(s, "vend", &op->vend);
 		break;
@@ -234,7 +240,8 @@ int wl_vmap_parse(const char *buf, size_t len, struct wl_vmap_trace *t,
 				return ret;
 			ret = wl_vmap_trace_push(t, &op);
 			if (ret) {
-				return reason_fail(err, -ENOMEM, s.line, "out of memory");
+				return reason_fail(err, -ENOMEM, s.line,
+						"out of memory");
 			}
 		}
 		s.p = s.eol + (s.eol < end);
@@ -389,7 +396,8 @@ static void explain_einval(const struct wl_vmap_replay *r,
 			  "size %#llx is not a multiple of the page size %#llx",
 			  size, ps);
 	else if (!is_pow2(align))
-		reason_fail(err, -EINVAL, op->line, "align %#llx is not a power of two",
+		reason_fail(err, -EINVAL, op->line,
+				"align %#llx is not a power of two",
 			  (unsigned long long)align);
 	else if (vstart >= vend)
 		reason_fail(err, -EINVAL, op->line,
@@ -403,7 +411,8 @@ static void explain_einval(const struct wl_vmap_replay *r,
 			  (unsigned long long)r->space.start,
 			  (unsigned long long)r->space.end);
 	else
-		reason_fail(err, -EINVAL, op->line, "allocator rejected the request");
+		reason_fail(err, -EINVAL, op->line,
+				"allocator rejected the request");
 }
 
 static int replay_alloc(struct wl_vmap_replay *r, struct vmap *v,
@@ -416,7 +425,8 @@ static int replay_alloc(struct wl_vmap_replay *r, struct vmap *v,
 	int ret;
 
 	if (slot->size) {
-		return reason_fail(err, -EEXIST, op->line, "alloc of id %llu, which is live",
+		return reason_fail(err, -EEXIST, op->line,
+				"alloc of id %llu, which is live",
 			  (unsigned long long)op->id);
 	}
 	if (op->flags & WL_VMAP_HAS_ALIGN)
@@ -435,7 +445,8 @@ static int replay_alloc(struct wl_vmap_replay *r, struct vmap *v,
 		return ret;
 	}
 	if (ret) {
-		return reason_fail(err, ret, op->line, "alloc of id %llu failed: %s",
+		return reason_fail(err, ret, op->line,
+				"alloc of id %llu failed: %s",
 			  (unsigned long long)op->id, strerror(-ret));
 	}
 	slot->id = op->id;
@@ -453,7 +464,8 @@ static int replay_free(struct wl_vmap_replay *r, struct vmap *v,
 	int ret;
 
 	if (!slot->size) {
-		return reason_fail(err, -ENOENT, op->line, "free of id %llu, which is not live",
+		return reason_fail(err, -ENOENT, op->line,
+				"free of id %llu, which is not live",
 			  (unsigned long long)op->id);
 	}
 	ret = vmap_free(v, slot->start);
@@ -477,7 +489,8 @@ static int replay_lookup(struct wl_vmap_replay *r, struct vmap *v,
 	uint64_t addr;
 
 	if (!slot->size) {
-		return reason_fail(err, -ENOENT, op->line, "lookup of id %llu, which is not live",
+		return reason_fail(err, -ENOENT, op->line,
+				"lookup of id %llu, which is not live",
 			  id);
 	}
 	if (op->arg >= slot->size) {
@@ -528,7 +541,8 @@ int wl_vmap_replay_run(struct wl_vmap_replay *r, struct vmap *v,
 			ret = replay_lookup(r, v, &ops[i], err);
 			break;
 		default:
-			reason_fail(err, -EINVAL, ops[i].line, "op kind %d unknown",
+			reason_fail(err, -EINVAL, ops[i].line,
+					"op kind %d unknown",
 				  ops[i].kind);
 			ret = -EINVAL;
 		}
