@@ -153,7 +153,7 @@ static int ctx_build(struct ctx *c, const struct bench_def *d, uint64_t pages,
 	const struct pt_geometry *g = pt_geometry_find(d->arch);
 	struct wl_access_gen_params p;
 	struct wl_access_trace t = { 0 };
-	struct wl_error err;
+	struct reason err;
 	uint64_t bytes, span;
 	int ret;
 
@@ -461,7 +461,7 @@ static void run_din_replay(struct bench_state *st)
 	uint64_t n = (uint64_t)bench_arg(st, 0), refs = 0;
 	struct wl_access_gen_params p;
 	struct wl_access_trace t = { 0 };
-	struct wl_error err;
+	struct reason err;
 	struct mmu_result r;
 	struct ctx c = { 0 };
 	char *text = NULL;
@@ -487,7 +487,8 @@ static void run_din_replay(struct bench_state *st)
 		ret = wl_access_gen("zipf", &p, &t, &err);
 	if (!ret) {
 		f = open_memstream(&text, &len);
-		ret = f ? wl_access_write(f, WL_TRACE_DIN, t.a, t.n) : -ENOMEM;
+		ret = f ? wl_access_write(f, &wl_trace_din, t.a, t.n, &err)
+			: -ENOMEM;
 		if (f && fclose(f) && !ret)
 			ret = -EIO;
 	}
@@ -501,7 +502,7 @@ static void run_din_replay(struct bench_state *st)
 
 	BENCH_LOOP(st) {
 		t.n = 0;  /* keep the array: parsing appends */
-		bad |= wl_access_parse(WL_TRACE_DIN, text, len, &t, &err);
+		bad |= wl_access_parse(&wl_trace_din, text, len, &t, &err);
 		for (size_t i = 0; i < t.n; i++)
 			bad |= mmu_translate(c.mmu, t.a[i].va, t.a[i].size,
 					     (enum mmu_access)access_of(

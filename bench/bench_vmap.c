@@ -77,21 +77,12 @@ static const struct {
 	{ "rbtree-cached", 100000 },
 };
 
-/* The test_vmalloc workloads and their sizes: each replay is 10k-55k ops
- * (full_fit and long_busy_list set up 16k and 15k areas by definition). */
-static const struct vb_workload {
-	const char *name;
-	uint64_t loops;
-} vb_workloads[] = {
-	{ "fix_size", 10000 },
-	{ "full_fit", 10000 },
-	{ "long_busy_list", 1000 },
-	{ "random_size", 10000 },
-	{ "fix_align", 10000 },
-	{ "random_size_align", 10000 },
-	{ "align_shift", 100 },
-};
-#define VB_NWORKLOADS (sizeof(vb_workloads) / sizeof(vb_workloads[0]))
+/*
+ * The replays: every workload of wl_vmap_workloads() with bench_loops set,
+ * at that many loops (each replay is 10k-55k ops; full_fit and
+ * long_busy_list set up 16k and 15k areas by definition).
+ */
+#define VB_MAX_WORKLOADS 32
 
 enum vb_op { VB_ALLOC, VB_FREE, VB_ALLOC_FREE, VB_FIND, VB_NOPS };
 
@@ -106,19 +97,21 @@ static const struct wl_vmap_space vb_space = {
 /* ---- replays of the test_vmalloc workloads ---- */
 
 /* Traces are generated once per process and kept (reachable) to the end. */
-static struct wl_vmap_trace vb_traces[VB_NWORKLOADS];
+static struct wl_vmap_trace vb_traces[VB_MAX_WORKLOADS];
 
-static int vb_trace(const struct vb_workload *w, struct wl_vmap_trace **out)
+static int vb_trace(const struct wl_vmap_workload *w,
+		    struct wl_vmap_trace **out)
 {
-	struct wl_vmap_trace *t = &vb_traces[w - vb_workloads];
+	size_t n;
+	struct wl_vmap_trace *t = &vb_traces[w - wl_vmap_workloads(&n)];
 	struct wl_vmap_gen_params p;
-	struct wl_error err;
+	struct reason err;
 	int ret;
 
 	if (!t->n) {
 		wl_vmap_gen_defaults(&p);
 		p.seed = VB_SEED;
-		p.loops = w->loops;
+		p.loops = w->bench_loops;
 		p.space = vb_space;
 		ret = wl_vmap_gen(w->name, &p, t, &err);
 		if (ret) {
@@ -156,11 +149,11 @@ static void vb_replay_release(struct vmap *v, struct wl_vmap_replay *r)
 
 static void vb_run_replay(struct bench_state *st)
 {
-	const struct vb_workload *w = bench_data(st);
+	const struct wl_vmap_workload *w = bench_data(st);
 	const char *strategy = st->def->strategy;
 	struct wl_vmap_trace *t;
 	struct wl_vmap_replay r;
-	struct wl_error err = { 0, "" };
+	struct reason err = { 0, "", "" };
 	struct vmap_stats s = { 0, 0, 0 };
 	struct vmap *v;
 	uint64_t visits = 0, nospc = 0, replays = 0;
@@ -527,7 +520,7 @@ static void vb_run_churn(struct bench_state *st)
 
 /* ---- the table ---- */
 
-#define VB_MAX_DEFS (VB_MAX_STRATEGIES * (VB_NWORKLOADS + VB_NSIZES * \
+#define VB_MAX_DEFS (VB_MAX_STRATEGIES * (VB_MAX_WORKLOADS + VB_NSIZES * \
 					  VB_NOPS) + 1)
 
 struct bench_def bench_vmap_defs[VB_MAX_DEFS];
@@ -547,9 +540,13 @@ static int64_t vb_max_n(const char *strategy)
  */
 __attribute__((constructor)) static void vb_register(void)
 {
-	size_t count, d = 0;
+	size_t count, nw, d = 0;
 	const struct vmap_strategy *s = vmap_strategies(&count);
+	const struct wl_vmap_workload *wl = wl_vmap_workloads(&nw);
 
+	if (nw > VB_MAX_WORKLOADS)
+		fprintf(stderr, "vmbench: only the first %d vmap workloads "
+			"are replayed (VB_MAX_WORKLOADS)\n", VB_MAX_WORKLOADS);
 	if (count > VB_MAX_STRATEGIES) {
 		fprintf(stderr, "vmbench: only the first %d vmap strategies "
 			"are benchmarked (VB_MAX_STRATEGIES)\n",
@@ -559,13 +556,15 @@ __attribute__((constructor)) static void vb_register(void)
 	for (size_t i = 0; i < count; i++) {
 		int64_t max_n = vb_max_n(s[i].name);
 
-		for (size_t w = 0; w < VB_NWORKLOADS; w++)
-			bench_vmap_defs[d++] = (struct bench_def){
-				.family = "vmap", .strategy = s[i].name,
-				.workload = vb_workloads[w].name,
-				.run = vb_run_replay,
-				.data = &vb_workloads[w],
-			};
+		for (size_t w = 0; w < nw && w < VB_MAX_WORKLOADS; w++)
+			if (wl[w].bench_loops)
+				bench_vmap_defs[d++] = (struct bench_def){
+					.family = "vmap",
+					.strategy = s[i].name,
+					.workload = wl[w].name,
+					.run = vb_run_replay,
+					.data = &wl[w],
+				};
 		for (size_t z = 0; z < VB_NSIZES; z++) {
 			if (vb_sizes[z] > max_n)
 				break;

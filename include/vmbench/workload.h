@@ -5,9 +5,10 @@
  * clock starts; the harness only replays arrays.
  *
  * Conventions in this file: functions return 0 or a negative errno; errors
- * that concern the input are described in a struct wl_error (the line they
- * occur on, 0 when the input as a whole is at fault, and a one-line reason
- * without a trailing newline).  Nothing here prints.
+ * that concern the input are described in the caller's struct reason
+ * (reason.h; NULL when the caller wants none): the line at fault, 0 when
+ * the input as a whole is; for a generator's parameter, ->what names the
+ * field of its params struct.  Nothing here prints.
  */
 #ifndef VMBENCH_WORKLOAD_H
 #define VMBENCH_WORKLOAD_H
@@ -17,18 +18,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <vmbench/reason.h>
+
 struct vmap;
 
 /* ---- vmap op traces ---- */
 
-#ifndef WL_ERROR_DEFINED
-#define WL_ERROR_DEFINED
-/* What went wrong where; filled on failure by the functions that take one. */
-struct wl_error {
-	uint64_t line;          /* 1-based; 0 when no line is at fault */
-	char msg[192];
-};
-#endif
 /*
  * Text format, one op per line; '#' starts a comment, also after an op;
  * blank lines are ignored; numbers are decimal or 0x-hex, unsigned 64-bit:
@@ -93,13 +88,13 @@ int wl_vmap_trace_push(struct wl_vmap_trace *t, const struct wl_vmap_op *op);
  * (@t keeps the ops before it); -ENOMEM when out of memory (@err says so).
  */
 int wl_vmap_parse(const char *buf, size_t len, struct wl_vmap_trace *t,
-		  struct wl_error *err);
+		  struct reason *err);
 
 /*
  * Read @f to its end and parse it as wl_vmap_parse() does.  Read errors
  * give their negative errno with @err at line 0.
  */
-int wl_vmap_read(FILE *f, struct wl_vmap_trace *t, struct wl_error *err);
+int wl_vmap_read(FILE *f, struct wl_vmap_trace *t, struct reason *err);
 
 /*
  * Write @n ops to @f in the text format, one line each.  -EIO (or the
@@ -144,7 +139,7 @@ int wl_vmap_replay_init(struct wl_vmap_replay *r, const struct wl_vmap_op *ops,
  */
 int wl_vmap_replay_run(struct wl_vmap_replay *r, struct vmap *v,
 		       uint64_t *addrs, size_t *failed_op,
-		       struct wl_error *err);
+		       struct reason *err);
 
 /* Release what wl_vmap_replay_init() allocated. */
 void wl_vmap_replay_fini(struct wl_vmap_replay *r);
@@ -152,7 +147,7 @@ void wl_vmap_replay_fini(struct wl_vmap_replay *r);
 /* init + run + fini in one call, with the errors of each. */
 int wl_vmap_replay(struct vmap *v, const struct wl_vmap_op *ops, size_t n,
 		   const struct wl_vmap_space *space, uint64_t *addrs,
-		   struct wl_error *err);
+		   struct reason *err);
 
 /*
  * Generators after Linux's lib/test_vmalloc.c, and "churn".  Every area's
@@ -178,9 +173,16 @@ struct wl_vmap_workload {
 	const char *params;     /* the fields of struct wl_vmap_gen_params
 				 * it reads besides seed and space, each
 				 * followed by a blank: "loops pages " */
+	uint64_t bench_loops;   /* loops of one replay in the benchmark
+				 * suite (10k-55k ops); 0: not replayed
+				 * there (churn has benchmarks of its own) */
 };
 
-/* The workloads, in a fixed order; *count receives their number. */
+/*
+ * The workloads, in a fixed order; *count receives their number.  This
+ * is the one list: vmsim gen-vmap, the benchmark suite and scripts/bench
+ * (through vmsim gen-vmap --list) all take it from here.  Cannot fail.
+ */
 const struct wl_vmap_workload *wl_vmap_workloads(size_t *count);
 
 /* Defaults for every parameter (seed 1, the x86-64 vmalloc range, ...). */
@@ -194,15 +196,15 @@ void wl_vmap_gen_defaults(struct wl_vmap_gen_params *p);
  * p->space: areas are placed as a lowest-fit allocator over that range
  * places them, an alloc that finds no room stays in the trace (its result
  * is ENOSPC) and its area is never looked up or freed.  -EINVAL with @err
- * set (line 0) for an unknown workload or parameters out of bounds (zero
- * loops, a lookup percentage above 100, a misaligned space, more than
- * WL_VMAP_GEN_MAX_OPS ops); the message is "FIELD: reason", FIELD the
- * field of struct wl_vmap_gen_params at fault ("space" for the range,
- * "name" for the workload).  -ENOMEM when out of memory (@t keeps what was
+ * set for an unknown workload or parameters out of bounds (zero loops, a
+ * lookup percentage above 100, a misaligned space, more than
+ * WL_VMAP_GEN_MAX_OPS ops); err->what is the field of struct
+ * wl_vmap_gen_params at fault ("space" for the range, "name" for the
+ * workload).  -ENOMEM when out of memory (@t keeps what was
  * generated).
  */
 int wl_vmap_gen(const char *name, const struct wl_vmap_gen_params *p,
-		struct wl_vmap_trace *t, struct wl_error *err);
+		struct wl_vmap_trace *t, struct reason *err);
 
 /* ---- end of vmap op traces ---- */
 
@@ -269,37 +271,61 @@ int wl_access_push(struct wl_access_trace *t, const struct wl_access *a);
  * WL_ACCESS_MAX_SIZE, or an access whose last byte would pass 2^64 - 1, is
  * an error.
  */
-enum wl_trace_format {
-	WL_TRACE_LACKEY,
-	WL_TRACE_DIN,
+/*
+ * A trace format: one table row, defined in the format's own file.  A
+ * format may lack a writer (write NULL): writing it is then an error,
+ * never another format.
+ */
+struct wl_trace_format {
+	const char *name;       /* "lackey", as --format takes it */
+	const char *summary;    /* one line for --help */
+	/*
+	 * Parse @len bytes at @buf (no NUL among them), appending to @t;
+	 * the contract of wl_access_parse().  NULL: no reader.
+	 */
+	int (*parse)(const char *buf, size_t len, struct wl_access_trace *t,
+		     struct reason *err);
+	/*
+	 * Write @n accesses to @f, one line each; stream errors are checked
+	 * by wl_access_write().  NULL: no writer.
+	 */
+	void (*write)(FILE *f, const struct wl_access *a, size_t n);
 };
 
-/* "lackey" or "din" into *fmt; -EINVAL for another name. */
-int wl_trace_format_find(const char *name, enum wl_trace_format *fmt);
+/* The built-in formats, for callers that name one in code. */
+extern const struct wl_trace_format wl_trace_lackey, wl_trace_din;
+
+/* Every format, in a fixed order; *count receives their number. */
+const struct wl_trace_format *const *wl_trace_formats(size_t *count);
+
+/* The format called @name, or NULL. */
+const struct wl_trace_format *wl_trace_format_find(const char *name);
 
 /*
  * Parse @len bytes at @buf in format @fmt, appending to @t.  The text need
  * not end in a newline; a NUL byte is an error.  -EINVAL with @err set on
  * the first malformed line (@t keeps the accesses before it); -ENOMEM when
- * out of memory (@err says so).
+ * out of memory (@err says so); -EOPNOTSUPP for a format without a reader.
  */
-int wl_access_parse(enum wl_trace_format fmt, const char *buf, size_t len,
-		    struct wl_access_trace *t, struct wl_error *err);
+int wl_access_parse(const struct wl_trace_format *fmt, const char *buf,
+		    size_t len, struct wl_access_trace *t,
+		    struct reason *err);
 
 /*
  * Read @f to its end and parse it as wl_access_parse() does.  Read errors
  * give their negative errno with @err at line 0.
  */
-int wl_access_read(FILE *f, enum wl_trace_format fmt,
-		   struct wl_access_trace *t, struct wl_error *err);
+int wl_access_read(FILE *f, const struct wl_trace_format *fmt,
+		   struct wl_access_trace *t, struct reason *err);
 
 /*
  * Write @n accesses to @f in format @fmt (lackey: "I  ", " L ", " S "
- * lines; din: "r|w|i ADDR SIZE" in hex).  -EIO (or the failed write's
- * errno) when the stream reports an error.
+ * lines; din: "r|w|i ADDR SIZE" in hex).  -EOPNOTSUPP, writing nothing,
+ * for a format without a writer; -EIO (or the failed write's errno) when
+ * the stream reports an error.  @err says which.
  */
-int wl_access_write(FILE *f, enum wl_trace_format fmt,
-		    const struct wl_access *a, size_t n);
+int wl_access_write(FILE *f, const struct wl_trace_format *fmt,
+		    const struct wl_access *a, size_t n, struct reason *err);
 
 /*
  * Generators.  The working set is @pages pages of @page_size bytes from
@@ -366,13 +392,12 @@ void wl_access_gen_defaults(struct wl_access_gen_params *p);
 
 /*
  * Generate workload @name into @t (appending).  -EINVAL with @err set
- * (line 0) for an unknown workload or parameters out of bounds (the
- * bounds above included); the message is "FIELD: reason", FIELD the
- * field at fault ("name" for the workload).
+ * for an unknown workload or parameters out of bounds (the bounds above
+ * included); err->what is the field at fault ("name" for the workload).
  * -ENOMEM when out of memory (@t keeps what was generated).
  */
 int wl_access_gen(const char *name, const struct wl_access_gen_params *p,
-		  struct wl_access_trace *t, struct wl_error *err);
+		  struct wl_access_trace *t, struct reason *err);
 
 /*
  * The sweep's phases: writes up to @max working-set sizes (pages) into

@@ -275,12 +275,11 @@ void vmsim_close_input(FILE *f)
 		fclose(f);
 }
 
-int vmsim_input_error(const char *shown, const struct wl_error *err)
+int vmsim_input_error(const char *shown, const struct reason *err)
 {
-	if (err->line)
-		fprintf(stderr, "%s:%llu: %s\n", shown,
-			(unsigned long long)err->line, err->msg);
-	else
-		fprintf(stderr, "%s: %s\n", shown, err->msg);
+	char buf[512];
+
+	reason_format(err, shown, buf, sizeof(buf));
+	fprintf(stderr, "%s\n", buf);
 	return VMSIM_BAD_INPUT;
 }

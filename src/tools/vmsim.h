@@ -92,7 +92,7 @@ FILE *vmsim_open_input(const char *path, const char *shown);
 void vmsim_close_input(FILE *f);
 
 /* Print @err as "SHOWN:LINE: reason" (or "SHOWN: reason"); returns 2. */
-int vmsim_input_error(const char *shown, const struct wl_error *err);
+int vmsim_input_error(const char *shown, const struct reason *err);
 
 /*
  * Where a subcommand's output goes: stdout, or -o FILE written atomically

@@ -31,13 +31,14 @@ static void tlb_usage(FILE *f)
 	const char *const *presets = tlb_presets();
 	const struct pt_geometry *g;
 	const struct wl_access_workload *w;
+	const struct wl_trace_format *const *fmts;
 	struct wl_access_gen_params p;
 	size_t n;
 
 	wl_access_gen_defaults(&p);
 	fprintf(f,
 "usage: vmsim tlb [--arch NAME] [--tlb PRESET|SPEC] [--page-size N]\n"
-"                 (--trace FILE|- --format lackey|din | --workload NAME\n"
+"                 (--trace FILE|- --format FORMAT | --workload NAME\n"
 "                  [--pages N] [--accesses N] [--seed S] ...)\n"
 "                 [--stats] [-o FILE]\n"
 "\n"
@@ -73,9 +74,7 @@ static void tlb_usage(FILE *f)
 "  --page-size N      size of the pages mapped on demand: a leaf size of\n"
 "                     the geometry (default: its base page)\n"
 "  --trace FILE|-     a trace (- for standard input); needs --format\n"
-"  --format F         lackey (valgrind --tool=lackey --trace-mem=yes) or\n"
-"                     din (DineroIV: LABEL ADDR [SIZE], labels r w i m c v\n"
-"                     or 0-4; c, v and 4 are skipped); see workload.h\n"
+"  --format F         a trace format (below; grammar in workload.h)\n"
 "  --workload NAME    a generated workload (below) instead of a trace;\n"
 "                     its pages are the geometry's base pages\n"
 "  --pages N          working set in pages (default %llu; zipf and chase:\n"
@@ -113,6 +112,21 @@ static void tlb_usage(FILE *f)
 	w = wl_access_workloads(&n);
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "  %-12s %s\n", w[i].name, w[i].summary);
+	fprintf(f, "\ntrace formats:\n");
+	fmts = wl_trace_formats(&n);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "  %-12s %s\n", fmts[i]->name, fmts[i]->summary);
+}
+
+/* The trace formats' names as "a, b or c". */
+static void print_format_names(FILE *f)
+{
+	size_t n;
+	const struct wl_trace_format *const *fmts = wl_trace_formats(&n);
+
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ",
+			fmts[i]->name);
 }
 
 struct tlb_args {
@@ -242,9 +256,12 @@ static int parse_tlb_args(int argc, char **argv, struct tlb_args *ta)
 	if (!ta->trace && !ta->workload)
 		return vmsim_opt_error("--trace", "required: a trace file "
 				       "(- for standard input) or --workload");
-	if (ta->trace && !ta->format)
-		return vmsim_opt_error("--format", "required with --trace: "
-				       "lackey or din");
+	if (ta->trace && !ta->format) {
+		fputs("--format: required with --trace: ", stderr);
+		print_format_names(stderr);
+		fputc('\n', stderr);
+		return VMSIM_BAD_INPUT;
+	}
 	if (ta->workload && ta->format)
 		return vmsim_opt_error("--format", "only with --trace");
 	if (ta->trace && ta->gen_opt)
@@ -393,9 +410,10 @@ static void print_csv(FILE *f, const struct mmu_counters *c,
 
 /* Load the trace @path ("-" is stdin), shown in messages as @shown. */
 static int load_trace(const char *path, const char *shown,
-		      enum wl_trace_format fmt, struct wl_access_trace *t)
+		      const struct wl_trace_format *fmt,
+		      struct wl_access_trace *t)
 {
-	struct wl_error err = { 0 };
+	struct reason err = { 0 };
 	FILE *f = vmsim_open_input(path, shown);
 	int ret;
 
@@ -449,7 +467,7 @@ int vmsim_tlb_main(int argc, char **argv)
 {
 	const struct pt_geometry *g;
 	struct wl_access_trace t = { 0 };
-	struct wl_error werr = { 0 };
+	struct reason werr = { 0 };
 	struct tlb_config tcfg;
 	struct mmu_config mcfg = { 0 };
 	struct mmu_counters c;
@@ -461,7 +479,7 @@ int vmsim_tlb_main(int argc, char **argv)
 	struct tlb *tlb = NULL;
 	struct mmu *m = NULL;
 	struct pt *pt = NULL;
-	enum wl_trace_format fmt = WL_TRACE_LACKEY;
+	const struct wl_trace_format *fmt = NULL;
 	const char *shown = NULL;
 	char msg[256];
 	size_t i;
@@ -492,9 +510,12 @@ int vmsim_tlb_main(int argc, char **argv)
 		ta.page_size = 1ULL << g->page_shift;
 	if (check_page_size(g, ta.page_size))
 		return VMSIM_BAD_INPUT;
-	if (ta.trace && wl_trace_format_find(ta.format, &fmt))
-		return vmsim_opt_error("--format", "unknown format '%s' "
-				       "(lackey or din)", ta.format);
+	if (ta.trace && !(fmt = wl_trace_format_find(ta.format))) {
+		fprintf(stderr, "--format: unknown format '%s' (", ta.format);
+		print_format_names(stderr);
+		fputs(")\n", stderr);
+		return VMSIM_BAD_INPUT;
+	}
 	if (ta.workload) {
 		ta.gp.page_size = 1ULL << g->page_shift;
 		if (!ta.stride_set)
@@ -513,8 +534,7 @@ int vmsim_tlb_main(int argc, char **argv)
 		int err = wl_access_gen(ta.workload, &ta.gp, &t, &werr);
 
 		if (err) {
-			size_t len = strcspn(werr.msg, " :");
-			/* "field: reason": point at the field's option. */
+			/* The reason names the field: point at its option. */
 			static const char *const field_opt[][2] = {
 				{ "name", "--workload" }, { "pages", "--pages" },
 				{ "base", "--base" }, { "size", "--size" },
@@ -523,21 +543,20 @@ int vmsim_tlb_main(int argc, char **argv)
 				{ "accesses", "--accesses" },
 				{ "zipf_s", "--zipf" },
 			};
-			const char *opt = "--workload", *why = werr.msg;
+			const char *opt = NULL;
 
 			for (i = 0; i < sizeof(field_opt) /
 					sizeof(field_opt[0]); i++)
-				if (strlen(field_opt[i][0]) == len &&
-				    !strncmp(werr.msg, field_opt[i][0], len) &&
-				    werr.msg[len] == ':') {
+				if (!strcmp(werr.what, field_opt[i][0]))
 					opt = field_opt[i][1];
-					why = werr.msg + len + 1 +
-					      (werr.msg[len + 1] == ' ');
-				}
-			if (err == -EINVAL)
-				vmsim_opt_error(opt, "%s", why);
-			else
+			if (err != -EINVAL)
 				fprintf(stderr, "vmsim: %s\n", werr.msg);
+			else if (opt)
+				vmsim_opt_error(opt, "%s", werr.msg);
+			else
+				vmsim_opt_error("--workload", "%s%s%s",
+						werr.what, werr.what[0] ?
+						": " : "", werr.msg);
 			goto done;
 		}
 	}

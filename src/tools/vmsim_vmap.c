@@ -67,7 +67,7 @@ static void vmap_usage(FILE *f)
 static int load_trace(const char *path, const char *shown,
 		      struct wl_vmap_trace *t)
 {
-	struct wl_error err = { 0 };
+	struct reason err = { 0 };
 	FILE *f = vmsim_open_input(path, shown);
 	int ret;
 
@@ -92,7 +92,7 @@ struct run_stats {
 static int replay_one(const struct vmap_strategy *s,
 		      const struct wl_vmap_trace *t,
 		      const struct wl_vmap_space *space, uint64_t *addrs,
-		      size_t *failed_op, struct wl_error *err,
+		      size_t *failed_op, struct reason *err,
 		      struct run_stats *rs)
 {
 	struct wl_vmap_replay r;
@@ -127,7 +127,7 @@ static int replay_one(const struct vmap_strategy *s,
 
 static void print_replay_error(const char *shown,
 			       const struct vmap_strategy *s, bool name_it,
-			       const struct wl_error *err)
+			       const struct reason *err)
 {
 	fprintf(stderr, "%s:%llu: %s", shown, (unsigned long long)err->line,
 		err->msg);
@@ -353,7 +353,7 @@ int vmsim_vmap_main(int argc, char **argv)
 		const struct vmap_strategy *s = &all[i];
 		size_t failed = t.n, end;
 		uint64_t *mine = s == ref ? ref_addrs : addrs;
-		struct wl_error err = { 0 };
+		struct reason err = { 0 };
 		int rr;
 
 		if (!every && s != ref)
@@ -551,7 +551,7 @@ int vmsim_gen_vmap_main(int argc, char **argv)
 	const char *workload = NULL, *path = NULL, *val;
 	struct wl_vmap_gen_params p;
 	struct wl_vmap_trace t = { 0 };
-	struct wl_error err = { 0 };
+	struct reason err = { 0 };
 	struct vmsim_args a;
 	struct vmsim_opt o;
 	struct vmsim_out out = { 0 };
@@ -628,7 +628,7 @@ int vmsim_gen_vmap_main(int argc, char **argv)
 			return VMSIM_BAD_INPUT;
 	ret = wl_vmap_gen(workload, &p, &t, &err);
 	if (ret == -EINVAL) {
-		/* The message names the parameter: point at its option. */
+		/* The reason names the parameter: point at its option. */
 		static const char *const field_opt[][2] = {
 			{ "name", "--workload" }, { "loops", "--loops" },
 			{ "pages", "--pages" }, { "max_pages", "--max-pages" },
@@ -636,18 +636,17 @@ int vmsim_gen_vmap_main(int argc, char **argv)
 			{ "ops", "--ops" }, { "lookup_pct", "--lookups" },
 			{ "page_size", "--page-size" }, { "space", "--range" },
 		};
-		const char *opt = "--workload", *why = err.msg;
-		size_t len = strcspn(err.msg, ":");
+		const char *opt = NULL;
 
 		for (size_t i = 0; i < sizeof(field_opt) /
 				       sizeof(field_opt[0]); i++)
-			if (strlen(field_opt[i][0]) == len &&
-			    !strncmp(err.msg, field_opt[i][0], len)) {
+			if (!strcmp(err.what, field_opt[i][0]))
 				opt = field_opt[i][1];
-				why = err.msg + len + 1 + (err.msg[len + 1] ==
-							   ' ');
-			}
-		vmsim_opt_error(opt, "%s", why);
+		if (opt)
+			vmsim_opt_error(opt, "%s", err.msg);
+		else
+			vmsim_opt_error("--workload", "%s%s%s", err.what,
+					err.what[0] ? ": " : "", err.msg);
 		wl_vmap_trace_free(&t);
 		return VMSIM_BAD_INPUT;
 	}

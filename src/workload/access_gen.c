@@ -51,67 +51,66 @@ static bool pow2(uint64_t x)
 	return x && !(x & (x - 1));
 }
 
-static int check(const struct wl_access_gen_params *p, struct wl_error *err)
+static int check(const struct wl_access_gen_params *p, struct reason *err)
 {
 	if (!pow2(p->page_size)) {
-		wl_error_set(err, 0, "page_size: %#llx is not a power of "
+		return reason_fail_opt(err, -EINVAL, "page_size",
+				"%#llx is not a power of "
 				"two", (unsigned long long)p->page_size);
-		return -EINVAL;
 	}
 	if (!pow2(p->size) || p->size > p->page_size ||
 	    p->size > WL_ACCESS_MAX_SIZE) {
-		wl_error_set(err, 0, "size: %llu is not a power of two "
+		return reason_fail_opt(err, -EINVAL, "size",
+				"%llu is not a power of two "
 				"up to the page size and %u",
 				(unsigned long long)p->size,
 				WL_ACCESS_MAX_SIZE);
-		return -EINVAL;
 	}
 	if (!p->pages || p->pages > UINT64_MAX / p->page_size ||
 	    p->pages * p->page_size - 1 > UINT64_MAX - p->base) {
-		wl_error_set(err, 0, "pages: %llu pages from %#llx do not "
+		return reason_fail_opt(err, -EINVAL, "pages",
+				"%llu pages from %#llx do not "
 				"fit below 2^64", (unsigned long long)p->pages,
 				(unsigned long long)p->base);
-		return -EINVAL;
 	}
 	if (p->base & (p->page_size - 1)) {
-		wl_error_set(err, 0, "base: %#llx is not page-aligned",
+		return reason_fail_opt(err, -EINVAL, "base",
+				"%#llx is not page-aligned",
 				(unsigned long long)p->base);
-		return -EINVAL;
 	}
 	if (p->write_pct > 100) {
-		wl_error_set(err, 0, "write_pct: %llu is above 100",
+		return reason_fail_opt(err, -EINVAL, "write_pct",
+				"%llu is above 100",
 				(unsigned long long)p->write_pct);
-		return -EINVAL;
 	}
 	if (!(p->zipf_s > 0) || !isfinite(p->zipf_s)) {
-		wl_error_set(err, 0, "zipf_s: %g is not a positive number",
+		return reason_fail_opt(err, -EINVAL, "zipf_s",
+				"%g is not a positive number",
 				p->zipf_s);
-		return -EINVAL;
 	}
 	if (!p->stride) {
-		wl_error_set(err, 0, "stride: must not be 0");
-		return -EINVAL;
+		return reason_fail_opt(err, -EINVAL, "stride", "must not be 0");
 	}
 	if (p->accesses > WL_ACCESS_GEN_MAX) {
-		wl_error_set(err, 0, "accesses: at most %llu (16 bytes each)",
+		return reason_fail_opt(err, -EINVAL, "accesses",
+				"at most %llu (16 bytes each)",
 			     WL_ACCESS_GEN_MAX);
-		return -EINVAL;
 	}
 	return 0;
 }
 
 /* The bounds that depend on the workload: 0 or -EINVAL. */
 static int check_size(const char *name, const struct wl_access_gen_params *p,
-		      struct wl_error *err)
+		      struct reason *err)
 {
 	uint64_t ws[65], count[65], total = 0;
 	size_t n;
 
 	if ((!strcmp(name, "zipf") || !strcmp(name, "chase")) &&
 	    p->pages > WL_ACCESS_GEN_MAX_TABLE) {
-		wl_error_set(err, 0, "pages: at most %llu for %s (a table "
+		return reason_fail_opt(err, -EINVAL, "pages",
+				"at most %llu for %s (a table "
 			     "entry per page)", WL_ACCESS_GEN_MAX_TABLE, name);
-		return -EINVAL;
 	}
 	if (strcmp(name, "sweep"))
 		return 0;
@@ -120,11 +119,11 @@ static int check_size(const char *name, const struct wl_access_gen_params *p,
 	for (size_t k = 0; k < n; k++)
 		total += count[k];
 	if (total > WL_ACCESS_GEN_MAX) {
-		wl_error_set(err, 0, "pages: a sweep up to %llu pages makes "
+		return reason_fail_opt(err, -EINVAL, "pages",
+				"a sweep up to %llu pages makes "
 			     "%llu accesses, above the %llu allowed",
 			     (unsigned long long)p->pages,
 			     (unsigned long long)total, WL_ACCESS_GEN_MAX);
-		return -EINVAL;
 	}
 	return 0;
 }
@@ -305,7 +304,7 @@ static int gen_sweep(struct gen *g)
 }
 
 int wl_access_gen(const char *name, const struct wl_access_gen_params *p,
-		  struct wl_access_trace *t, struct wl_error *err)
+		  struct wl_access_trace *t, struct reason *err)
 {
 	struct gen g = { .p = p, .t = t };
 	int ret;
@@ -330,10 +329,10 @@ int wl_access_gen(const char *name, const struct wl_access_gen_params *p,
 	else if (!strcmp(name, "sweep"))
 		ret = gen_sweep(&g);
 	else {
-		wl_error_set(err, 0, "name: unknown workload '%s'", name);
-		return -EINVAL;
+		return reason_fail_opt(err, -EINVAL, "name",
+				"unknown workload '%s'", name);
 	}
 	if (ret)
-		wl_error_set(err, 0, "out of memory");
+		reason_fail(err, -ENOMEM, 0, "out of memory");
 	return ret;
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Internal to the memory-access part of the workload module: what the
- * trace readers (lackey.c, din.c), the common code (access_trace.c) and
- * the generators (access_gen.c) share.  Not a public interface.
+ * Internal to the memory-access part of the workload module: the helpers
+ * (access_common.c) that the formats (lackey.c, din.c), their table
+ * (trace_format.c) and the generators (access_gen.c) use.  Not a public
+ * interface.  Dependencies run one way: formats and generators use the
+ * helpers, the table uses the formats; the helpers use neither.
  */
 #ifndef WL_ACCESS_IMPL_H
 #define WL_ACCESS_IMPL_H
@@ -39,11 +41,5 @@ static inline int wl_access_add(struct wl_access_trace *t, uint64_t va,
 
 /* @c printable as itself, else as \xNN, into @buf (at least 5 bytes). */
 const char *wl_char_name(char c, char buf[8]);
-
-/* The two readers; contracts as wl_access_parse(). */
-int wl_lackey_parse(const char *buf, size_t len, struct wl_access_trace *t,
-		    struct wl_error *err);
-int wl_din_parse(const char *buf, size_t len, struct wl_access_trace *t,
-		 struct wl_error *err);
 
 #endif /* WL_ACCESS_IMPL_H */

@@ -31,7 +31,7 @@ static inline bool blank(char c)
  * 0, or -EINVAL with the error set (naming @what).
  */
 static int hex_field(const char **qp, const char *eol, const char *what,
-		     uint64_t *out, uint64_t line, struct wl_error *err)
+		     uint64_t *out, uint64_t line, struct reason *err)
 {
 	const char *q = *qp;
 	uint64_t v = 0;
@@ -42,25 +42,25 @@ static int hex_field(const char **qp, const char *eol, const char *what,
 		q += 2;
 	for (; q < eol && (d = wl_hexval[(uint8_t)*q]); q++, digits++) {
 		if (v >> 60) {
-			wl_error_set(err, line, "%s: more than 64 bits",
+			return reason_fail(err, -EINVAL, line,
+					"%s: more than 64 bits",
 					what);
-			return -EINVAL;
 		}
 		v = v << 4 | (d - 1);
 	}
 	if (!digits || (q < eol && !blank(*q))) {
-		wl_error_set(err, line, "%s: expected hex digits, got %s",
+		return reason_fail(err, -EINVAL, line,
+				"%s: expected hex digits, got %s",
 				what, q == eol ? "end of line" :
 				wl_char_name(*q, cb));
-		return -EINVAL;
 	}
 	*qp = q;
 	*out = v;
 	return 0;
 }
 
-int wl_din_parse(const char *buf, size_t len, struct wl_access_trace *t,
-		 struct wl_error *err)
+static int din_parse(const char *buf, size_t len, struct wl_access_trace *t,
+		 struct reason *err)
 {
 	const char *p = buf, *end = buf + len;
 	uint64_t line = 0;
@@ -85,17 +85,17 @@ int wl_din_parse(const char *buf, size_t len, struct wl_access_trace *t,
 
 			while (e < eol && !blank(*e))
 				e++;
-			wl_error_set(err, line, "unknown label '%.*s' "
+			return reason_fail(err, -EINVAL, line,
+					"unknown label '%.*s' "
 					"(expected r, w, i, m, c, v or 0-4)",
 					(int)(e - q > 16 ? 16 : e - q), q);
-			return -EINVAL;
 		}
 		q++;
 		while (q < eol && blank(*q))
 			q++;
 		if (q == eol) {
-			wl_error_set(err, line, "missing address");
-			return -EINVAL;
+			return reason_fail(err, -EINVAL, line,
+					"missing address");
 		}
 		if (hex_field(&q, eol, "address", &va, line, err))
 			return -EINVAL;
@@ -105,24 +105,39 @@ int wl_din_parse(const char *buf, size_t len, struct wl_access_trace *t,
 			if (hex_field(&q, eol, "size", &size, line, err))
 				return -EINVAL;
 			if (!size || size > WL_ACCESS_MAX_SIZE) {
-				wl_error_set(err, line, "size: %#llx is "
+				return reason_fail(err, -EINVAL, line,
+						"size: %#llx is "
 						"not in 1..%#x",
 						(unsigned long long)size,
 						WL_ACCESS_MAX_SIZE);
-				return -EINVAL;
 			}
 		}
 		if (size - 1 > UINT64_MAX - va) {
-			wl_error_set(err, line, "access wraps past "
+			return reason_fail(err, -EINVAL, line,
+					"access wraps past "
 					"2^64 - 1");
-			return -EINVAL;
 		}
 		if (kind == SKIP)
 			continue;
 		if (wl_access_add(t, va, size, kind, line)) {
-			wl_error_set(err, line, "out of memory");
+			reason_fail(err, -ENOMEM, line, "out of memory");
 			return -ENOMEM;
 		}
 	}
 	return 0;
 }
+
+static void din_write(FILE *f, const struct wl_access *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%c %llx %x\n", a[i].kind,
+			(unsigned long long)a[i].va, (unsigned)a[i].size);
+}
+
+const struct wl_trace_format wl_trace_din = {
+	.name = "din",
+	.summary = "DineroIV: LABEL ADDR [SIZE], labels r w i m c v or 0-4 "
+		   "(c, v, 4 skipped)",
+	.parse = din_parse,
+	.write = din_write,
+};

@@ -16,8 +16,8 @@ static inline bool blank(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
-int wl_lackey_parse(const char *buf, size_t len, struct wl_access_trace *t,
-		    struct wl_error *err)
+static int lackey_parse(const char *buf, size_t len, struct wl_access_trace *t,
+		    struct reason *err)
 {
 	const char *p = buf, *end = buf + len;
 	uint64_t line = 0;
@@ -56,77 +56,92 @@ int wl_lackey_parse(const char *buf, size_t len, struct wl_access_trace *t,
 			modify = true;
 			break;
 		default:
-			wl_error_set(err, line, "unknown access type %s "
+			return reason_fail(err, -EINVAL, line,
+					"unknown access type %s "
 					"(expected I, L, S or M)",
 					wl_char_name(*q, cb));
-			return -EINVAL;
 		}
 		q++;
 		if (q == eol || !blank(*q)) {
-			wl_error_set(err, line, "expected a blank after "
+			return reason_fail(err, -EINVAL, line,
+					"expected a blank after "
 					"the access type '%c'", q[-1]);
-			return -EINVAL;
 		}
 		while (q < eol && blank(*q))
 			q++;
 		for (; q < eol && (d = wl_hexval[(uint8_t)*q]); q++, digits++) {
 			if (va >> 60) {
-				wl_error_set(err, line, "address: more "
+				return reason_fail(err, -EINVAL, line,
+						"address: more "
 						"than 64 bits");
-				return -EINVAL;
 			}
 			va = va << 4 | (d - 1);
 		}
 		if (!digits) {
-			wl_error_set(err, line, "address: expected hex "
+			return reason_fail(err, -EINVAL, line,
+					"address: expected hex "
 					"digits, got %s", q == eol ?
 					"end of line" : wl_char_name(*q, cb));
-			return -EINVAL;
 		}
 		if (q == eol || *q != ',') {
-			wl_error_set(err, line, "expected ',' after the "
+			return reason_fail(err, -EINVAL, line,
+					"expected ',' after the "
 					"address, got %s", q == eol ?
 					"end of line" : wl_char_name(*q, cb));
-			return -EINVAL;
 		}
 		q++;
 		for (digits = 0; q < eol && *q >= '0' && *q <= '9';
 		     q++, digits++) {
 			size = size * 10 + (uint64_t)(*q - '0');
 			if (size > WL_ACCESS_MAX_SIZE) {
-				wl_error_set(err, line, "size: above %u",
+				return reason_fail(err, -EINVAL, line,
+						"size: above %u",
 						WL_ACCESS_MAX_SIZE);
-				return -EINVAL;
 			}
 		}
 		if (!digits) {
-			wl_error_set(err, line, "size: expected decimal "
+			return reason_fail(err, -EINVAL, line,
+					"size: expected decimal "
 					"digits, got %s", q == eol ?
 					"end of line" : wl_char_name(*q, cb));
-			return -EINVAL;
 		}
 		while (q < eol && blank(*q))
 			q++;
 		if (q != eol) {
-			wl_error_set(err, line, "unexpected %s after the "
+			return reason_fail(err, -EINVAL, line,
+					"unexpected %s after the "
 					"size", wl_char_name(*q, cb));
-			return -EINVAL;
 		}
 		if (!size) {
-			wl_error_set(err, line, "size: 0");
-			return -EINVAL;
+			return reason_fail(err, -EINVAL, line, "size: 0");
 		}
 		if (size - 1 > UINT64_MAX - va) {
-			wl_error_set(err, line, "access wraps past "
+			return reason_fail(err, -EINVAL, line,
+					"access wraps past "
 					"2^64 - 1");
-			return -EINVAL;
 		}
 		if (wl_access_add(t, va, size, kind, line) ||
 		    (modify && wl_access_add(t, va, size, WL_ACCESS_WRITE,
 					     line))) {
-			wl_error_set(err, line, "out of memory");
+			reason_fail(err, -ENOMEM, line, "out of memory");
 			return -ENOMEM;
 		}
 	}
 	return 0;
 }
+
+static void lackey_write(FILE *f, const struct wl_access *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%08llx,%u\n",
+			a[i].kind == WL_ACCESS_IFETCH ? "I  " :
+			a[i].kind == WL_ACCESS_WRITE ? " S " : " L ",
+			(unsigned long long)a[i].va, (unsigned)a[i].size);
+}
+
+const struct wl_trace_format wl_trace_lackey = {
+	.name = "lackey",
+	.summary = "valgrind --tool=lackey --trace-mem=yes: I/L/S/M ADDR,SIZE",
+	.parse = lackey_parse,
+	.write = lackey_write,
+};

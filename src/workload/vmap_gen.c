@@ -314,24 +314,27 @@ struct workload {
 
 static const struct workload workloads[] = {
 	{ { "fix_size", "alloc --pages pages, touch, free; --loops times",
-	    "loops pages " },
+	    "loops pages ", 10000 },
 	  gen_fix_size, 3 },
 	{ { "full_fit", "fls(--cpus)*32MiB/page 1-page holes, then 1-page "
-	    "alloc/touch/free; --loops", "loops cpus " }, gen_full_fit, 3 },
+	    "alloc/touch/free; --loops", "loops cpus ", 10000 }, gen_full_fit,
+			3 },
 	{ { "long_busy_list", "15000 1-page areas live, then 100+1 pages "
-	    "alloc/touch/free; --loops", "loops " }, gen_long_busy_list, 6 },
+	    "alloc/touch/free; --loops", "loops ", 1000 }, gen_long_busy_list,
+			6 },
 	{ { "random_size", "1..100 pages alloc/touch/free; --loops",
-	    "loops " },
+	    "loops ", 10000 },
 	  gen_random_size, 3 },
 	{ { "fix_align", "5 pages aligned to 32 KiB alloc/free; --loops",
-	    "loops " },
+	    "loops ", 10000 },
 	  gen_fix_align, 2 },
 	{ { "random_size_align", "1..10 pages aligned to 2^(0..22) alloc/free; "
-	    "--loops", "loops " }, gen_random_size_align, 2 },
+	    "--loops", "loops ", 10000 }, gen_random_size_align, 2 },
 	{ { "align_shift", "1 page at alignments 2^0..2^63 (large ones get "
-	    "ENOSPC); --loops", "loops " }, gen_align_shift, 128 },
+	    "ENOSPC); --loops", "loops ", 100 }, gen_align_shift, 128 },
 	{ { "churn", "random alloc/free around --live areas of 1..--max-pages "
-	    "pages, --lookups %, --ops ops", "live ops max_pages lookup_pct " },
+	    "pages, --lookups %, --ops ops", "live ops max_pages lookup_pct ",
+			0 },
 	  gen_churn, 0 },
 };
 
@@ -364,7 +367,8 @@ void wl_vmap_gen_defaults(struct wl_vmap_gen_params *p)
 }
 
 /* A bad parameter: describe it in @err, evaluate to -EINVAL. */
-#define gen_error(err, ...) (wl_error_set(err, 0, __VA_ARGS__), -EINVAL)
+#define gen_error(err, field, ...) \
+	reason_fail_opt(err, -EINVAL, field, __VA_ARGS__)
 
 /* Bounds that keep every size far from overflow. */
 #define MAX_PAGES (1ULL << 20)
@@ -372,16 +376,16 @@ void wl_vmap_gen_defaults(struct wl_vmap_gen_params *p)
 
 /* Check the size of the trace workload @w would make: 0 or -EINVAL. */
 static int check_ops(const struct workload *w,
-		     const struct wl_vmap_gen_params *p, struct wl_error *err)
+		     const struct wl_vmap_gen_params *p, struct reason *err)
 {
 	uint64_t fixed = 0;
 
 	if (w->gen == gen_churn) {
 		if (!p->live || p->live > MAX_OPS)
-			return gen_error(err, "live: must be 1..%llu",
+			return gen_error(err, "live", "must be 1..%llu",
 					 MAX_OPS);
 		if (p->ops > MAX_OPS - p->live)
-			return gen_error(err, "ops: at most %llu with live "
+			return gen_error(err, "ops", "at most %llu with live "
 					 "%llu (a trace holds at most %llu "
 					 "ops)", MAX_OPS - p->live,
 					 (unsigned long long)p->live,
@@ -391,7 +395,7 @@ static int check_ops(const struct workload *w,
 	if (w->gen == gen_full_fit) {
 		fixed = 3 * full_fit_junk(p);
 		if (fixed >= MAX_OPS)
-			return gen_error(err, "page_size: %llu-byte pages "
+			return gen_error(err, "page_size", "%llu-byte pages "
 					 "make %llu holes for full_fit, above "
 					 "the %llu ops a trace holds",
 					 (unsigned long long)p->space.page_size,
@@ -401,7 +405,7 @@ static int check_ops(const struct workload *w,
 		fixed = WL_LONG_BUSY_AREAS;
 	}
 	if (p->loops > (MAX_OPS - fixed) / w->per_loop)
-		return gen_error(err, "loops: at most %llu for %s (%u ops a "
+		return gen_error(err, "loops", "at most %llu for %s (%u ops a "
 				 "loop; a trace holds at most %llu ops)",
 				 (unsigned long long)(MAX_OPS - fixed) /
 				 w->per_loop, w->w.name, w->per_loop,
@@ -410,7 +414,7 @@ static int check_ops(const struct workload *w,
 }
 
 int wl_vmap_gen(const char *name, const struct wl_vmap_gen_params *p,
-		struct wl_vmap_trace *t, struct wl_error *err)
+		struct wl_vmap_trace *t, struct reason *err)
 {
 	const struct wl_vmap_space *s = &p->space;
 	const struct workload *w = NULL;
@@ -421,27 +425,27 @@ int wl_vmap_gen(const char *name, const struct wl_vmap_gen_params *p,
 		if (strcmp(workloads[i].w.name, name) == 0)
 			w = &workloads[i];
 	if (!w)
-		return gen_error(err, "name: unknown workload '%s'", name);
+		return gen_error(err, "name", "unknown workload '%s'", name);
 	/* Each message starts with the parameter's field name and ": ". */
 	if (!p->loops)
-		return gen_error(err, "loops: must be at least 1");
+		return gen_error(err, "loops", "must be at least 1");
 	if (!p->pages || p->pages > MAX_PAGES)
-		return gen_error(err, "pages: must be 1..%llu", MAX_PAGES);
+		return gen_error(err, "pages", "must be 1..%llu", MAX_PAGES);
 	if (!p->max_pages || p->max_pages > MAX_PAGES)
-		return gen_error(err, "max_pages: must be 1..%llu", MAX_PAGES);
+		return gen_error(err, "max_pages", "must be 1..%llu", MAX_PAGES);
 	if (!p->cpus || p->cpus > 65535)
-		return gen_error(err, "cpus: must be 1..65535");
+		return gen_error(err, "cpus", "must be 1..65535");
 	if (!p->live)
-		return gen_error(err, "live: must be at least 1");
+		return gen_error(err, "live", "must be at least 1");
 	if (p->lookup_pct > 100)
-		return gen_error(err, "lookup_pct: must be a percentage "
+		return gen_error(err, "lookup_pct", "must be a percentage "
 				 "0..100");
 	if (!s->page_size || s->page_size & (s->page_size - 1) ||
 	    s->page_size > (1ULL << 30))
-		return gen_error(err, "page_size: must be a power of two up "
+		return gen_error(err, "page_size", "must be a power of two up "
 				 "to 1 GiB");
 	if (s->start >= s->end || (s->start | s->end) & (s->page_size - 1))
-		return gen_error(err, "space: must be page-aligned and "
+		return gen_error(err, "space", "must be page-aligned and "
 				 "non-empty");
 	ret = check_ops(w, p, err);
 	if (ret)
@@ -449,7 +453,7 @@ int wl_vmap_gen(const char *name, const struct wl_vmap_gen_params *p,
 	rng_seed(&g.rng, p->seed);
 	ret = vmap_create(&g.sim, SIM_STRATEGY, s->start, s->end, s->page_size);
 	if (ret) {
-		wl_error_set(err, 0, "cannot create the %s allocator: %s",
+		reason_fail(err, ret, 0, "cannot create the %s allocator: %s",
 			     SIM_STRATEGY, strerror(-ret));
 		return ret;
 	}
@@ -458,6 +462,6 @@ int wl_vmap_gen(const char *name, const struct wl_vmap_gen_params *p,
 	free(g.free_ids);
 	free(g.start);
 	if (g.err)
-		wl_error_set(err, 0, "out of memory");
+		reason_fail(err, -ENOMEM, 0, "out of memory");
 	return g.err;
 }

@@ -51,7 +51,7 @@ int wl_vmap_trace_push(struct wl_vmap_trace *t, const struct wl_vmap_op *op)
 struct scan {
 	const char *p, *eol;
 	uint64_t line;
-	struct wl_error *err;
+	struct reason *err;
 };
 
 static bool is_blank(char c)
@@ -117,8 +117,8 @@ static int scan_u64(struct scan *s, const char *what, uint64_t *out)
 	int d;
 
 	if (!next_token(s)) {
-		wl_error_set(s->err, s->line, "missing %s", what);
-		return -EINVAL;
+		return reason_fail(s->err, -EINVAL, s->line, "missing %s",
+				what);
 	}
 	q = s->p;
 	end = token_end(s);
@@ -127,25 +127,24 @@ static int scan_u64(struct scan *s, const char *what, uint64_t *out)
 		q += 2;
 	}
 	if (q == end || digit_value(*q, hex) < 0) {
-		wl_error_set(s->err, s->line, "bad number '%s' for %s",
+		return reason_fail(s->err, -EINVAL, s->line,
+				"bad number '%s' for %s",
 			  quote(s, buf), what);
-		return -EINVAL;
 	}
 	for (; q < end && (d = digit_value(*q, hex)) >= 0; q++) {
 		unsigned base = hex ? 16 : 10;
 
 		if (v > (UINT64_MAX - (uint64_t)d) / base) {
-			wl_error_set(s->err, s->line,
+			return reason_fail(s->err, -EINVAL, s->line,
 				  "%s '%s' overflows 64 bits", what,
 				  quote(s, buf));
-			return -EINVAL;
 		}
 		v = v * base + (uint64_t)d;
 	}
 	if (q < end) {
-		wl_error_set(s->err, s->line, "junk after %s in '%s'", what,
+		return reason_fail(s->err, -EINVAL, s->line,
+				"junk after %s in '%s'", what,
 			  quote(s, buf));
-		return -EINVAL;
 	}
 	s->p = end;
 	*out = v;
@@ -162,9 +161,9 @@ static int extra_field(struct scan *s, char op)
 {
 	char buf[32];
 
-	wl_error_set(s->err, s->line, "extra field '%s' after '%c' op",
+	return reason_fail(s->err, -EINVAL, s->line,
+			"extra field '%s' after '%c' op",
 		  quote(s, buf), op);
-	return -EINVAL;
 }
 
 static int parse_line(struct scan *s, struct wl_vmap_op *op)
@@ -176,9 +175,9 @@ static int parse_line(struct scan *s, struct wl_vmap_op *op)
 	memset(op, 0, sizeof(*op));
 	end = token_end(s);
 	if (end - s->p != 1 || (*s->p != 'a' && *s->p != 'f' && *s->p != 'l')) {
-		wl_error_set(s->err, s->line, "unknown op '%s' (expected a, f or l)",
+		return reason_fail(s->err, -EINVAL, s->line,
+				"unknown op '%s' (expected a, f or l)",
 			  quote(s, buf));
-		return -EINVAL;
 	}
 	op->kind = (uint8_t)*s->p;
 	op->line = (uint32_t)s->line;
@@ -205,8 +204,8 @@ static int parse_line(struct scan *s, struct wl_vmap_op *op)
 		if (err)
 			break;
 		if (at_end(s)) {
-			wl_error_set(s->err, s->line, "vstart without vend");
-			return -EINVAL;
+			return reason_fail(s->err, -EINVAL, s->line,
+					"vstart without vend");
 		}
 		err = scan_u64(s, "vend", &op->vend);
 		break;
@@ -219,7 +218,7 @@ static int parse_line(struct scan *s, struct wl_vmap_op *op)
 }
 
 int wl_vmap_parse(const char *buf, size_t len, struct wl_vmap_trace *t,
-		  struct wl_error *err)
+		  struct reason *err)
 {
 	const char *end = buf + len;
 	struct scan s = { .p = buf, .line = 0, .err = err };
@@ -232,8 +231,8 @@ int wl_vmap_parse(const char *buf, size_t len, struct wl_vmap_trace *t,
 		if (!s.eol)
 			s.eol = end;
 		if (++s.line > UINT32_MAX) {
-			wl_error_set(err, s.line, "more than %u lines", UINT32_MAX);
-			return -EINVAL;
+			return reason_fail(err, -EINVAL, s.line,
+					   "more than %u lines", UINT32_MAX);
 		}
 		if (next_token(&s)) {
 			ret = parse_line(&s, &op);
@@ -241,8 +240,8 @@ int wl_vmap_parse(const char *buf, size_t len, struct wl_vmap_trace *t,
 				return ret;
 			ret = wl_vmap_trace_push(t, &op);
 			if (ret) {
-				wl_error_set(err, s.line, "out of memory");
-				return ret;
+				return reason_fail(err, -ENOMEM, s.line,
+						"out of memory");
 			}
 		}
 		s.p = s.eol + (s.eol < end);
@@ -250,7 +249,7 @@ int wl_vmap_parse(const char *buf, size_t len, struct wl_vmap_trace *t,
 	return 0;
 }
 
-int wl_vmap_read(FILE *f, struct wl_vmap_trace *t, struct wl_error *err)
+int wl_vmap_read(FILE *f, struct wl_vmap_trace *t, struct reason *err)
 {
 	size_t len;
 	char *buf;
@@ -386,37 +385,39 @@ static bool is_pow2(uint64_t x)
 /* Say which field made the allocator answer -EINVAL. */
 static void explain_einval(const struct wl_vmap_replay *r,
 			   const struct wl_vmap_op *op, uint64_t align,
-			   uint64_t vstart, uint64_t vend, struct wl_error *err)
+			   uint64_t vstart, uint64_t vend, struct reason *err)
 {
 	unsigned long long size = op->arg, ps = r->space.page_size;
 
 	if (!size)
-		wl_error_set(err, op->line, "size 0");
+		reason_fail(err, -EINVAL, op->line, "size 0");
 	else if (size & (ps - 1))
-		wl_error_set(err, op->line,
+		reason_fail(err, -EINVAL, op->line,
 			  "size %#llx is not a multiple of the page size %#llx",
 			  size, ps);
 	else if (!is_pow2(align))
-		wl_error_set(err, op->line, "align %#llx is not a power of two",
+		reason_fail(err, -EINVAL, op->line,
+				"align %#llx is not a power of two",
 			  (unsigned long long)align);
 	else if (vstart >= vend)
-		wl_error_set(err, op->line,
+		reason_fail(err, -EINVAL, op->line,
 			  "window start %#llx is not below its end %#llx",
 			  (unsigned long long)vstart, (unsigned long long)vend);
 	else if (vstart < r->space.start || vend > r->space.end)
-		wl_error_set(err, op->line,
+		reason_fail(err, -EINVAL, op->line,
 			  "window [%#llx, %#llx) is not inside the range "
 			  "[%#llx, %#llx)",
 			  (unsigned long long)vstart, (unsigned long long)vend,
 			  (unsigned long long)r->space.start,
 			  (unsigned long long)r->space.end);
 	else
-		wl_error_set(err, op->line, "allocator rejected the request");
+		reason_fail(err, -EINVAL, op->line,
+				"allocator rejected the request");
 }
 
 static int replay_alloc(struct wl_vmap_replay *r, struct vmap *v,
 			const struct wl_vmap_op *op, uint64_t *addr,
-			struct wl_error *err)
+			struct reason *err)
 {
 	struct wl_vmap_slot *slot = slot_find(r, op->id);
 	uint64_t align = r->space.page_size;
@@ -424,9 +425,9 @@ static int replay_alloc(struct wl_vmap_replay *r, struct vmap *v,
 	int ret;
 
 	if (slot->size) {
-		wl_error_set(err, op->line, "alloc of id %llu, which is live",
+		return reason_fail(err, -EEXIST, op->line,
+				"alloc of id %llu, which is live",
 			  (unsigned long long)op->id);
-		return -EEXIST;
 	}
 	if (op->flags & WL_VMAP_HAS_ALIGN)
 		align = op->align;
@@ -444,9 +445,9 @@ static int replay_alloc(struct wl_vmap_replay *r, struct vmap *v,
 		return ret;
 	}
 	if (ret) {
-		wl_error_set(err, op->line, "alloc of id %llu failed: %s",
+		return reason_fail(err, ret, op->line,
+				"alloc of id %llu failed: %s",
 			  (unsigned long long)op->id, strerror(-ret));
-		return ret;
 	}
 	slot->id = op->id;
 	slot->start = *addr;
@@ -457,23 +458,22 @@ static int replay_alloc(struct wl_vmap_replay *r, struct vmap *v,
 }
 
 static int replay_free(struct wl_vmap_replay *r, struct vmap *v,
-		       const struct wl_vmap_op *op, struct wl_error *err)
+		       const struct wl_vmap_op *op, struct reason *err)
 {
 	struct wl_vmap_slot *slot = slot_find(r, op->id);
 	int ret;
 
 	if (!slot->size) {
-		wl_error_set(err, op->line, "free of id %llu, which is not live",
+		return reason_fail(err, -ENOENT, op->line,
+				"free of id %llu, which is not live",
 			  (unsigned long long)op->id);
-		return -ENOENT;
 	}
 	ret = vmap_free(v, slot->start);
 	if (ret) {
-		wl_error_set(err, op->line,
+		return reason_fail(err, ret, op->line,
 			  "free of id %llu at %#llx failed: %s",
 			  (unsigned long long)op->id,
 			  (unsigned long long)slot->start, strerror(-ret));
-		return ret;
 	}
 	slot_delete(r, slot);
 	r->live--;
@@ -481,7 +481,7 @@ static int replay_free(struct wl_vmap_replay *r, struct vmap *v,
 }
 
 static int replay_lookup(struct wl_vmap_replay *r, struct vmap *v,
-			 const struct wl_vmap_op *op, struct wl_error *err)
+			 const struct wl_vmap_op *op, struct reason *err)
 {
 	struct wl_vmap_slot *slot = slot_find(r, op->id);
 	struct vmap_area area;
@@ -489,41 +489,38 @@ static int replay_lookup(struct wl_vmap_replay *r, struct vmap *v,
 	uint64_t addr;
 
 	if (!slot->size) {
-		wl_error_set(err, op->line, "lookup of id %llu, which is not live",
+		return reason_fail(err, -ENOENT, op->line,
+				"lookup of id %llu, which is not live",
 			  id);
-		return -ENOENT;
 	}
 	if (op->arg >= slot->size) {
-		wl_error_set(err, op->line,
+		return reason_fail(err, -ESRCH, op->line,
 			  "lookup offset %#llx is outside area %llu "
 			  "(size %#llx)", (unsigned long long)op->arg, id,
 			  (unsigned long long)slot->size);
-		return -ESRCH;
 	}
 	addr = slot->start + op->arg;
 	if (vmap_find(v, addr, &area)) {
-		wl_error_set(err, op->line,
+		return reason_fail(err, -ESRCH, op->line,
 			  "find(%#llx) found no area, expected id %llu at %#llx",
 			  (unsigned long long)addr, id,
 			  (unsigned long long)slot->start);
-		return -ESRCH;
 	}
 	if (area.start != slot->start || area.size != slot->size) {
-		wl_error_set(err, op->line,
+		return reason_fail(err, -ESRCH, op->line,
 			  "find(%#llx) returned %#llx+%#llx, expected id %llu "
 			  "at %#llx+%#llx", (unsigned long long)addr,
 			  (unsigned long long)area.start,
 			  (unsigned long long)area.size, id,
 			  (unsigned long long)slot->start,
 			  (unsigned long long)slot->size);
-		return -ESRCH;
 	}
 	return 0;
 }
 
 int wl_vmap_replay_run(struct wl_vmap_replay *r, struct vmap *v,
 		       uint64_t *addrs, size_t *failed_op,
-		       struct wl_error *err)
+		       struct reason *err)
 {
 	const struct wl_vmap_op *ops = r->ops;
 
@@ -544,7 +541,8 @@ int wl_vmap_replay_run(struct wl_vmap_replay *r, struct vmap *v,
 			ret = replay_lookup(r, v, &ops[i], err);
 			break;
 		default:
-			wl_error_set(err, ops[i].line, "op kind %d unknown",
+			reason_fail(err, -EINVAL, ops[i].line,
+					"op kind %d unknown",
 				  ops[i].kind);
 			ret = -EINVAL;
 		}
@@ -559,14 +557,13 @@ int wl_vmap_replay_run(struct wl_vmap_replay *r, struct vmap *v,
 
 int wl_vmap_replay(struct vmap *v, const struct wl_vmap_op *ops, size_t n,
 		   const struct wl_vmap_space *space, uint64_t *addrs,
-		   struct wl_error *err)
+		   struct reason *err)
 {
 	struct wl_vmap_replay r;
 	int ret = wl_vmap_replay_init(&r, ops, n, space);
 
 	if (ret) {
-		wl_error_set(err, 0, "out of memory");
-		return ret;
+		return reason_fail(err, -ENOMEM, 0, "out of memory");
 	}
 	ret = wl_vmap_replay_run(&r, v, addrs, NULL, err);
 	wl_vmap_replay_fini(&r);

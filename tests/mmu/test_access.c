@@ -22,11 +22,11 @@ struct want {
 	uint32_t line;
 };
 
-static void parse_ok(enum wl_trace_format fmt, const char *text,
+static void parse_ok(const struct wl_trace_format *fmt, const char *text,
 		     const struct want *w, size_t n)
 {
 	struct wl_access_trace t = { 0 };
-	struct wl_error err = { 0 };
+	struct reason err = { 0 };
 
 	if (wl_access_parse(fmt, text, strlen(text), &t, &err))
 		TEST_FAIL("line %llu: %s", (unsigned long long)err.line,
@@ -41,11 +41,11 @@ static void parse_ok(enum wl_trace_format fmt, const char *text,
 	wl_access_trace_free(&t);
 }
 
-static void parse_bad(enum wl_trace_format fmt, const char *text,
+static void parse_bad(const struct wl_trace_format *fmt, const char *text,
 		      size_t len, uint64_t line, const char *reason)
 {
 	struct wl_access_trace t = { 0 };
-	struct wl_error err = { 0 };
+	struct reason err = { 0 };
 
 	ASSERT_EQ(wl_access_parse(fmt, text, len, &t, &err), -EINVAL);
 	ASSERT_EQ(err.line, line);
@@ -74,10 +74,10 @@ static void lackey(void)
 		{ 0x10, 65535, 'r', 9 },
 	};
 
-	parse_ok(WL_TRACE_LACKEY, text, w, sizeof(w) / sizeof(w[0]));
-	parse_ok(WL_TRACE_LACKEY, "", NULL, 0);
+	parse_ok(&wl_trace_lackey, text, w, sizeof(w) / sizeof(w[0]));
+	parse_ok(&wl_trace_lackey, "", NULL, 0);
 
-#define BAD(s, line, why) parse_bad(WL_TRACE_LACKEY, s, sizeof(s) - 1, \
+#define BAD(s, line, why) parse_bad(&wl_trace_lackey, s, sizeof(s) - 1, \
 				    line, why)
 	BAD("I  1000,4\n X 1000,4\n", 2, "unknown access type 'X'");
 	BAD(" l 1000,4\n", 1, "unknown access type 'l'");
@@ -123,9 +123,9 @@ static void din(void)
 		{ 0xfffffffffffffff0, 16, 'w', 13 }, { 0x10, 0xffff, 'r', 14 },
 	};
 
-	parse_ok(WL_TRACE_DIN, text, w, sizeof(w) / sizeof(w[0]));
+	parse_ok(&wl_trace_din, text, w, sizeof(w) / sizeof(w[0]));
 
-#define BAD(s, line, why) parse_bad(WL_TRACE_DIN, s, sizeof(s) - 1, line, \
+#define BAD(s, line, why) parse_bad(&wl_trace_din, s, sizeof(s) - 1, line, \
 				    why)
 	BAD("r 1000\nx 1000\n", 2, "unknown label 'x'");
 	BAD("5 1000\n", 1, "unknown label '5'");
@@ -147,11 +147,16 @@ static void round_trip(void)
 {
 	struct wl_access_gen_params p;
 	struct wl_access_trace t = { 0 }, u = { 0 };
-	struct wl_error err;
+	struct reason err;
 	char *buf;
 	size_t len;
 
-	for (int fmt = WL_TRACE_LACKEY; fmt <= WL_TRACE_DIN; fmt++) {
+	size_t nf;
+	const struct wl_trace_format *const *fmts = wl_trace_formats(&nf);
+
+	ASSERT_EQ(nf, 2);
+	for (size_t k = 0; k < nf; k++) {
+		const struct wl_trace_format *fmt = fmts[k];
 		FILE *f = open_memstream(&buf, &len);
 
 		wl_access_gen_defaults(&p);
@@ -160,7 +165,7 @@ static void round_trip(void)
 		ASSERT_OK(wl_access_gen("uniform", &p, &t, &err));
 		t.a[3].kind = WL_ACCESS_IFETCH;
 		ASSERT(f);
-		ASSERT_OK(wl_access_write(f, fmt, t.a, t.n));
+		ASSERT_OK(wl_access_write(f, fmt, t.a, t.n, &err));
 		fclose(f);
 		ASSERT_OK(wl_access_parse(fmt, buf, len, &u, &err));
 		ASSERT_EQ(u.n, t.n);
@@ -179,7 +184,7 @@ static void round_trip(void)
 static void gen(const char *name, const struct wl_access_gen_params *p,
 		struct wl_access_trace *t)
 {
-	struct wl_error err = { 0 };
+	struct reason err = { 0 };
 
 	t->n = 0;
 	if (wl_access_gen(name, p, t, &err))
@@ -192,7 +197,7 @@ static void generators(void)
 	const struct wl_access_workload *w = wl_access_workloads(&nw);
 	struct wl_access_gen_params p;
 	struct wl_access_trace a = { 0 }, b = { 0 };
-	struct wl_error err;
+	struct reason err;
 	uint64_t span;
 
 	wl_access_gen_defaults(&p);
@@ -292,14 +297,14 @@ static void generators(void)
 	wl_access_gen_defaults(&p);
 	p.size = 3;
 	ASSERT_EQ(wl_access_gen("uniform", &p, &a, &err), -EINVAL);
-	ASSERT(!strncmp(err.msg, "size", 4));
+	ASSERT_STREQ(err.what, "size");
 	wl_access_gen_defaults(&p);
 	p.pages = 0;
 	ASSERT_EQ(wl_access_gen("uniform", &p, &a, &err), -EINVAL);
-	ASSERT(!strncmp(err.msg, "pages", 5));
+	ASSERT_STREQ(err.what, "pages");
 	wl_access_gen_defaults(&p);
 	ASSERT_EQ(wl_access_gen("nope", &p, &a, &err), -EINVAL);
-	ASSERT(!strncmp(err.msg, "name", 4));
+	ASSERT_STREQ(err.what, "name");
 	wl_access_trace_free(&a);
 	wl_access_trace_free(&b);
 }
@@ -363,15 +368,54 @@ static void reach_curve(void)
 	wl_access_trace_free(&t);
 }
 
+/*
+ * A format without a writer: writing it is -EOPNOTSUPP with a reason, and
+ * not one byte reaches the stream (never another format's lines).  One
+ * without a reader refuses to parse.  The table finds every format by name
+ * and nothing else.
+ */
+static void format_table(void)
+{
+	static const struct wl_trace_format read_only = {
+		.name = "read-only", .summary = "a reader, no writer",
+		.parse = NULL, .write = NULL,
+	};
+	struct wl_access a = { 0x1000, 0, 8, WL_ACCESS_READ, 0 };
+	struct wl_access_trace t = { 0 };
+	struct reason err = { 0 };
+	char *buf = NULL;
+	size_t len = 0, nf;
+	const struct wl_trace_format *const *fmts = wl_trace_formats(&nf);
+	FILE *f = open_memstream(&buf, &len);
+
+	ASSERT(f);
+	ASSERT_EQ(wl_access_write(f, &read_only, &a, 1, &err), -EOPNOTSUPP);
+	ASSERT_STREQ(err.msg, "the read-only format has no writer");
+	fclose(f);
+	ASSERT_EQ(len, 0);
+	free(buf);
+	ASSERT_EQ(wl_access_parse(&read_only, "r 1000\n", 7, &t, &err),
+		  -EOPNOTSUPP);
+	ASSERT_STREQ(err.msg, "the read-only format has no reader");
+	ASSERT_EQ(t.n, 0);
+
+	ASSERT(wl_trace_format_find("lackey") == &wl_trace_lackey);
+	ASSERT(wl_trace_format_find("din") == &wl_trace_din);
+	ASSERT(wl_trace_format_find("dinero") == NULL);
+	ASSERT(wl_trace_format_find("") == NULL);
+	for (size_t i = 0; i < nf; i++) {
+		ASSERT(wl_trace_format_find(fmts[i]->name) == fmts[i]);
+		ASSERT(fmts[i]->summary && fmts[i]->summary[0]);
+	}
+	/* A NULL reason is allowed everywhere. */
+	ASSERT_EQ(wl_access_parse(&wl_trace_din, "x 1\n", 4, &t, NULL),
+		  -EINVAL);
+	wl_access_trace_free(&t);
+}
+
 int main(void)
 {
-	enum wl_trace_format f;
-
-	ASSERT_OK(wl_trace_format_find("lackey", &f));
-	ASSERT_EQ(f, WL_TRACE_LACKEY);
-	ASSERT_OK(wl_trace_format_find("din", &f));
-	ASSERT_EQ(f, WL_TRACE_DIN);
-	ASSERT_EQ(wl_trace_format_find("dinero", &f), -EINVAL);
+	format_table();
 	lackey();
 	din();
 	round_trip();

@@ -86,9 +86,11 @@ BAD_OPTS = [
      "--page-size: ", "not a leaf size of x86-64-4l"),
     ("page size pow2", ["--page-size", "3000", "--workload", "uniform"],
      "--page-size: ", "not a power of two"),
+    # The formats are named from their table.
     ("format", ["--trace", "T", "--format", "dinero"], "--format: ",
-     "unknown format 'dinero'"),
-    ("no format", ["--trace", "T"], "--format: ", "required"),
+     "unknown format 'dinero' (lackey or din)\n"),
+    ("no format", ["--trace", "T"], "--format: ",
+     "required with --trace: lackey or din\n"),
     ("both", ["--trace", "T", "--format", "din", "--workload", "uniform"],
      "--trace: ", "not both"),
     ("neither", [], "--trace: ", "required"),
@@ -104,6 +106,18 @@ BAD_OPTS = [
      "--accesses: ", "not an unsigned 64-bit number"),
     ("zipf", ["--workload", "zipf", "--zipf", "-1"], "--zipf: ",
      "positive"),
+    # The generator names the parameter at fault; vmsim blames its option.
+    ("base", ["--workload", "uniform", "--base", "0x1001"], "--base: ",
+     "0x1001 is not page-aligned"),
+    ("stride 0", ["--workload", "strided", "--stride", "0"], "--stride: ",
+     "must not be 0"),
+    ("accesses max", ["--workload", "uniform", "--accesses", "268435457"],
+     "--accesses: ", "at most 268435456"),
+    ("zipf table", ["--workload", "zipf", "--pages", "67108865"],
+     "--pages: ", "at most 67108864 for zipf"),
+    ("sweep size", ["--workload", "sweep", "--pages", "100000000",
+                    "--accesses", "100000000"], "--pages: ",
+     "above the 268435456 allowed"),
     ("unknown", ["--workload", "uniform", "--frobnicate"], "--frobnicate: ",
      "unknown option"),
     ("missing value", ["--workload"], "--workload: ", "missing value"),
@@ -256,7 +270,9 @@ def main():
             fail("absent file", "wrong handling", p)
         h = run(["--help"])
         if h.returncode or "skylake" not in h.stdout or \
-                "x86-64-4l" not in h.stdout or "sweep" not in h.stdout:
+                "x86-64-4l" not in h.stdout or "sweep" not in h.stdout or \
+                "\ntrace formats:\n  lackey " not in h.stdout or \
+                "\n  din " not in h.stdout:
             fail("--help", "incomplete", h)
         real_trace(tmp)
     workloads()
