@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fuzz target: a memory-access trace reader (FUZZ_FORMAT: WL_TRACE_LACKEY
- * or WL_TRACE_DIN), its writer, and the translation of what it read on
+ * Fuzz target: a memory-access trace reader (FUZZ_FORMAT: &wl_trace_lackey
+ * or &wl_trace_din), its writer, and the translation of what it read on
  * every page-table geometry and every leaf size of it.
  *
  * For each input:
@@ -30,12 +30,12 @@
 #include "fuzz.h"
 
 #ifndef FUZZ_FORMAT
-#error "build with -DFUZZ_FORMAT=WL_TRACE_LACKEY or WL_TRACE_DIN"
+#error "build with -DFUZZ_FORMAT=(&wl_trace_lackey) or (&wl_trace_din)"
 #endif
 
 #define MAX_ACCESSES 64
 
-static void check_error(const struct wl_error *err, uint64_t lines)
+static void check_error(const struct reason *err, uint64_t lines)
 {
 	FUZZ_CHECK(memchr(err->msg, '\0', sizeof(err->msg)));
 	FUZZ_CHECK(err->msg[0] != '\0');
@@ -45,14 +45,14 @@ static void check_error(const struct wl_error *err, uint64_t lines)
 static void check_round_trip(const struct wl_access_trace *t)
 {
 	struct wl_access_trace back = { 0 };
-	struct wl_error err = { 0 };
+	struct reason err = { 0 };
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 
 	if (!f)
 		return;       /* out of memory: nothing to check */
-	FUZZ_CHECK(wl_access_write(f, FUZZ_FORMAT, t->a, t->n) == 0);
+	FUZZ_CHECK(wl_access_write(f, FUZZ_FORMAT, t->a, t->n, NULL) == 0);
 	fclose(f);
 	if (wl_access_parse(FUZZ_FORMAT, text, len, &back, &err) != -ENOMEM) {
 		FUZZ_CHECK(back.n == t->n);
@@ -168,7 +168,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *const *presets = tlb_presets();
 	const struct pt_geometry *geoms;
 	struct wl_access_trace t = { 0 };
-	struct wl_error err = { 0 };
+	struct reason err = { 0 };
 	uint64_t lines = fuzz_lines(data, size);
 	size_t ngeoms, npresets = 0, k = 0;
 	int ret;

@@ -32,7 +32,7 @@ static const struct wl_vmap_space spaces[] = {
 	{ 0x100000, 0x140000, 0x1000 },    /* 64 pages */
 };
 
-static void check_error(const struct wl_error *err, uint64_t lines)
+static void check_error(const struct reason *err, uint64_t lines)
 {
 	FUZZ_CHECK(memchr(err->msg, '\0', sizeof(err->msg)));
 	FUZZ_CHECK(err->msg[0] != '\0');
@@ -42,7 +42,7 @@ static void check_error(const struct wl_error *err, uint64_t lines)
 static void check_round_trip(const struct wl_vmap_trace *t)
 {
 	struct wl_vmap_trace back = { 0 };
-	struct wl_error err = { 0 };
+	struct reason err = { 0 };
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -123,7 +123,7 @@ static struct outcome replay(const struct vmap_strategy *s,
 	 * run between ops.
 	 */
 	for (size_t i = 0; i < t->n; i++) {
-		struct wl_error err = { 0 };
+		struct reason err = { 0 };
 
 		r.ops = &t->ops[i];
 		r.n = 1;
@@ -148,7 +148,7 @@ static struct outcome replay(const struct vmap_strategy *s,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct wl_vmap_trace t = { 0 };
-	struct wl_error err = { 0 };
+	struct reason err = { 0 };
 	uint64_t lines = fuzz_lines(data, size), *addrs, *ref;
 	const struct vmap_strategy *all;
 	size_t nall;
