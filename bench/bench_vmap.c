@@ -41,6 +41,7 @@
 #include <string.h>
 
 #include <vmbench/bench.h>
+#include <vmbench/measure.h>
 #include <vmbench/rng.h>
 #include <vmbench/vmap.h>
 #include <vmbench/workload.h>
@@ -55,27 +56,13 @@
 #define VB_RING 65536         /* pre-drawn random values, a power of two */
 #define VB_MAX_STRATEGIES 16
 
-/* The live-area sweep: log-spaced, with 20k (the README's headline). */
-static const int64_t vb_sizes[] = {
-	1000, 3000, 10000, 20000, 100000, 300000, 1000000,
-};
-#define VB_NSIZES (sizeof(vb_sizes) / sizeof(vb_sizes[0]))
-
 /*
- * Strategies whose ops are O(n) are registered only up to a size: the
- * fill alone is O(n^2) (measured on a 2.3 GHz VM: list 0.5 s and rbtree
- * 1.5 s for 20k areas, so ~12 s and ~40 s for 100k), and rbtree-cached
- * falls back to an O(n) walk whenever a free lands below its cache (23 s
- * for 1M areas and 20k ops).  Unknown strategies get the whole sweep.
+ * The live-area sweep is the measurement core's (measure_churn_sizes()),
+ * shared with scripts/bench.  A strategy runs only up to the size its cost
+ * class allows (vmap_cost_max_live(): an O(n) strategy's fill alone is
+ * O(n^2)); a strategy of class VMAP_COST_LOG gets the whole sweep.
  */
-static const struct {
-	const char *name;
-	int64_t max_n;
-} vb_caps[] = {
-	{ "list", 20000 },
-	{ "rbtree", 20000 },
-	{ "rbtree-cached", 100000 },
-};
+#define VB_MAX_SIZES 16
 
 /*
  * The replays: every workload of wl_vmap_workloads() with bench_loops set,
@@ -520,18 +507,10 @@ static void vb_run_churn(struct bench_state *st)
 
 /* ---- the table ---- */
 
-#define VB_MAX_DEFS (VB_MAX_STRATEGIES * (VB_MAX_WORKLOADS + VB_NSIZES * \
+#define VB_MAX_DEFS (VB_MAX_STRATEGIES * (VB_MAX_WORKLOADS + VB_MAX_SIZES * \
 					  VB_NOPS) + 1)
 
 struct bench_def bench_vmap_defs[VB_MAX_DEFS];
-
-static int64_t vb_max_n(const char *strategy)
-{
-	for (size_t i = 0; i < sizeof(vb_caps) / sizeof(vb_caps[0]); i++)
-		if (strcmp(vb_caps[i].name, strategy) == 0)
-			return vb_caps[i].max_n;
-	return INT64_MAX;
-}
 
 /*
  * Per strategy: the replays, then for each size the four churn ops (so
@@ -540,9 +519,10 @@ static int64_t vb_max_n(const char *strategy)
  */
 __attribute__((constructor)) static void vb_register(void)
 {
-	size_t count, nw, d = 0;
+	size_t count, nw, nsizes, d = 0;
 	const struct vmap_strategy *s = vmap_strategies(&count);
 	const struct wl_vmap_workload *wl = wl_vmap_workloads(&nw);
+	const int64_t *sizes = measure_churn_sizes(&nsizes);
 
 	if (nw > VB_MAX_WORKLOADS)
 		fprintf(stderr, "vmbench: only the first %d vmap workloads "
@@ -553,8 +533,13 @@ __attribute__((constructor)) static void vb_register(void)
 			VB_MAX_STRATEGIES);
 		count = VB_MAX_STRATEGIES;
 	}
+	if (nsizes > VB_MAX_SIZES) {
+		fprintf(stderr, "vmbench: only the first %d churn sizes are "
+			"benchmarked (VB_MAX_SIZES)\n", VB_MAX_SIZES);
+		nsizes = VB_MAX_SIZES;
+	}
 	for (size_t i = 0; i < count; i++) {
-		int64_t max_n = vb_max_n(s[i].name);
+		int64_t max_n = vmap_cost_max_live(s[i].cost);
 
 		for (size_t w = 0; w < nw && w < VB_MAX_WORKLOADS; w++)
 			if (wl[w].bench_loops)
@@ -565,8 +550,8 @@ __attribute__((constructor)) static void vb_register(void)
 					.run = vb_run_replay,
 					.data = &wl[w],
 				};
-		for (size_t z = 0; z < VB_NSIZES; z++) {
-			if (vb_sizes[z] > max_n)
+		for (size_t z = 0; z < nsizes; z++) {
+			if (sizes[z] > max_n)
 				break;
 			for (int op = 0; op < VB_NOPS; op++)
 				bench_vmap_defs[d++] = (struct bench_def){
@@ -576,7 +561,7 @@ __attribute__((constructor)) static void vb_register(void)
 					.run = vb_run_churn,
 					.args = { { .name = "n",
 						.kind = BENCH_SWEEP_LIST,
-						.values = &vb_sizes[z],
+						.values = &sizes[z],
 						.n_values = 1 } },
 					.data = (const void *)(intptr_t)op,
 				};

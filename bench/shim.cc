@@ -36,6 +36,7 @@ extern "C" {
 #include <vmbench/bench.h>
 #include <vmbench/counters.h>
 #include <vmbench/csv.h>
+#include <vmbench/reason.h>
 #include <vmbench/report.h>
 }
 
@@ -1055,7 +1056,7 @@ extern "C" int bench_main(int argc, char **argv,
 		ctr_config cfg{};
 		std::vector<std::string> names;
 		std::vector<const char *> ptrs;
-		char err[256] = "";
+		struct reason err;
 
 		if (counters && std::strcmp(counters, "default") != 0) {
 			if (std::strcmp(counters, "none") != 0)
@@ -1070,10 +1071,11 @@ extern "C" int bench_main(int argc, char **argv,
 		}
 		cfg.force_fail = std::getenv("VMBENCH_CTR_FAIL");
 		cfg.force_no_perf = std::getenv("VMBENCH_NO_PERF") != nullptr;
-		int ret = ctr_open(&shim.ctrs, &cfg, err, sizeof(err));
+		reason_clear(&err);
+		int ret = ctr_open(&shim.ctrs, &cfg, &err);
 		if (ret) {
 			std::fprintf(stderr, "--counters: %s\n",
-				     err[0] ? err : std::strerror(-ret));
+				     err.msg[0] ? err.msg : std::strerror(-ret));
 			abort_outputs();
 			return 2;
 		}

@@ -33,6 +33,8 @@
 
 #include <linux/perf_event.h>
 
+struct reason;
+
 /* The canonical counters, in report column order. */
 enum ctr_canon {
 	CTR_CYCLES,
@@ -92,15 +94,19 @@ struct ctr_set;
 /*
  * Open the counters of @cfg (NULL: defaults) for the calling thread.
  * Events that cannot be opened are absent, not errors.  Fails with -EINVAL
- * for more than CTR_MAX_EVENTS events, -ENOENT (message in @err, which may
- * be NULL) for a name that cannot be encoded, -ENOMEM on out-of-memory;
- * nothing is left open then.
+ * for more than CTR_MAX_EVENTS events, -ENOENT or -ENOTSUP for a name
+ * that cannot be encoded (as ctr_encode()), -ENOMEM on out-of-memory, each
+ * with its reason in @r (may be NULL; the message names no option: the
+ * caller knows which one it came from); nothing is left open then.
  */
 int ctr_open(struct ctr_set **out, const struct ctr_config *cfg,
-	     char *err, size_t errlen);
+	     struct reason *r);
 void ctr_close(struct ctr_set *s);
 
-/* The counters: hardware events first, then the three software ones. */
+/*
+ * The getters below cannot fail (@i < ctr_count()).
+ * The counters: hardware events first, then the three software ones.
+ */
 size_t ctr_count(const struct ctr_set *s);
 const char *ctr_name(const struct ctr_set *s, size_t i);
 enum ctr_source ctr_source(const struct ctr_set *s, size_t i);
@@ -134,11 +140,12 @@ struct ctr_reading ctr_scale(uint64_t raw, uint64_t enabled,
 			     uint64_t running);
 /*
  * Encode event @name into @attr (libpfm when built with it, else the
- * built-in table).  -ENOENT for an unknown name, -ENOTSUP for a name that
- * needs libpfm when it is not built in; a message goes to @err.
+ * built-in table).  -ENOENT (or -EINVAL for a name libpfm cannot encode
+ * otherwise) for an unknown name, -ENOTSUP for a name that needs libpfm
+ * when it is not built in; the reason goes to @r (may be NULL).
  */
 int ctr_encode(const char *name, struct perf_event_attr *attr,
-	       char *err, size_t errlen);
+	       struct reason *r);
 /* True when vmbench was built with libpfm4. */
 bool ctr_have_libpfm(void);
 

@@ -48,13 +48,33 @@ struct vmap_stats {
 	uint64_t node_visits;  /* nodes examined by alloc/free/find so far */
 };
 
+/*
+ * The cost of one op as the number of live areas n grows, for harnesses
+ * that must bound their runs (the benchmark suite sizes its churn sweep by
+ * it).  VMAP_COST_LINEAR_SOMETIMES: O(log n) usually, O(n) in cases a
+ * workload can hit (a heuristic's fallback walk).
+ */
+enum vmap_cost {
+	VMAP_COST_LOG,               /* O(log n) or better per op */
+	VMAP_COST_LINEAR_SOMETIMES,  /* O(n) on a fallback path */
+	VMAP_COST_LINEAR,            /* O(n) per op */
+};
+
 /* One strategy: its name, its policy and its constructor. */
 struct vmap_strategy {
 	const char *name;
 	bool lowest_fit;       /* implements the lowest-fit policy exactly */
 	const char *summary;   /* one line for --help */
 	const struct vmap_ops *ops;  /* implementation detail */
+	enum vmap_cost cost;   /* per-op cost class */
 };
+
+/*
+ * The most live areas at which a harness should run a strategy of cost
+ * class @cost within seconds (its fill alone is O(n^2) for the linear
+ * classes): INT64_MAX for VMAP_COST_LOG.
+ */
+int64_t vmap_cost_max_live(enum vmap_cost cost);
 
 /* The strategies, in a fixed order; *count receives their number. */
 const struct vmap_strategy *vmap_strategies(size_t *count);

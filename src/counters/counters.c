@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include <vmbench/counters.h>
+#include <vmbench/reason.h>
 
 #ifdef VMBENCH_HAVE_LIBPFM
 #include <perfmon/pfmlib_perf_event.h>
@@ -155,7 +156,7 @@ static int canon_of_attr(const struct perf_event_attr *a)
 }
 
 #ifdef VMBENCH_HAVE_LIBPFM
-static int pfm_ready(char *err, size_t errlen)
+static int pfm_ready(struct reason *r)
 {
 	static int state;  /* 0 untried, 1 ready, <0 failed */
 	int ret;
@@ -163,16 +164,16 @@ static int pfm_ready(char *err, size_t errlen)
 	if (state == 0) {
 		ret = pfm_initialize();
 		state = ret == PFM_SUCCESS ? 1 : -1;
-		if (ret != PFM_SUCCESS && err)
-			snprintf(err, errlen, "pfm_initialize: %s",
-				 pfm_strerror(ret));
+		if (ret != PFM_SUCCESS)
+			reason_fail(r, -ENODEV, 0, "pfm_initialize: %s",
+				    pfm_strerror(ret));
 	}
 	return state > 0 ? 0 : -ENODEV;
 }
 #endif
 
 int ctr_encode(const char *name, struct perf_event_attr *attr,
-	       char *err, size_t errlen)
+	       struct reason *r)
 {
 	int c = canon_lookup(name);
 
@@ -181,7 +182,7 @@ int ctr_encode(const char *name, struct perf_event_attr *attr,
 	/* libpfm names the built-in events too; ask it by its own name. */
 	const char *pfmname = c >= 0 ? canon[c].pfm : name;
 	pfm_perf_encode_arg_t arg;
-	int ret = pfm_ready(err, errlen);
+	int ret = pfm_ready(r);
 
 	if (ret == 0) {
 		memset(&arg, 0, sizeof(arg));
@@ -194,9 +195,8 @@ int ctr_encode(const char *name, struct perf_event_attr *attr,
 			attr->size = sizeof(*attr);
 			return 0;
 		}
-		if (err)
-			snprintf(err, errlen, "unknown event '%s' (libpfm: %s)",
-				 name, pfm_strerror(ret));
+		reason_fail(r, -ENOENT, 0, "unknown event '%s' (libpfm: %s)",
+			    name, pfm_strerror(ret));
 		memset(attr, 0, sizeof(*attr));
 		if (c < 0)
 			return ret == PFM_ERR_NOTFOUND ? -ENOENT : -EINVAL;
@@ -204,12 +204,11 @@ int ctr_encode(const char *name, struct perf_event_attr *attr,
 		return -ENOENT;
 	}
 	/* libpfm failed on a built-in event: the table still knows it. */
+	reason_clear(r);
 #else
 	if (c < 0) {
-		if (err)
-			snprintf(err, errlen, "event '%s' needs libpfm, which "
-				 "this build lacks", name);
-		return -ENOTSUP;
+		return reason_fail(r, -ENOTSUP, 0, "event '%s' needs libpfm, "
+				   "which this build lacks", name);
 	}
 #endif
 	attr->size = sizeof(*attr);
@@ -360,7 +359,7 @@ static const char *const default_events[] = {
 };
 
 int ctr_open(struct ctr_set **out, const struct ctr_config *cfg,
-	     char *err, size_t errlen)
+	     struct reason *r)
 {
 	static const struct ctr_config none;
 	const char *const *names;
@@ -374,15 +373,12 @@ int ctr_open(struct ctr_set **out, const struct ctr_config *cfg,
 	names = cfg->events ? cfg->events : default_events;
 	n_names = cfg->events ? cfg->n_events :
 		  sizeof(default_events) / sizeof(default_events[0]);
-	if (n_names > CTR_MAX_EVENTS) {
-		if (err)
-			snprintf(err, errlen, "more than %d events",
-				 CTR_MAX_EVENTS);
-		return -EINVAL;
-	}
+	if (n_names > CTR_MAX_EVENTS)
+		return reason_fail(r, -EINVAL, 0, "more than %d events",
+				   CTR_MAX_EVENTS);
 	s = calloc(1, sizeof(*s));
 	if (!s)
-		return -ENOMEM;
+		return reason_fail(r, -ENOMEM, 0, "out of memory");
 	s->leader = -1;
 
 	/* Encode everything first: a bad name fails before anything opens. */
@@ -391,7 +387,7 @@ int ctr_open(struct ctr_set **out, const struct ctr_config *cfg,
 		struct perf_event_attr *a = &attrs[s->n];
 		bool dup = false;
 
-		ret = ctr_encode(names[k], a, err, errlen);
+		ret = ctr_encode(names[k], a, r);
 		if (ret) {
 			free(s);
 			return ret;

@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <vmbench/csv.h>
+#include <vmbench/measure.h>
+
 #include "vmsim.h"
 
 static const struct {
@@ -238,6 +241,40 @@ void vmsim_out_abort(struct vmsim_out *o)
 {
 	if (o->path && o->rf.fp)
 		report_abort(&o->rf);
+}
+
+int vmsim_csv_open(struct csv **c, const char *path)
+{
+	int err = csv_open(c, path ? path : "-");
+
+	if (err)
+		return vmsim_opt_error("-o", "cannot write '%s': %s",
+				       path ? path : "-", strerror(-err));
+	return 0;
+}
+
+int vmsim_csv_close(struct csv *c, const char *path)
+{
+	int err = csv_close(c);
+
+	if (err)
+		return vmsim_opt_error("-o", "cannot write '%s': %s",
+				       path ? path : "<stdout>",
+				       strerror(-err));
+	return 0;
+}
+
+bool vmsim_opt_repetitions(const char *opt, const char *s, unsigned *out)
+{
+	uint64_t v;
+
+	if (!vmsim_parse_u64(s, &v) || v < 1 || v > MEASURE_MAX_REPETITIONS) {
+		vmsim_opt_error(opt, "'%s' is not a count from 1 to %d", s,
+				MEASURE_MAX_REPETITIONS);
+		return false;
+	}
+	*out = (unsigned)v;
+	return true;
 }
 
 int vmsim_u64_table(struct vmsim_args *a, struct vmsim_opt *o,

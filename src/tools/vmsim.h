@@ -111,4 +111,19 @@ int vmsim_out_open(struct vmsim_out *o, const char *path);
 int vmsim_out_close(struct vmsim_out *o);
 void vmsim_out_abort(struct vmsim_out *o);
 
+/*
+ * The same for CSV output, written through csv_* (NA, quoting,
+ * round-trip doubles): @path NULL is stdout.  Errors as above.
+ * vmsim_csv_close() releases @c also on failure; csv_abort() gives up.
+ */
+struct csv;
+int vmsim_csv_open(struct csv **c, const char *path);
+int vmsim_csv_close(struct csv *c, const char *path);
+
+/*
+ * Parse --repetitions' value @s: 1..MEASURE_MAX_REPETITIONS; false after
+ * printing "--repetitions: reason".
+ */
+bool vmsim_opt_repetitions(const char *opt, const char *s, unsigned *out);
+
 #endif /* VMSIM_H */

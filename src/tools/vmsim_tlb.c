@@ -13,8 +13,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include <vmbench/csv.h>
+#include <vmbench/measure.h>
 #include <vmbench/mmu.h>
 #include <vmbench/pgtable.h>
 #include <vmbench/report.h>
@@ -40,7 +41,7 @@ static void tlb_usage(FILE *f)
 "usage: vmsim tlb [--arch NAME] [--tlb PRESET|SPEC] [--page-size N]\n"
 "                 (--trace FILE|- --format FORMAT | --workload NAME\n"
 "                  [--pages N] [--accesses N] [--seed S] ...)\n"
-"                 [--stats] [-o FILE]\n"
+"                 [--stats [--repetitions N]] [-o FILE]\n"
 "\n"
 "Translate every access of a trace or generated workload through an MMU:\n"
 "a page table of geometry --arch, a TLB shaped by --tlb, and the walker.\n"
@@ -88,9 +89,14 @@ static void tlb_usage(FILE *f)
 "                     page)\n"
 "  --zipf S           zipf only: the exponent, finite, > 0 (default %g)\n"
 "  --writes P         percent of writes (default %llu)\n"
-"  --stats            add columns seconds,translations_per_s (only the\n"
-"                     translation loop is timed; demand mapping on first\n"
-"                     touch is inside it; no translation: rate NA)\n"
+"  --stats            add columns seconds,translations_per_s,repetitions,\n"
+"                     ns_per_op,ns_per_op_min,ns_per_op_max (only the\n"
+"                     translation loop is timed, each repetition on a\n"
+"                     fresh MMU; demand mapping on first touch is inside\n"
+"                     it; seconds, rate and ns_per_op are the median\n"
+"                     repetition; no translation: rate and per-op NA)\n"
+"  --repetitions N    with --stats: translate the accesses N times (1 to\n"
+"                     %d, default 1)\n"
 "  -o FILE            write the CSV to FILE atomically\n"
 "  --list             list geometries, presets and workloads, and exit\n"
 "  --help             this text\n"
@@ -100,7 +106,7 @@ static void tlb_usage(FILE *f)
 		(unsigned long long)p.accesses, WL_ACCESS_GEN_MAX,
 		(unsigned long long)p.seed, (unsigned long long)p.base,
 		(unsigned long long)p.size, p.zipf_s,
-		(unsigned long long)p.write_pct);
+		(unsigned long long)p.write_pct, MEASURE_MAX_REPETITIONS);
 	fprintf(f, "\ngeometries:\n");
 	g = pt_geometries(&n);
 	for (size_t i = 0; i < n; i++)
@@ -133,7 +139,8 @@ struct tlb_args {
 	const char *arch, *tlb, *trace, *format, *workload, *out;
 	uint64_t page_size;     /* 0: the geometry's base page */
 	struct wl_access_gen_params gp;
-	bool stride_set, zipf_set, stats, list;
+	unsigned reps;
+	bool stride_set, zipf_set, stats, list, reps_given;
 	bool gen_opt;           /* a generator option was given */
 };
 
@@ -181,6 +188,7 @@ static int parse_tlb_args(int argc, char **argv, struct tlb_args *ta)
 	memset(ta, 0, sizeof(*ta));
 	ta->arch = DEFAULT_ARCH;
 	ta->tlb = DEFAULT_TLB;
+	ta->reps = 1;
 	wl_access_gen_defaults(&ta->gp);
 	vmsim_args_init(&a, argc, argv);
 	while (vmsim_args_next(&a, &o)) {
@@ -205,6 +213,11 @@ static int parse_tlb_args(int argc, char **argv, struct tlb_args *ta)
 			continue;
 		} else if (!strcmp(o.name, "--stats")) {
 			ta->stats = true;
+		} else if (!strcmp(o.name, "--repetitions")) {
+			if (!(val = vmsim_value(&a, &o)) ||
+			    !vmsim_opt_repetitions(o.name, val, &ta->reps))
+				return VMSIM_BAD_INPUT;
+			ta->reps_given = true;
 		} else if (!strcmp(o.name, "--list")) {
 			ta->list = true;
 		} else if (!strcmp(o.name, "--zipf")) {
@@ -250,6 +263,8 @@ static int parse_tlb_args(int argc, char **argv, struct tlb_args *ta)
 	}
 	if (ta->list)
 		return 0;
+	if (ta->reps_given && !ta->stats)
+		return vmsim_opt_error("--repetitions", "only with --stats");
 	if (ta->trace && ta->workload)
 		return vmsim_opt_error("--trace", "give --trace or --workload, "
 				       "not both");
@@ -317,35 +332,51 @@ static const char *psc_name(unsigned shift, char buf[24])
 	return buf;
 }
 
+/* The timing columns of --stats: the same on every row. */
 struct timing {
 	bool on;
-	double seconds, rate;
+	struct measure_summary sec;   /* seconds per repetition */
+	uint64_t translations;
 };
 
-static void row(FILE *f, const char *name, const char *suffix,
+static const char *const timing_columns[] = {
+	"seconds", "translations_per_s", "repetitions", "ns_per_op",
+	"ns_per_op_min", "ns_per_op_max",
+};
+
+static void row(struct csv *c, const char *name, const char *suffix,
 		const uint64_t *v, unsigned nv, const struct timing *tm)
 {
-	fprintf(f, "%s%s", name, suffix);
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%s%s", name, suffix);
+	csv_field_str(c, buf);
 	/* A column the row has no figure for is NA, never a made-up 0. */
 	for (unsigned i = 0; i < 6; i++) {
 		if (i < nv && v[i] != UINT64_MAX)
-			fprintf(f, ",%llu", (unsigned long long)v[i]);
+			csv_field_u64(c, v[i]);
 		else
-			fputs(",NA", f);
+			csv_field_na(c);
 	}
 	if (tm->on) {
-		fprintf(f, ",%.6f,", tm->seconds);
-		if (tm->rate >= 0)
-			fprintf(f, "%.0f", tm->rate);
-		else
-			fputs("NA", f);
+		/* The median repetition; no translation timed: NA. */
+		csv_field_double(c, tm->sec.median);
+		csv_field_double(c, measure_rate(tm->translations,
+						 tm->sec.median));
+		csv_field_u64(c, tm->sec.n);
+		csv_field_double(c, measure_ns_per_op(tm->sec.median,
+						      tm->translations));
+		csv_field_double(c, measure_ns_per_op(tm->sec.min,
+						      tm->translations));
+		csv_field_double(c, measure_ns_per_op(tm->sec.max,
+						      tm->translations));
 	}
-	fputc('\n', f);
+	csv_end_row(c);
 }
 
 #define NA UINT64_MAX
 
-static void print_level(FILE *f, const char *name,
+static void print_level(struct csv *f, const char *name,
 			const struct tlb_level_counters *lc,
 			const struct tlb_struct_config *sc, unsigned nst,
 			const struct tlb_config *cfg, const struct timing *tm)
@@ -372,17 +403,23 @@ static void print_level(FILE *f, const char *name,
 	}
 }
 
-static void print_csv(FILE *f, const struct mmu_counters *c,
+static void print_csv(struct csv *f, const struct mmu_counters *c,
 		      const struct tlb_config *cfg, const struct timing *tm)
 {
+	static const char *const columns[] = {
+		"level", "accesses", "hits", "misses", "fills", "evictions",
+		"entry_reads",
+	};
 	const struct tlb_counters *tc = &c->tlb;
 	uint64_t v[6];
 	char buf[24];
 
-	fputs("level,accesses,hits,misses,fills,evictions,entry_reads", f);
-	if (tm->on)
-		fputs(",seconds,translations_per_s", f);
-	fputc('\n', f);
+	for (size_t i = 0; i < sizeof(columns) / sizeof(columns[0]); i++)
+		csv_field_str(f, columns[i]);
+	for (size_t i = 0; tm->on && i < sizeof(timing_columns) /
+					 sizeof(timing_columns[0]); i++)
+		csv_field_str(f, timing_columns[i]);
+	csv_end_row(f);
 	v[0] = c->translations;
 	v[1] = c->tlb_hits;
 	v[2] = c->translations - c->tlb_hits;
@@ -463,6 +500,79 @@ static const uint8_t access_of[256] = {
 	[WL_ACCESS_IFETCH] = MMU_EXEC,
 };
 
+/*
+ * One repetition as a subject of the measurement core: a fresh page
+ * table, TLB and MMU (untimed), then the translation loop (timed).  The
+ * last repetition's MMU, or the one that stopped at a fault, is kept for
+ * its counters and the fault's reason.
+ */
+struct tlb_run {
+	const struct pt_geometry *g;
+	const struct tlb_config *tcfg;
+	const struct mmu_config *mcfg;
+	const struct wl_access_trace *t;
+	unsigned reps;
+	struct pt *pt;
+	struct tlb *tlb;
+	struct mmu *m;
+	size_t stopped_at;      /* the access that faulted; t->n: none */
+	int create_err;
+};
+
+static void tlb_run_release(struct tlb_run *c)
+{
+	mmu_destroy(c->m);
+	tlb_destroy(c->tlb);
+	pt_destroy(c->pt);
+	c->m = NULL;
+	c->tlb = NULL;
+	c->pt = NULL;
+}
+
+static int tlb_run_setup(void *ctx, unsigned rep)
+{
+	struct tlb_run *c = ctx;
+	int ret;
+
+	(void)rep;
+	if ((ret = pt_create(&c->pt, c->g, NULL)) ||
+	    (ret = tlb_create(&c->tlb, c->tcfg)) ||
+	    (ret = mmu_create(&c->m, c->pt, c->tlb, c->mcfg))) {
+		tlb_run_release(c);
+		c->create_err = ret;
+	}
+	return ret;
+}
+
+static int tlb_run_loop(void *ctx)
+{
+	struct tlb_run *c = ctx;
+	const struct wl_access *a = c->t->a;
+	struct mmu *m = c->m;
+	struct mmu_result r;
+	size_t i, n = c->t->n;
+
+	for (i = 0; i < n; i++)
+		if (__builtin_expect(mmu_translate(m, a[i].va, a[i].size,
+						   access_of[a[i].kind], &r),
+				     0))
+			break;
+	c->stopped_at = i;
+	return i < n;
+}
+
+static void tlb_run_teardown(void *ctx, unsigned rep)
+{
+	struct tlb_run *c = ctx;
+
+	if (rep + 1 < c->reps && c->stopped_at == c->t->n)
+		tlb_run_release(c);
+}
+
+static const struct measure_subject tlb_subject = {
+	tlb_run_setup, tlb_run_loop, tlb_run_teardown,
+};
+
 int vmsim_tlb_main(int argc, char **argv)
 {
 	const struct pt_geometry *g;
@@ -472,9 +582,10 @@ int vmsim_tlb_main(int argc, char **argv)
 	struct mmu_config mcfg = { 0 };
 	struct mmu_counters c;
 	struct mmu_result r;
-	struct timespec t0, t1;
 	struct timing tm = { 0 };
-	struct vmsim_out out = { 0 };
+	struct tlb_run run;
+	struct csv *csv = NULL;
+	double sec[MEASURE_MAX_REPETITIONS];
 	struct tlb_args ta;
 	struct tlb *tlb = NULL;
 	struct mmu *m = NULL;
@@ -522,7 +633,7 @@ int vmsim_tlb_main(int argc, char **argv)
 			ta.gp.stride = ta.gp.page_size;
 	}
 
-	ret = vmsim_out_open(&out, ta.out);
+	ret = vmsim_csv_open(&csv, ta.out);
 	if (ret)
 		return ret;
 	ret = VMSIM_BAD_INPUT;
@@ -563,24 +674,19 @@ int vmsim_tlb_main(int argc, char **argv)
 
 	mcfg.demand = true;
 	mcfg.demand_page_size = ta.page_size;
-	if ((ret = pt_create(&pt, g, NULL)) ||
-	    (ret = tlb_create(&tlb, &tcfg)) ||
-	    (ret = mmu_create(&m, pt, tlb, &mcfg))) {
+	run = (struct tlb_run){ .g = g, .tcfg = &tcfg, .mcfg = &mcfg,
+				.t = &t, .reps = ta.reps };
+	ret = measure_repeat(&tlb_subject, &run, ta.reps, sec);
+	pt = run.pt;
+	tlb = run.tlb;
+	m = run.m;
+	i = run.stopped_at;
+	if (run.create_err) {
 		fprintf(stderr, "vmsim: cannot create the MMU: %s\n",
-			strerror(-ret));
+			strerror(-run.create_err));
 		ret = VMSIM_BAD_INPUT;
 		goto done;
 	}
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = 0; i < t.n; i++) {
-		const struct wl_access *a = &t.a[i];
-
-		if (__builtin_expect(mmu_translate(m, a->va, a->size,
-						   access_of[a->kind], &r), 0))
-			break;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ret = VMSIM_BAD_INPUT;
 	if (i < t.n) {
 		int err = mmu_translate(m, t.a[i].va, t.a[i].size,
@@ -596,17 +702,15 @@ int vmsim_tlb_main(int argc, char **argv)
 		goto done;
 	}
 	tm.on = ta.stats;
-	tm.seconds = (double)(t1.tv_sec - t0.tv_sec) +
-		     (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+	measure_summarize(sec, ta.reps, &tm.sec);
 	mmu_get_counters(m, &c);
-	/* No translation timed, or too fast to time: no rate (NA). */
-	tm.rate = c.translations && tm.seconds > 0 ?
-		  (double)c.translations / tm.seconds : -1;
-	print_csv(out.fp, &c, &tcfg, &tm);
-	ret = vmsim_out_close(&out);
+	tm.translations = c.translations;
+	print_csv(csv, &c, &tcfg, &tm);
+	ret = vmsim_csv_close(csv, ta.out);
+	csv = NULL;
 done:
-	if (ret == VMSIM_BAD_INPUT)
-		vmsim_out_abort(&out);
+	if (ret == VMSIM_BAD_INPUT && csv)
+		csv_abort(csv);
 	mmu_destroy(m);
 	tlb_destroy(tlb);
 	pt_destroy(pt);

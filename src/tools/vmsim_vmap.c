@@ -11,8 +11,9 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include <vmbench/csv.h>
+#include <vmbench/measure.h>
 #include <vmbench/report.h>
 #include <vmbench/vmap.h>
 #include <vmbench/workload.h>
@@ -46,9 +47,13 @@ static void vmap_usage(FILE *f)
 "  --stats              print CSV timings per strategy instead of results:\n"
 "                       strategy,lowest_fit,ops,seconds,ns_per_op,\n"
 "                       live_areas,peak_live,meta_bytes,meta_bytes_per_area,\n"
-"                       node_visits_per_op (only the replay is timed;\n"
-"                       per-op figures of a trace without ops and\n"
-"                       per-area figures without live areas are NA)\n"
+"                       node_visits_per_op,repetitions,ns_per_op_min,\n"
+"                       ns_per_op_max (only the replays are timed, each on\n"
+"                       a fresh allocator; seconds and ns_per_op are the\n"
+"                       median replay; per-op figures of a trace without\n"
+"                       ops and per-area figures without live areas are NA)\n"
+"  --repetitions N      with --stats: replay N times per strategy (1 to\n"
+"                       %d, default 1)\n"
 "  -o FILE              write the output to FILE atomically\n"
 "  --list               list the strategies and exit\n"
 "  --help               this text\n"
@@ -57,7 +62,8 @@ static void vmap_usage(FILE *f)
 "A divergence between lowest-fit strategies: 'FILE:LINE: divergence: ...',\n"
 "exit 1.\n"
 "\nstrategies:\n",
-		VMAP_DEFAULT_START, VMAP_DEFAULT_END, VMAP_DEFAULT_PAGE);
+		VMAP_DEFAULT_START, VMAP_DEFAULT_END, VMAP_DEFAULT_PAGE,
+		MEASURE_MAX_REPETITIONS);
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "  %-14s %s%s\n", s[i].name, s[i].summary,
 			s[i].lowest_fit ? "" : " (not lowest-fit)");
@@ -80,48 +86,92 @@ static int load_trace(const char *path, const char *shown,
 
 struct run_stats {
 	bool stopped;     /* a non-lowest-fit strategy could not finish */
-	double seconds;
+	struct measure_summary time;   /* seconds per replay */
 	struct vmap_stats vs;
 	uint64_t peak_live;
 };
 
+/* One replay as a subject of the measurement core. */
+struct replay_ctx {
+	const struct vmap_strategy *s;
+	const struct wl_vmap_trace *t;
+	const struct wl_vmap_space *space;
+	uint64_t *addrs;
+	size_t *failed_op;
+	struct reason *err;
+	struct run_stats *rs;
+	struct vmap *v;
+	struct wl_vmap_replay r;
+	bool setup_failed;
+};
+
+static int replay_setup(void *ctx, unsigned rep)
+{
+	struct replay_ctx *c = ctx;
+	int ret;
+
+	(void)rep;
+	ret = vmap_create(&c->v, c->s->name, c->space->start, c->space->end,
+			  c->space->page_size);
+	if (ret) {
+		fprintf(stderr, "vmsim: cannot create %s allocator: %s\n",
+			c->s->name, strerror(-ret));
+		c->setup_failed = true;
+		return ret;
+	}
+	ret = wl_vmap_replay_init(&c->r, c->t->ops, c->t->n, c->space);
+	if (ret) {
+		vmap_destroy(c->v);
+		fprintf(stderr, "vmsim: %s\n", strerror(-ret));
+		c->setup_failed = true;
+	}
+	return ret;
+}
+
+static int replay_run(void *ctx)
+{
+	struct replay_ctx *c = ctx;
+
+	return wl_vmap_replay_run(&c->r, c->v, c->addrs, c->failed_op, c->err)
+	       ? -1 : 0;
+}
+
+/* Every replay of the trace is the same: the last one's figures stand. */
+static void replay_teardown(void *ctx, unsigned rep)
+{
+	struct replay_ctx *c = ctx;
+
+	(void)rep;
+	c->rs->peak_live = c->r.peak_live;
+	vmap_stats(c->v, &c->rs->vs);
+	wl_vmap_replay_fini(&c->r);
+	vmap_destroy(c->v);
+}
+
 /*
- * Replay @t on strategy @s: 0; -1 with the trace's error in @err and the
- * op's index in *failed_op; 2 after printing a failure of set-up.
+ * Replay @t on strategy @s @reps times, each on a fresh allocator, timing
+ * only the replays: 0; -1 with the trace's error in @err and the op's
+ * index in *failed_op; 2 after printing a failure of set-up.
  */
 static int replay_one(const struct vmap_strategy *s,
 		      const struct wl_vmap_trace *t,
-		      const struct wl_vmap_space *space, uint64_t *addrs,
-		      size_t *failed_op, struct reason *err,
-		      struct run_stats *rs)
+		      const struct wl_vmap_space *space, unsigned reps,
+		      uint64_t *addrs, size_t *failed_op,
+		      struct reason *err, struct run_stats *rs)
 {
-	struct wl_vmap_replay r;
-	struct timespec t0, t1;
-	struct vmap *v;
-	int ret;
+	static const struct measure_subject subject = {
+		replay_setup, replay_run, replay_teardown,
+	};
+	struct replay_ctx c = {
+		.s = s, .t = t, .space = space, .addrs = addrs,
+		.failed_op = failed_op, .err = err, .rs = rs,
+	};
+	double sec[MEASURE_MAX_REPETITIONS];
+	int ret = measure_repeat(&subject, &c, reps, sec);
 
-	ret = vmap_create(&v, s->name, space->start, space->end,
-			  space->page_size);
-	if (ret) {
-		fprintf(stderr, "vmsim: cannot create %s allocator: %s\n",
-			s->name, strerror(-ret));
+	measure_summarize(sec, reps, &rs->time);
+	if (c.setup_failed)
 		return VMSIM_BAD_INPUT;
-	}
-	ret = wl_vmap_replay_init(&r, t->ops, t->n, space);
-	if (ret) {
-		vmap_destroy(v);
-		fprintf(stderr, "vmsim: %s\n", strerror(-ret));
-		return VMSIM_BAD_INPUT;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ret = wl_vmap_replay_run(&r, v, addrs, failed_op, err);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	rs->seconds = (double)(t1.tv_sec - t0.tv_sec) +
-		      (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
-	rs->peak_live = r.peak_live;
-	vmap_stats(v, &rs->vs);
-	wl_vmap_replay_fini(&r);
-	vmap_destroy(v);
 	return ret ? -1 : 0;
 }
 
@@ -166,44 +216,58 @@ static void print_results(FILE *f, const struct wl_vmap_trace *t,
 	}
 }
 
-static void print_stats_header(FILE *f)
+static const char *const stats_columns[] = {
+	"strategy", "lowest_fit", "ops", "seconds", "ns_per_op", "live_areas",
+	"peak_live", "meta_bytes", "meta_bytes_per_area",
+	"node_visits_per_op", "repetitions", "ns_per_op_min",
+	"ns_per_op_max",
+};
+
+static void print_stats_header(struct csv *c)
 {
-	fputs("strategy,lowest_fit,ops,seconds,ns_per_op,live_areas,peak_live,"
-	      "meta_bytes,meta_bytes_per_area,node_visits_per_op\n", f);
+	for (size_t i = 0; i < sizeof(stats_columns) /
+			       sizeof(stats_columns[0]); i++)
+		csv_field_str(c, stats_columns[i]);
+	csv_end_row(c);
 }
 
 /*
  * A figure that was not measured is NA: per-op figures of a replay that
- * timed no op, per-area figures with no live area.
+ * timed no op, per-area figures with no live area.  seconds and ns_per_op
+ * are the median of the repetitions.
  */
-static void print_stats_row(FILE *f, const struct vmap_strategy *s,
+static void print_stats_row(struct csv *c, const struct vmap_strategy *s,
 			    size_t nops, const struct run_stats *rs)
 {
-	fprintf(f, "%s,%d,%zu,%.9f,", s->name, s->lowest_fit, nops,
-		rs->seconds);
-	if (nops)
-		fprintf(f, "%.2f", rs->seconds * 1e9 / (double)nops);
-	else
-		fputs("NA", f);
-	fprintf(f, ",%llu,%llu,%llu,", (unsigned long long)rs->vs.live_areas,
-		(unsigned long long)rs->peak_live,
-		(unsigned long long)rs->vs.meta_bytes);
+	csv_field_str(c, s->name);
+	csv_field_u64(c, s->lowest_fit);
+	csv_field_u64(c, nops);
+	csv_field_double(c, rs->time.median);
+	csv_field_double(c, measure_ns_per_op(rs->time.median, nops));
+	csv_field_u64(c, rs->vs.live_areas);
+	csv_field_u64(c, rs->peak_live);
+	csv_field_u64(c, rs->vs.meta_bytes);
 	if (rs->vs.live_areas)
-		fprintf(f, "%.1f,", (double)rs->vs.meta_bytes /
+		csv_field_double(c, (double)rs->vs.meta_bytes /
 				    (double)rs->vs.live_areas);
 	else
-		fputs("NA,", f);
+		csv_field_na(c);
 	if (nops)
-		fprintf(f, "%.2f\n", (double)rs->vs.node_visits /
-				      (double)nops);
+		csv_field_double(c, (double)rs->vs.node_visits /
+				    (double)nops);
 	else
-		fputs("NA\n", f);
+		csv_field_na(c);
+	csv_field_u64(c, rs->time.n);
+	csv_field_double(c, measure_ns_per_op(rs->time.min, nops));
+	csv_field_double(c, measure_ns_per_op(rs->time.max, nops));
+	csv_end_row(c);
 }
 
 struct vmap_args {
 	const char *strategy, *file, *out;
 	struct wl_vmap_space space;
-	bool stats, list, range_given;
+	unsigned reps;
+	bool stats, list, range_given, reps_given;
 };
 
 static int parse_vmap_args(int argc, char **argv, struct vmap_args *va)
@@ -216,6 +280,7 @@ static int parse_vmap_args(int argc, char **argv, struct vmap_args *va)
 	va->space = (struct wl_vmap_space){ VMAP_DEFAULT_START,
 					    VMAP_DEFAULT_END,
 					    VMAP_DEFAULT_PAGE };
+	va->reps = 1;
 	vmsim_args_init(&a, argc, argv);
 	while (vmsim_args_next(&a, &o)) {
 		if (!o.name) {
@@ -231,6 +296,11 @@ static int parse_vmap_args(int argc, char **argv, struct vmap_args *va)
 		}
 		if (!strcmp(o.name, "--stats")) {
 			va->stats = true;
+		} else if (!strcmp(o.name, "--repetitions")) {
+			if (!(val = vmsim_value(&a, &o)) ||
+			    !vmsim_opt_repetitions(o.name, val, &va->reps))
+				return VMSIM_BAD_INPUT;
+			va->reps_given = true;
 		} else if (!strcmp(o.name, "--list")) {
 			va->list = true;
 		} else if (!strcmp(o.name, "--strategy")) {
@@ -273,6 +343,8 @@ static int parse_vmap_args(int argc, char **argv, struct vmap_args *va)
 	}
 	if (va->list)
 		return 0;
+	if (va->reps_given && !va->stats)
+		return vmsim_opt_error("--repetitions", "only with --stats");
 	/* Blame the option the user typed. */
 	if ((va->space.start | va->space.end) & (va->space.page_size - 1) &&
 	    !va->range_given)
@@ -305,6 +377,7 @@ int vmsim_vmap_main(int argc, char **argv)
 	struct run_stats *rs = NULL;
 	struct vmap_args va;
 	struct vmsim_out out = { 0 };
+	struct csv *csv = NULL;
 	uint64_t div_addr = 0;
 	size_t nall, div_at;
 	const char *shown;
@@ -323,7 +396,8 @@ int vmsim_vmap_main(int argc, char **argv)
 	}
 	shown = strcmp(va.file, "-") ? va.file : "<stdin>";
 	every = !strcmp(va.strategy, "all");
-	ret = vmsim_out_open(&out, va.out);
+	ret = va.stats ? vmsim_csv_open(&csv, va.out) :
+			 vmsim_out_open(&out, va.out);
 	if (ret)
 		return ret;
 	ret = load_trace(va.file, shown, &t);
@@ -358,7 +432,8 @@ int vmsim_vmap_main(int argc, char **argv)
 
 		if (!every && s != ref)
 			continue;
-		rr = replay_one(s, &t, &va.space, mine, &failed, &err, &rs[i]);
+		rr = replay_one(s, &t, &va.space, va.reps, mine, &failed,
+				&err, &rs[i]);
 		if (rr > 0)
 			goto done;
 		if (rr && s != ref && !s->lowest_fit &&
@@ -396,14 +471,16 @@ int vmsim_vmap_main(int argc, char **argv)
 	}
 
 	if (va.stats) {
-		print_stats_header(out.fp);
+		print_stats_header(csv);
 		for (size_t i = 0; i < nall; i++)
 			if ((every || &all[i] == ref) && !rs[i].stopped)
-				print_stats_row(out.fp, &all[i], t.n, &rs[i]);
+				print_stats_row(csv, &all[i], t.n, &rs[i]);
+		ret = vmsim_csv_close(csv, va.out);
+		csv = NULL;
 	} else {
 		print_results(out.fp, &t, ref_addrs);
+		ret = vmsim_out_close(&out);
 	}
-	ret = vmsim_out_close(&out);
 	if (ret)
 		goto done;
 	if (div_s) {
@@ -430,8 +507,12 @@ int vmsim_vmap_main(int argc, char **argv)
 		fputc('\n', stderr);
 	}
 done:
-	if (ret == VMSIM_BAD_INPUT)
-		vmsim_out_abort(&out);
+	if (ret == VMSIM_BAD_INPUT) {
+		if (csv)
+			csv_abort(csv);
+		else
+			vmsim_out_abort(&out);
+	}
 	free(ref_addrs);
 	free(addrs);
 	free(rs);
@@ -477,6 +558,9 @@ static void gen_usage(FILE *f)
 "  --page-size N       page size (default %llu)\n"
 "  -o FILE             write to FILE atomically\n"
 "  --list              list the workloads and exit\n"
+"  --sweep-sizes       print the live-area counts of the churn sweep, one\n"
+"                      a line, and exit (the benchmark suite's churn\n"
+"                      sizes; scripts/bench sweeps the same)\n"
 "\nA trace holds at most %llu ops; --loops, --live and --ops are\n"
 "bounded so.\n"
 "\nworkloads:\n",
@@ -557,7 +641,7 @@ int vmsim_gen_vmap_main(int argc, char **argv)
 	struct vmsim_out out = { 0 };
 	bool list = false, given[sizeof(gen_u64_opts) /
 				 sizeof(gen_u64_opts[0])] = { false };
-	bool space_given = false;
+	bool space_given = false, sweep_sizes = false;
 	int ret;
 
 	wl_vmap_gen_defaults(&p);
@@ -585,6 +669,8 @@ int vmsim_gen_vmap_main(int argc, char **argv)
 			continue;
 		} else if (!strcmp(o.name, "--list")) {
 			list = true;
+		} else if (!strcmp(o.name, "--sweep-sizes")) {
+			sweep_sizes = true;
 		} else if (!strcmp(o.name, "--workload")) {
 			if (!(workload = vmsim_value(&a, &o)))
 				return VMSIM_BAD_INPUT;
@@ -609,6 +695,14 @@ int vmsim_gen_vmap_main(int argc, char **argv)
 		}
 		if (o.inline_val)
 			return vmsim_opt_error(o.name, "takes no value");
+	}
+	if (sweep_sizes) {
+		size_t n;
+		const int64_t *sz = measure_churn_sizes(&n);
+
+		for (size_t i = 0; i < n; i++)
+			printf("%lld\n", (long long)sz[i]);
+		return VMSIM_OK;
 	}
 	if (list) {
 		size_t n;

@@ -11,16 +11,16 @@
 /* The strategies, in the order reports list them. */
 static const struct vmap_strategy strategies[] = {
 	{ "list", true, "address-sorted list of busy areas, first-fit scan",
-	  &vmap_list_ops },
+	  &vmap_list_ops, VMAP_COST_LINEAR },
 	{ "rbtree", true, "rb-tree of busy areas, descent then in-order walk",
-	  &vmap_rbtree_ops },
+	  &vmap_rbtree_ops, VMAP_COST_LINEAR },
 	{ "rbtree-cached", false,
 	  "rbtree plus the pre-5.2 Linux free_vmap_cache next-fit heuristic",
-	  &vmap_rbtree_cached_ops },
+	  &vmap_rbtree_cached_ops, VMAP_COST_LINEAR_SOMETIMES },
 	{ "augrb", true, "free blocks in a tree augmented with the subtree max",
-	  &vmap_augrb_ops },
+	  &vmap_augrb_ops, VMAP_COST_LOG },
 	{ "radix", true, "sparse radix tree of free-run summaries, bitmap "
-	  "leaves", &vmap_radix_ops },
+	  "leaves", &vmap_radix_ops, VMAP_COST_LOG },
 };
 
 #define NSTRATEGIES (sizeof(strategies) / sizeof(strategies[0]))
@@ -37,6 +37,21 @@ const struct vmap_strategy *vmap_strategy_find(const char *name)
 		if (strcmp(strategies[i].name, name) == 0)
 			return &strategies[i];
 	return NULL;
+}
+
+/*
+ * Measured on a 2.3 GHz VM: the O(n^2) fill takes list 0.5 s and rbtree
+ * 1.5 s for 20k areas (so ~12 s and ~40 s for 100k); rbtree-cached's
+ * fallback walk took 23 s for 1M areas and 20k ops.
+ */
+int64_t vmap_cost_max_live(enum vmap_cost cost)
+{
+	switch (cost) {
+	case VMAP_COST_LINEAR: return 20000;
+	case VMAP_COST_LINEAR_SOMETIMES: return 100000;
+	case VMAP_COST_LOG: break;
+	}
+	return INT64_MAX;
 }
 
 static bool is_pow2(uint64_t x)

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include <vmbench/counters.h>
+#include <vmbench/reason.h>
 
 #ifdef VMBENCH_HAVE_LIBPFM
 #include <perfmon/pfmlib_perf_event.h>
@@ -27,23 +28,22 @@
 static void test_encode(void)
 {
 	struct perf_event_attr a;
-	char err[256] = "";
+	struct reason err;
 
-	ASSERT_OK(ctr_encode("cycles", &a, err, sizeof(err)));
+	ASSERT_OK(ctr_encode("cycles", &a, &err));
 	ASSERT_EQ(a.type, PERF_TYPE_HARDWARE);
 	ASSERT_EQ(a.config, PERF_COUNT_HW_CPU_CYCLES);
-	ASSERT_OK(ctr_encode("instructions", &a, err, sizeof(err)));
+	ASSERT_OK(ctr_encode("instructions", &a, &err));
 	ASSERT_EQ(a.type, PERF_TYPE_HARDWARE);
 	ASSERT_EQ(a.config, PERF_COUNT_HW_INSTRUCTIONS);
 	/* Canonical column names are aliases. */
-	ASSERT_OK(ctr_encode("dtlb_load_misses", &a, err, sizeof(err)));
+	ASSERT_OK(ctr_encode("dtlb_load_misses", &a, &err));
 	ASSERT_EQ(a.type, PERF_TYPE_HW_CACHE);
 	ASSERT_EQ(a.config, 0x10003);  /* DTLB | READ << 8 | MISS << 16 */
 
 	if (!ctr_have_libpfm()) {
-		ASSERT_EQ(ctr_encode("PERF_COUNT_SW_CPU_CLOCK", &a, err,
-				     sizeof(err)), -ENOTSUP);
-		ASSERT(strstr(err, "libpfm"));
+		ASSERT_EQ(ctr_encode("PERF_COUNT_SW_CPU_CLOCK", &a, &err), -ENOTSUP);
+		ASSERT(strstr(err.msg, "libpfm"));
 		printf("libpfm not built in: encoding through libpfm "
 		       "not tested\n");
 		return;
@@ -53,26 +53,25 @@ static void test_encode(void)
 	ASSERT_EQ(pfm_initialize(), PFM_SUCCESS);
 #endif
 	/* Names only libpfm knows, hardware-cache and software. */
-	ASSERT_OK(ctr_encode("PERF_COUNT_HW_CACHE_L1D:READ:MISS", &a, err,
-			     sizeof(err)));
+	ASSERT_OK(ctr_encode("PERF_COUNT_HW_CACHE_L1D:READ:MISS", &a, &err));
 	ASSERT_EQ(a.type, PERF_TYPE_HW_CACHE);
 	ASSERT_EQ(a.config, PERF_COUNT_HW_CACHE_L1D |
 			    (PERF_COUNT_HW_CACHE_OP_READ << 8) |
 			    (PERF_COUNT_HW_CACHE_RESULT_MISS << 16));
-	ASSERT_OK(ctr_encode("PERF_COUNT_SW_CPU_CLOCK", &a, err, sizeof(err)));
+	ASSERT_OK(ctr_encode("PERF_COUNT_SW_CPU_CLOCK", &a, &err));
 	ASSERT_EQ(a.type, PERF_TYPE_SOFTWARE);
 	ASSERT_EQ(a.config, PERF_COUNT_SW_CPU_CLOCK);
-	ASSERT_OK(ctr_encode("page-faults", &a, err, sizeof(err)));
+	ASSERT_OK(ctr_encode("page-faults", &a, &err));
 	ASSERT_EQ(a.type, PERF_TYPE_SOFTWARE);
 	ASSERT_EQ(a.config, PERF_COUNT_SW_PAGE_FAULTS);
 	/* Both privilege levels requested: kernel work is counted. */
 	ASSERT_EQ(a.exclude_kernel, 0);
 
-	err[0] = '\0';
-	ASSERT_EQ(ctr_encode("no_such_event_xyz", &a, err, sizeof(err)),
+	reason_clear(&err);
+	ASSERT_EQ(ctr_encode("no_such_event_xyz", &a, &err),
 		  -ENOENT);
-	ASSERT(strstr(err, "no_such_event_xyz"));
-	ASSERT(strstr(err, "not found"));
+	ASSERT(strstr(err.msg, "no_such_event_xyz"));
+	ASSERT(strstr(err.msg, "not found"));
 }
 
 static void test_scale(void)
@@ -204,9 +203,9 @@ static void test_live(void)
 {
 	struct ctr_set *s;
 	struct ctr_reading r[CTR_MAX_EVENTS + 3];
-	char err[256];
+	struct reason err;
 
-	ASSERT_OK(ctr_open(&s, NULL, err, sizeof(err)));
+	ASSERT_OK(ctr_open(&s, NULL, &err));
 	print_notes("default", s);
 	ASSERT_EQ(ctr_count(s), CTR_NCANON);
 	for (int c = 0; c < CTR_NCANON; c++)
@@ -233,12 +232,12 @@ static void test_config(void)
 	static const char *const bad[] = { "cycles", "no_such_event_xyz" };
 	struct ctr_config cfg = { 0 };
 	struct ctr_set *s, *untouched = (struct ctr_set *)&cfg;
-	char err[256] = "";
+	struct reason err;
 
 	/* Repeats and software names collapse; order is kept. */
 	cfg.events = two;
 	cfg.n_events = 4;
-	ASSERT_OK(ctr_open(&s, &cfg, err, sizeof(err)));
+	ASSERT_OK(ctr_open(&s, &cfg, &err));
 	ASSERT_EQ(ctr_count(s), 2 + 3);
 	ASSERT_STREQ(ctr_name(s, 0), "instructions");
 	ASSERT_STREQ(ctr_name(s, 1), "cycles");
@@ -247,17 +246,36 @@ static void test_config(void)
 
 	/* No hardware events at all. */
 	cfg.n_events = 0;
-	ASSERT_OK(ctr_open(&s, &cfg, err, sizeof(err)));
+	ASSERT_OK(ctr_open(&s, &cfg, &err));
 	ASSERT_EQ(ctr_count(s), 3);
 	ctr_close(s);
 
 	/* A bad name fails the whole open with a message. */
 	cfg.events = bad;
 	cfg.n_events = 2;
-	int ret = ctr_open(&untouched, &cfg, err, sizeof(err));
+	int ret = ctr_open(&untouched, &cfg, &err);
 	ASSERT(ret == -ENOENT || ret == -ENOTSUP);
 	ASSERT(untouched == (struct ctr_set *)&cfg);
-	ASSERT(strstr(err, "no_such_event_xyz"));
+	ASSERT(strstr(err.msg, "no_such_event_xyz"));
+	/* The reason names no line and no option: the caller adds it. */
+	ASSERT_EQ(err.line, 0);
+	ASSERT_STREQ(err.what, "");
+
+	/* Too many events: -EINVAL with its reason, nothing opened. */
+	{
+		const char *many[CTR_MAX_EVENTS + 1];
+
+		for (size_t k = 0; k < CTR_MAX_EVENTS + 1; k++)
+			many[k] = "cycles";
+		cfg.events = many;
+		cfg.n_events = CTR_MAX_EVENTS + 1;
+		reason_clear(&err);
+		ASSERT_EQ(ctr_open(&untouched, &cfg, &err), -EINVAL);
+		ASSERT(untouched == (struct ctr_set *)&cfg);
+		ASSERT(strstr(err.msg, "more than"));
+		/* A NULL carrier is allowed. */
+		ASSERT_EQ(ctr_open(&untouched, &cfg, NULL), -EINVAL);
+	}
 }
 
 static void test_forced(void)
@@ -269,7 +287,7 @@ static void test_forced(void)
 
 	/* One hardware and one software event fail; the others count. */
 	cfg.force_fail = "cycles,task_clock_ns";
-	ASSERT_OK(ctr_open(&s, &cfg, NULL, 0));
+	ASSERT_OK(ctr_open(&s, &cfg, NULL));
 	print_notes("forced", s);
 	i = ctr_find(s, "task_clock_ns");
 	ASSERT_EQ(ctr_source(s, (size_t)i), CTR_SRC_ABSENT);
@@ -287,7 +305,7 @@ static void test_forced(void)
 	/* perf_event_open denied outright: exact fallbacks, said so. */
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.force_no_perf = true;
-	ASSERT_OK(ctr_open(&s, &cfg, NULL, 0));
+	ASSERT_OK(ctr_open(&s, &cfg, NULL));
 	print_notes("no perf", s);
 	for (int c = 0; c < CTR_NCANON_HW; c++)
 		ASSERT_EQ(ctr_source(s, (size_t)c), CTR_SRC_ABSENT);

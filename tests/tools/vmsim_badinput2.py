@@ -272,6 +272,70 @@ def good_cases(c):
         problems.append("empty cells in %r" % text[:200])
     c.result("tlb --stats, empty trace: rate NA, no empty cell", problems)
 
+    # --repetitions: the simulated columns of N replays equal one
+    # replay's, N is reported, and min <= median <= max per op.
+    with open(os.path.join(c.cwd, "reps.trace"), "w") as f:
+        f.write("".join("a %d 8192\n" % i for i in range(1, 200)) +
+                "".join("f %d\n" % i for i in range(1, 200, 2)))
+    one = csv_rows(c.run(["vmap", "--strategy", "all", "--stats",
+                          "reps.trace"]).stdout.decode())
+    p = c.run(["vmap", "--strategy", "all", "--stats", "--repetitions", "3",
+               "reps.trace"])
+    three = csv_rows(p.stdout.decode())
+    problems = [] if p.returncode == 0 and three and \
+        len(one) == len(three) else ["exit %d, %d vs %d rows"
+                                     % (p.returncode, len(one), len(three))]
+    timed = ("seconds", "ns_per_op", "repetitions", "ns_per_op_min",
+             "ns_per_op_max")
+    for a, b in zip(one, three):
+        if {k: v for k, v in a.items() if k not in timed} != \
+                {k: v for k, v in b.items() if k not in timed}:
+            problems.append("%s: simulated columns differ" % a["strategy"])
+        if a["repetitions"] != "1" or b["repetitions"] != "3":
+            problems.append("repetitions %r, %r" % (a["repetitions"],
+                                                    b["repetitions"]))
+        try:
+            lo, med, hi = (float(b[k]) for k in ("ns_per_op_min",
+                                                 "ns_per_op",
+                                                 "ns_per_op_max"))
+            if not lo <= med <= hi:
+                problems.append("%s: not min <= median <= max: %r"
+                                % (b["strategy"], (lo, med, hi)))
+        except ValueError:
+            problems.append("per-op times not numbers: %r" % b)
+    c.result("vmap --stats --repetitions 3: same counters, min/median/max",
+             problems)
+
+    args = ["tlb", "--workload", "zipf", "--accesses", "5000", "--stats"]
+    one = csv_rows(c.run(args).stdout.decode())
+    p = c.run(args + ["--repetitions", "4"])
+    four = csv_rows(p.stdout.decode())
+    timed = ("seconds", "translations_per_s", "repetitions", "ns_per_op",
+             "ns_per_op_min", "ns_per_op_max")
+    problems = [] if p.returncode == 0 and four and \
+        len(one) == len(four) else ["exit %d" % p.returncode]
+    for a, b in zip(one, four):
+        if {k: v for k, v in a.items() if k not in timed} != \
+                {k: v for k, v in b.items() if k not in timed}:
+            problems.append("%s: counters differ" % a["level"])
+        if b["repetitions"] != "4":
+            problems.append("repetitions %r" % b["repetitions"])
+        if not float(b["ns_per_op_min"]) <= float(b["ns_per_op"]) <= \
+                float(b["ns_per_op_max"]):
+            problems.append("%s: not min <= median <= max" % b["level"])
+    c.result("tlb --stats --repetitions 4: same counters, min/median/max",
+             problems)
+
+    # The churn sweep's sizes: one per line, ascending.
+    p = c.run(["gen-vmap", "--sweep-sizes"])
+    sizes = p.stdout.decode().split()
+    problems = [] if p.returncode == 0 and len(sizes) >= 2 else \
+        ["exit %d, %r" % (p.returncode, sizes)]
+    if sizes and [int(x) for x in sizes] != sorted(set(int(x)
+                                                      for x in sizes)):
+        problems.append("not ascending: %r" % sizes)
+    c.result("gen-vmap --sweep-sizes", problems)
+
     p = c.run(["tlb", "--workload", "uniform", "--accesses", "1000"])
     text = p.stdout.decode()
     rows = {r["level"]: r for r in csv_rows(text)}

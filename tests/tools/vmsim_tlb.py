@@ -123,6 +123,15 @@ BAD_OPTS = [
     ("missing value", ["--workload"], "--workload: ", "missing value"),
     ("stats value", ["--workload", "uniform", "--stats=1"], "--stats: ",
      "takes no value"),
+    ("repetitions 0", ["--workload", "uniform", "--stats", "--repetitions",
+                       "0"], "--repetitions: ",
+     "'0' is not a count from 1 to 1000"),
+    ("repetitions junk", ["--workload", "uniform", "--stats",
+                          "--repetitions=two"], "--repetitions: ",
+     "'two' is not a count"),
+    ("repetitions without stats", ["--workload", "uniform",
+                                   "--repetitions", "2"],
+     "--repetitions: ", "only with --stats"),
 ]
 
 
@@ -229,7 +238,9 @@ def workloads():
         check_consistent("workload " + w, a.stdout)
         s = run(args + ["--stats"])
         hdr = s.stdout.splitlines()[0] if s.stdout else ""
-        if s.returncode or not hdr.endswith(",seconds,translations_per_s"):
+        if s.returncode or not hdr.endswith(
+                ",seconds,translations_per_s,repetitions,ns_per_op,"
+                "ns_per_op_min,ns_per_op_max"):
             fail("workload --stats " + w, "bad header %r" % hdr, s)
         # Everything but the timing columns is the same.
         strip = "\n".join(",".join(l.split(",")[:7])
