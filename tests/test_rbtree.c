@@ -23,6 +23,7 @@ struct item {
 	uint64_t key;
 	uint64_t weight;  /* the augmented value */
 	uint64_t max;     /* largest weight in the subtree */
+	uint64_t sum;     /* total weight of the subtree (the second summary) */
 	int in_tree;
 };
 
@@ -30,6 +31,39 @@ struct item {
 #define item_weight(it) ((it)->weight)
 
 RB_DECLARE_MAX(wmax, struct item, rb, uint64_t, max, item_weight);
+
+/*
+ * A second kind of summary through RB_DECLARE_AUGMENTED(): the subtree's
+ * total weight.  Unlike a maximum, a sum changes with every member, so a
+ * rotation or an erase that forgot one update shows at once.
+ */
+static inline uint64_t sum_of(const struct rb_node *n)
+{
+	return n ? item_of(n)->sum : 0;
+}
+
+static inline bool wsum_update(struct rb_node *n)
+{
+	uint64_t s = item_of(n)->weight + sum_of(n->left) + sum_of(n->right);
+
+	if (item_of(n)->sum == s)
+		return false;
+	item_of(n)->sum = s;
+	return true;
+}
+
+static inline void wsum_copy(const struct rb_node *from, struct rb_node *to)
+{
+	item_of(to)->sum = item_of(from)->sum;
+}
+
+RB_DECLARE_AUGMENTED(wsum, wsum_update, wsum_copy)
+
+static bool wsum_ok(const struct rb_node *n)
+{
+	return item_of(n)->sum ==
+	       item_of(n)->weight + sum_of(n->left) + sum_of(n->right);
+}
 
 static bool item_less(const struct rb_node *a, const struct rb_node *b)
 {
@@ -133,6 +167,48 @@ static void run(const unsigned *order, bool augmented, struct rng *r)
 		}
 	}
 	ASSERT(root.node == NULL);
+}
+
+/*
+ * The subtree-sum tree: random inserts, weight changes and erases, each
+ * followed by a full validation and the root's sum against the total.
+ */
+static void test_sum_summary(struct rng *r)
+{
+	struct rb_root root = RB_ROOT;
+	uint64_t total = 0;
+	long live = 0;
+
+	for (unsigned i = 0; i < N; i++)
+		items[i].in_tree = 0;
+	for (unsigned step = 0; step < 4 * N; step++) {
+		struct item *it = &items[rng_below(r, N)];
+		struct reason why;
+		long n;
+
+		if (!it->in_tree) {
+			it->weight = rng_below(r, 1000);
+			wsum_add(&it->rb, &root, item_less);
+			it->in_tree = 1;
+			total += it->weight;
+			live++;
+		} else if (rng_below(r, 3) == 0) {
+			total -= it->weight;
+			it->weight = rng_below(r, 1000);
+			total += it->weight;
+			wsum_propagate(&it->rb);
+		} else {
+			wsum_erase(&it->rb, &root);
+			it->in_tree = 0;
+			total -= it->weight;
+			live--;
+		}
+		n = rb_validate(&root, item_less, wsum_ok, &why);
+		if (n < 0)
+			TEST_FAIL("step %u: invalid tree: %s", step, why.msg);
+		ASSERT_EQ(n, live);
+		ASSERT_EQ(sum_of(root.node), total);
+	}
 }
 
 /*
@@ -257,6 +333,7 @@ int main(void)
 		}
 		run(order, aug, &r);
 	}
+	test_sum_summary(&r);
 	test_validator_catches_corruption();
 	printf("rbtree: ok\n");
 	return 0;
