@@ -111,8 +111,7 @@ struct augrb_vmap {
 #define node_of(ptr) rb_entry(ptr, struct augrb_node, rb)
 #define node_size(n) ((n)->size)
 
-RB_DECLARE_MAX(augrb_max, struct augrb_node, rb, uint64_t, max,
-	       node_size);
+RB_DECLARE_MAX(augrb_max, struct augrb_node, rb, uint64_t, max, node_size);
 
 static bool augrb_less(const struct rb_node *x, const struct rb_node *y)
 {
