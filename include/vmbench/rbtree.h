@@ -6,10 +6,10 @@
  * never allocates.  Callers write their own search loops, or use the inline
  * rb_find() / rb_add() below, which take a comparator that inlines.
  *
- * Public interface: everything above the "Augmentation" divider serves a
- * plain tree; what follows it serves trees whose nodes carry a summary of
+ * Public interface: this header serves a plain tree;
+ * <vmbench/rbtree_augmented.h> serves trees whose nodes carry a summary of
  * their subtree (e.g. the largest free block below them).  Rebalancing is
- * written once: the plain operations are the augmented ones with no
+ * written once, there: the plain operations here are its instance with no
  * callbacks, which the compiler removes.
  *
  * Invariants (checked by rb_validate()):
@@ -70,7 +70,8 @@ static inline bool rb_is_red(const struct rb_node *n)
 
 /*
  * Hang @node, red and childless, at *@link below @parent.  The caller then
- * calls rb_insert_color() (or rb_insert_augmented()) to rebalance.
+ * calls rb_insert_color() (or an augmented tree's prefix_insert()) to
+ * rebalance.
  */
 static inline void rb_link_node(struct rb_node *node, struct rb_node *parent,
 				struct rb_node **link)
@@ -140,107 +141,23 @@ rb_add(struct rb_node *node, struct rb_root *root,
 	rb_insert_color(node, root);
 }
 
+struct reason;
+
 /*
  * Check invariants 1-4, ascending order under @less when it is given, and
  * invariant 5 through @summary_ok when it is given.  O(n) time, O(height)
- * stack.  Returns the number of nodes, or -EUCLEAN with a static reason in
- * *why.
+ * stack.  Returns the number of nodes, or -EUCLEAN with the broken
+ * invariant in @r (which may be NULL).  Never prints.
  */
 long rb_validate(const struct rb_root *root,
 		 bool (*less)(const struct rb_node *, const struct rb_node *),
 		 bool (*summary_ok)(const struct rb_node *),
-		 const char **why);
-
-/* ---- Augmentation ------------------------------------------------------ */
+		 struct reason *r);
 
 /*
- * A summary is a function of a node and its subtree (e.g. the largest free
- * block below it).  The tree keeps summaries right through rotations with
- * these callbacks:
- *   update(n): recompute n's summary from n and its children's summaries;
- *              return true if it changed.  Propagation upwards stops at the
- *              first node whose summary did not change.
- *   copy(from, to): give @to the summary of @from; called when @to takes
- *              @from's place over the same set of nodes.
+ * Augmented trees (a summary of its subtree in every node) are declared
+ * with RB_DECLARE_MAX() or RB_DECLARE_AUGMENTED() of
+ * <vmbench/rbtree_augmented.h>, which also holds the rebalancing core.
  */
-struct rb_augment {
-	bool (*update)(struct rb_node *n);
-	void (*copy)(const struct rb_node *from, struct rb_node *to);
-};
-
-/* rb_insert_color() for an augmented tree: @node was just linked. */
-void rb_insert_augmented(struct rb_node *node, struct rb_root *root,
-			 const struct rb_augment *aug);
-
-/* rb_erase() for an augmented tree. */
-void rb_erase_augmented(struct rb_node *node, struct rb_root *root,
-			const struct rb_augment *aug);
-
-/*
- * After the caller changed what @node's summary depends on (its own value),
- * recompute from @node towards the root, stopping once nothing changes.
- */
-void rb_propagate(struct rb_node *node, const struct rb_augment *aug);
-
-/* Link @node in order under @less and rebalance an augmented tree. */
-static inline void
-rb_add_augmented(struct rb_node *node, struct rb_root *root,
-		 bool (*less)(const struct rb_node *, const struct rb_node *),
-		 const struct rb_augment *aug)
-{
-	struct rb_node *parent;
-	struct rb_node **link = rb_add_link(node, root, less, &parent);
-
-	rb_link_node(node, parent, link);
-	rb_insert_augmented(node, root, aug);
-}
-
-/*
- * Define the update and copy callbacks of a "subtree maximum" summary, the
- * shape the kernel's free-space tree uses: for `type` with an rb_node
- * `field`, a summary member `max` of integer type `mtype` and a node value
- * computed by `value(node)`, max = the largest value in the subtree.  Defines
- * `prefix_update`, `prefix_copy` and the struct rb_augment `prefix_cb`, and
- * `prefix_summary_ok` for rb_validate().
- */
-#define RB_DECLARE_MAX(storage, prefix, type, field, mtype, max, value)      \
-	storage bool prefix##_update(struct rb_node *rb)                       \
-	{                                                                      \
-		type *n_ = rb_entry(rb, type, field);                          \
-		mtype m_ = value(n_);						\
-		if (rb->left) {                                                \
-			type *c_ = rb_entry(rb->left, type, field);            \
-			if (c_->max > m_)                                      \
-				m_ = c_->max;                                  \
-		}                                                              \
-		if (rb->right) {                                               \
-			type *c_ = rb_entry(rb->right, type, field);           \
-			if (c_->max > m_)                                      \
-				m_ = c_->max;                                  \
-		}                                                              \
-		if (n_->max == m_)                                             \
-			return false;                                          \
-		n_->max = m_;                                                  \
-		return true;                                                   \
-	}                                                                      \
-	storage void prefix##_copy(const struct rb_node *from,                 \
-				   struct rb_node *to)                         \
-	{                                                                      \
-		rb_entry(to, type, field)->max =                               \
-			rb_entry(from, type, field)->max;                      \
-	}                                                                      \
-	storage bool prefix##_summary_ok(const struct rb_node *rb)             \
-	{                                                                      \
-		const type *n_ = rb_entry(rb, type, field);                    \
-		mtype m_ = value(n_);						\
-		if (rb->left && rb_entry(rb->left, type, field)->max > m_)     \
-			m_ = rb_entry(rb->left, type, field)->max;             \
-		if (rb->right && rb_entry(rb->right, type, field)->max > m_)   \
-			m_ = rb_entry(rb->right, type, field)->max;            \
-		return n_->max == m_;                                          \
-	}                                                                      \
-	storage const struct rb_augment prefix##_cb = {                        \
-		prefix##_update, prefix##_copy                                 \
-	}
 
 #endif /* VMBENCH_RBTREE_H */

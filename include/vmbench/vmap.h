@@ -35,6 +35,7 @@
 
 struct vmap;
 struct vmap_ops;
+struct reason;
 
 /* A live (busy) area. */
 struct vmap_area {
@@ -121,8 +122,9 @@ void vmap_stats(const struct vmap *v, struct vmap_stats *stats);
  * Validate every invariant of the strategy's structures in O(n): ordering,
  * no overlap, tree balance, summaries equal to their recomputation, and that
  * busy and free space tile the range where the strategy keeps both.
- * 0, or -EUCLEAN with a one-line reason on stderr.
+ * 0, or -EUCLEAN with the broken invariant in @r (which may be NULL) as
+ * "STRATEGY: what is wrong".  Never prints.
  */
-int vmap_check(const struct vmap *v);
+int vmap_check(const struct vmap *v, struct reason *r);
 
 #endif /* VMBENCH_VMAP_H */

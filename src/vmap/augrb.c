@@ -78,7 +78,7 @@
  */
 #include <stdlib.h>
 
-#include <vmbench/rbtree.h>
+#include <vmbench/rbtree_augmented.h>
 
 #include "pool.h"
 #include "vmap_impl.h"
@@ -111,8 +111,7 @@ struct augrb_vmap {
 #define node_of(ptr) rb_entry(ptr, struct augrb_node, rb)
 #define node_size(n) ((n)->size)
 
-RB_DECLARE_MAX(static, augrb_max, struct augrb_node, rb, uint64_t, max,
-	       node_size);
+RB_DECLARE_MAX(augrb_max, struct augrb_node, rb, uint64_t, max, node_size);
 
 static bool augrb_less(const struct rb_node *x, const struct rb_node *y)
 {
@@ -145,7 +144,7 @@ static int augrb_create(struct vmap **out, uint64_t start, uint64_t end,
 	n->max = n->size;
 	n->below = n->above = NULL;
 	rb_link_node(&n->rb, NULL, &a->free.node);
-	rb_insert_augmented(&n->rb, &a->free, &augrb_max_cb);
+	augrb_max_insert(&n->rb, &a->free);
 	a->nfree = 1;
 	*out = &a->base;
 	return 0;
@@ -290,7 +289,7 @@ static void free_insert_after(struct augrb_vmap *a, struct augrb_node *prev,
 	}
 	n->max = n->size;
 	rb_link_node(&n->rb, parent, link);
-	rb_insert_augmented(&n->rb, &a->free, &augrb_max_cb);
+	augrb_max_insert(&n->rb, &a->free);
 	a->nfree++;
 }
 
@@ -309,7 +308,7 @@ static void free_insert(struct augrb_vmap *a, struct augrb_node *n)
 	}
 	n->max = n->size;
 	rb_link_node(&n->rb, parent, link);
-	rb_insert_augmented(&n->rb, &a->free, &augrb_max_cb);
+	augrb_max_insert(&n->rb, &a->free);
 	a->nfree++;
 }
 
@@ -335,7 +334,7 @@ static int augrb_alloc(struct vmap *v, uint64_t size, uint64_t align,
 	y = n->above;
 
 	if (at == s && at + size == e) {
-		rb_erase_augmented(&n->rb, &a->free, &augrb_max_cb);
+		augrb_max_erase(&n->rb, &a->free);
 		a->nfree--;
 		busy = n;
 		busy->below = busy->above = NULL;
@@ -372,7 +371,7 @@ static int augrb_alloc(struct vmap *v, uint64_t size, uint64_t align,
 			if (!rest && y)
 				y->below = NULL;
 		}
-		rb_propagate(&n->rb, &augrb_max_cb);
+		augrb_max_propagate(&n->rb);
 		if (rest) {
 			rest->start = at + size;
 			rest->size = e - rest->start;
@@ -429,13 +428,13 @@ static int augrb_free(struct vmap *v, uint64_t addr)
 	v->live--;
 
 	if (prev && next) {
-		rb_erase_augmented(&next->rb, &a->free, &augrb_max_cb);
+		augrb_max_erase(&next->rb, &a->free);
 		a->nfree--;
 		prev->size = next->start + next->size - prev->start;
 		prev->above = next->above;
 		if (prev->above)
 			prev->above->below = prev;
-		rb_propagate(&prev->rb, &augrb_max_cb);
+		augrb_max_propagate(&prev->rb);
 		pool_put(&a->pool, next);
 		pool_put(&a->pool, busy);
 	} else if (prev) {
@@ -443,7 +442,7 @@ static int augrb_free(struct vmap *v, uint64_t addr)
 		prev->above = d;
 		if (d)
 			d->below = prev;
-		rb_propagate(&prev->rb, &augrb_max_cb);
+		augrb_max_propagate(&prev->rb);
 		pool_put(&a->pool, busy);
 	} else if (next) {
 		next->start = addr;
@@ -451,7 +450,7 @@ static int augrb_free(struct vmap *v, uint64_t addr)
 		next->below = c;
 		if (c)
 			c->above = next;
-		rb_propagate(&next->rb, &augrb_max_cb);
+		augrb_max_propagate(&next->rb);
 		pool_put(&a->pool, busy);
 	} else {
 		busy->below = c;
@@ -504,11 +503,11 @@ static uint64_t augrb_meta_bytes(const struct vmap *v)
  * each other, and two neighbours are linked (below / above) exactly when
  * they are of different kinds.
  */
-static int augrb_check(const struct vmap *v)
+static int augrb_check(const struct vmap *v, struct reason *r)
 {
 	const struct augrb_vmap *a = to_augrb(v);
 	const struct rb_node *b, *f;
-	const char *why;
+	struct reason why;
 	uint64_t pos = v->start, pmask = v->page_size - 1;
 	const struct augrb_node *last = NULL;
 	bool last_free = false;
@@ -516,15 +515,15 @@ static int augrb_check(const struct vmap *v)
 
 	nb = rb_validate(&a->busy, augrb_less, NULL, &why);
 	if (nb < 0)
-		return vmap_corrupt(v, "busy tree: %s", why);
+		return vmap_corrupt(r, "busy tree: %s", why.msg);
 	if ((uint64_t)nb != v->live)
-		return vmap_corrupt(v, "%ld busy areas in the tree, %llu live",
+		return vmap_corrupt(r, "%ld busy areas in the tree, %llu live",
 				    nb, (unsigned long long)v->live);
 	nf = rb_validate(&a->free, augrb_less, augrb_max_summary_ok, &why);
 	if (nf < 0)
-		return vmap_corrupt(v, "free tree: %s", why);
+		return vmap_corrupt(r, "free tree: %s", why.msg);
 	if ((uint64_t)nf != a->nfree)
-		return vmap_corrupt(v, "%ld free blocks in the tree, %llu "
+		return vmap_corrupt(r, "%ld free blocks in the tree, %llu "
 				    "counted", nf,
 				    (unsigned long long)a->nfree);
 
@@ -543,29 +542,29 @@ static int augrb_check(const struct vmap *v)
 			f = rb_next(f);
 			is_free = true;
 			if (last_free)
-				return vmap_corrupt(v, "free block %#llx "
+				return vmap_corrupt(r, "free block %#llx "
 						    "adjacent to the previous "
 						    "one",
 						    (unsigned long long)pos);
 		} else {
-			return vmap_corrupt(v, "nothing starts at %#llx: gap "
+			return vmap_corrupt(r, "nothing starts at %#llx: gap "
 					    "or overlap",
 					    (unsigned long long)pos);
 		}
 		if (!n->size || n->size & pmask)
-			return vmap_corrupt(v, "%s %#llx+%#llx not "
+			return vmap_corrupt(r, "%s %#llx+%#llx not "
 					    "page-granular",
 					    is_free ? "free block" : "area",
 					    (unsigned long long)n->start,
 					    (unsigned long long)n->size);
 		if (n->size > v->end - pos)
-			return vmap_corrupt(v, "%s %#llx+%#llx past the end",
+			return vmap_corrupt(r, "%s %#llx+%#llx past the end",
 					    is_free ? "free block" : "area",
 					    (unsigned long long)n->start,
 					    (unsigned long long)n->size);
 		if (n->below != (last && last_free != is_free ? last : NULL) ||
 		    (last && last->above != (last_free != is_free ? n : NULL)))
-			return vmap_corrupt(v, "wrong links between the pieces "
+			return vmap_corrupt(r, "wrong links between the pieces "
 					    "meeting at %#llx",
 					    (unsigned long long)pos);
 		pos += n->size;
@@ -573,9 +572,9 @@ static int augrb_check(const struct vmap *v)
 		last_free = is_free;
 	}
 	if (last && last->above)
-		return vmap_corrupt(v, "the last piece links to one above it");
+		return vmap_corrupt(r, "the last piece links to one above it");
 	if (pos != v->end)
-		return vmap_corrupt(v, "pieces end at %#llx, range at %#llx",
+		return vmap_corrupt(r, "pieces end at %#llx, range at %#llx",
 				    (unsigned long long)pos,
 				    (unsigned long long)v->end);
 	return 0;

@@ -172,41 +172,41 @@ static inline void busy_destroy(struct rb_root *root, struct pool *pool)
  * area page-granular, non-overlapping and inside the range, as many nodes as
  * v->live, and, when @member is not NULL, that @member is one of the nodes
  * (compared by address only: a dangling pointer is never dereferenced).
- * 0, or -EUCLEAN through vmap_corrupt().
+ * 0, or -EUCLEAN with the reason in @r (through vmap_corrupt()).
  */
 static inline int busy_check(const struct vmap *v, const struct rb_root *root,
-			     const struct rb_node *member)
+			     const struct rb_node *member, struct reason *r)
 {
-	const char *why = NULL;
+	struct reason why;
 	long count = rb_validate(root, busy_less, NULL, &why);
 	uint64_t prev_end = v->start, n = 0;
 	bool found = false;
 
 	if (count < 0)
-		return vmap_corrupt(v, "tree: %s", why);
+		return vmap_corrupt(r, "tree: %s", why.msg);
 	for (const struct rb_node *rb = rb_first(root); rb;
 	     rb = rb_next(rb), n++) {
 		const struct busy_area *a = busy_of(rb);
 
 		if (!a->size || (a->start | a->size) & (v->page_size - 1))
-			return vmap_corrupt(v,
+			return vmap_corrupt(r,
 				"area %#llx+%#llx not page-granular",
 				(unsigned long long)a->start,
 				(unsigned long long)a->size);
 		if (a->start < prev_end || a->start > v->end ||
 		    v->end - a->start < a->size)
-			return vmap_corrupt(v, "area %#llx overlaps or outside",
+			return vmap_corrupt(r, "area %#llx overlaps or outside",
 					    (unsigned long long)a->start);
 		prev_end = busy_end(a);
 		if (rb == member)
 			found = true;
 	}
 	if (n != v->live || (uint64_t)count != n)
-		return vmap_corrupt(v, "%llu nodes, %llu live",
+		return vmap_corrupt(r, "%llu nodes, %llu live",
 				    (unsigned long long)n,
 				    (unsigned long long)v->live);
 	if (member && !found)
-		return vmap_corrupt(v, "cached node %p is not in the tree",
+		return vmap_corrupt(r, "cached node %p is not in the tree",
 				    (const void *)member);
 	return 0;
 }

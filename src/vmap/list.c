@@ -117,23 +117,23 @@ static uint64_t list_meta_bytes(const struct vmap *v)
 	return sizeof(struct list_vmap) + v->live * sizeof(struct list_area);
 }
 
-static int list_check(const struct vmap *v)
+static int list_check(const struct vmap *v, struct reason *r)
 {
 	uint64_t n = 0, prev_end = v->start;
 
 	for (const struct list_area *a = to_list(v)->head; a; a = a->next, n++) {
 		if (!a->size || (a->start | a->size) & (v->page_size - 1))
-			return vmap_corrupt(v, "area %#llx+%#llx not page-granular",
+			return vmap_corrupt(r, "area %#llx+%#llx not page-granular",
 					    (unsigned long long)a->start,
 					    (unsigned long long)a->size);
 		if (a->start < prev_end || a->start > v->end ||
 		    v->end - a->start < a->size)
-			return vmap_corrupt(v, "area %#llx out of order or range",
+			return vmap_corrupt(r, "area %#llx out of order or range",
 					    (unsigned long long)a->start);
 		prev_end = a->start + a->size;
 	}
 	if (n != v->live)
-		return vmap_corrupt(v, "%llu areas listed, %llu live",
+		return vmap_corrupt(r, "%llu areas listed, %llu live",
 				    (unsigned long long)n,
 				    (unsigned long long)v->live);
 	return 0;

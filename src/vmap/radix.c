@@ -1272,11 +1272,12 @@ static uint64_t radix_meta_bytes(const struct vmap *v)
 
 struct radix_check {
 	const struct radix_vmap *r;
+	struct reason *why;       /* where a broken invariant is reported */
 	uint64_t nodes, bytes, starts;
 	bool prev_busy;           /* the page before the walk's position */
 };
 
-#define radix_bad(c, ...) vmap_corrupt(&(c)->r->base, __VA_ARGS__)
+#define radix_bad(c, ...) vmap_corrupt((c)->why, __VA_ARGS__)
 
 static int check_leaf(struct radix_check *c, const struct radix_leaf *l,
 		      uint64_t base)
@@ -1397,10 +1398,10 @@ static int check_node(struct radix_check *c, const struct radix_node *n,
 	return 0;
 }
 
-static int radix_check(const struct vmap *v)
+static int radix_check(const struct vmap *v, struct reason *why)
 {
 	const struct radix_vmap *r = to_radix(v);
-	struct radix_check c = { .r = r };
+	struct radix_check c = { .r = r, .why = why };
 	const struct radix_node *n = r->root;
 	int err;
 

@@ -95,9 +95,9 @@ static uint64_t rbtree_meta_bytes(const struct vmap *v)
 	return sizeof(struct rbtree_vmap) + v->live * sizeof(struct busy_area);
 }
 
-static int rbtree_check(const struct vmap *v)
+static int rbtree_check(const struct vmap *v, struct reason *r)
 {
-	return busy_check(v, &to_rbtree(v)->root, NULL);
+	return busy_check(v, &to_rbtree(v)->root, NULL, r);
 }
 
 const struct vmap_ops vmap_rbtree_ops = {

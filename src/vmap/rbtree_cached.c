@@ -224,9 +224,9 @@ static uint64_t cached_meta_bytes(const struct vmap *v)
 	return sizeof(struct cached_vmap) + v->live * sizeof(struct busy_area);
 }
 
-static int cached_check(const struct vmap *v)
+static int cached_check(const struct vmap *v, struct reason *r)
 {
-	return busy_check(v, &to_cached(v)->root, to_cached(v)->st.cache);
+	return busy_check(v, &to_cached(v)->root, to_cached(v)->st.cache, r);
 }
 
 const struct vmap_ops vmap_rbtree_cached_ops = {

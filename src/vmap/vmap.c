@@ -135,7 +135,12 @@ void vmap_stats(const struct vmap *v, struct vmap_stats *stats)
 	stats->node_visits = v->visits;
 }
 
-int vmap_check(const struct vmap *v)
+int vmap_check(const struct vmap *v, struct reason *r)
 {
-	return v->ops->check(v);
+	struct reason why;
+	int err = v->ops->check(v, &why);
+
+	if (err)
+		reason_fail(r, err, 0, "%s: %s", v->strategy->name, why.msg);
+	return err;
 }

@@ -13,8 +13,7 @@
 #define VMBENCH_VMAP_IMPL_H
 
 #include <errno.h>
-#include <stdio.h>
-
+#include <vmbench/reason.h>
 #include <vmbench/vmap.h>
 
 #ifndef EUCLEAN
@@ -43,7 +42,8 @@ struct vmap_ops {
 	int (*free)(struct vmap *v, uint64_t addr);
 	int (*find)(struct vmap *v, uint64_t addr, struct vmap_area *area);
 	uint64_t (*meta_bytes)(const struct vmap *v);
-	int (*check)(const struct vmap *v);
+	/* 0, or -EUCLEAN through vmap_corrupt(); never prints. */
+	int (*check)(const struct vmap *v, struct reason *r);
 };
 
 extern const struct vmap_ops vmap_list_ops;
@@ -81,9 +81,10 @@ static inline bool vmap_fit(uint64_t lo, uint64_t hi, uint64_t size,
 	return true;
 }
 
-/* Report a broken invariant from a check() and return -EUCLEAN. */
-#define vmap_corrupt(v, ...) \
-	(fprintf(stderr, "vmap %s: check: ", (v)->strategy->name), \
-	 fprintf(stderr, __VA_ARGS__), fputc('\n', stderr), -EUCLEAN)
+/*
+ * Report a broken invariant from a check() into @r (which may be NULL) and
+ * return -EUCLEAN.  vmap_check() puts the strategy's name in front.
+ */
+#define vmap_corrupt(r, ...) reason_fail((r), -EUCLEAN, 0, __VA_ARGS__)
 
 #endif /* VMBENCH_VMAP_IMPL_H */

@@ -45,6 +45,7 @@ static void *test_pool_get(struct pool *p)
 #include <vmbench/rng.h>
 
 #include "../test.h"
+#include "vmap_check.h"
 
 #define P VMAP_DEFAULT_PAGE
 #define S 0x100000000ULL  /* range start, aligned far beyond any request */
@@ -54,7 +55,7 @@ static struct vmap *make(uint64_t start, uint64_t end)
 	struct vmap *v;
 
 	ASSERT_OK(vmap_create(&v, "augrb", start, end, P));
-	ASSERT_OK(vmap_check(v));
+	ASSERT_CHECK_OK(v);
 	return v;
 }
 
@@ -64,7 +65,7 @@ static uint64_t alloc_ok(struct vmap *v, uint64_t size, uint64_t align,
 	uint64_t addr = 0;
 
 	ASSERT_OK(vmap_alloc(v, size, align, vstart, vend, &addr));
-	ASSERT_OK(vmap_check(v));
+	ASSERT_CHECK_OK(v);
 	return addr;
 }
 
@@ -77,7 +78,7 @@ static uint64_t alloc_any(struct vmap *v, uint64_t size, uint64_t align)
 static void free_ok(struct vmap *v, uint64_t addr)
 {
 	ASSERT_OK(vmap_free(v, addr));
-	ASSERT_OK(vmap_check(v));
+	ASSERT_CHECK_OK(v);
 }
 
 /*
@@ -381,13 +382,13 @@ static void test_out_of_memory(void)
 	/* Left edge: the busy node cannot be had. */
 	malloc_fail_after = 0;
 	ASSERT_EQ(vmap_alloc(v, P, P, v->start, v->end, &addr), -ENOMEM);
-	ASSERT_OK(vmap_check(v));
+	ASSERT_CHECK_OK(v);
 	EXPECT_FREE(v, 8, 64);
 	/* Middle: the busy node can, the right remainder cannot. */
 	malloc_fail_after = 1;
 	ASSERT_EQ(vmap_alloc(v, P, 16 * P, v->start, v->end, &addr),
 		  -ENOMEM);
-	ASSERT_OK(vmap_check(v));
+	ASSERT_CHECK_OK(v);
 	EXPECT_FREE(v, 8, 64);
 	/* Freeing never allocates, in any of the merge cases. */
 	malloc_fail_after = 0;
@@ -425,31 +426,38 @@ static void test_check_catches_corruption(void)
 		free_ok(v, S + 4 * i * P);
 	ASSERT_EQ(a->nfree, 8);
 
-	fprintf(stderr, "(the check failures below are expected)\n");
 	/* A subtree max one page too large, then one too small. */
 	n = node_of(a->free.node);
 	n->max += P;
-	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	ASSERT_CHECK_FAILS(v,
+			   "augrb: free tree: summary differs from its "
+			   "recomputation");
 	n->max -= 2 * P;
-	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	ASSERT_CHECK_FAILS(v,
+			   "augrb: free tree: summary differs from its "
+			   "recomputation");
 	n->max += P;
-	ASSERT_OK(vmap_check(v));
+	ASSERT_CHECK_OK(v);
 
 	/* A busy area one page short: a gap in the tiling. */
 	b = node_of(a->busy.node);
 	b->size -= P;
-	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	ASSERT_CHECK_FAILS(v,
+			   "augrb: nothing starts at 0x10001f000: gap or "
+			   "overlap");
 	b->size += P;
-	ASSERT_OK(vmap_check(v));
+	ASSERT_CHECK_OK(v);
 
 	/* A free block grown over the busy area above it: overlap. */
 	n = node_of(rb_first(&a->free));
 	n->size += P;
-	rb_propagate(&n->rb, &augrb_max_cb);
-	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	augrb_max_propagate(&n->rb);
+	ASSERT_CHECK_FAILS(v,
+			   "augrb: nothing starts at 0x100005000: gap or "
+			   "overlap");
 	n->size -= P;
-	rb_propagate(&n->rb, &augrb_max_cb);
-	ASSERT_OK(vmap_check(v));
+	augrb_max_propagate(&n->rb);
+	ASSERT_CHECK_OK(v);
 
 	/* Two free blocks touching: [0, 4) swallows the busy [4, 8). */
 	b = node_of(rb_first(&a->busy));
@@ -457,46 +465,54 @@ static void test_check_catches_corruption(void)
 	rb_erase(&b->rb, &a->busy);
 	v->live--;
 	n->size += b->size;
-	rb_propagate(&n->rb, &augrb_max_cb);
-	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	augrb_max_propagate(&n->rb);
+	ASSERT_CHECK_FAILS(v,
+			   "augrb: free block 0x100008000 adjacent to the "
+			   "previous one");
 	n->size -= b->size;
-	rb_propagate(&n->rb, &augrb_max_cb);
+	augrb_max_propagate(&n->rb);
 	rb_add(&b->rb, &a->busy, augrb_less);
 	v->live++;
-	ASSERT_OK(vmap_check(v));
+	ASSERT_CHECK_OK(v);
 
 	/* Links between pieces: one missing, one too many, one misdirected. */
 	n = node_of(rb_first(&a->free));
 	b = n->above;
 	ASSERT_EQ(b->start, S + 4 * P);
 	n->above = NULL;
-	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	ASSERT_CHECK_FAILS(v,
+			   "augrb: wrong links between the pieces meeting at "
+			   "0x100004000");
 	n->above = b;
 	n->below = b;
-	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	ASSERT_CHECK_FAILS(v,
+			   "augrb: wrong links between the pieces meeting at "
+			   "0x100000000");
 	n->below = NULL;
 	b->below = b->above;
-	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	ASSERT_CHECK_FAILS(v,
+			   "augrb: wrong links between the pieces meeting at "
+			   "0x100004000");
 	b->below = n;
-	ASSERT_OK(vmap_check(v));
+	ASSERT_CHECK_OK(v);
 	b = node_of(rb_last(&a->busy));
 	ASSERT_EQ(b->start, S + 60 * P);
 	b->above = n;
-	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	ASSERT_CHECK_FAILS(v, "augrb: the last piece links to one above it");
 	b->above = NULL;
-	ASSERT_OK(vmap_check(v));
+	ASSERT_CHECK_OK(v);
 
 	/* The live count disagreeing with the busy tree. */
 	v->live++;
-	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	ASSERT_CHECK_FAILS(v, "augrb: 8 busy areas in the tree, 9 live");
 	v->live--;
 	/* A free block out of order. */
 	n = node_of(rb_last(&a->free));
 	uint64_t saved = n->start;
 	n->start = S;
-	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	ASSERT_CHECK_FAILS(v, "augrb: free tree: nodes not in ascending order");
 	n->start = saved;
-	ASSERT_OK(vmap_check(v));
+	ASSERT_CHECK_OK(v);
 	vmap_destroy(v);
 }
 
@@ -570,8 +586,8 @@ static void differential(uint64_t seed, uint64_t start, uint64_t pages,
 				ASSERT_EQ(vmap_free(y, at), -ENOENT);
 			}
 		}
-		ASSERT_OK(vmap_check(x));
-		ASSERT_OK(vmap_check(y));
+		ASSERT_CHECK_OK(x);
+		ASSERT_CHECK_OK(y);
 		vmap_stats(x, &st);
 		ASSERT_EQ(st.live_areas, nlive);
 		ASSERT_LE(to_augrb(x)->nfree, nlive + 1);

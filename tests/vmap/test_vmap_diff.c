@@ -30,6 +30,7 @@
 
 #include "../test.h"
 #include "vmap_ref.h"
+#include "vmap_check.h"
 
 #define CHECK_ALL_UNTIL 100000
 #define CHECK_EVERY 4096
@@ -138,10 +139,12 @@ static void check_all(struct run *r)
 
 	r->c.checks++;
 	for (size_t i = 0; i < r->nsub; i++) {
-		if (vmap_check(r->sub[i].v))
-			TEST_FAIL("%s: check failed in phase %s after "
-				  "operation %llu", r->sub[i].s->name,
-				  r->phase, (unsigned long long)r->op);
+		struct reason why;
+
+		if (check_quietly(r->sub[i].v, &why))
+			TEST_FAIL("check failed in phase %s after operation "
+				  "%llu: %s", r->phase,
+				  (unsigned long long)r->op, why.msg);
 		vmap_stats(r->sub[i].v, &st);
 		ASSERT_EQ(st.live_areas, r->ref.n);
 	}

@@ -16,6 +16,7 @@
 #include <vmbench/rng.h>
 
 #include "test.h"
+#include "vmap_check.h"
 
 #define SEED 42
 #define PG 4096ULL
@@ -61,8 +62,8 @@ static int pair_alloc_in(struct pair *p, uint64_t size, uint64_t align,
 		ASSERT_EQ(ar, al);
 		*addr = ar;
 	}
-	ASSERT_OK(vmap_check(p->r));
-	ASSERT_OK(vmap_check(p->l));
+	ASSERT_CHECK_OK(p->r);
+	ASSERT_CHECK_OK(p->l);
 	return er;
 }
 
@@ -82,7 +83,7 @@ static int pair_free(struct pair *p, uint64_t addr)
 	int er = vmap_free(p->r, addr), el = vmap_free(p->l, addr);
 
 	ASSERT_EQ(er, el);
-	ASSERT_OK(vmap_check(p->r));
+	ASSERT_CHECK_OK(p->r);
 	return er;
 }
 
@@ -385,7 +386,7 @@ static void test_find_free(void)
 	pair_fini(&p);
 }
 
-/* check() must reject each kind of damage. */
+/* check() must reject each kind of damage, with its reason, silently. */
 static void test_check_catches_corruption(void)
 {
 	struct vmap *v;
@@ -394,7 +395,7 @@ static void test_check_catches_corruption(void)
 	ASSERT_OK(vmap_create(&v, "radix", s, VMAP_DEFAULT_END, PG));
 	ASSERT_OK(vmap_alloc(v, 3 * PG, PG, s, VMAP_DEFAULT_END, &a));
 	ASSERT_OK(vmap_alloc(v, 2 * L * F * PG, PG, s, VMAP_DEFAULT_END, &a));
-	ASSERT_OK(vmap_check(v));
+	ASSERT_CHECK_OK(v);
 
 	struct radix_vmap *r = to_radix(v);
 	struct radix_node *root = r->root;
@@ -405,77 +406,103 @@ static void test_check_catches_corruption(void)
 	ASSERT_EQ(root->realmap, 5);
 	ASSERT_EQ(root->fullmap, 2);
 	struct radix_slot *sl = &node_slots(root)[0];
+	char msg[192];
 
-	fprintf(stderr, "(the -EUCLEAN reports below are expected)\n");
 	/* A summary one off. */
 	sl->longest++;
-	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	ASSERT_CHECK_FAILS(v,
+			   "radix: level 2 slot 0 at page 0: summary 0/1/0, "
+			   "recomputed 0/0/0");
 	sl->longest--;
 	sl->trail--;
-	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	ASSERT_CHECK_FAILS(v,
+			   "radix: level 2 slot 0 at page 0: summary "
+			   "0/0/18446744073709551615, recomputed 0/0/0");
 	sl->trail++;
-	ASSERT_OK(vmap_check(v));
+	ASSERT_CHECK_OK(v);
 
 	/* A startmap bit cleared; one set on a slot without an entry. */
 	root->startmap ^= 1;
-	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	ASSERT_CHECK_FAILS(v,
+			   "radix: level 2 slot 0 at page 0: startmap bit 0, "
+			   "subtree has starts");
 	root->startmap ^= 1;
 	root->startmap ^= 2;
-	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	ASSERT_CHECK_FAILS(v,
+			   "radix: level 2 node at page 0: maps 0x5/0x2/0x3 "
+			   "inconsistent");
 	root->startmap ^= 2;
 
 	/* A slot both full and real; a full slot after a free page. */
 	root->fullmap ^= 1;
-	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	ASSERT_CHECK_FAILS(v,
+			   "radix: level 2 node at page 0: maps 0x5/0x3/0x1 "
+			   "inconsistent");
 	root->fullmap ^= 1;
 	root->fullmap ^= 8;
-	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	snprintf(msg, sizeof(msg), "radix: full slot at page %#llx after a "
+		 "free page", (unsigned long long)(3 * L * F));
+	ASSERT_CHECK_FAILS(v, msg);
 	root->fullmap ^= 8;
-	ASSERT_OK(vmap_check(v));
+	ASSERT_CHECK_OK(v);
 
 	/* The first leaf: a start bit dropped, a start on a free page. */
 	struct radix_leaf *lf = &node_leaves(sl->child)[0];
 	uint64_t busy = lf->busy, start = lf->start;
 	ASSERT_EQ(start & 3, 1);
 	lf->start &= ~1ULL;
-	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	ASSERT_CHECK_FAILS(v,
+			   "radix: leaf at page 0: area without a start bit");
 	lf->start = start;
 	lf->busy &= ~2ULL;
-	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	ASSERT_CHECK_FAILS(v,
+			   "radix: leaf at page 0: area without a start bit");
 	lf->busy = busy;
-	ASSERT_OK(vmap_check(v));
+	ASSERT_CHECK_OK(v);
 	/* The kept longest free run of a leaf. */
 	node_longest(sl->child)[0]++;
-	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	ASSERT_CHECK_FAILS(v,
+			   "radix: leaf at page 0: longest 1 kept, 0 "
+			   "recomputed");
 	node_longest(sl->child)[0]--;
-	ASSERT_OK(vmap_check(v));
+	ASSERT_CHECK_OK(v);
 	/* An entirely free leaf kept. */
 	lf->busy = lf->start = 0;
-	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	snprintf(msg, sizeof(msg), "radix: leaf at page 0: longest 0 kept, "
+		 "%llu recomputed", (unsigned long long)L);
+	ASSERT_CHECK_FAILS(v, msg);
 	lf->busy = busy;
 	lf->start = start;
-	ASSERT_OK(vmap_check(v));
+	ASSERT_CHECK_OK(v);
 
 	/* The live count, the node count, the byte count, the capacity. */
 	v->live++;
-	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	ASSERT_CHECK_FAILS(v, "radix: 2 area starts, 3 live");
 	v->live--;
 	r->nodes++;
-	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	snprintf(msg, sizeof(msg), "radix: 3 nodes and %llu bytes reachable, "
+		 "4 and %llu counted", (unsigned long long)r->bytes,
+		 (unsigned long long)r->bytes);
+	ASSERT_CHECK_FAILS(v, msg);
 	r->nodes--;
 	r->bytes += 8;
-	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	snprintf(msg, sizeof(msg), "radix: 3 nodes and %llu bytes reachable, "
+		 "3 and %llu counted", (unsigned long long)r->bytes - 8,
+		 (unsigned long long)r->bytes);
+	ASSERT_CHECK_FAILS(v, msg);
 	r->bytes -= 8;
 	unsigned cap = root->cap;
 	root->cap = 1;
-	ASSERT_EQ(vmap_check(v), -EUCLEAN);
+	ASSERT_CHECK_FAILS(v,
+			   "radix: level 2 node at page 0: 2 entries, "
+			   "capacity 1");
 	root->cap = cap;
-	ASSERT_OK(vmap_check(v));
+	ASSERT_CHECK_OK(v);
 
 	/* A root whose only used slot is slot 0: free the far area. */
 	ASSERT_OK(vmap_free(v, a));
 	ASSERT_EQ(r->height, 1);
-	ASSERT_OK(vmap_check(v));
+	ASSERT_CHECK_OK(v);
 	vmap_destroy(v);
 }
 
@@ -593,7 +620,7 @@ static void report_meta(void)
 			addrs[i] = addrs[--n];
 		}
 	}
-	ASSERT_OK(vmap_check(v));
+	ASSERT_CHECK_OK(v);
 	printf("radix (shift %d): %llu live areas, %llu meta bytes, "
 	       "%.1f bytes per area (%llu nodes at height %u, %u spare "
 	       "blocks of %zu B)\n", VMAP_RADIX_SHIFT,

@@ -23,6 +23,7 @@
 
 #include "busytree.h"
 #include "test.h"
+#include "vmap_check.h"
 
 #define SEED 42
 #define P VMAP_DEFAULT_PAGE
@@ -46,7 +47,7 @@ static struct vmap *create(const char *name, uint64_t start, uint64_t end)
 
 static void check(const struct vmap *v)
 {
-	ASSERT_OK(vmap_check(v));
+	ASSERT_CHECK_OK(v);
 }
 
 /* Allocate and expect exactly the address @expect. */
@@ -485,6 +486,13 @@ static void test_check_catches(void)
 	struct busy_area *a[3], stray;
 	struct pool pool;
 	uint64_t visits = 0;
+	struct reason why;
+
+#define BUSY_CHECK_FAILS(member, text)                                       \
+	do {                                                                 \
+		ASSERT_EQ(busy_check(&v, &root, (member), &why), -EUCLEAN); \
+		ASSERT_STREQ(why.msg, (text));                               \
+	} while (0)
 
 	busy_pool_init(&pool);
 	for (int i = 0; i < 3; i++) {
@@ -492,36 +500,38 @@ static void test_check_catches(void)
 				   2 * P, &visits);
 		ASSERT(a[i]);
 	}
-	ASSERT_OK(busy_check(&v, &root, NULL));
-	ASSERT_OK(busy_check(&v, &root, &a[1]->rb));
+	ASSERT_OK(busy_check(&v, &root, NULL, NULL));
+	ASSERT_OK(busy_check(&v, &root, &a[1]->rb, NULL));
 
-	fprintf(stderr, "(six corruption reports expected below)\n");
 	v.live = 2;
-	ASSERT_EQ(busy_check(&v, &root, NULL), -EUCLEAN);
+	BUSY_CHECK_FAILS(NULL, "3 nodes, 2 live");
 	v.live = 3;
 
 	a[0]->size = 9 * P;  /* overlaps a[1] */
-	ASSERT_EQ(busy_check(&v, &root, NULL), -EUCLEAN);
+	BUSY_CHECK_FAILS(NULL, "area 0xffffc90000008000 overlaps or outside");
 	a[0]->size = 2 * P;
 
 	a[1]->start += 1;  /* not page-granular */
-	ASSERT_EQ(busy_check(&v, &root, NULL), -EUCLEAN);
+	BUSY_CHECK_FAILS(NULL,
+			   "area 0xffffc90000008001+0x2000 not page-granular");
 	a[1]->start -= 1;
 
 	a[2]->size = 50 * P;  /* past the end of the range */
-	ASSERT_EQ(busy_check(&v, &root, NULL), -EUCLEAN);
+	BUSY_CHECK_FAILS(NULL, "area 0xffffc90000010000 overlaps or outside");
 	a[2]->size = 2 * P;
 
 	root.node->parent_color &= ~(uintptr_t)1;  /* red root */
-	ASSERT_EQ(busy_check(&v, &root, NULL), -EUCLEAN);
+	BUSY_CHECK_FAILS(NULL, "tree: red root");
 	root.node->parent_color |= 1;
 
-	ASSERT_EQ(busy_check(&v, &root, &stray.rb), -EUCLEAN);  /* dangling */
+	ASSERT_EQ(busy_check(&v, &root, &stray.rb, &why), -EUCLEAN);
+	ASSERT(!strncmp(why.msg, "cached node 0x", 14));  /* dangling */
 
-	ASSERT_OK(busy_check(&v, &root, &a[2]->rb));
+	ASSERT_OK(busy_check(&v, &root, &a[2]->rb, NULL));
 	ASSERT_EQ(visits, 3);  /* the inserts' descents: 0, 1, 2 nodes */
 	busy_destroy(&root, &pool);
 	ASSERT(!root.node);
+#undef BUSY_CHECK_FAILS
 }
 
 int main(void)

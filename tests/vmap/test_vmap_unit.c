@@ -22,6 +22,7 @@
 
 #include "../test.h"
 #include "vmap_ref.h"
+#include "vmap_check.h"
 
 #define NOSPC UINT64_MAX
 #define S (1ULL << 32)  /* aligned beyond any alignment the cases use */
@@ -57,7 +58,7 @@ static void ut_verify(struct ut *t)
 	struct vmap_area got;
 	uint64_t prev_end = r->start;
 
-	ASSERT_OK(vmap_check(t->v));
+	ASSERT_CHECK_OK(t->v);
 	vmap_stats(t->v, &st);
 	ASSERT_EQ(st.live_areas, r->n);
 	if (r->n)
