@@ -129,7 +129,7 @@ static struct outcome replay(const struct vmap_strategy *s,
 		r.n = 1;
 		addrs[i] = 0;
 		ret = wl_vmap_replay_run(&r, v, &addrs[i], NULL, &err);
-		FUZZ_CHECK(vmap_check(v) == 0);
+		FUZZ_CHECK(vmap_check(v, NULL) == 0);
 		if (ret) {
 			check_error(&err, lines);
 			FUZZ_CHECK(err.line == t->ops[i].line);
