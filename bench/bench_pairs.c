@@ -145,7 +145,7 @@ static void pair_translate(struct bench_state *st)
 	cyclic_perm(perm, (uint64_t)n, PAIR_SEED);
 	ret = pt_create(&pt, pt_geometry_find(st->def->arch), NULL);
 	if (!ret)
-		ret = tlb_create_spec(&tlb, st->def->tlb, NULL, 0);
+		ret = tlb_create_spec(&tlb, st->def->tlb, NULL);
 	if (!ret)
 		ret = mmu_create(&m, pt, tlb, NULL);
 	if (!ret)
