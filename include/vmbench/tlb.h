@@ -404,10 +404,14 @@ int tlb_port_init(struct tlb_port *p, struct tlb *t, uint16_t asid);
 void tlb_port_release(struct tlb_port *p);
 
 /*
- * tlb_lookup(p->tlb, va, p->asid, out), then, when the first L1 probe
- * hit, the front learns that entry.  @p must have a TLB.
+ * tlb_lookup(p->tlb, va, p->asid, out), and tlb_fill(p->tlb, va, p->asid,
+ * ...): the same results, replacement decisions and counters; besides,
+ * when the entry that the first L1 probe finds for @va was hit, refilled
+ * from L2 or filled, the front learns it.  @p must have a TLB.
  */
 int tlb_port_lookup(struct tlb_port *p, uint64_t va, struct tlb_xlate *out);
+int tlb_port_fill(struct tlb_port *p, uint64_t va, unsigned page_shift,
+		  uint64_t phys, uint32_t perm, bool global);
 
 /* A hit on entry @idx of the fronted structure, for TLB_HIT_CALL. */
 void tlb_port_touch(struct tlb_port *p, uint32_t idx);

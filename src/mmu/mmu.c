@@ -220,8 +220,8 @@ translate_miss(struct mmu *m, uint64_t va, uint32_t need, uint64_t *pa,
 		unsigned s = m->fill_shift[__builtin_ctzll(w.size)];
 
 		if (s)
-			tlb_fill(m->t, va, m->asid, s, w.pa, w.prot,
-				 w.prot & PT_PROT_GLOBAL);
+			tlb_port_fill(&m->fast.port, va, s, w.pa, w.prot,
+				      w.prot & PT_PROT_GLOBAL);
 		else
 			m->c.uncached++;
 	}

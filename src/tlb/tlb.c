@@ -181,7 +181,7 @@ static inline int64_t st_find(const struct tlb_st *st, uint64_t set,
  * policy's victim.  True when a valid entry was displaced.
  */
 static bool st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
-		      const struct tlb_entry *d)
+		      const struct tlb_entry *d, uint32_t *way)
 {
 	uint64_t base = set * st->ways;
 	const uint64_t *tags = st->tag + base;
@@ -211,6 +211,8 @@ static bool st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
 	st_changed(st, set);
 	if (st->pol->filled)
 		st->pol->filled(st, set, w);
+	if (way)
+		*way = w;
 	return evicted;
 }
 
@@ -314,20 +316,30 @@ static inline int level_lookup(struct tlb_level *lv, uint64_t va,
 	return -1;
 }
 
+/*
+ * Fill the structure of @lv holding @size_idx.  When that is the first
+ * probe's (first structure, smallest size) and @idx0 is not NULL, *@idx0 is
+ * the entry written: the first way that answers @d's lookups (st_insert()
+ * overwrites any earlier one that would), so what a lookup finds first.
+ */
 static void level_fill(struct tlb_level *lv, struct tlb_level_counters *c,
 		       uint64_t va, unsigned size_idx, unsigned shift,
-		       const struct tlb_entry *d)
+		       const struct tlb_entry *d, uint64_t *idx0)
 {
 	int s = lv->by_size[size_idx];
 	struct tlb_st *st;
-	uint64_t vpn = va >> shift;
+	uint64_t vpn = va >> shift, set;
+	uint32_t w;
 
 	if (s < 0)
 		return;
 	st = &lv->st[s];
+	set = vpn & st->set_mask;
 	c->fills++;
-	c->evictions += st_insert(st, vpn & st->set_mask,
-				  make_tag(va, shift, size_idx), d);
+	c->evictions += st_insert(st, set, make_tag(va, shift, size_idx), d,
+				  &w);
+	if (idx0 && s == 0 && size_idx == st->size_idx[0])
+		*idx0 = set * st->ways + w;
 }
 
 static void level_flush_page(struct tlb_level *lv, uint64_t va,
@@ -424,7 +436,8 @@ const struct tlb_config *tlb_config_of(const struct tlb *t)
  * so that the L1 hit path stays small.
  */
 static __attribute__((noinline)) int
-lookup_l2(struct tlb *t, uint64_t va, uint16_t asid, struct tlb_xlate *out)
+lookup_l2(struct tlb *t, uint64_t va, uint16_t asid, struct tlb_xlate *out,
+	  uint64_t *idx0)
 {
 	struct tlb_xlate x;
 	int si;
@@ -443,7 +456,7 @@ lookup_l2(struct tlb *t, uint64_t va, uint16_t asid, struct tlb_xlate *out)
 			if (t->l1.nst) {
 				t->c.l1.misses_by_size[si]++;
 				level_fill(&t->l1, &t->c.l1, va, (unsigned)si,
-					   x.page_shift, &d);
+					   x.page_shift, &d, idx0);
 			}
 			if (out)
 				*out = x;
@@ -471,7 +484,7 @@ static inline int lookup(struct tlb *t, uint64_t va, uint16_t asid,
 		}
 		t->c.l1.misses++;
 	}
-	return lookup_l2(t, va, asid, out);
+	return lookup_l2(t, va, asid, out, idx0);
 }
 
 int tlb_lookup(struct tlb *t, uint64_t va, uint16_t asid,
@@ -480,8 +493,8 @@ int tlb_lookup(struct tlb *t, uint64_t va, uint16_t asid,
 	return lookup(t, va, asid, out, NULL);
 }
 
-int tlb_fill(struct tlb *t, uint64_t va, uint16_t asid, unsigned page_shift,
-	     uint64_t phys, uint32_t perm, bool global)
+static int fill(struct tlb *t, uint64_t va, uint16_t asid, unsigned page_shift,
+		uint64_t phys, uint32_t perm, bool global, uint64_t *idx0)
 {
 	const struct tlb_config *cfg = &t->cfg;
 	struct tlb_entry d;
@@ -503,9 +516,15 @@ int tlb_fill(struct tlb *t, uint64_t va, uint16_t asid, unsigned page_shift,
 		t->c.l1.misses_by_size[si]++;
 	if (t->l2.nst)
 		t->c.l2.misses_by_size[si]++;
-	level_fill(&t->l1, &t->c.l1, va, si, page_shift, &d);
-	level_fill(&t->l2, &t->c.l2, va, si, page_shift, &d);
+	level_fill(&t->l1, &t->c.l1, va, si, page_shift, &d, idx0);
+	level_fill(&t->l2, &t->c.l2, va, si, page_shift, &d, NULL);
 	return 0;
+}
+
+int tlb_fill(struct tlb *t, uint64_t va, uint16_t asid, unsigned page_shift,
+	     uint64_t phys, uint32_t perm, bool global)
+{
+	return fill(t, va, asid, page_shift, phys, perm, global, NULL);
 }
 
 bool tlb_probe(const struct tlb *t, int level, uint64_t va, uint16_t asid)
@@ -552,7 +571,8 @@ void tlb_psc_fill(struct tlb *t, uint64_t va, uint16_t asid, unsigned shift,
 			continue;
 		prefix = va >> shift;
 		t->c.psc_fills[p]++;
-		st_insert(st, prefix & st->set_mask, make_tag(va, shift, 0), &d);
+		st_insert(st, prefix & st->set_mask, make_tag(va, shift, 0), &d,
+			  NULL);
 		return;
 	}
 }
@@ -692,23 +712,40 @@ void tlb_port_release(struct tlb_port *p)
 	port_none(p, p->asid);
 }
 
+/* The front of @p learns entry @idx of the first L1 structure, for @va. */
+static void port_learn(struct tlb_port *p, uint64_t va, uint64_t idx)
+{
+	const struct tlb_st *st = &p->tlb->l1.st[0];
+	uint64_t vpn = va >> p->shift;
+	struct tlb_port_slot *s = &p->front[vpn & p->front_mask];
+
+	s->key = ~vpn;
+	s->epoch = st->epoch[vpn & st->set_mask];
+	s->phys = st->data[idx].phys;
+	s->perm = st->data[idx].perm;
+	s->idx = (uint32_t)idx;
+}
+
 int tlb_port_lookup(struct tlb_port *p, uint64_t va, struct tlb_xlate *out)
 {
 	uint64_t idx = UINT64_MAX;
 	int hit = lookup(p->tlb, va, p->asid, out, &idx);
 
-	if (idx != UINT64_MAX) {
-		const struct tlb_st *st = &p->tlb->l1.st[0];
-		uint64_t vpn = va >> p->shift;
-		struct tlb_port_slot *s = &p->front[vpn & p->front_mask];
-
-		s->key = ~vpn;
-		s->epoch = st->epoch[vpn & st->set_mask];
-		s->phys = st->data[idx].phys;
-		s->perm = st->data[idx].perm;
-		s->idx = (uint32_t)idx;
-	}
+	if (idx != UINT64_MAX)
+		port_learn(p, va, idx);
 	return hit;
+}
+
+int tlb_port_fill(struct tlb_port *p, uint64_t va, unsigned page_shift,
+		  uint64_t phys, uint32_t perm, bool global)
+{
+	uint64_t idx = UINT64_MAX;
+	int err = fill(p->tlb, va, p->asid, page_shift, phys, perm, global,
+		       &idx);
+
+	if (idx != UINT64_MAX)
+		port_learn(p, va, idx);
+	return err;
 }
 
 void tlb_port_touch(struct tlb_port *p, uint32_t idx)
