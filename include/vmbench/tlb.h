@@ -375,6 +375,10 @@ struct tlb_port_slot {
 	uint32_t idx;             /* entry index: set * ways + way */
 };
 
+#define TLB_PORT_SLOT_SHIFT 5
+_Static_assert(sizeof(struct tlb_port_slot) == 1u << TLB_PORT_SLOT_SHIFT,
+	       "a slot's offset is the VPN shifted, no multiply");
+
 struct tlb_port {
 	/* Read by the inline hit. */
 	struct tlb_port_slot *front;
@@ -383,11 +387,13 @@ struct tlb_port {
 	uint64_t *clock;          /* the TLB's stamp source (STAMP) */
 	uint64_t *tlb_hits;       /* the TLB's tally of inline hits */
 	uint64_t front_mask;      /* slots - 1 */
+	uint64_t slot_mask;       /* front_mask * sizeof(slot) */
 	uint64_t set_mask;        /* sets - 1 */
 	uint64_t off_mask;        /* page size - 1 */
 	uint64_t hits;            /* inline hits through this port */
 	uint16_t asid;
 	uint8_t shift;            /* the fronted page size */
+	uint8_t slot_shift;       /* shift - log2(sizeof(slot)) */
 	uint8_t hit;              /* enum tlb_hit_action */
 	/* Read on a miss. */
 	struct tlb *tlb;
@@ -437,7 +443,10 @@ static inline const struct tlb_port_slot *tlb_port_hit(struct tlb_port *p,
 							uint64_t va)
 {
 	uint64_t vpn = va >> p->shift;
-	const struct tlb_port_slot *s = &p->front[vpn & p->front_mask];
+	/* &front[vpn & front_mask], one shift shorter on the address path */
+	const struct tlb_port_slot *s = (const struct tlb_port_slot *)
+		(const void *)((const char *)p->front +
+			       (va >> p->slot_shift & p->slot_mask));
 
 	if (__builtin_expect(s->key != ~vpn ||
 			     s->epoch != p->epoch[vpn & p->set_mask], 0))

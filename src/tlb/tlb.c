@@ -671,6 +671,7 @@ static void port_none(struct tlb_port *p, uint16_t asid)
 	p->asid = asid;
 	/* vpn <= 1, so ~vpn, the key looked for, is never an empty slot's 0 */
 	p->shift = 63;
+	p->slot_shift = 63 - TLB_PORT_SLOT_SHIFT;
 	p->hit = TLB_HIT_NONE;
 }
 
@@ -695,11 +696,13 @@ int tlb_port_init(struct tlb_port *p, struct tlb *t, uint16_t asid)
 		return -ENOMEM;
 	}
 	p->front_mask = n - 1;
+	p->slot_mask = (n - 1) << TLB_PORT_SLOT_SHIFT;
 	p->epoch = st->epoch;
 	p->set_mask = st->set_mask;
 	p->age = st->age;
 	p->clock = &t->clock;
 	p->shift = st->shift[0];
+	p->slot_shift = (uint8_t)(st->shift[0] - TLB_PORT_SLOT_SHIFT);
 	p->off_mask = (1ULL << st->shift[0]) - 1;
 	p->hit = (uint8_t)st->pol->hit;
 	return 0;
