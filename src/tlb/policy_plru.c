@@ -36,7 +36,8 @@ static void plru_touch(struct tlb_st *st, uint64_t set, uint32_t w)
 	st->bits[set] = bits;
 }
 
-static uint32_t plru_victim(struct tlb_st *st, uint64_t set)
+static uint32_t plru_victim(struct tlb_st *st, uint64_t set,
+			    uint32_t oldest)
 {
 	uint64_t bits = st->bits[set];
 	uint32_t n = 1;

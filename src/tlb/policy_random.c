@@ -5,9 +5,11 @@
  */
 #include "tlb_internal.h"
 
-static uint32_t random_victim(struct tlb_st *st, uint64_t set)
+static uint32_t random_victim(struct tlb_st *st, uint64_t set,
+			      uint32_t oldest)
 {
 	(void)set;
+	(void)oldest;
 	return (uint32_t)rng_below(&st->rng, st->ways);
 }
 

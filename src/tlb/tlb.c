@@ -185,9 +185,11 @@ static bool st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
 {
 	uint64_t base = set * st->ways;
 	const uint64_t *tags = st->tag + base;
-	uint32_t w, inval = UINT32_MAX;
+	const uint64_t *age = st->age + base;
+	uint32_t w, inval = UINT32_MAX, oldest = 0;
 	bool evicted = false;
 
+	/* One pass: a match, the first invalid way, the oldest valid one. */
 	for (w = 0; w < st->ways; w++) {
 		if (tags[w] == tag) {
 			const struct tlb_entry *o = &st->data[base + w];
@@ -195,14 +197,18 @@ static bool st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
 			if (o->asid == d->asid || o->global || d->global)
 				break;
 		}
-		if (!tags[w] && inval == UINT32_MAX)
-			inval = w;
+		if (!tags[w]) {
+			if (inval == UINT32_MAX)
+				inval = w;
+		} else if (age[w] < age[oldest]) {
+			oldest = w;
+		}
 	}
 	if (w == st->ways) {
 		if (inval != UINT32_MAX) {
 			w = inval;
 		} else {
-			w = st->pol->victim(st, set);
+			w = st->pol->victim(st, set, oldest);
 			evicted = true;
 		}
 	}

@@ -79,7 +79,9 @@ static inline uint64_t tlb_st_tick(struct tlb_st *st)
  *             with the reason written into @why (@n bytes)
  *   touch     a hit on way @w of @set (TLB_HIT_CALL only)
  *   filled    way @w of @set was just written by a fill (may be NULL)
- *   victim    the way to evict from @set, every way valid
+ *   victim    the way to evict from @set, every way valid; @oldest is
+ *             the lowest way of the smallest age (the fill's scan of the
+ *             set finds it on the way: LRU and FIFO need no other)
  */
 struct tlb_policy_ops {
 	const char *name;
@@ -88,14 +90,14 @@ struct tlb_policy_ops {
 	int (*check)(uint32_t ways, char *why, size_t n);
 	void (*touch)(struct tlb_st *st, uint64_t set, uint32_t w);
 	void (*filled)(struct tlb_st *st, uint64_t set, uint32_t w);
-	uint32_t (*victim)(struct tlb_st *st, uint64_t set);
+	uint32_t (*victim)(struct tlb_st *st, uint64_t set, uint32_t oldest);
 };
 
 /* The table, NULL-terminated; index = enum tlb_policy for built-ins. */
 extern const struct tlb_policy_ops *const tlb_policies[];
 
-/* The lowest way of @set with the smallest age (LRU, FIFO). */
-uint32_t tlb_st_oldest(struct tlb_st *st, uint64_t set);
+/* @oldest: the victim of LRU and FIFO. */
+uint32_t tlb_st_oldest(struct tlb_st *st, uint64_t set, uint32_t oldest);
 
 /* age[i] = the next stamp (LRU touch, LRU and FIFO fill). */
 void tlb_st_stamp(struct tlb_st *st, uint64_t set, uint32_t w);
