@@ -215,7 +215,10 @@ static bool st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
 	st->tag[base + w] = tag;
 	st->data[base + w] = *d;
 	st_changed(st, set);
-	if (st->pol->filled)
+	/* The common stamp inline; any other policy's own action called. */
+	if (st->pol->filled == tlb_st_stamp)
+		st->age[base + w] = tlb_st_tick(st);
+	else if (st->pol->filled)
 		st->pol->filled(st, set, w);
 	if (way)
 		*way = w;
