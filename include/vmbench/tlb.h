@@ -72,7 +72,8 @@
  *   seed:N                   seed of the random policy
  * E entries, W ways: W divides E, E / W (the sets) is a power of two,
  * 1 <= W <= TLB_MAX_WAYS, E <= TLB_MAX_ENTRIES.  POLICY = lru | plru | fifo |
- * random.  A whole spec may instead be a preset name.  Example:
+ * random: the names of the policy table (src/tlb/policy.c).  A whole spec
+ * may instead be a preset name.  Example:
  *   l1d:64x4:lru,l1d.2m:32x4:lru,l2.4k+2m:1536x12:lru,psc.pde:32x4:lru
  *
  * Presets (sizes; sources named, numbers not copied text):
@@ -418,6 +419,14 @@ void tlb_port_release(struct tlb_port *p);
 int tlb_port_lookup(struct tlb_port *p, uint64_t va, struct tlb_xlate *out);
 int tlb_port_fill(struct tlb_port *p, uint64_t va, unsigned page_shift,
 		  uint64_t phys, uint32_t perm, bool global);
+
+/*
+ * Validator: every slot of @p whose epoch is current is the entry that
+ * tlb_lookup() finds first for its page and @p's ASID, with the same
+ * payload.  0, or -EUCLEAN with the first broken slot in @r (may be NULL).
+ * Reads only; never prints.
+ */
+int tlb_port_check(const struct tlb_port *p, struct reason *r);
 
 /* A hit on entry @idx of the fronted structure, for TLB_HIT_CALL. */
 void tlb_port_touch(struct tlb_port *p, uint32_t idx);

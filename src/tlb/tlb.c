@@ -766,3 +766,53 @@ void tlb_port_touch(struct tlb_port *p, uint32_t idx)
 
 	st->pol->touch(st, idx / st->ways, idx % st->ways);
 }
+
+int tlb_port_check(const struct tlb_port *p, struct reason *r)
+{
+	const struct tlb_st *st;
+
+	reason_clear(r);
+	if (!p->tlb || !p->tlb->l1.nst)
+		return 0;
+	st = &p->tlb->l1.st[0];
+	for (uint64_t i = 0; i <= p->front_mask; i++) {
+		const struct tlb_port_slot *s = &p->front[i];
+		uint64_t vpn = ~s->key, set = vpn & st->set_mask, idx;
+		int64_t w;
+
+		if (!s->key)
+			continue;
+		if ((vpn & p->front_mask) != i)
+			return reason_fail(r, -EUCLEAN, 0, "port slot %llu "
+					   "holds page %#llx of slot %llu",
+					   (unsigned long long)i,
+					   (unsigned long long)vpn,
+					   (unsigned long long)(vpn &
+								p->front_mask));
+		if (s->epoch > st->epoch[set])
+			return reason_fail(r, -EUCLEAN, 0, "port slot %llu: "
+					   "epoch %llu ahead of its set's %llu",
+					   (unsigned long long)i,
+					   (unsigned long long)s->epoch,
+					   (unsigned long long)st->epoch[set]);
+		if (s->epoch != st->epoch[set])
+			continue;       /* stale: never answers */
+		w = st_find(st, set, make_tag(vpn << p->shift, st->shift[0],
+					      st->size_idx[0]), p->asid);
+		idx = set * st->ways + (uint64_t)w;
+		if (w < 0 || idx != s->idx)
+			return reason_fail(r, -EUCLEAN, 0, "port slot %llu: "
+					   "page %#llx answered by entry %u, "
+					   "the TLB finds %lld",
+					   (unsigned long long)i,
+					   (unsigned long long)vpn, s->idx,
+					   w < 0 ? -1LL : (long long)idx);
+		if (st->data[idx].phys != s->phys ||
+		    st->data[idx].perm != s->perm)
+			return reason_fail(r, -EUCLEAN, 0, "port slot %llu: "
+					   "page %#llx copy differs from "
+					   "entry %u", (unsigned long long)i,
+					   (unsigned long long)vpn, s->idx);
+	}
+	return 0;
+}

@@ -455,8 +455,13 @@ static void run(const char *spec, unsigned k)
 				  spec, k, op, (unsigned long long)va, asid,
 				  got, (unsigned long long)res.pa, res.fault,
 				  want, (unsigned long long)pa, fault);
-		if (op % 100000 == 0)
+		if (op % 100000 == 0) {
 			same_counters(m, rm, k, &ref);
+			for (unsigned j = 0; j < k; j++)
+				if (tlb_port_check(&mmu_fast(m[j])->port,
+						   &why))
+					TEST_FAIL("port %u: %s", j, why.msg);
+		}
 	}
 	same_counters(m, rm, k, &ref);
 	/* Every MMU took the inline path at least once. */

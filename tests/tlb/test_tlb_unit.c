@@ -619,6 +619,41 @@ static void test_port_shapes(void)
 	}
 }
 
+/* The port validator finds a slot that no longer tells the truth. */
+static void test_port_check(void)
+{
+	struct tlb *t = mk("pages:4k,l1d:8x4:lru");
+	struct tlb_port p;
+	struct tlb_xlate x;
+	struct tlb_port_slot *s;
+
+	ASSERT_OK(tlb_port_init(&p, t, 1));
+	ASSERT_OK(tlb_port_check(&p, &why));
+	ASSERT_OK(tlb_port_fill(&p, 5 * PG, 12, 0x7000, 3, false));
+	ASSERT_EQ(tlb_port_lookup(&p, 5 * PG, &x), 1);
+	ASSERT_OK(tlb_port_check(&p, &why));
+	s = &p.front[5 & p.front_mask];
+	s->phys ^= PG;
+	ASSERT_EQ(tlb_port_check(&p, &why), -EUCLEAN);
+	ASSERT(strstr(why.msg, "copy differs from entry"));
+	s->phys ^= PG;
+	s->idx ^= 1;
+	ASSERT_EQ(tlb_port_check(&p, NULL), -EUCLEAN);
+	ASSERT_EQ(tlb_port_check(&p, &why), -EUCLEAN);
+	ASSERT(strstr(why.msg, "answered by entry"));
+	s->idx ^= 1;
+	s->epoch++;
+	ASSERT_EQ(tlb_port_check(&p, &why), -EUCLEAN);
+	ASSERT(strstr(why.msg, "ahead of its set's"));
+	s->epoch--;
+	/* A stale slot is no fault: it never answers. */
+	tlb_flush_all(t);
+	ASSERT_OK(tlb_port_check(&p, &why));
+	ASSERT(!tlb_port_hit(&p, 5 * PG));
+	tlb_port_release(&p);
+	tlb_destroy(t);
+}
+
 /* A port of no TLB, or of a TLB without L1, never hits inline. */
 static void test_port_none(void)
 {
@@ -656,6 +691,7 @@ int main(void)
 {
 	test_port_shapes();
 	test_port_none();
+	test_port_check();
 	test_policy_table();
 	test_policies();
 	test_random_policy();
