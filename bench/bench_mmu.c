@@ -122,7 +122,7 @@ static int make_tlb(const char *name, struct tlb **out)
 	for (size_t i = 0; i < sizeof(extra_tlbs) / sizeof(extra_tlbs[0]); i++)
 		if (!strcmp(name, extra_tlbs[i].name))
 			spec = extra_tlbs[i].spec;
-	return tlb_create_spec(out, spec, NULL, 0);
+	return tlb_create_spec(out, spec, NULL);
 }
 
 /* Bytes of the geometry's largest leaf. */

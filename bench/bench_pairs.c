@@ -124,14 +124,21 @@ static void cycle_vas(uint64_t *vas, const uint64_t *perm, uint64_t n)
 
 /*
  * pair/translate/tlb-hit: L1 TLB hits through mmu_translate(), addresses
- * from an array; pair/translate-chain/tlb-hit (bench_data set): each
- * address is the previous translation's result.
+ * from an array; pair/translate-chain/tlb-hit (bench_data "chain"): each
+ * address is the previous translation's result.  translate-zen4 and
+ * translate-neoverse-n1: the same over those presets' fully associative
+ * L1s.  translate-mmu2 (bench_data "mmu2"): the hits are taken through a
+ * second MMU (ASID 2) sharing the TLB with the first, both warmed.
  */
 static void pair_translate(struct bench_state *st)
 {
 	uint64_t perm[PAIR_MAX_PAGES], vas[PAIR_MAX_PAGES];
 	uint64_t va = PAIR_VA + PAIR_OFF, sum = 0;
-	bool chain = bench_data(st) != NULL;
+	const char *data = bench_data(st);
+	bool chain = data && !strcmp(data, "chain");
+	bool mmu2 = data && !strcmp(data, "mmu2");
+	struct mmu_config c2 = { .asid = 2 };
+	struct mmu *m2 = NULL;
 	int64_t n = pair_pages(st), i = 0;
 	struct pt *pt = NULL;
 	struct tlb *tlb = NULL;
@@ -145,13 +152,26 @@ static void pair_translate(struct bench_state *st)
 	cyclic_perm(perm, (uint64_t)n, PAIR_SEED);
 	ret = pt_create(&pt, pt_geometry_find(st->def->arch), NULL);
 	if (!ret)
-		ret = tlb_create_spec(&tlb, st->def->tlb, NULL, 0);
+		ret = tlb_create_spec(&tlb, st->def->tlb, NULL);
 	if (!ret)
 		ret = mmu_create(&m, pt, tlb, NULL);
+	if (!ret && mmu2)
+		ret = mmu_create(&m2, pt, tlb, &c2);
 	if (!ret)
 		ret = map_chain(pt, perm, (uint64_t)n);
-	/* Warm the TLB: one trip round the cycle. */
-	for (int64_t j = 0; !ret && j < n; j++) {
+	/* The first MMU's entries go in first; the second's after them. */
+	for (int64_t j = 0; !ret && m2 && j < n; j++) {
+		ret = mmu_translate(m, va, 8, MMU_READ, &r);
+		va = PAIR_VA + (r.pa - PAIR_PA);
+	}
+	if (m2) {
+		struct mmu *t = m;
+
+		m = m2;
+		m2 = t;
+	}
+	/* Warm the TLB: two trips round the cycle (the first fills). */
+	for (int64_t j = 0; !ret && j < 2 * n; j++) {
 		ret = mmu_translate(m, va, 8, MMU_READ, &r);
 		va = PAIR_VA + (r.pa - PAIR_PA);
 	}
@@ -198,6 +218,7 @@ static void pair_translate(struct bench_state *st)
 	bench_counter(st, "sim_walks", (double)k.walks, BENCH_CTR_PER_ITER);
 out:
 	mmu_destroy(m);
+	mmu_destroy(m2);
 	tlb_destroy(tlb);
 	pt_destroy(pt);
 }
@@ -331,6 +352,16 @@ const struct bench_def bench_pair_defs[] = {
 	  .workload = "tlb-hit", .arch = "x86-64-4l", .tlb = "skylake",
 	  .run = pair_translate, .data = "chain",
 	  .args = { BENCH_LIST("n", 16) } },
+	{ .family = "pair", .strategy = "translate-mmu2",
+	  .workload = "tlb-hit", .arch = "x86-64-4l", .tlb = "skylake",
+	  .run = pair_translate, .data = "mmu2",
+	  .args = { BENCH_LIST("n", 16) } },
+	{ .family = "pair", .strategy = "translate-zen4",
+	  .workload = "tlb-hit", .arch = "x86-64-4l", .tlb = "zen4",
+	  .run = pair_translate, .args = { BENCH_LIST("n", 16) } },
+	{ .family = "pair", .strategy = "translate-neoverse-n1",
+	  .workload = "tlb-hit", .arch = "x86-64-4l", .tlb = "neoverse-n1",
+	  .run = pair_translate, .args = { BENCH_LIST("n", 16) } },
 	{ .family = "pair", .strategy = "load", .workload = "tlb-hit",
 	  .run = pair_load, .args = { BENCH_LIST("n", 16) } },
 	{ .family = "pair", .strategy = "pt_walk", .workload = "walk4",

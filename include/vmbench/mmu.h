@@ -50,8 +50,10 @@
  *   - Deterministic: the same calls give the same results and counters.
  *
  * Conventions: addresses and sizes are bytes in uint64_t; functions that
- * can fail return 0 or a negative errno.  The MMU does not own the page
- * table or the TLB; destroy them after the MMU.
+ * can fail return 0 or a negative errno; a fault is a separate value (enum
+ * mmu_fault in struct mmu_result), never packed into the return.  The MMU
+ * does not own the page table or the TLB; it may be destroyed before or
+ * after them (it must not translate once they are gone).
  */
 #ifndef VMBENCH_MMU_H
 #define VMBENCH_MMU_H
@@ -124,15 +126,17 @@ struct mmu_counters {
 struct mmu;
 
 /*
- * An MMU over @pt and, when @tlb is not NULL, @tlb; @cfg NULL means all
- * defaults (ASID 0, kernel mode, no demand paging).  -EINVAL: a
- * demand_page_size that is not a leaf size of the geometry, or a data_base
- * not aligned to it or beyond pa_bits; -ENOMEM: out of memory.
+ * An MMU over @pt and, when @tlb is not NULL, @tlb (which other MMUs may
+ * share, with their own ASIDs); @cfg NULL means all defaults (ASID 0,
+ * kernel mode, no demand paging).  -EINVAL: a demand_page_size that is not
+ * a leaf size of the geometry, or a data_base not aligned to it or beyond
+ * pa_bits; -ENOMEM: out of memory.  Writes nothing in @pt or @tlb.
  */
 int mmu_create(struct mmu **out, struct pt *pt, struct tlb *tlb,
 	       const struct mmu_config *cfg);
 
-/* Free @m (not its page table or TLB).  NULL is a no-op. */
+/* Free @m (not its page table or TLB, which it does not touch).  NULL is
+ * a no-op. */
 void mmu_destroy(struct mmu *m);
 
 struct pt *mmu_pt(const struct mmu *m);
@@ -165,32 +169,33 @@ int mmu_protect(struct mmu *m, uint64_t va, uint64_t size, uint32_t prot);
 /* Drop every TLB and PSC entry (a no-op without a TLB). */
 void mmu_flush_all(struct mmu *m);
 
-/* Copy the counters (with the TLB's) into *c; reset them (TLB's too). */
+/*
+ * mmu_get_counters(): this MMU's counters and its TLB's (which count the
+ * lookups of every MMU sharing it) into *c; reads only, cannot fail.
+ * mmu_counters_reset(): zero this MMU's counters and its TLB's; cannot
+ * fail.
+ */
 void mmu_get_counters(const struct mmu *m, struct mmu_counters *c);
 void mmu_counters_reset(struct mmu *m);
 
 /* ======================== Advanced API ============================ */
 /*
  * mmu_translate() is inline so that its common case, a one-page access
- * that hits the TLB's fast structure (tlb.h, Advanced API) with enough
- * rights, needs no call; every other case calls mmu_translate_slow(),
- * which is the whole of mmu_translate().  Results and counters are the
- * same either way: the fast path's accesses are its TLB hits
- * (tlb_fast_hit()), added by mmu_get_counters() as the growth of
- * tlb_fast_hits() (an MMU needs no counter of its own on the hit path).
- * That needs the MMU to be the TLB's only tlb_fast_hit() caller: the first
- * MMU created over a TLB claims it (tlb_fast.hit_owner) until destroyed;
- * an MMU created over a TLB already claimed probes tlb_fast_none() (its
- * translations all take the out-of-line path, with the same results).
+ * that the MMU's TLB port answers (tlb.h, Advanced API: tlb_port_hit())
+ * with enough rights, needs no call; every other case calls
+ * mmu_translate_slow() or mmu_translate_missed(), which are the whole of
+ * mmu_translate().  Results and counters are the same either way: the
+ * port counts its own inline hits, and mmu_get_counters() adds them as
+ * accesses, translations and TLB hits.  Every MMU has its own port, so any
+ * number of MMUs (with any ASIDs) may share one TLB, each with the inline
+ * path; an MMU never writes its TLB on create, destroy or reading counters.
  */
 
-/* The first member of struct mmu: what the fast path reads. */
+/* The first member of struct mmu: what the inline path reads. */
 struct mmu_fast {
-	struct tlb *probe;         /* the TLB if claimed, or tlb_fast_none() */
-	struct tlb *tlb;
+	struct tlb_port port;      /* the MMU's client state of its TLB */
 	uint64_t page_hi;          /* ~(base page size - 1) */
 	uint32_t need[MMU_NACCESS];  /* rights each access kind needs */
-	uint16_t asid;
 };
 
 static inline struct mmu_fast *mmu_fast(struct mmu *m)
@@ -204,14 +209,14 @@ int mmu_translate_slow(struct mmu *m, uint64_t va, uint64_t size,
 
 /*
  * mmu_translate() of an access within one base page, of a valid kind,
- * whose tlb_fast_probe() missed (it is not made again).  A function apart
- * from mmu_translate_slow() so that the two calls are not merged into one
- * with a flag set on every access.
+ * whose tlb_port_hit() missed.  A function apart from mmu_translate_slow()
+ * so that the two calls are not merged into one with a flag set on every
+ * access.
  */
 int mmu_translate_missed(struct mmu *m, uint64_t va, uint64_t size,
 			 enum mmu_access access, struct mmu_result *r);
 
-/* A fast hit on a page of rights @prot, too few: the fault, as slow. */
+/* An inline hit on a page of rights @prot, too few: the fault, as slow. */
 int mmu_translate_denied(struct mmu *m, uint64_t va, uint64_t pa,
 			 uint32_t prot, struct mmu_result *r);
 
@@ -219,10 +224,8 @@ static inline int mmu_translate(struct mmu *m, uint64_t va, uint64_t size,
 				enum mmu_access access, struct mmu_result *r)
 {
 	struct mmu_fast *f = mmu_fast(m);
-	const struct tlb_entry *e;
-	struct tlb *t;
+	const struct tlb_port_slot *s;
 	uint64_t pa;
-	uint64_t i;
 	uint32_t need;
 
 	/*
@@ -232,26 +235,23 @@ static inline int mmu_translate(struct mmu *m, uint64_t va, uint64_t size,
 	 * small a size, an access that wraps past 2^64 - 1 changes them).
 	 * Base pages are at least 1K (pt_geometry_check), so a size up to
 	 * 1K needs the second test only: a constant one costs nothing.
-	 * Without a TLB, or when another MMU claimed it, the probe is of
-	 * tlb_fast_none() and misses.
+	 * Without a TLB the port's probe misses.
 	 */
 	if (__builtin_expect((unsigned)access >= MMU_NACCESS ||
 			     ((size - 1 >= 1024 ? size - 1 : 0) |
 			      ((va + (size - 1)) ^ va)) & f->page_hi, 0))
 		return mmu_translate_slow(m, va, size, access, r);
-	t = f->probe;
-	if (__builtin_expect(!tlb_fast_probe(t, va, f->asid, &i), 0))
+	s = tlb_port_hit(&f->port, va);
+	if (__builtin_expect(!s, 0))
 		return mmu_translate_missed(m, va, size, access, r);
-	tlb_fast_hit(t, i);
-	e = tlb_fast_entry(t, i);
-	pa = e->phys | (va & tlb_fast(t)->off_mask);
+	pa = s->phys | (va & f->port.off_mask);
 	need = f->need[access];
-	if (__builtin_expect(need & ~e->perm, 0))
-		return mmu_translate_denied(m, va, pa, e->perm, r);
+	if (__builtin_expect(need & ~s->perm, 0))
+		return mmu_translate_denied(m, va, pa, s->perm, r);
 	r->pa = pa;
 	r->pa2 = PT_PA_NONE;
 	r->fault_va = va;
-	r->prot = e->perm;
+	r->prot = s->perm;
 	r->fault = MMU_FAULT_NONE;
 	r->pages = 1;
 	r->source = 1;

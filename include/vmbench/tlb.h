@@ -72,7 +72,8 @@
  *   seed:N                   seed of the random policy
  * E entries, W ways: W divides E, E / W (the sets) is a power of two,
  * 1 <= W <= TLB_MAX_WAYS, E <= TLB_MAX_ENTRIES.  POLICY = lru | plru | fifo |
- * random.  A whole spec may instead be a preset name.  Example:
+ * random: the names of the policy table (src/tlb/policy.c).  A whole spec
+ * may instead be a preset name.  Example:
  *   l1d:64x4:lru,l1d.2m:32x4:lru,l2.4k+2m:1536x12:lru,psc.pde:32x4:lru
  *
  * Presets (sizes; sources named, numbers not copied text):
@@ -113,6 +114,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <vmbench/reason.h>
+
 /* Structural limits; override with -D to build a smaller or larger model. */
 #ifndef TLB_MAX_PAGE_SIZES
 #define TLB_MAX_PAGE_SIZES 4      /* at most 8: the size index has 3 bits */
@@ -139,6 +142,7 @@
 #define TLB_MIN_PAGE_SHIFT 10
 #define TLB_MAX_PAGE_SHIFT 48
 
+/* Indices of the built-in policies in the policy table (see below). */
 enum tlb_policy {
 	TLB_LRU,
 	TLB_PLRU,
@@ -220,23 +224,33 @@ struct tlb;
 
 /*
  * Parse @spec (a preset name or a spec, see above) into *cfg.  On error
- * returns -EINVAL, writes "which item, which field, why" into @msg (when
- * @msg is not NULL and @msglen > 0, always NUL-terminated) and leaves *cfg
- * unspecified.  Never reads past the terminating NUL.
+ * returns -EINVAL, sets @r (may be NULL) to "which item, which field,
+ * why" (no line, no option: the caller knows where the spec came from) and
+ * leaves *cfg unspecified.  Never reads past the terminating NUL.
  */
-int tlb_config_parse(const char *spec, struct tlb_config *cfg, char *msg,
-		     size_t msglen);
+int tlb_config_parse(const char *spec, struct tlb_config *cfg,
+		     struct reason *r);
 
-/* "lru", "plru", "fifo", "random"; "?" for a value out of range. */
+/*
+ * Replacement policies are rows of one table (src/tlb/policy.c); a
+ * policy is known by its index there.  The built-in ones keep the indices
+ * of enum tlb_policy.  tlb_policy_name(): the row's name, "?" for an index
+ * out of range.  tlb_policy_find(): the index of the policy named by the
+ * @n bytes at @name, or -1.  tlb_policy_list(): the names joined by
+ * @sep into @buf of @len bytes (for messages and --help).  None can fail.
+ */
 const char *tlb_policy_name(enum tlb_policy p);
+int tlb_policy_find(const char *name, size_t n);
+const char *tlb_policy_list(char *buf, size_t len, const char *sep);
 
 /* The preset names, NULL-terminated. */
 const char *const *tlb_presets(void);
 
 /*
- * Check @cfg as the parser would.  0 or -EINVAL with a reason in @msg.
+ * Check @cfg as the parser would.  0, or -EINVAL with the reason in @r
+ * (may be NULL).
  */
-int tlb_config_check(const struct tlb_config *cfg, char *msg, size_t msglen);
+int tlb_config_check(const struct tlb_config *cfg, struct reason *r);
 
 /*
  * Create a TLB of shape @cfg, empty, counters zero.  -EINVAL: @cfg fails
@@ -245,8 +259,7 @@ int tlb_config_check(const struct tlb_config *cfg, char *msg, size_t msglen);
 int tlb_create(struct tlb **out, const struct tlb_config *cfg);
 
 /* tlb_config_parse() then tlb_create(); errors as theirs. */
-int tlb_create_spec(struct tlb **out, const char *spec, char *msg,
-		    size_t msglen);
+int tlb_create_spec(struct tlb **out, const char *spec, struct reason *r);
 
 /* Free @t and everything it holds.  NULL is a no-op. */
 void tlb_destroy(struct tlb *t);
@@ -307,201 +320,153 @@ void tlb_flush_range(struct tlb *t, uint64_t start, uint64_t end,
 		     uint16_t asid);
 
 /*
- * Counters since creation or the last reset; neither can fail.  The
- * returned pointer stays valid until tlb_destroy(); what it points to is
- * kept current by every function above, but hits taken through the inline
- * path below (tlb_fast_hit()) are tallied apart and added only when
- * tlb_counters() is called again.
+ * Counters since creation or the last reset, hits through every port
+ * (below) included.  tlb_get_counters() copies them into *c: it reads
+ * only, cannot fail, and what it filled does not change afterwards.
+ * tlb_counters_reset() zeroes them; it cannot fail.
  */
-const struct tlb_counters *tlb_counters(struct tlb *t);
+void tlb_get_counters(const struct tlb *t, struct tlb_counters *c);
 void tlb_counters_reset(struct tlb *t);
 
 /* ======================== Advanced API ============================ */
 /*
- * The inline L1 hit path, for callers that translate in a tight loop (the
- * MMU's mmu_translate()).  Everything above is the interface; what follows
- * exposes a few fields of struct tlb so that the common hit needs no call.
+ * Ports: the inline L1 hit path, for clients that translate in a tight
+ * loop (an MMU; later a CPU or a process).  Everything above is the
+ * interface; what follows is the state a client keeps so that its common
+ * hit needs no call.
  *
- * It covers the first probe tlb_lookup() makes: the first L1 structure at
- * its smallest page size ("the fast structure"), when that structure is
- * true LRU with exactly 4 ways (otherwise the probe always misses,
- * without a call, and tlb_lookup_rest() makes that first probe as any
- * other).  A caller does exactly one of:
+ * A client holds one struct tlb_port per TLB it uses, in its own memory,
+ * with its ASID, its own count of hits taken inline, and a small front: a
+ * direct-mapped table, indexed by virtual page number, of copies of the
+ * entries it found in the first probe tlb_lookup() makes (the first L1
+ * structure at its smallest page size).  Any number of ports may serve one
+ * TLB, with any ASIDs; every structure shape and policy has a front.
  *
- *	tlb_fast_probe(t, va, asid, &i)       no side effect
- *	true:  tlb_fast_hit(t, i)             the L1 hit: LRU stamp
- *	       tlb_fast_entry(t, i)           what it translates to
- *	false: tlb_lookup_rest(t, va, asid, &x)
- *	                                      the rest of tlb_lookup(): other
- *	                                      L1 probes, L2, the walk count
+ *	tlb_port_hit(p, va)             inline: the slot, or NULL; on a hit
+ *	                                the replacement state and the counts
+ *	                                are updated as tlb_lookup() would
+ *	NULL: tlb_port_lookup(p, va, &x)
+ *	                                exactly tlb_lookup(t, va, asid, &x),
+ *	                                then the front learns the entry found
  *
- * and gets the same results, replacement decisions and counters as one
- * tlb_lookup() (fast hits are counted as ticks of the LRU clock; see
- * tlb_counters()).
- *
- * Layout of the fast structure: entry i = set * 4 + w; tag[i] as in
- * tlb.c (0 invalid, else the page's base address | size_idx << 1 | 1),
- * age[i] the LRU stamp, ent[i] the payload: the structure's own arrays;
- * and hint[i], the low 32 bits of the tag last written to entry i: the
- * four hints of a set are compared at once, and a matching hint is only
- * a candidate, confirmed on the full tag and the ASID.  A flush clears tags, not hints: a stale hint is just a
- * candidate that fails.  Every tag written is written to its hint too.
- * The first candidate is confirmed inline; a second one is rare and
- * decided by tlb_fast_probe_slow().
+ * A slot is a copy of entry idx as it was when the slot was written,
+ * together with the epoch of its set then.  Every change of a tag or
+ * payload in that structure (fill, eviction, any flush) advances its set's
+ * epoch, so a slot whose epoch is current is still the entry that
+ * tlb_lookup() would find first for that page and ASID: the inline hit is
+ * exact, never a guess.  A stale slot is a miss of the front, answered by
+ * tlb_port_lookup().  The TLB never writes a port and a port never writes
+ * the TLB's structure; ports and TLBs may be released in any order (a port
+ * must not be used after its TLB is destroyed).
  */
-#ifndef TLB_MASK_WAYS
-#define TLB_MASK_WAYS 16          /* tag compares into a bit mask */
-#endif
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+/* What a hit does to the replacement state (struct tlb_policy_ops). */
+enum tlb_hit_action {
+	TLB_HIT_NONE,             /* nothing (FIFO, random) */
+	TLB_HIT_STAMP,            /* age[idx] = ++clock (LRU) */
+	TLB_HIT_CALL,             /* tlb_port_touch(): the policy's touch */
+};
 
-/* The payload of a TLB entry. */
-struct tlb_entry {
+/* One slot of a port's front. */
+struct tlb_port_slot {
+	uint64_t key;             /* ~vpn; 0: empty */
+	uint64_t epoch;           /* the set's epoch when written */
 	uint64_t phys;            /* page base */
 	uint32_t perm;
-	uint16_t asid;
-	uint8_t global;
-	uint8_t size_idx;
+	uint32_t idx;             /* entry index: set * ways + way */
 };
 
-/* The first member of struct tlb. */
-struct tlb_fast {
-	const uint32_t *hint;     /* never NULL: zeros match no tag */
-	const uint64_t *tag;
-	uint64_t *age;
-	const struct tlb_entry *ent;
-	uint64_t page_mask;       /* ~(page size - 1) */
+#define TLB_PORT_SLOT_SHIFT 5
+_Static_assert(sizeof(struct tlb_port_slot) == 1u << TLB_PORT_SLOT_SHIFT,
+	       "a slot's offset is the VPN shifted, no multiply");
+
+struct tlb_port {
+	/* Read by the inline hit. */
+	struct tlb_port_slot *front;
+	const uint64_t *epoch;    /* per set of the fronted structure */
+	uint64_t *age;            /* the structure's stamps (STAMP) */
+	uint64_t *clock;          /* the TLB's stamp source (STAMP) */
+	uint64_t *tlb_hits;       /* the TLB's tally of inline hits */
+	uint64_t front_mask;      /* slots - 1 */
+	uint64_t slot_mask;       /* front_mask * sizeof(slot) */
+	uint64_t set_mask;        /* sets - 1 */
 	uint64_t off_mask;        /* page size - 1 */
-	uint64_t tag_low;         /* size_idx << 1 | 1 */
-	uint64_t set4_mask;       /* (sets - 1) << 2 */
-	uint32_t set4_shift;      /* page shift - 2: va >> it is set * 4 */
-	uint32_t ways;            /* 0 when off */
-	uint8_t shift;            /* page shift */
-	bool on;
-	/*
-	 * The stamp source of every LRU and FIFO structure of the TLB: only
-	 * the order of stamps within one set matters, so one clock serves all.
-	 * Every tick but a tlb_fast_hit() also counts in slow_ticks, so the
-	 * fast hits are clock - slow_ticks - fast_counted.
-	 */
-	uint64_t clock;
-	uint64_t slow_ticks;
-	uint64_t fast_counted;    /* fast hits already in tlb_counters */
-	/*
-	 * NULL, or the one caller that may call tlb_fast_hit() (it sets
-	 * this to itself, when NULL, and back to NULL when done), so that
-	 * it can count its own fast hits as tlb_fast_hits() deltas.
-	 */
-	const void *hit_owner;
+	uint64_t hits;            /* inline hits through this port */
+	uint16_t asid;
+	uint8_t shift;            /* the fronted page size */
+	uint8_t slot_shift;       /* shift - log2(sizeof(slot)) */
+	uint8_t hit;              /* enum tlb_hit_action */
+	/* Read on a miss. */
+	struct tlb *tlb;
 };
 
-static inline struct tlb_fast *tlb_fast(struct tlb *t)
+/*
+ * Make @p a port of @t (NULL: no TLB; every tlb_port_hit() misses) for
+ * @asid, with an empty front and no hits.  -ENOMEM: out of memory (@p is
+ * then a port of no TLB).  Writes nothing in @t.
+ */
+int tlb_port_init(struct tlb_port *p, struct tlb *t, uint16_t asid);
+
+/* Free @p's front; @p becomes a port of no TLB.  Never reads the TLB. */
+void tlb_port_release(struct tlb_port *p);
+
+/*
+ * tlb_lookup(p->tlb, va, p->asid, out), and tlb_fill(p->tlb, va, p->asid,
+ * ...): the same results, replacement decisions and counters; besides,
+ * when the entry that the first L1 probe finds for @va was hit, refilled
+ * from L2 or filled, the front learns it.  @p must have a TLB.
+ */
+int tlb_port_lookup(struct tlb_port *p, uint64_t va, struct tlb_xlate *out);
+int tlb_port_fill(struct tlb_port *p, uint64_t va, unsigned page_shift,
+		  uint64_t phys, uint32_t perm, bool global);
+
+/*
+ * Validator: every slot of @p whose epoch is current is the entry that
+ * tlb_lookup() finds first for its page and @p's ASID, with the same
+ * payload.  0, or -EUCLEAN with the first broken slot in @r (may be NULL).
+ * Reads only; never prints.
+ */
+int tlb_port_check(const struct tlb_port *p, struct reason *r);
+
+/* A hit on entry @idx of the fronted structure, for TLB_HIT_CALL. */
+void tlb_port_touch(struct tlb_port *p, uint32_t idx);
+
+/* Hits taken inline through @p since its init or tlb_port_reset(). */
+static inline uint64_t tlb_port_hits(const struct tlb_port *p)
 {
-	return (struct tlb_fast *)(void *)t;
+	return p->hits;
 }
 
-/* Bit w set when tags[w] == tag; a constant @n lets the loop unroll. */
-static inline uint64_t tlb_match_ways(const uint64_t *tags, uint64_t tag,
-				      uint32_t n)
+static inline void tlb_port_reset(struct tlb_port *p)
 {
-	uint64_t m = 0;
-
-	for (uint32_t w = 0; w < n; w++)
-		m |= (uint64_t)(tags[w] == tag) << w;
-	return m;
-}
-
-/* Bit w set when h[w] == x, for w < 4: one vector compare where there is
- * SSE2. */
-static inline uint32_t tlb_match_hints(const uint32_t *h, uint32_t x)
-{
-#if defined(__SSE2__)
-	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)h);
-
-	v = _mm_cmpeq_epi32(v, _mm_set1_epi32((int)x));
-	return (uint32_t)_mm_movemask_ps(_mm_castsi128_ps(v));
-#else
-	return (uint32_t)(h[0] == x) | (uint32_t)(h[1] == x) << 1 |
-	       (uint32_t)(h[2] == x) << 2 | (uint32_t)(h[3] == x) << 3;
-#endif
+	p->hits = 0;
 }
 
 /*
- * tlb_fast_probe() past its inline part (the first candidate failed):
- * the entry, or -1.  Out of line: rare.
+ * The inline hit: the slot of @va when it is current, after recording the
+ * hit as tlb_lookup() does (replacement state, the TLB's counters, the
+ * port's hits); NULL, with nothing changed, otherwise.  The slot's phys is
+ * the page base of the fronted size (p->off_mask gives the offset).
  */
-int64_t tlb_fast_probe_slow(struct tlb *t, uint64_t va, uint16_t asid);
-
-/*
- * Whether the fast structure translates @va for @asid; if so *@i is the
- * entry.  Reads only.  The ways are compared all at once into a mask
- * (which way hits is random: a branch on it would mispredict); the first
- * way whose tag matches and that answers @asid wins, as in tlb_lookup().
- * No candidate is a miss; the first candidate, when it answers, is the
- * hit (it is the first way that could); everything else is decided out
- * of line.
- */
-static inline bool tlb_fast_probe(struct tlb *t, uint64_t va, uint16_t asid,
-				  uint64_t *i)
+static inline const struct tlb_port_slot *tlb_port_hit(struct tlb_port *p,
+							uint64_t va)
 {
-	const struct tlb_fast *f = tlb_fast(t);
-	uint64_t tag = (va & f->page_mask) | f->tag_low;
-	uint64_t b = va >> f->set4_shift & f->set4_mask, k;
-	uint32_t m;
-	int64_t s;
+	uint64_t vpn = va >> p->shift;
+	/* &front[vpn & front_mask], one shift shorter on the address path */
+	const struct tlb_port_slot *s = (const struct tlb_port_slot *)
+		(const void *)((const char *)p->front +
+			       (va >> p->slot_shift & p->slot_mask));
 
-	m = tlb_match_hints(f->hint + b, (uint32_t)tag);
-	if (!m)
-		return false;
-	/*
-	 * m < 16: the mask changes nothing but tells the compiler that the
-	 * way needs no sign extension.
-	 */
-	k = b + ((unsigned)__builtin_ctz(m) & 3);
-	if (__builtin_expect(f->tag[k] == tag &&
-			     (f->ent[k].asid == asid || f->ent[k].global), 1)) {
-		*i = k;
-		return true;
-	}
-	s = tlb_fast_probe_slow(t, va, asid);
-	*i = (uint64_t)s;
-	return s >= 0;
+	if (__builtin_expect(s->key != ~vpn ||
+			     s->epoch != p->epoch[vpn & p->set_mask], 0))
+		return NULL;
+	if (p->hit == TLB_HIT_STAMP)
+		p->age[s->idx] = ++*p->clock;
+	else if (__builtin_expect(p->hit == TLB_HIT_CALL, 0))
+		tlb_port_touch(p, s->idx);
+	++*p->tlb_hits;
+	p->hits++;
+	return s;
 }
-
-/* Record the hit on entry @i (from tlb_fast_probe()): the LRU stamp, which
- * also counts it. */
-static inline void tlb_fast_hit(struct tlb *t, uint64_t i)
-{
-	struct tlb_fast *f = tlb_fast(t);
-
-	f->age[i] = ++f->clock;
-}
-
-/* tlb_fast_hit() calls on @t since its creation. */
-static inline uint64_t tlb_fast_hits(struct tlb *t)
-{
-	return tlb_fast(t)->clock - tlb_fast(t)->slow_ticks;
-}
-
-static inline const struct tlb_entry *tlb_fast_entry(struct tlb *t,
-						     uint64_t i)
-{
-	return &tlb_fast(t)->ent[i];
-}
-
-/*
- * A fast structure that holds nothing, for a caller that has no TLB but
- * wants to probe unconditionally: every probe misses, inline.
- */
-struct tlb *tlb_fast_none(void);
-
-/*
- * After tlb_fast_probe() missed: what tlb_lookup() would do and return,
- * without repeating that probe.
- */
-int tlb_lookup_rest(struct tlb *t, uint64_t va, uint16_t asid,
-		    struct tlb_xlate *out);
 
 #endif /* VMBENCH_TLB_H */

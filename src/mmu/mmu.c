@@ -3,10 +3,11 @@
  * The MMU: TLB in front of the page-table walker (semantics in mmu.h).
  *
  * Conventions in this file: @m is the MMU, @w a walk, @need the rights an
- * access requires (PT_PROT_* bits), "shift" a VA shift.  Internal
- * translate functions return an enum mmu_fault (>= 0) or a negative errno.
- * The common hit (one page, the TLB's fast structure, enough rights) is
- * mmu_translate() in mmu.h, inline: no call at all.  Everything else
+ * access requires (PT_PROT_* bits), "shift" a VA shift, @t the TLB (NULL
+ * without one).  Internal translate functions return 0 or a negative errno
+ * and give the fault (enum mmu_fault) through *fault: two values, never
+ * one packed int.  The common hit (one page, the port's front, enough
+ * rights) is mmu_translate() in mmu.h, inline: no call at all.  Everything else
  * enters mmu_translate_slow() (or mmu_translate_missed() after the
  * inline probe missed); there a hit is translate_page() up to
  * tlb_lookup(), and everything after a miss lives in translate_miss(),
@@ -23,8 +24,9 @@ struct mmu {
 	struct mmu_fast fast;     /* first: see mmu_fast() */
 	uint8_t base_shift;
 	bool psc;                 /* the TLB has PSC levels */
-	struct mmu_counters c;
-	uint64_t fast_base;       /* tlb_fast_hits() when c was reset */
+	struct mmu_counters c;    /* all but the port's inline hits */
+	struct tlb *t;
+	uint16_t asid;
 
 	/* Read on a miss. */
 	struct pt *pt;
@@ -51,15 +53,9 @@ int mmu_create(struct mmu **out, struct pt *pt, struct tlb *tlb,
 	if (cfg)
 		m->cfg = *cfg;
 	m->pt = pt;
-	m->fast.tlb = tlb;
-	m->fast.probe = tlb_fast_none();
-	if (tlb && !tlb_fast(tlb)->hit_owner) {
-		tlb_fast(tlb)->hit_owner = m;
-		m->fast.probe = tlb;
-		m->fast_base = tlb_fast_hits(tlb);
-	}
+	m->t = tlb;
+	m->asid = m->cfg.asid;
 	m->g = g;
-	m->fast.asid = m->cfg.asid;
 	m->base_shift = g->page_shift;
 	m->fast.page_hi = ~((1ULL << g->page_shift) - 1);
 	m->pa_limit = 1ULL << g->pa_bits;
@@ -81,6 +77,10 @@ int mmu_create(struct mmu **out, struct pt *pt, struct tlb *tlb,
 	    m->cfg.data_base >= m->pa_limit) {
 		free(m);
 		return -EINVAL;
+	}
+	if (tlb_port_init(&m->fast.port, tlb, m->asid)) {
+		free(m);
+		return -ENOMEM;
 	}
 
 	/*
@@ -114,8 +114,9 @@ int mmu_create(struct mmu **out, struct pt *pt, struct tlb *tlb,
 
 void mmu_destroy(struct mmu *m)
 {
-	if (m && m->fast.probe == m->fast.tlb)
-		tlb_fast(m->fast.tlb)->hit_owner = NULL;
+	if (!m)
+		return;
+	tlb_port_release(&m->fast.port);
 	free(m);
 }
 
@@ -126,7 +127,7 @@ struct pt *mmu_pt(const struct mmu *m)
 
 struct tlb *mmu_tlb(const struct mmu *m)
 {
-	return m->fast.tlb;
+	return m->t;
 }
 
 /* One walk, from the deepest table the PSC holds; fills the PSC. */
@@ -137,7 +138,7 @@ static int walk(struct mmu *m, uint64_t va, struct pt_walk *w)
 
 	m->c.walks++;
 	if (m->psc)
-		shift = tlb_psc_lookup(m->fast.tlb, va, m->fast.asid, &table);
+		shift = tlb_psc_lookup(m->t, va, m->asid, &table);
 	if (shift && m->level_of_shift[shift] >= 0)
 		pt_walk_from(m->pt, va, (unsigned)m->level_of_shift[shift],
 			     table, w);
@@ -154,7 +155,7 @@ static int walk(struct mmu *m, uint64_t va, struct pt_walk *w)
 	if (m->psc && w->fault != PT_FAULT_RANGE &&
 	    w->fault != PT_FAULT_BAD_PA)
 		for (unsigned l = w->start; l > w->level; l--)
-			tlb_psc_fill(m->fast.tlb, va, m->fast.asid, m->level_shift[l],
+			tlb_psc_fill(m->t, va, m->asid, m->level_shift[l],
 				     w->table[l - 1]);
 	return w->fault;
 }
@@ -186,67 +187,81 @@ static int demand_map(struct mmu *m, uint64_t va)
 	}
 }
 
+/*
+ * A TLB miss of @va: walk (and, with demand paging, map and walk again),
+ * fill the TLB.  0 with the fault in *fault (MMU_FAULT_NONE when the rights
+ * suffice), or a negative errno from demand paging (*fault NOT_PRESENT).
+ */
 static __attribute__((noinline)) int
 translate_miss(struct mmu *m, uint64_t va, uint32_t need, uint64_t *pa,
-	       uint32_t *prot)
+	       uint32_t *prot, int *fault)
 {
 	struct pt_walk w;
-	int fault = walk(m, va, &w);
+	int f = walk(m, va, &w);
 
-	if (fault == PT_FAULT_NOT_PRESENT && m->cfg.demand) {
+	if (f == PT_FAULT_NOT_PRESENT && m->cfg.demand) {
 		int err = demand_map(m, va);
 
-		if (err)
+		if (err) {
+			*pa = PT_PA_NONE;
+			*prot = w.prot;
+			*fault = MMU_FAULT_NOT_PRESENT;
 			return err;
-		fault = walk(m, va, &w);
+		}
+		f = walk(m, va, &w);
 	}
 	*prot = w.prot;
-	if (fault) {
+	if (f) {
 		*pa = PT_PA_NONE;
-		return fault;
+		*fault = f;
+		return 0;
 	}
-	if (m->fast.tlb) {
+	if (m->t) {
 		unsigned s = m->fill_shift[__builtin_ctzll(w.size)];
 
 		if (s)
-			tlb_fill(m->fast.tlb, va, m->fast.asid, s, w.pa, w.prot,
-				 w.prot & PT_PROT_GLOBAL);
+			tlb_port_fill(&m->fast.port, va, s, w.pa, w.prot,
+				      w.prot & PT_PROT_GLOBAL);
 		else
 			m->c.uncached++;
 	}
 	*pa = w.pa;
-	return (w.prot & need) == need ? MMU_FAULT_NONE : MMU_FAULT_PERM;
+	*fault = (w.prot & need) == need ? MMU_FAULT_NONE : MMU_FAULT_PERM;
+	return 0;
 }
 
+/* One page: the TLB through the port, else a walk.  As translate_miss(). */
 static inline int translate_page(struct mmu *m, uint64_t va, uint32_t need,
-				 uint64_t *pa, uint32_t *prot, uint8_t *src)
+				 uint64_t *pa, uint32_t *prot, uint8_t *src,
+				 int *fault)
 {
-	if (m->fast.tlb) {
+	if (m->t) {
 		struct tlb_xlate x;
-		int hit = tlb_lookup(m->fast.tlb, va, m->fast.asid, &x);
+		int hit = tlb_port_lookup(&m->fast.port, va, &x);
 
 		if (hit) {
 			m->c.tlb_hits++;
 			*src = (uint8_t)hit;
 			*pa = x.phys | (va & ((1ULL << x.page_shift) - 1));
 			*prot = x.perm;
-			return (x.perm & need) == need ? MMU_FAULT_NONE :
-							 MMU_FAULT_PERM;
+			*fault = (x.perm & need) == need ? MMU_FAULT_NONE :
+							   MMU_FAULT_PERM;
+			return 0;
 		}
 	}
 	*src = 0;
-	return translate_miss(m, va, need, pa, prot);
+	return translate_miss(m, va, need, pa, prot, fault);
 }
 
 /*
- * After the first page of an access translated (@f, @pa, @prot, @src):
- * the further pages of a straddling access, the result and the fault
- * counters.  Out of line: the common TLB hit never comes here.
+ * After the first page of an access translated (@err, @f, @pa, @prot,
+ * @src): the further pages of a straddling access, the result and the
+ * fault counters.  Out of line: the common TLB hit never comes here.
  */
 static __attribute__((noinline)) int
 translate_rest(struct mmu *m, uint64_t va, uint64_t last, uint32_t need,
-	       struct mmu_result *r, int f, uint64_t pa, uint32_t prot,
-	       uint8_t src)
+	       struct mmu_result *r, int err, int f, uint64_t pa,
+	       uint32_t prot, uint8_t src)
 {
 	uint64_t page;
 
@@ -258,7 +273,7 @@ translate_rest(struct mmu *m, uint64_t va, uint64_t last, uint32_t need,
 	r->fault_va = va;
 	/* Every further base page the access touches: rarely any. */
 	page = va >> m->base_shift;
-	while (__builtin_expect(f == MMU_FAULT_NONE &&
+	while (__builtin_expect(!err && f == MMU_FAULT_NONE &&
 				page != last >> m->base_shift, 0)) {
 		uint64_t va2 = ++page << m->base_shift;
 
@@ -266,38 +281,34 @@ translate_rest(struct mmu *m, uint64_t va, uint64_t last, uint32_t need,
 			m->c.straddles++;
 		m->c.translations++;
 		r->pages++;
-		f = translate_page(m, va2, need, &r->pa2, &prot, &src);
+		err = translate_page(m, va2, need, &r->pa2, &prot, &src, &f);
 		r->prot = prot;
 		r->fault_va = va2;
 	}
-	if (__builtin_expect(f == MMU_FAULT_NONE, 1)) {
+	if (__builtin_expect(!err && f == MMU_FAULT_NONE, 1)) {
 		r->fault = MMU_FAULT_NONE;
 		return 0;
 	}
 	r->pa = r->pa2 = PT_PA_NONE;
-	if (f < 0) {
-		r->fault = MMU_FAULT_NOT_PRESENT;
-		m->c.faults[MMU_FAULT_NOT_PRESENT]++;
-		return f;
-	}
 	r->fault = (uint8_t)f;
 	m->c.faults[f]++;
-	return -EFAULT;
+	return err ? err : -EFAULT;
 }
 
 int mmu_translate_denied(struct mmu *m, uint64_t va, uint64_t pa,
 			 uint32_t prot, struct mmu_result *r)
 {
-	return translate_rest(m, va, va, 0, r, MMU_FAULT_PERM, pa, prot, 1);
+	return translate_rest(m, va, va, 0, r, 0, MMU_FAULT_PERM, pa, prot,
+			      1);
 }
 
 static int translate(struct mmu *m, uint64_t va, uint64_t size,
-		     enum mmu_access access, struct mmu_result *r, bool probed)
+		     enum mmu_access access, struct mmu_result *r)
 {
 	uint64_t last, pa;
 	uint32_t need, prot;
 	uint8_t src;
-	int f;
+	int f, err;
 
 	if (!size || size - 1 > UINT64_MAX - va ||
 	    (unsigned)access >= MMU_NACCESS)
@@ -307,21 +318,19 @@ static int translate(struct mmu *m, uint64_t va, uint64_t size,
 	m->c.accesses++;
 	m->c.translations++;
 	/* The common case, kept short: one page, a TLB hit, enough rights. */
-	if (m->fast.tlb && !((va ^ last) >> m->base_shift)) {
+	if (m->t && !((va ^ last) >> m->base_shift)) {
 		struct tlb_xlate x;
-		int hit = probed ? tlb_lookup_rest(m->fast.tlb, va,
-						   m->fast.asid, &x) :
-				   tlb_lookup(m->fast.tlb, va, m->fast.asid, &x);
+		int hit = tlb_port_lookup(&m->fast.port, va, &x);
 
 		if (!hit) {
-			f = translate_miss(m, va, need, &pa, &prot);
-			return translate_rest(m, va, last, need, r, f, pa,
+			err = translate_miss(m, va, need, &pa, &prot, &f);
+			return translate_rest(m, va, last, need, r, err, f, pa,
 					      prot, 0);
 		}
 		m->c.tlb_hits++;
 		pa = x.phys | (va & ((1ULL << x.page_shift) - 1));
 		if ((x.perm & need) != need)
-			return translate_rest(m, va, last, need, r,
+			return translate_rest(m, va, last, need, r, 0,
 					      MMU_FAULT_PERM, pa, x.perm,
 					      (uint8_t)hit);
 		r->pa = pa;
@@ -333,22 +342,20 @@ static int translate(struct mmu *m, uint64_t va, uint64_t size,
 		r->source = (uint8_t)hit;
 		return 0;
 	}
-	f = translate_page(m, va, need, &pa, &prot, &src);
-	return translate_rest(m, va, last, need, r, f, pa, prot, src);
+	err = translate_page(m, va, need, &pa, &prot, &src, &f);
+	return translate_rest(m, va, last, need, r, err, f, pa, prot, src);
 }
 
 int mmu_translate_slow(struct mmu *m, uint64_t va, uint64_t size,
 		       enum mmu_access access, struct mmu_result *r)
 {
-	return translate(m, va, size, access, r, false);
+	return translate(m, va, size, access, r);
 }
 
 int mmu_translate_missed(struct mmu *m, uint64_t va, uint64_t size,
 			 enum mmu_access access, struct mmu_result *r)
 {
-	/* Only a claimed TLB was probed; tlb_fast_none() stands for no other. */
-	return translate(m, va, size, access, r,
-			 m->fast.probe == m->fast.tlb);
+	return translate(m, va, size, access, r);
 }
 
 int mmu_map(struct mmu *m, uint64_t va, uint64_t pa, uint64_t size,
@@ -360,12 +367,12 @@ int mmu_map(struct mmu *m, uint64_t va, uint64_t pa, uint64_t size,
 /* Flush [va, va + size) for the MMU's ASID; the range may end at 2^64. */
 static void flush(struct mmu *m, uint64_t va, uint64_t size)
 {
-	if (!m->fast.tlb)
+	if (!m->t)
 		return;
 	if (va + size < va || va + size == 0)
-		tlb_flush_all(m->fast.tlb);
+		tlb_flush_all(m->t);
 	else
-		tlb_flush_range(m->fast.tlb, va, va + size, m->fast.asid);
+		tlb_flush_range(m->t, va, va + size, m->asid);
 }
 
 int mmu_unmap(struct mmu *m, uint64_t va, uint64_t size)
@@ -388,23 +395,21 @@ int mmu_protect(struct mmu *m, uint64_t va, uint64_t size, uint32_t prot)
 
 void mmu_flush_all(struct mmu *m)
 {
-	if (m->fast.tlb)
-		tlb_flush_all(m->fast.tlb);
+	if (m->t)
+		tlb_flush_all(m->t);
 }
 
 void mmu_get_counters(const struct mmu *m, struct mmu_counters *c)
 {
-	/* Every fast-path access was one translation, a TLB hit. */
-	uint64_t hits = 0;
+	/* Every inline hit was one access, one translation, a TLB hit. */
+	uint64_t hits = tlb_port_hits(&m->fast.port);
 
-	if (m->fast.probe == m->fast.tlb)
-		hits = tlb_fast_hits(m->fast.tlb) - m->fast_base;
 	*c = m->c;
 	c->accesses += hits;
 	c->translations += hits;
 	c->tlb_hits += hits;
-	if (m->fast.tlb)
-		c->tlb = *tlb_counters(m->fast.tlb);
+	if (m->t)
+		tlb_get_counters(m->t, &c->tlb);
 	else
 		memset(&c->tlb, 0, sizeof(c->tlb));
 }
@@ -412,8 +417,7 @@ void mmu_get_counters(const struct mmu *m, struct mmu_counters *c)
 void mmu_counters_reset(struct mmu *m)
 {
 	memset(&m->c, 0, sizeof(m->c));
-	if (m->fast.probe == m->fast.tlb)
-		m->fast_base = tlb_fast_hits(m->fast.tlb);
-	if (m->fast.tlb)
-		tlb_counters_reset(m->fast.tlb);
+	tlb_port_reset(&m->fast.port);
+	if (m->t)
+		tlb_counters_reset(m->t);
 }

@@ -25,27 +25,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <vmbench/rng.h>
-#include <vmbench/tlb.h>
+#include "tlb_internal.h"
 
 _Static_assert(TLB_MAX_PAGE_SIZES <= 8, "the size index has 3 tag bits");
-_Static_assert(TLB_PLRU_MAX_WAYS <= 64, "PLRU bits live in one uint64_t");
 
-struct tlb_st {
-	uint64_t *tag;            /* sets * ways */
-	uint64_t *age;            /* LRU: last touch; FIFO: fill time */
-	struct tlb_entry *data;
-	uint64_t *plru;           /* one word per set, PLRU only */
-	uint32_t *hint;           /* fast structure of <= 4 ways: tlb.h */
-	uint64_t set_mask;
-	uint32_t ways;
-	enum tlb_policy policy;
-	unsigned nsizes;
-	uint8_t size_idx[TLB_MAX_PAGE_SIZES];
-	uint8_t shift[TLB_MAX_PAGE_SIZES];
-	struct tlb_fast *clock;   /* the TLB's one stamp source */
-	struct rng rng;
-};
+/* Slots of a port's front: twice the fronted structure, within bounds. */
+#ifndef TLB_FRONT_MIN
+#define TLB_FRONT_MIN 16
+#endif
+#ifndef TLB_FRONT_MAX
+#define TLB_FRONT_MAX 8192
+#endif
 
 struct tlb_level {
 	unsigned nst;
@@ -55,12 +45,14 @@ struct tlb_level {
 };
 
 struct tlb {
-	struct tlb_fast fast;     /* first: see tlb_fast() */
 	struct tlb_config cfg;
 	struct tlb_level l1, l2;
 	unsigned npsc;
 	struct tlb_st psc[TLB_MAX_PSC];
 	struct tlb_counters c;
+	uint64_t clock;           /* stamps of every structure */
+	uint64_t port_hits;       /* inline hits of every port: L1 hits of
+				   * the fronted structure's first size */
 };
 
 static inline uint64_t make_tag(uint64_t va, unsigned shift,
@@ -72,7 +64,7 @@ static inline uint64_t make_tag(uint64_t va, unsigned shift,
 /* ---- one structure ---- */
 
 static int st_init(struct tlb_st *st, uint32_t entries, uint32_t ways,
-		   enum tlb_policy policy, uint64_t seed, struct tlb_fast *clock)
+		   enum tlb_policy policy, uint64_t seed, uint64_t *clock)
 {
 	uint64_t sets = entries / ways;
 
@@ -80,15 +72,15 @@ static int st_init(struct tlb_st *st, uint32_t entries, uint32_t ways,
 	st->clock = clock;
 	st->set_mask = sets - 1;
 	st->ways = ways;
-	st->policy = policy;
+	st->pol = tlb_policies[policy];
 	rng_seed(&st->rng, seed);
 	st->tag = calloc(entries, sizeof(*st->tag));
 	st->age = calloc(entries, sizeof(*st->age));
 	st->data = calloc(entries, sizeof(*st->data));
-	if (policy == TLB_PLRU)
-		st->plru = calloc(sets, sizeof(*st->plru));
+	if (st->pol->set_word)
+		st->bits = calloc(sets, sizeof(*st->bits));
 	if (!st->tag || !st->age || !st->data ||
-	    (policy == TLB_PLRU && !st->plru))
+	    (st->pol->set_word && !st->bits))
 		return -ENOMEM;
 	return 0;
 }
@@ -98,57 +90,23 @@ static void st_free(struct tlb_st *st)
 	free(st->tag);
 	free(st->age);
 	free(st->data);
-	free(st->plru);
-	free(st->hint);
-}
-
-/*
- * Tree-PLRU over a power-of-two number of ways: node n (1-based heap order,
- * n < ways) has children 2n and 2n+1; the leaves n >= ways are ways
- * n - ways.  Bit n set means "the victim is in the right subtree".  A touch
- * points every node on the way's path away from it.
- */
-static void plru_touch(struct tlb_st *st, uint64_t set, uint32_t w)
-{
-	uint64_t bits = st->plru[set];
-	uint32_t n = st->ways + w;
-
-	while (n > 1) {
-		uint32_t parent = n >> 1;
-
-		if (n & 1)        /* came from the right: victim goes left */
-			bits &= ~(1ULL << parent);
-		else
-			bits |= 1ULL << parent;
-		n = parent;
-	}
-	st->plru[set] = bits;
-}
-
-static uint32_t plru_victim(const struct tlb_st *st, uint64_t set)
-{
-	uint64_t bits = st->plru[set];
-	uint32_t n = 1;
-
-	while (n < st->ways)
-		n = 2 * n + (uint32_t)(bits >> n & 1);
-	return n - st->ways;
-}
-
-/* A tick of the TLB's clock other than a fast hit's. */
-static inline uint64_t st_tick(struct tlb_st *st)
-{
-	st->clock->slow_ticks++;
-	return ++st->clock->clock;
+	free(st->bits);
+	free(st->epoch);
 }
 
 static inline void st_touch(struct tlb_st *st, uint64_t set, uint32_t w)
 {
-	if (st->policy == TLB_LRU)
-		st->age[set * st->ways + w] = st_tick(st);
-	else if (st->policy == TLB_PLRU)
-		plru_touch(st, set, w);
-	/* FIFO and random: hits do not reorder. */
+	if (st->pol->hit == TLB_HIT_STAMP)
+		st->age[set * st->ways + w] = tlb_st_tick(st);
+	else if (st->pol->hit == TLB_HIT_CALL)
+		st->pol->touch(st, set, w);
+}
+
+/* A tag or payload of @set changed: every port slot of it is stale. */
+static inline void st_changed(struct tlb_st *st, uint64_t set)
+{
+	if (st->epoch)
+		st->epoch[set]++;
 }
 
 /*
@@ -220,12 +178,10 @@ static inline int64_t st_find(const struct tlb_st *st, uint64_t set,
 /*
  * Write @d under @tag into @set: over an entry that would answer the same
  * lookups if there is one, else into the lowest invalid way, else into the
- * policy's victim (LRU and FIFO: the lowest way of the smallest age).  One
- * pass over the set finds all three candidates.  True when a valid entry
- * was displaced.
+ * policy's victim.  True when a valid entry was displaced.
  */
 static bool st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
-		      const struct tlb_entry *d)
+		      const struct tlb_entry *d, uint32_t *way)
 {
 	uint64_t base = set * st->ways;
 	const uint64_t *tags = st->tag + base;
@@ -233,6 +189,7 @@ static bool st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
 	uint32_t w, inval = UINT32_MAX, oldest = 0;
 	bool evicted = false;
 
+	/* One pass: a match, the first invalid way, the oldest valid one. */
 	for (w = 0; w < st->ways; w++) {
 		if (tags[w] == tag) {
 			const struct tlb_entry *o = &st->data[base + w];
@@ -251,30 +208,20 @@ static bool st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
 		if (inval != UINT32_MAX) {
 			w = inval;
 		} else {
-			switch (st->policy) {
-			case TLB_PLRU:
-				w = plru_victim(st, set);
-				break;
-			case TLB_RANDOM:
-				w = (uint32_t)rng_below(&st->rng, st->ways);
-				break;
-			case TLB_LRU:
-			case TLB_FIFO:
-			default:
-				w = oldest;
-				break;
-			}
+			w = st->pol->victim(st, set, oldest);
 			evicted = true;
 		}
 	}
 	st->tag[base + w] = tag;
-	if (st->hint)
-		st->hint[set * 4 + w] = (uint32_t)tag;
 	st->data[base + w] = *d;
-	if (st->policy == TLB_PLRU)
-		plru_touch(st, set, w);
-	else
-		st->age[base + w] = st_tick(st);
+	st_changed(st, set);
+	/* The common stamp inline; any other policy's own action called. */
+	if (st->pol->filled == tlb_st_stamp)
+		st->age[base + w] = tlb_st_tick(st);
+	else if (st->pol->filled)
+		st->pol->filled(st, set, w);
+	if (way)
+		*way = w;
 	return evicted;
 }
 
@@ -286,8 +233,11 @@ static void st_clear(struct tlb_st *st, uint64_t *flushed)
 		for (uint64_t i = 0; i < n; i++)
 			*flushed += st->tag[i] != 0;
 	memset(st->tag, 0, n * sizeof(*st->tag));
-	if (st->plru)
-		memset(st->plru, 0, (st->set_mask + 1) * sizeof(*st->plru));
+	if (st->bits)
+		memset(st->bits, 0, (st->set_mask + 1) * sizeof(*st->bits));
+	if (st->epoch)
+		for (uint64_t set = 0; set <= st->set_mask; set++)
+			st->epoch[set]++;
 }
 
 /* Drop non-global entries of @asid, or every entry of @asid if @psc. */
@@ -299,6 +249,7 @@ static void st_clear_asid(struct tlb_st *st, uint16_t asid, uint64_t *flushed)
 		if (st->tag[i] && !st->data[i].global &&
 		    st->data[i].asid == asid) {
 			st->tag[i] = 0;
+			st_changed(st, i / st->ways);
 			if (flushed)
 				(*flushed)++;
 		}
@@ -309,7 +260,7 @@ static void st_clear_asid(struct tlb_st *st, uint16_t asid, uint64_t *flushed)
 
 static int level_init(struct tlb_level *lv, const struct tlb_config *cfg,
 		      const struct tlb_struct_config *sc, unsigned nst,
-		      uint64_t seed, struct tlb_fast *clock)
+		      uint64_t seed, uint64_t *clock)
 {
 	memset(lv->by_size, -1, sizeof(lv->by_size));
 	lv->nst = 0;
@@ -336,16 +287,17 @@ static int level_init(struct tlb_level *lv, const struct tlb_config *cfg,
 
 /*
  * Probe every structure of @lv; on a hit fill *out, return its size index.
- * @skip_first: the first structure's first size was probed already.
+ * When the hit is the first probe (first structure, its smallest size) and
+ * @idx0 is not NULL, *@idx0 is the entry's index.
  */
 static inline int level_lookup(struct tlb_level *lv, uint64_t va,
 			       uint16_t asid, struct tlb_xlate *out,
-			       bool touch, bool skip_first)
+			       bool touch, uint64_t *idx0)
 {
 	for (unsigned s = 0; s < lv->nst; s++) {
 		struct tlb_st *st = &lv->st[s];
 
-		for (unsigned k = s == 0 && skip_first; k < st->nsizes; k++) {
+		for (unsigned k = 0; k < st->nsizes; k++) {
 			uint64_t vpn = va >> st->shift[k];
 			uint64_t set = vpn & st->set_mask;
 			int64_t w = st_find(st, set,
@@ -359,6 +311,8 @@ static inline int level_lookup(struct tlb_level *lv, uint64_t va,
 			if (touch)
 				st_touch(st, set, (uint32_t)w);
 			d = &st->data[set * st->ways + (uint64_t)w];
+			if (idx0 && s == 0 && k == 0)
+				*idx0 = set * st->ways + (uint64_t)w;
 			if (out) {
 				out->phys = d->phys;
 				out->perm = d->perm;
@@ -371,20 +325,30 @@ static inline int level_lookup(struct tlb_level *lv, uint64_t va,
 	return -1;
 }
 
+/*
+ * Fill the structure of @lv holding @size_idx.  When that is the first
+ * probe's (first structure, smallest size) and @idx0 is not NULL, *@idx0 is
+ * the entry written: the first way that answers @d's lookups (st_insert()
+ * overwrites any earlier one that would), so what a lookup finds first.
+ */
 static void level_fill(struct tlb_level *lv, struct tlb_level_counters *c,
 		       uint64_t va, unsigned size_idx, unsigned shift,
-		       const struct tlb_entry *d)
+		       const struct tlb_entry *d, uint64_t *idx0)
 {
 	int s = lv->by_size[size_idx];
 	struct tlb_st *st;
-	uint64_t vpn = va >> shift;
+	uint64_t vpn = va >> shift, set;
+	uint32_t w;
 
 	if (s < 0)
 		return;
 	st = &lv->st[s];
+	set = vpn & st->set_mask;
 	c->fills++;
-	c->evictions += st_insert(st, vpn & st->set_mask,
-				  make_tag(va, shift, size_idx), d);
+	c->evictions += st_insert(st, set, make_tag(va, shift, size_idx), d,
+				  &w);
+	if (idx0 && s == 0 && size_idx == st->size_idx[0])
+		*idx0 = set * st->ways + w;
 }
 
 static void level_flush_page(struct tlb_level *lv, uint64_t va,
@@ -405,6 +369,7 @@ static void level_flush_page(struct tlb_level *lv, uint64_t va,
 				if (st->tag[base + w] == tag &&
 				    (d->global || d->asid == asid)) {
 					st->tag[base + w] = 0;
+					st_changed(st, base / st->ways);
 					(*flushed)++;
 				}
 			}
@@ -413,82 +378,6 @@ static void level_flush_page(struct tlb_level *lv, uint64_t va,
 }
 
 /* ---- public ---- */
-
-/*
- * The inline path (tlb.h, Advanced API) serves the first probe of
- * tlb_lookup() when its structure is LRU with 4 ways: its hints are
- * compared at once.  Any other shape leaves it off (every inline probe
- * misses) and level_lookup() makes that probe, as for a TLB without it.
- */
-static const uint32_t no_hints[4];
-static const uint64_t no_tag;
-
-static int fast_init(struct tlb *t)
-{
-	struct tlb_fast *f = &t->fast;
-	struct tlb_st *st = &t->l1.st[0];
-
-	/*
-	 * Off: hints that match no tag (tags have bit 0 set), and set4_mask
-	 * 0, so that every probe reads these four.
-	 */
-	f->hint = no_hints;
-	f->tag = &no_tag;
-	f->tag_low = 1;
-	if (!t->l1.nst || !st->nsizes || st->policy != TLB_LRU ||
-	    st->ways != 4)
-		return 0;
-	/* Called on an empty TLB: all hints 0, as all tags. */
-	st->hint = calloc((st->set_mask + 1) * 4, sizeof(*st->hint));
-	if (!st->hint)
-		return -ENOMEM;
-	f->hint = st->hint;
-	f->tag = st->tag;
-	f->age = st->age;
-	f->ent = st->data;
-	f->page_mask = ~((1ULL << st->shift[0]) - 1);
-	f->off_mask = (1ULL << st->shift[0]) - 1;
-	f->tag_low = make_tag(0, st->shift[0], st->size_idx[0]);
-	f->set4_mask = st->set_mask << 2;
-	f->set4_shift = st->shift[0] - 2u;
-	f->ways = st->ways;
-	f->shift = st->shift[0];
-	f->on = true;
-	return 0;
-}
-
-struct tlb *tlb_fast_none(void)
-{
-	/* Only its fast part exists; the inline probe reads nothing else. */
-	static struct tlb_fast none = {
-		.hint = no_hints, .tag = &no_tag, .page_mask = ~0ULL,
-		.tag_low = 1,
-	};
-
-	return (struct tlb *)(void *)&none;
-}
-
-static uint64_t st_set_mask(const struct tlb *t)
-{
-	return t->l1.st[0].set_mask;
-}
-
-int64_t tlb_fast_probe_slow(struct tlb *t, uint64_t va, uint16_t asid)
-{
-	const struct tlb_fast *f = &t->fast;
-	uint64_t tag = (va & f->page_mask) | f->tag_low;
-	uint64_t base = (va >> f->shift & st_set_mask(t)) * f->ways;
-	uint64_t m = tlb_match_ways(f->tag + base, tag, f->ways);
-
-	while (m) {
-		uint64_t k = base + (uint64_t)__builtin_ctzll(m);
-
-		if (f->ent[k].global || f->ent[k].asid == asid)
-			return (int64_t)k;
-		m &= m - 1;
-	}
-	return -1;
-}
 
 void tlb_destroy(struct tlb *t)
 {
@@ -508,7 +397,7 @@ int tlb_create(struct tlb **out, const struct tlb_config *cfg)
 	struct tlb *t;
 	int err;
 
-	err = tlb_config_check(cfg, NULL, 0);
+	err = tlb_config_check(cfg, NULL);
 	if (err)
 		return err;
 	t = calloc(1, sizeof(*t));
@@ -517,21 +406,27 @@ int tlb_create(struct tlb **out, const struct tlb_config *cfg)
 	t->cfg = *cfg;
 	/* Distinct seeds per structure so random victims are independent. */
 	err = level_init(&t->l1, cfg, cfg->l1, cfg->nl1, cfg->seed,
-			 &t->fast);
+			 &t->clock);
 	if (!err)
 		err = level_init(&t->l2, cfg, cfg->l2, cfg->nl2,
-				 cfg->seed + 0x100, &t->fast);
+				 cfg->seed + 0x100, &t->clock);
 	for (unsigned p = 0; !err && p < cfg->npsc; p++) {
 		const struct tlb_psc_config *pc = &cfg->psc[p];
 
 		t->npsc++;
 		err = st_init(&t->psc[p], pc->entries, pc->ways, pc->policy,
-			      cfg->seed + 0x200 + p, &t->fast);
+			      cfg->seed + 0x200 + p, &t->clock);
 		t->psc[p].nsizes = 1;
 		t->psc[p].shift[0] = (uint8_t)pc->shift;
 	}
-	if (!err)
-		err = fast_init(t);
+	/* Ports front the first probe: the first L1 structure's epochs. */
+	if (!err && t->l1.nst) {
+		struct tlb_st *st = &t->l1.st[0];
+
+		st->epoch = calloc(st->set_mask + 1, sizeof(*st->epoch));
+		if (!st->epoch)
+			err = -ENOMEM;
+	}
 	if (err) {
 		tlb_destroy(t);
 		return err;
@@ -546,29 +441,19 @@ const struct tlb_config *tlb_config_of(const struct tlb *t)
 }
 
 /*
- * Everything after tlb_lookup()'s first L1 probe missed: the other L1
- * probes, L2, the walk count.  Out of line so that the hit path of
- * tlb_lookup() stays small (few registers, no spills).
+ * Everything after the L1 probes missed: L2, the walk count.  Out of line
+ * so that the L1 hit path stays small.
  */
 static __attribute__((noinline)) int
-lookup_miss(struct tlb *t, uint64_t va, uint16_t asid, struct tlb_xlate *out,
-	    bool skip_first)
+lookup_l2(struct tlb *t, uint64_t va, uint16_t asid, struct tlb_xlate *out,
+	  uint64_t *idx0)
 {
 	struct tlb_xlate x;
 	int si;
 
-	if (t->l1.nst) {
-		si = level_lookup(&t->l1, va, asid, out, true, skip_first);
-		if (si >= 0) {
-			t->c.l1.hits++;
-			t->c.l1.hits_by_size[si]++;
-			return 1;
-		}
-		t->c.l1.misses++;
-	}
 	if (t->l2.nst) {
 		t->c.l2.accesses++;
-		si = level_lookup(&t->l2, va, asid, &x, true, false);
+		si = level_lookup(&t->l2, va, asid, &x, true, NULL);
 		if (si >= 0) {
 			struct tlb_entry d = {
 				.phys = x.phys, .perm = x.perm, .asid = asid,
@@ -580,7 +465,7 @@ lookup_miss(struct tlb *t, uint64_t va, uint16_t asid, struct tlb_xlate *out,
 			if (t->l1.nst) {
 				t->c.l1.misses_by_size[si]++;
 				level_fill(&t->l1, &t->c.l1, va, (unsigned)si,
-					   x.page_shift, &d);
+					   x.page_shift, &d, idx0);
 			}
 			if (out)
 				*out = x;
@@ -592,44 +477,33 @@ lookup_miss(struct tlb *t, uint64_t va, uint16_t asid, struct tlb_xlate *out,
 	return 0;
 }
 
+static inline int lookup(struct tlb *t, uint64_t va, uint16_t asid,
+			 struct tlb_xlate *out, uint64_t *idx0)
+{
+	int si;
+
+	t->c.lookups++;
+	if (t->l1.nst) {
+		t->c.l1.accesses++;
+		si = level_lookup(&t->l1, va, asid, out, true, idx0);
+		if (si >= 0) {
+			t->c.l1.hits++;
+			t->c.l1.hits_by_size[si]++;
+			return 1;
+		}
+		t->c.l1.misses++;
+	}
+	return lookup_l2(t, va, asid, out, idx0);
+}
+
 int tlb_lookup(struct tlb *t, uint64_t va, uint16_t asid,
 	       struct tlb_xlate *out)
 {
-	uint64_t i;
-
-	if (tlb_fast_probe(t, va, asid, &i)) {
-		const struct tlb_entry *d = &t->fast.ent[i];
-
-		/* tlb_fast_hit(), counted straight into t->c. */
-		t->fast.slow_ticks++;
-		t->fast.age[i] = ++t->fast.clock;
-		if (out) {
-			out->phys = d->phys;
-			out->perm = d->perm;
-			out->page_shift = t->fast.shift;
-			out->global = d->global;
-		}
-		t->c.lookups++;
-		t->c.l1.accesses++;
-		t->c.l1.hits++;
-		t->c.l1.hits_by_size[d->size_idx]++;
-		return 1;
-	}
-	return tlb_lookup_rest(t, va, asid, out);
+	return lookup(t, va, asid, out, NULL);
 }
 
-int tlb_lookup_rest(struct tlb *t, uint64_t va, uint16_t asid,
-		    struct tlb_xlate *out)
-{
-	t->c.lookups++;
-	if (t->l1.nst)
-		t->c.l1.accesses++;
-	/* With the fast structure off, its probe was not made. */
-	return lookup_miss(t, va, asid, out, t->fast.on);
-}
-
-int tlb_fill(struct tlb *t, uint64_t va, uint16_t asid, unsigned page_shift,
-	     uint64_t phys, uint32_t perm, bool global)
+static int fill(struct tlb *t, uint64_t va, uint16_t asid, unsigned page_shift,
+		uint64_t phys, uint32_t perm, bool global, uint64_t *idx0)
 {
 	const struct tlb_config *cfg = &t->cfg;
 	struct tlb_entry d;
@@ -651,9 +525,15 @@ int tlb_fill(struct tlb *t, uint64_t va, uint16_t asid, unsigned page_shift,
 		t->c.l1.misses_by_size[si]++;
 	if (t->l2.nst)
 		t->c.l2.misses_by_size[si]++;
-	level_fill(&t->l1, &t->c.l1, va, si, page_shift, &d);
-	level_fill(&t->l2, &t->c.l2, va, si, page_shift, &d);
+	level_fill(&t->l1, &t->c.l1, va, si, page_shift, &d, idx0);
+	level_fill(&t->l2, &t->c.l2, va, si, page_shift, &d, NULL);
 	return 0;
+}
+
+int tlb_fill(struct tlb *t, uint64_t va, uint16_t asid, unsigned page_shift,
+	     uint64_t phys, uint32_t perm, bool global)
+{
+	return fill(t, va, asid, page_shift, phys, perm, global, NULL);
 }
 
 bool tlb_probe(const struct tlb *t, int level, uint64_t va, uint16_t asid)
@@ -663,7 +543,7 @@ bool tlb_probe(const struct tlb *t, int level, uint64_t va, uint16_t asid)
 
 	/* level_lookup() does not write through @lv when touch is false. */
 	return lv && level_lookup((struct tlb_level *)lv, va, asid, NULL,
-				  false, false) >= 0;
+				  false, NULL) >= 0;
 }
 
 unsigned tlb_psc_lookup(struct tlb *t, uint64_t va, uint16_t asid,
@@ -700,7 +580,8 @@ void tlb_psc_fill(struct tlb *t, uint64_t va, uint16_t asid, unsigned shift,
 			continue;
 		prefix = va >> shift;
 		t->c.psc_fills[p]++;
-		st_insert(st, prefix & st->set_mask, make_tag(va, shift, 0), &d);
+		st_insert(st, prefix & st->set_mask, make_tag(va, shift, 0), &d,
+			  NULL);
 		return;
 	}
 }
@@ -761,23 +642,177 @@ void tlb_flush_range(struct tlb *t, uint64_t start, uint64_t end,
 	}
 }
 
-const struct tlb_counters *tlb_counters(struct tlb *t)
+void tlb_get_counters(const struct tlb *t, struct tlb_counters *c)
 {
-	uint64_t h = t->fast.clock - t->fast.slow_ticks - t->fast.fast_counted;
+	uint64_t h = t->port_hits;
 
-	/* Fast hits are L1 hits of the fast structure's size. */
+	*c = t->c;
+	/* A port's inline hit is a lookup that hit the first L1 probe. */
 	if (h) {
-		t->c.lookups += h;
-		t->c.l1.accesses += h;
-		t->c.l1.hits += h;
-		t->c.l1.hits_by_size[t->l1.st[0].size_idx[0]] += h;
-		t->fast.fast_counted += h;
+		c->lookups += h;
+		c->l1.accesses += h;
+		c->l1.hits += h;
+		c->l1.hits_by_size[t->l1.st[0].size_idx[0]] += h;
 	}
-	return &t->c;
 }
 
 void tlb_counters_reset(struct tlb *t)
 {
 	memset(&t->c, 0, sizeof(t->c));
-	t->fast.fast_counted = t->fast.clock - t->fast.slow_ticks;
+	t->port_hits = 0;
+}
+
+/* ---- ports (tlb.h, Advanced API) ---- */
+
+/* The front of a port of no TLB: one empty slot, one epoch. */
+static struct tlb_port_slot no_front;
+static const uint64_t no_epoch;
+static uint64_t no_count;
+
+static void port_none(struct tlb_port *p, uint16_t asid)
+{
+	memset(p, 0, sizeof(*p));
+	p->front = &no_front;
+	p->epoch = &no_epoch;
+	p->age = &no_count;
+	p->clock = &no_count;
+	p->tlb_hits = &no_count;
+	p->asid = asid;
+	/* vpn <= 1, so ~vpn, the key looked for, is never an empty slot's 0 */
+	p->shift = 63;
+	p->slot_shift = 63 - TLB_PORT_SLOT_SHIFT;
+	p->hit = TLB_HIT_NONE;
+}
+
+int tlb_port_init(struct tlb_port *p, struct tlb *t, uint16_t asid)
+{
+	const struct tlb_st *st;
+	uint64_t n = TLB_FRONT_MIN;
+
+	port_none(p, asid);
+	if (!t)
+		return 0;
+	p->tlb = t;
+	p->tlb_hits = &t->port_hits;
+	if (!t->l1.nst)
+		return 0;       /* every lookup goes to L2: nothing to front */
+	st = &t->l1.st[0];
+	while (n < TLB_FRONT_MAX && n < 2 * (st->set_mask + 1) * st->ways)
+		n *= 2;
+	p->front = calloc(n, sizeof(*p->front));
+	if (!p->front) {
+		port_none(p, asid);
+		return -ENOMEM;
+	}
+	p->front_mask = n - 1;
+	p->slot_mask = (n - 1) << TLB_PORT_SLOT_SHIFT;
+	p->epoch = st->epoch;
+	p->set_mask = st->set_mask;
+	p->age = st->age;
+	p->clock = &t->clock;
+	p->shift = st->shift[0];
+	p->slot_shift = (uint8_t)(st->shift[0] - TLB_PORT_SLOT_SHIFT);
+	p->off_mask = (1ULL << st->shift[0]) - 1;
+	p->hit = (uint8_t)st->pol->hit;
+	return 0;
+}
+
+void tlb_port_release(struct tlb_port *p)
+{
+	if (p->front != &no_front)
+		free(p->front);
+	port_none(p, p->asid);
+}
+
+/* The front of @p learns entry @idx of the first L1 structure, for @va. */
+static void port_learn(struct tlb_port *p, uint64_t va, uint64_t idx)
+{
+	const struct tlb_st *st = &p->tlb->l1.st[0];
+	uint64_t vpn = va >> p->shift;
+	struct tlb_port_slot *s = &p->front[vpn & p->front_mask];
+
+	s->key = ~vpn;
+	s->epoch = st->epoch[vpn & st->set_mask];
+	s->phys = st->data[idx].phys;
+	s->perm = st->data[idx].perm;
+	s->idx = (uint32_t)idx;
+}
+
+int tlb_port_lookup(struct tlb_port *p, uint64_t va, struct tlb_xlate *out)
+{
+	uint64_t idx = UINT64_MAX;
+	int hit = lookup(p->tlb, va, p->asid, out, &idx);
+
+	if (idx != UINT64_MAX)
+		port_learn(p, va, idx);
+	return hit;
+}
+
+int tlb_port_fill(struct tlb_port *p, uint64_t va, unsigned page_shift,
+		  uint64_t phys, uint32_t perm, bool global)
+{
+	uint64_t idx = UINT64_MAX;
+	int err = fill(p->tlb, va, p->asid, page_shift, phys, perm, global,
+		       &idx);
+
+	if (idx != UINT64_MAX)
+		port_learn(p, va, idx);
+	return err;
+}
+
+void tlb_port_touch(struct tlb_port *p, uint32_t idx)
+{
+	struct tlb_st *st = &p->tlb->l1.st[0];
+
+	st->pol->touch(st, idx / st->ways, idx % st->ways);
+}
+
+int tlb_port_check(const struct tlb_port *p, struct reason *r)
+{
+	const struct tlb_st *st;
+
+	reason_clear(r);
+	if (!p->tlb || !p->tlb->l1.nst)
+		return 0;
+	st = &p->tlb->l1.st[0];
+	for (uint64_t i = 0; i <= p->front_mask; i++) {
+		const struct tlb_port_slot *s = &p->front[i];
+		uint64_t vpn = ~s->key, set = vpn & st->set_mask, idx;
+		int64_t w;
+
+		if (!s->key)
+			continue;
+		if ((vpn & p->front_mask) != i)
+			return reason_fail(r, -EUCLEAN, 0, "port slot %llu "
+					   "holds page %#llx of slot %llu",
+					   (unsigned long long)i,
+					   (unsigned long long)vpn,
+					   (unsigned long long)(vpn &
+								p->front_mask));
+		if (s->epoch > st->epoch[set])
+			return reason_fail(r, -EUCLEAN, 0, "port slot %llu: "
+					   "epoch %llu ahead of its set's %llu",
+					   (unsigned long long)i,
+					   (unsigned long long)s->epoch,
+					   (unsigned long long)st->epoch[set]);
+		if (s->epoch != st->epoch[set])
+			continue;       /* stale: never answers */
+		w = st_find(st, set, make_tag(vpn << p->shift, st->shift[0],
+					      st->size_idx[0]), p->asid);
+		idx = set * st->ways + (uint64_t)w;
+		if (w < 0 || idx != s->idx)
+			return reason_fail(r, -EUCLEAN, 0, "port slot %llu: "
+					   "page %#llx answered by entry %u, "
+					   "the TLB finds %lld",
+					   (unsigned long long)i,
+					   (unsigned long long)vpn, s->idx,
+					   w < 0 ? -1LL : (long long)idx);
+		if (st->data[idx].phys != s->phys ||
+		    st->data[idx].perm != s->perm)
+			return reason_fail(r, -EUCLEAN, 0, "port slot %llu: "
+					   "page %#llx copy differs from "
+					   "entry %u", (unsigned long long)i,
+					   (unsigned long long)vpn, s->idx);
+	}
+	return 0;
 }

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <vmbench/tlb.h>
+#include "tlb_internal.h"
 
 struct preset {
 	const char *name;
@@ -45,138 +45,112 @@ const char *const *tlb_presets(void)
 	return preset_names;
 }
 
-static void say(char *msg, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!msg || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, len, fmt, ap);
-	va_end(ap);
-}
+/* The checker's and the parser's failures: -EINVAL, the reason in @r. */
+#define say(r, ...) reason_fail(r, -EINVAL, 0, __VA_ARGS__)
 
 static bool is_pow2(uint64_t x)
 {
 	return x && !(x & (x - 1));
 }
 
-const char *tlb_policy_name(enum tlb_policy p)
+/* The policy's own limits on @ways; 0 or -EINVAL with the reason in @why. */
+static int check_policy(enum tlb_policy pol, uint32_t ways, char *why,
+			size_t n)
 {
-	switch (p) {
-	case TLB_LRU: return "lru";
-	case TLB_PLRU: return "plru";
-	case TLB_FIFO: return "fifo";
-	case TLB_RANDOM: return "random";
-	}
-	return "?";
+	const struct tlb_policy_ops *ops = tlb_policies[pol];
+
+	return ops->check ? ops->check(ways, why, n) : 0;
 }
 
 /* Check one array shape; @what names it in the message. */
 static int check_shape(uint32_t entries, uint32_t ways, enum tlb_policy pol,
-		       const char *what, char *msg, size_t len)
+		       const char *what, struct reason *r)
 {
-	if (pol != TLB_LRU && pol != TLB_PLRU && pol != TLB_FIFO &&
-	    pol != TLB_RANDOM) {
-		say(msg, len, "%s: unknown policy %d", what, (int)pol);
-		return -EINVAL;
-	}
+	char why[96];
+
+	if (tlb_policy_name(pol)[0] == '?')
+		return say(r, "%s: unknown policy %d", what, (int)pol);
 	if (entries == 0 || entries > TLB_MAX_ENTRIES) {
-		say(msg, len, "%s: entries %u not in 1..%u", what, entries,
+		return say(r, "%s: entries %u not in 1..%u", what, entries,
 		    (unsigned)TLB_MAX_ENTRIES);
-		return -EINVAL;
 	}
 	if (ways == 0 || ways > TLB_MAX_WAYS) {
-		say(msg, len, "%s: ways %u not in 1..%u", what, ways,
+		return say(r, "%s: ways %u not in 1..%u", what, ways,
 		    (unsigned)TLB_MAX_WAYS);
-		return -EINVAL;
 	}
 	if (entries % ways) {
-		say(msg, len, "%s: entries %u not a multiple of ways %u", what,
+		return say(r, "%s: entries %u not a multiple of ways %u", what,
 		    entries, ways);
-		return -EINVAL;
 	}
 	if (!is_pow2(entries / ways)) {
-		say(msg, len, "%s: sets %u (entries / ways) not a power of two",
+		return say(r, "%s: sets %u (entries / ways) not a power of two",
 		    what, entries / ways);
-		return -EINVAL;
 	}
-	if (pol == TLB_PLRU && (!is_pow2(ways) || ways > TLB_PLRU_MAX_WAYS)) {
-		say(msg, len,
-		    "%s: plru needs ways a power of two <= %u, not %u", what,
-		    (unsigned)TLB_PLRU_MAX_WAYS, ways);
-		return -EINVAL;
-	}
+	if (check_policy(pol, ways, why, sizeof(why)))
+		return say(r, "%s: %s", what, why);
 	return 0;
 }
 
 static int check_level(const struct tlb_config *cfg,
 		       const struct tlb_struct_config *sc, unsigned n,
-		       const char *lvname, char *msg, size_t len)
+		       const char *lvname, struct reason *r)
 {
 	uint32_t seen = 0, all = (1u << cfg->npage_sizes) - 1;
 	char what[32];
 
 	if (n > TLB_MAX_STRUCTS) {
-		say(msg, len, "%s: %u structures, at most %u", lvname, n,
+		return say(r, "%s: %u structures, at most %u", lvname, n,
 		    (unsigned)TLB_MAX_STRUCTS);
-		return -EINVAL;
 	}
 	for (unsigned s = 0; s < n; s++) {
 		int err;
 
 		snprintf(what, sizeof(what), "%s structure %u", lvname, s);
 		err = check_shape(sc[s].entries, sc[s].ways, sc[s].policy,
-				  what, msg, len);
+				  what, r);
 		if (err)
 			return err;
 		if (!sc[s].size_mask || sc[s].size_mask & ~all) {
-			say(msg, len, "%s: page-size mask %#x not within the "
+			return say(r, "%s: page-size mask %#x not within the "
 			    "%u configured sizes", what, sc[s].size_mask,
 			    cfg->npage_sizes);
-			return -EINVAL;
 		}
 		if (sc[s].size_mask & seen) {
-			say(msg, len, "%s: a page size is already held by "
+			return say(r, "%s: a page size is already held by "
 			    "another %s structure", what, lvname);
-			return -EINVAL;
 		}
 		seen |= sc[s].size_mask;
 	}
 	return 0;
 }
 
-int tlb_config_check(const struct tlb_config *cfg, char *msg, size_t len)
+int tlb_config_check(const struct tlb_config *cfg, struct reason *r)
 {
 	int err;
 
 	if (cfg->npage_sizes == 0 || cfg->npage_sizes > TLB_MAX_PAGE_SIZES) {
-		say(msg, len, "pages: %u page sizes, need 1..%u",
+		return say(r, "pages: %u page sizes, need 1..%u",
 		    cfg->npage_sizes, (unsigned)TLB_MAX_PAGE_SIZES);
-		return -EINVAL;
 	}
 	for (unsigned i = 0; i < cfg->npage_sizes; i++) {
 		unsigned s = cfg->page_shift[i];
 
 		if (s < TLB_MIN_PAGE_SHIFT || s > TLB_MAX_PAGE_SHIFT) {
-			say(msg, len, "pages: size 2^%u not in 2^%u..2^%u", s,
+			return say(r, "pages: size 2^%u not in 2^%u..2^%u", s,
 			    TLB_MIN_PAGE_SHIFT, TLB_MAX_PAGE_SHIFT);
-			return -EINVAL;
 		}
 		if (i && s <= cfg->page_shift[i - 1]) {
-			say(msg, len, "pages: sizes must increase strictly");
-			return -EINVAL;
+			return say(r, "pages: sizes must increase strictly");
 		}
 	}
-	err = check_level(cfg, cfg->l1, cfg->nl1, "l1d", msg, len);
+	err = check_level(cfg, cfg->l1, cfg->nl1, "l1d", r);
 	if (!err)
-		err = check_level(cfg, cfg->l2, cfg->nl2, "l2", msg, len);
+		err = check_level(cfg, cfg->l2, cfg->nl2, "l2", r);
 	if (err)
 		return err;
 	if (cfg->npsc > TLB_MAX_PSC) {
-		say(msg, len, "psc: %u levels, at most %u", cfg->npsc,
+		return say(r, "psc: %u levels, at most %u", cfg->npsc,
 		    (unsigned)TLB_MAX_PSC);
-		return -EINVAL;
 	}
 	for (unsigned p = 0; p < cfg->npsc; p++) {
 		const struct tlb_psc_config *pc = &cfg->psc[p];
@@ -184,23 +158,20 @@ int tlb_config_check(const struct tlb_config *cfg, char *msg, size_t len)
 
 		snprintf(what, sizeof(what), "psc level %u", p);
 		err = check_shape(pc->entries, pc->ways, pc->policy, what,
-				  msg, len);
+				  r);
 		if (err)
 			return err;
 		if (pc->shift < TLB_MIN_PAGE_SHIFT || pc->shift > 63) {
-			say(msg, len, "%s: shift %u not in %u..63", what,
+			return say(r, "%s: shift %u not in %u..63", what,
 			    pc->shift, TLB_MIN_PAGE_SHIFT);
-			return -EINVAL;
 		}
 		if (p && pc->shift >= cfg->psc[p - 1].shift) {
-			say(msg, len, "%s: shifts must decrease (shallow to "
+			return say(r, "%s: shifts must decrease (shallow to "
 			    "deep) and differ", what);
-			return -EINVAL;
 		}
 	}
 	if (cfg->flush_ceiling == 0) {
-		say(msg, len, "ceiling: must be at least 1");
-		return -EINVAL;
+		return say(r, "ceiling: must be at least 1");
 	}
 	return 0;
 }
@@ -275,8 +246,7 @@ static bool parse_size(struct tok t, unsigned *shift)
 struct pctx {
 	unsigned item;            /* 1-based */
 	struct tok text;
-	char *msg;
-	size_t len;
+	struct reason *r;
 };
 
 #define perr(c, ...) perr_(c, __VA_ARGS__)
@@ -289,9 +259,8 @@ static int perr_(const struct pctx *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	say(c->msg, c->len, "item %u '%.*s': %s", c->item,
-	    (int)(c->text.n > 60 ? 60 : c->text.n), c->text.s, why);
-	return -EINVAL;
+	return say(c->r, "item %u '%.*s': %s", c->item,
+		   (int)(c->text.n > 60 ? 60 : c->text.n), c->text.s, why);
 }
 
 static int parse_pages(const struct pctx *c, struct tok v,
@@ -333,6 +302,9 @@ static int parse_shape(const struct pctx *c, struct tok v, uint32_t *entries,
 {
 	struct tok shape, pname, e, w;
 	uint64_t ne, nw;
+	char why[96];
+	int k;
+
 	if (!tok_split(v, ':', &shape, &pname))
 		return perr(c, "missing ':POLICY' after ENTRIESxWAYS");
 	if (!tok_split(shape, 'x', &e, &w))
@@ -346,17 +318,12 @@ static int parse_shape(const struct pctx *c, struct tok v, uint32_t *entries,
 		return perr(c, "ways '%.*s' not a number in 1..%u",
 			    (int)(w.n > 20 ? 20 : w.n), w.s,
 			    (unsigned)TLB_MAX_WAYS);
-	if (tok_is(pname, "lru"))
-		*pol = TLB_LRU;
-	else if (tok_is(pname, "plru"))
-		*pol = TLB_PLRU;
-	else if (tok_is(pname, "fifo"))
-		*pol = TLB_FIFO;
-	else if (tok_is(pname, "random"))
-		*pol = TLB_RANDOM;
-	else
-		return perr(c, "policy '%.*s' is not lru, plru, fifo or random",
-			    (int)(pname.n > 20 ? 20 : pname.n), pname.s);
+	k = tlb_policy_find(pname.s, pname.n);
+	if (k < 0)
+		return perr(c, "policy '%.*s' is not one of %s",
+			    (int)(pname.n > 20 ? 20 : pname.n), pname.s,
+			    tlb_policy_list(why, sizeof(why), ", "));
+	*pol = (enum tlb_policy)k;
 	*entries = (uint32_t)ne;
 	*ways = (uint32_t)nw;
 	if (ne % nw)
@@ -365,9 +332,8 @@ static int parse_shape(const struct pctx *c, struct tok v, uint32_t *entries,
 	if (!is_pow2(ne / nw))
 		return perr(c, "sets %u (entries / ways) not a power of two",
 			    (unsigned)(ne / nw));
-	if (*pol == TLB_PLRU && (!is_pow2(nw) || nw > TLB_PLRU_MAX_WAYS))
-		return perr(c, "plru needs ways a power of two <= %u, not %u",
-			    (unsigned)TLB_PLRU_MAX_WAYS, (unsigned)nw);
+	if (check_policy(*pol, *ways, why, sizeof(why)))
+		return perr(c, "%s", why);
 	return 0;
 }
 
@@ -551,12 +517,12 @@ static int parse_item(const struct pctx *c, bool pages_pass,
 		    base.s);
 }
 
-static int parse_spec(const char *spec, struct tlb_config *cfg, char *msg,
-		      size_t len)
+static int parse_spec(const char *spec, struct tlb_config *cfg,
+		      struct reason *r)
 {
 	/* Pass 0 reads pages: wherever it is, pass 1 the rest against it. */
 	for (int pass = 0; pass < 2; pass++) {
-		struct pctx c = { .item = 0, .msg = msg, .len = len };
+		struct pctx c = { .item = 0, .r = r };
 		const char *p = spec;
 		unsigned npages = 0;
 
@@ -581,17 +547,14 @@ static int parse_spec(const char *spec, struct tlb_config *cfg, char *msg,
 	return 0;
 }
 
-int tlb_config_parse(const char *spec, struct tlb_config *cfg, char *msg,
-		     size_t len)
+int tlb_config_parse(const char *spec, struct tlb_config *cfg,
+		     struct reason *r)
 {
 	int err;
 
-	if (msg && len)
-		msg[0] = '\0';
-	if (!spec) {
-		say(msg, len, "no spec");
-		return -EINVAL;
-	}
+	reason_clear(r);
+	if (!spec)
+		return say(r, "no spec");
 	memset(cfg, 0, sizeof(*cfg));
 	/* x86-64's 4K/2M/1G, as many as the build allows. */
 	for (unsigned i = 0; i < 3 && i < TLB_MAX_PAGE_SIZES; i++) {
@@ -603,22 +566,19 @@ int tlb_config_parse(const char *spec, struct tlb_config *cfg, char *msg,
 	for (size_t i = 0; i < NPRESETS; i++)
 		if (strcmp(spec, presets[i].name) == 0)
 			spec = presets[i].spec;
-	if (spec[0] == '\0') {
-		say(msg, len, "empty spec (give a preset: skylake, zen4, "
-		    "neoverse-n1, none; or items like l1d:64x4:lru)");
-		return -EINVAL;
-	}
-	err = parse_spec(spec, cfg, msg, len);
+	if (spec[0] == '\0')
+		return say(r, "empty spec (give a preset: skylake, zen4, "
+			   "neoverse-n1, none; or items like l1d:64x4:lru)");
+	err = parse_spec(spec, cfg, r);
 	if (!err)
-		err = tlb_config_check(cfg, msg, len);
+		err = tlb_config_check(cfg, r);
 	return err;
 }
 
-int tlb_create_spec(struct tlb **out, const char *spec, char *msg,
-		    size_t len)
+int tlb_create_spec(struct tlb **out, const char *spec, struct reason *r)
 {
 	struct tlb_config cfg;
-	int err = tlb_config_parse(spec, &cfg, msg, len);
+	int err = tlb_config_parse(spec, &cfg, r);
 
 	return err ? err : tlb_create(out, &cfg);
 }

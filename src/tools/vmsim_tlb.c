@@ -593,6 +593,7 @@ int vmsim_tlb_main(int argc, char **argv)
 	const struct wl_trace_format *fmt = NULL;
 	const char *shown = NULL;
 	char msg[256];
+	struct reason spec_why;
 	size_t i;
 	int ret;
 
@@ -615,8 +616,8 @@ int vmsim_tlb_main(int argc, char **argv)
 		fputs(")\n", stderr);
 		return VMSIM_BAD_INPUT;
 	}
-	if (tlb_config_parse(ta.tlb, &tcfg, msg, sizeof(msg)))
-		return vmsim_opt_error("--tlb", "%s", msg);
+	if (tlb_config_parse(ta.tlb, &tcfg, &spec_why))
+		return vmsim_opt_error("--tlb", "%s", spec_why.msg);
 	if (!ta.page_size)
 		ta.page_size = 1ULL << g->page_shift;
 	if (check_page_size(g, ta.page_size))

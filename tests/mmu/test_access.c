@@ -326,7 +326,7 @@ static void reach_curve(void)
 	struct mmu *m;
 	struct pt *pt;
 	size_t n, k, at = 0;
-	char msg[128];
+	struct reason why;
 
 	wl_access_gen_defaults(&p);
 	p.seed = SEED;
@@ -340,8 +340,8 @@ static void reach_curve(void)
 	ASSERT_EQ(at, t.n);
 
 	ASSERT_OK(pt_create(&pt, pt_geometry_find("x86-64-4l"), NULL));
-	if (tlb_create_spec(&tlb, "pages:4k,l1d:64x64:lru", msg, sizeof(msg)))
-		TEST_FAIL("%s", msg);
+	if (tlb_create_spec(&tlb, "pages:4k,l1d:64x64:lru", &why))
+		TEST_FAIL("%s", why.msg);
 	ASSERT_OK(mmu_create(&m, pt, tlb, &cfg));
 	at = 0;
 	for (k = 0; k < n; k++) {

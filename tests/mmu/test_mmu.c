@@ -105,7 +105,7 @@ static void differential(const struct geo_case *gc, const char *spec,
 	struct tlb *tlb;
 	struct pt *pt;
 	struct rng r;
-	char msg[200];
+	struct reason why;
 	uint64_t base_pg, big, window, wbase, pa_span, upper = 0;
 	unsigned faults[MMU_NFAULT] = { 0 };
 	bool has_upper;
@@ -113,8 +113,8 @@ static void differential(const struct geo_case *gc, const char *spec,
 	ASSERT(g);
 	rng_seed(&r, SEED);
 	ASSERT_OK(pt_create(&pt, g, NULL));
-	if (tlb_create_spec(&tlb, spec, msg, sizeof(msg)))
-		TEST_FAIL("%s: %s", spec, msg);
+	if (tlb_create_spec(&tlb, spec, &why))
+		TEST_FAIL("%s: %s", spec, why.msg);
 	ASSERT_OK(mmu_create(&mt, pt, tlb, &cfg));
 	ASSERT_OK(mmu_create(&mw, pt, NULL, &cfg));
 	reg = malloc(cap * sizeof(*reg));
@@ -227,12 +227,12 @@ static struct mmu *make(const char *geo, const char *spec, struct pt **pt,
 			struct tlb **tlb, const struct mmu_config *cfg)
 {
 	struct mmu *m;
-	char msg[200];
+	struct reason why;
 
 	ASSERT_OK(pt_create(pt, pt_geometry_find(geo), NULL));
 	*tlb = NULL;
-	if (spec && tlb_create_spec(tlb, spec, msg, sizeof(msg)))
-		TEST_FAIL("%s: %s", spec, msg);
+	if (spec && tlb_create_spec(tlb, spec, &why))
+		TEST_FAIL("%s: %s", spec, why.msg);
 	ASSERT_OK(mmu_create(&m, *pt, *tlb, cfg));
 	return m;
 }
@@ -458,10 +458,10 @@ static void invalidation(void)
 }
 
 /*
- * Two MMUs over one TLB (ASIDs 1 and 2): the first claims the TLB's
- * inline path and counts its fast hits as the TLB's, the second takes
- * the out-of-line path; neither counts the other's hits.  Destroying the
- * first frees the claim for a third MMU.
+ * Two MMUs over one TLB (ASIDs 1 and 2), each with its own port: both take
+ * the inline path, each counts its own hits, the TLB counts everyone's.
+ * Destroying one leaves the others and the TLB as they were; a third made
+ * later over the same TLB hits inline too.
  */
 static void shared_tlb(void)
 {
@@ -496,11 +496,17 @@ static void shared_tlb(void)
 	ASSERT_EQ(cb.walks, 1);
 	ASSERT_EQ(cb.tlb.lookups, 5);
 	ASSERT_EQ(cb.tlb.l1.hits, 3);
+	/* Each MMU's hits after its fill were inline, the second's too. */
+	ASSERT_EQ(tlb_port_hits(&mmu_fast(a)->port), 2);
+	ASSERT_EQ(tlb_port_hits(&mmu_fast(b)->port), 1);
+	ASSERT_OK(mmu_translate(b, va + 16, 8, MMU_WRITE, &r));
+	ASSERT_EQ(r.source, 1);
+	ASSERT_EQ(tlb_port_hits(&mmu_fast(b)->port), 2);
 	mmu_counters_reset(a);
 	mmu_get_counters(a, &ca);
 	ASSERT_EQ(ca.tlb_hits, 0);
 	mmu_destroy(a);
-	/* The claim is free again: ASID 1's entry hits for the newcomer. */
+	/* ASID 1's entry hits for a newcomer of that ASID. */
 	ASSERT_OK(mmu_create(&d, pt, tlb, &c1));
 	ASSERT_OK(mmu_translate(d, va, 8, MMU_READ, &r));
 	ASSERT_EQ(r.source, 1);
@@ -509,8 +515,8 @@ static void shared_tlb(void)
 	mmu_get_counters(b, &cb);
 	ASSERT_EQ(ca.accesses, 1);
 	ASSERT_EQ(ca.tlb_hits, 1);
-	ASSERT_EQ(cb.accesses, 3);
-	ASSERT_EQ(cb.tlb_hits, 2);
+	ASSERT_EQ(cb.accesses, 4);
+	ASSERT_EQ(cb.tlb_hits, 3);
 	mmu_destroy(b);
 	unmake(d, pt, tlb);
 }

@@ -14,20 +14,26 @@
 #define TLB_MASK_WAYS 4
 #define TLB_PLRU_MAX_WAYS 4
 
+#include "../../src/reason.c"
 #include "../../src/tlb/tlb.c"
 #include "../../src/tlb/tlb_spec.c"
+#include "../../src/tlb/policy.c"
+#include "../../src/tlb/policy_lru.c"
+#include "../../src/tlb/policy_plru.c"
+#include "../../src/tlb/policy_fifo.c"
+#include "../../src/tlb/policy_random.c"
 
 #include "../test.h"
 
-static char msg[256];
+static struct reason why;
 
-static void expect_bad(const char *spec, const char *why)
+static void expect_bad(const char *spec, const char *want)
 {
 	struct tlb_config cfg;
 
-	ASSERT_EQ(tlb_config_parse(spec, &cfg, msg, sizeof(msg)), -EINVAL);
-	if (!strstr(msg, why))
-		TEST_FAIL("\"%s\": \"%s\" lacks \"%s\"", spec, msg, why);
+	ASSERT_EQ(tlb_config_parse(spec, &cfg, &why), -EINVAL);
+	if (!strstr(why.msg, want))
+		TEST_FAIL("\"%s\": \"%s\" lacks \"%s\"", spec, why.msg, want);
 }
 
 int main(void)
@@ -47,7 +53,7 @@ int main(void)
 
 	ASSERT_OK(tlb_create_spec(&t, "pages:4k/2m,l1d.4k:8x8:lru,"
 				  "l1d.2m:2x2:fifo,l2.all:48x6:lru,"
-				  "psc.pde:4x4:plru", msg, sizeof(msg)));
+				  "psc.pde:4x4:plru", &why));
 	/* 8 and 6 ways take the early-exit scan, 2 the generic mask. */
 	for (uint64_t p = 0; p < 9; p++)
 		ASSERT_OK(tlb_fill(t, p << 12, 0, 12, p << 12, 0, false));

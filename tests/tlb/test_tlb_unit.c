@@ -14,15 +14,26 @@
 
 #define PG 4096ULL
 
-static char msg[256];
+static struct reason why;
+
+/* A copy of @t's counters, in one of a few buffers (two may be compared). */
+static const struct tlb_counters *cnt(const struct tlb *t)
+{
+	static struct tlb_counters buf[4];
+	static unsigned k;
+	struct tlb_counters *c = &buf[k++ % 4];
+
+	tlb_get_counters(t, c);
+	return c;
+}
 
 static struct tlb *mk(const char *spec)
 {
 	struct tlb *t = NULL;
-	int err = tlb_create_spec(&t, spec, msg, sizeof(msg));
+	int err = tlb_create_spec(&t, spec, &why);
 
 	if (err)
-		TEST_FAIL("spec \"%s\": %d: %s", spec, err, msg);
+		TEST_FAIL("spec \"%s\": %d: %s", spec, err, why.msg);
 	return t;
 }
 
@@ -114,11 +125,11 @@ static void test_random_policy(void)
 		ASSERT_EQ(in_l1(t1, p), in_l1(t2, p));
 		differ |= in_l1(t1, p) != in_l1(t3, p);
 	}
-	ASSERT_EQ(tlb_counters(t1)->l1.hits, tlb_counters(t2)->l1.hits);
+	ASSERT_EQ(cnt(t1)->l1.hits, cnt(t2)->l1.hits);
 	ASSERT(differ);
 	/* Random over 8 of 32 pages hits about 8/32 of the time. */
-	ASSERT_LT(tlb_counters(t1)->l1.hits, 20000 * 30 / 100);
-	ASSERT_LT(20000 * 20 / 100, tlb_counters(t1)->l1.hits);
+	ASSERT_LT(cnt(t1)->l1.hits, 20000 * 30 / 100);
+	ASSERT_LT(20000 * 20 / 100, cnt(t1)->l1.hits);
 	tlb_destroy(t1);
 	tlb_destroy(t2);
 	tlb_destroy(t3);
@@ -127,31 +138,30 @@ static void test_random_policy(void)
 static void test_l2_fills_l1(void)
 {
 	struct tlb *t = mk("pages:4k,l1d:2x2:lru,l2:16x4:lru");
-	const struct tlb_counters *c = tlb_counters(t);
 
 	for (uint64_t p = 0; p < 3; p++)
 		ASSERT_EQ(touch(t, p, 0), 0);
 	ASSERT(!in_l1(t, 0));
 	ASSERT(tlb_probe(t, 2, 0, 0));
-	ASSERT_EQ(c->l1.fills, 3);
-	ASSERT_EQ(c->l2.fills, 3);
-	ASSERT_EQ(c->l1.evictions, 1);
+	ASSERT_EQ(cnt(t)->l1.fills, 3);
+	ASSERT_EQ(cnt(t)->l2.fills, 3);
+	ASSERT_EQ(cnt(t)->l1.evictions, 1);
 	ASSERT_EQ(touch(t, 0, 0), 2);           /* L2 hit ... */
 	ASSERT(in_l1(t, 0));                    /* ... fills L1 */
 	ASSERT(!in_l1(t, 1));                   /* LRU victim of L1 */
-	ASSERT_EQ(c->l1.fills, 4);
-	ASSERT_EQ(c->l2.fills, 3);
+	ASSERT_EQ(cnt(t)->l1.fills, 4);
+	ASSERT_EQ(cnt(t)->l2.fills, 3);
 	ASSERT_EQ(touch(t, 0, 0), 1);
-	ASSERT_EQ(c->lookups, 5);
-	ASSERT_EQ(c->l1.accesses, 5);
-	ASSERT_EQ(c->l1.hits, 1);
-	ASSERT_EQ(c->l1.misses, 4);
-	ASSERT_EQ(c->l2.accesses, 4);
-	ASSERT_EQ(c->l2.hits, 1);
-	ASSERT_EQ(c->l2.misses, 3);
-	ASSERT_EQ(c->walks, 3);
-	ASSERT_EQ(c->l1.misses_by_size[0], 4);
-	ASSERT_EQ(c->l2.misses_by_size[0], 3);
+	ASSERT_EQ(cnt(t)->lookups, 5);
+	ASSERT_EQ(cnt(t)->l1.accesses, 5);
+	ASSERT_EQ(cnt(t)->l1.hits, 1);
+	ASSERT_EQ(cnt(t)->l1.misses, 4);
+	ASSERT_EQ(cnt(t)->l2.accesses, 4);
+	ASSERT_EQ(cnt(t)->l2.hits, 1);
+	ASSERT_EQ(cnt(t)->l2.misses, 3);
+	ASSERT_EQ(cnt(t)->walks, 3);
+	ASSERT_EQ(cnt(t)->l1.misses_by_size[0], 4);
+	ASSERT_EQ(cnt(t)->l2.misses_by_size[0], 3);
 	tlb_destroy(t);
 }
 
@@ -168,7 +178,7 @@ static void test_victim_dropped(void)
 	ASSERT(!in_l1(t, 0));
 	ASSERT(!tlb_probe(t, 2, 0, 0));         /* not moved to L2 */
 	ASSERT_EQ(touch(t, 0, 0), 0);           /* so it is a walk */
-	ASSERT_EQ(tlb_counters(t)->walks, 6);
+	ASSERT_EQ(cnt(t)->walks, 6);
 	tlb_destroy(t);
 }
 
@@ -186,7 +196,7 @@ static void test_update_in_place(void)
 	ASSERT_EQ(x.phys, 0x2000);
 	ASSERT_EQ(x.perm, 2);
 	ASSERT_EQ(x.page_shift, 12);
-	ASSERT_EQ(tlb_counters(t)->l1.evictions, 0);
+	ASSERT_EQ(cnt(t)->l1.evictions, 0);
 	ASSERT_EQ(tlb_fill(t, 0, 0, 13, 0, 0, false), -EINVAL);
 	tlb_destroy(t);
 }
@@ -213,8 +223,8 @@ static void test_asid_global(void)
 	ASSERT(tlb_probe(t, 1, 1 * PG, 2));     /* other ASID kept */
 	ASSERT(tlb_probe(t, 1, 2 * PG, 1));     /* global survives */
 	ASSERT(tlb_probe(t, 2, 2 * PG, 1));
-	ASSERT_EQ(tlb_counters(t)->flush_asid, 1);
-	ASSERT_EQ(tlb_counters(t)->entries_flushed, 2);  /* L1 and L2 */
+	ASSERT_EQ(cnt(t)->flush_asid, 1);
+	ASSERT_EQ(cnt(t)->entries_flushed, 2);  /* L1 and L2 */
 
 	tlb_flush_all(t);
 	ASSERT(!tlb_probe(t, 1, 2 * PG, 1));
@@ -226,7 +236,6 @@ static void test_flush_page_range(void)
 {
 	struct tlb *t = mk("pages:4k/2m,l1d.4k:256x4:lru,l1d.2m:8x8:lru,"
 			   "l2.all:1024x8:lru");
-	const struct tlb_counters *c = tlb_counters(t);
 
 	for (uint64_t p = 0; p < 100; p++)
 		touch(t, p, 1);
@@ -242,18 +251,18 @@ static void test_flush_page_range(void)
 
 	/* 33 pages: page by page; pages 10..42 go, 43 stays. */
 	tlb_flush_range(t, 10 * PG, 43 * PG, 1);
-	ASSERT_EQ(c->flush_range_full, 0);
-	ASSERT_EQ(c->flush_all, 0);
-	ASSERT_EQ(c->flush_page, 3 + 33);
+	ASSERT_EQ(cnt(t)->flush_range_full, 0);
+	ASSERT_EQ(cnt(t)->flush_all, 0);
+	ASSERT_EQ(cnt(t)->flush_page, 3 + 33);
 	for (uint64_t p = 10; p < 43; p++)
 		ASSERT(!tlb_probe(t, 1, p * PG, 1));
 	ASSERT(tlb_probe(t, 1, 43 * PG, 1));
 	ASSERT(tlb_probe(t, 1, 9 * PG, 1));
 	/* An unaligned range counts every page it touches: 34 -> full. */
 	tlb_flush_range(t, 50 * PG + 1, 83 * PG + 1, 1);
-	ASSERT_EQ(c->flush_range_full, 1);
-	ASSERT_EQ(c->flush_all, 1);
-	ASSERT_EQ(c->flush_range, 2);
+	ASSERT_EQ(cnt(t)->flush_range_full, 1);
+	ASSERT_EQ(cnt(t)->flush_all, 1);
+	ASSERT_EQ(cnt(t)->flush_range, 2);
 	for (uint64_t p = 0; p < 100; p++)
 		ASSERT(!tlb_probe(t, 1, p * PG, 1));
 
@@ -270,13 +279,13 @@ static void test_flush_page_range(void)
 	for (uint64_t p = 0; p < 10; p++)
 		touch(t, p, 0);
 	tlb_flush_range(t, 0, 4 * PG, 0);
-	ASSERT_EQ(tlb_counters(t)->flush_range_full, 0);
+	ASSERT_EQ(cnt(t)->flush_range_full, 0);
 	ASSERT(in_l1(t, 4));
 	tlb_flush_range(t, 0, 5 * PG, 0);
-	ASSERT_EQ(tlb_counters(t)->flush_range_full, 1);
+	ASSERT_EQ(cnt(t)->flush_range_full, 1);
 	ASSERT(!in_l1(t, 9));
 	tlb_flush_range(t, 5, 5, 0);            /* empty range */
-	ASSERT_EQ(tlb_counters(t)->flush_range, 3);
+	ASSERT_EQ(cnt(t)->flush_range, 3);
 	tlb_destroy(t);
 }
 
@@ -290,10 +299,10 @@ static void test_large_pages(void)
 	ASSERT_EQ(tlb_lookup(t, va + 4096, 0, &x), 1);
 	ASSERT_EQ(x.page_shift, 21);
 	ASSERT_EQ(x.phys, 9ULL << 21);
-	ASSERT_EQ(tlb_counters(t)->l1.hits_by_size[1], 1);
+	ASSERT_EQ(cnt(t)->l1.hits_by_size[1], 1);
 	ASSERT_OK(tlb_fill(t, va, 0, 30, 2ULL << 30, 7, false));
 	/* L2 of zen4 holds no 1G: only the L1 took it. */
-	ASSERT_EQ(tlb_counters(t)->l2.fills, 1);
+	ASSERT_EQ(cnt(t)->l2.fills, 1);
 	ASSERT(tlb_probe(t, 1, 3ULL << 30, 0));
 	ASSERT(!tlb_probe(t, 2, 3ULL << 30, 0));
 	tlb_destroy(t);
@@ -302,27 +311,26 @@ static void test_large_pages(void)
 	ASSERT_EQ(tlb_lookup(t, 0, 0, &x), 0);
 	ASSERT_OK(tlb_fill(t, 0, 0, 12, 0, 0, false));
 	ASSERT_EQ(tlb_lookup(t, 0, 0, &x), 0);
-	ASSERT_EQ(tlb_counters(t)->walks, 2);
-	ASSERT_EQ(tlb_counters(t)->l1.accesses, 0);
+	ASSERT_EQ(cnt(t)->walks, 2);
+	ASSERT_EQ(cnt(t)->l1.accesses, 0);
 	tlb_destroy(t);
 }
 
 static void test_psc(void)
 {
 	struct tlb *t = mk("skylake");
-	const struct tlb_counters *c = tlb_counters(t);
 	uint64_t va = (5ULL << 39) | (7ULL << 30) | (9ULL << 21) | 0x3000;
 	uint64_t pa = 0;
 
 	ASSERT_EQ(tlb_psc_lookup(t, va, 1, &pa), 0);
-	ASSERT_EQ(c->psc_lookups[0] + c->psc_lookups[1] + c->psc_lookups[2],
+	ASSERT_EQ(cnt(t)->psc_lookups[0] + cnt(t)->psc_lookups[1] + cnt(t)->psc_lookups[2],
 		  3);
 	/* The walk of va: PML4E -> PDPT A, PDPTE -> PD B, PDE -> PT C. */
 	tlb_psc_fill(t, va, 1, 39, 0xa000);
 	tlb_psc_fill(t, va, 1, 30, 0xb000);
 	tlb_psc_fill(t, va, 1, 21, 0xc000);
 	tlb_psc_fill(t, va, 1, 12, 0xd000);     /* no such level: no-op */
-	ASSERT_EQ(c->psc_fills[0] + c->psc_fills[1] + c->psc_fills[2], 3);
+	ASSERT_EQ(cnt(t)->psc_fills[0] + cnt(t)->psc_fills[1] + cnt(t)->psc_fills[2], 3);
 
 	ASSERT_EQ(tlb_psc_lookup(t, va ^ 0x1000, 1, &pa), 21);
 	ASSERT_EQ(pa, 0xc000);
@@ -333,12 +341,12 @@ static void test_psc(void)
 	ASSERT_EQ(tlb_psc_lookup(t, va ^ (1ULL << 39), 1, &pa), 0);
 	ASSERT_EQ(tlb_psc_lookup(t, va, 2, &pa), 0);  /* other ASID */
 	/* psc[] is shallow to deep: 0 = PML4E, 2 = PDE. */
-	ASSERT_EQ(c->psc_hits[2], 1);
-	ASSERT_EQ(c->psc_hits[1], 1);
-	ASSERT_EQ(c->psc_hits[0], 1);
-	ASSERT_EQ(c->psc_lookups[2], 6);
-	ASSERT_EQ(c->psc_lookups[1], 5);
-	ASSERT_EQ(c->psc_lookups[0], 4);
+	ASSERT_EQ(cnt(t)->psc_hits[2], 1);
+	ASSERT_EQ(cnt(t)->psc_hits[1], 1);
+	ASSERT_EQ(cnt(t)->psc_hits[0], 1);
+	ASSERT_EQ(cnt(t)->psc_lookups[2], 6);
+	ASSERT_EQ(cnt(t)->psc_lookups[1], 5);
+	ASSERT_EQ(cnt(t)->psc_lookups[0], 4);
 
 	tlb_flush_page(t, 0, 2);                /* other ASID: kept */
 	ASSERT_EQ(tlb_psc_lookup(t, va, 1, &pa), 21);
@@ -366,7 +374,7 @@ static void test_parse_good(void)
 	}
 	ASSERT_EQ(n, 4);
 
-	ASSERT_OK(tlb_config_parse("skylake", &cfg, msg, sizeof(msg)));
+	ASSERT_OK(tlb_config_parse("skylake", &cfg, &why));
 	ASSERT_EQ(cfg.npage_sizes, 3);
 	ASSERT_EQ(cfg.nl1, 3);
 	ASSERT_EQ(cfg.l1[0].entries, 64);
@@ -385,15 +393,15 @@ static void test_parse_good(void)
 	ASSERT_EQ(cfg.psc[2].entries, 32);
 	ASSERT_EQ(cfg.flush_ceiling, 33);
 
-	ASSERT_OK(tlb_config_parse("neoverse-n1", &cfg, msg, sizeof(msg)));
+	ASSERT_OK(tlb_config_parse("neoverse-n1", &cfg, &why));
 	ASSERT_EQ(cfg.l1[0].entries, 48);
 	ASSERT_EQ(cfg.l1[0].ways, 48);
 	ASSERT_EQ(cfg.l2[0].entries, 1280);
 	ASSERT_EQ(cfg.l2[0].ways, 5);
 	ASSERT_EQ(cfg.l2[0].size_mask, 7);
 
-	ASSERT_OK(tlb_config_parse("l1d:64x4:lru,l2:1536x12:lru", &cfg, msg,
-				   sizeof(msg)));
+	ASSERT_OK(tlb_config_parse("l1d:64x4:lru,l2:1536x12:lru", &cfg,
+				   &why));
 	ASSERT_EQ(cfg.nl1, 1);
 	ASSERT_EQ(cfg.l1[0].size_mask, 1);      /* the smallest size */
 	ASSERT_EQ(cfg.l2[0].size_mask, 7);      /* every size */
@@ -403,7 +411,7 @@ static void test_parse_good(void)
 	ASSERT_OK(tlb_config_parse("l1d.32m:32x4:plru,pages:16k/32m/64g,"
 				   "l1d:64x64:fifo,psc.s25:16x4:random,"
 				   "psc.s36:4x4:lru,ceiling:100,seed:3",
-				   &cfg, msg, sizeof(msg)));
+				   &cfg, &why));
 	ASSERT_EQ(cfg.page_shift[0], 14);
 	ASSERT_EQ(cfg.page_shift[1], 25);
 	ASSERT_EQ(cfg.page_shift[2], 36);
@@ -415,7 +423,7 @@ static void test_parse_good(void)
 	ASSERT_EQ(cfg.flush_ceiling, 100);
 	ASSERT_EQ(cfg.seed, 3);
 	ASSERT_OK(tlb_config_parse("pages:64k/512m,l1d.all:32x32:lru",
-				   &cfg, msg, sizeof(msg)));
+				   &cfg, &why));
 	ASSERT_EQ(cfg.l1[0].size_mask, 3);
 	ASSERT_STREQ(tlb_policy_name(TLB_PLRU), "plru");
 }
@@ -472,34 +480,33 @@ static void test_parse_bad(void)
 {
 	struct tlb_config cfg;
 	struct tlb *t = NULL;
-	char tiny[6];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		memset(msg, 'z', sizeof(msg));
-		ASSERT_EQ(tlb_config_parse(bad[i].spec, &cfg, msg, sizeof(msg)),
+		memset(&why, 'z', sizeof(why));
+		ASSERT_EQ(tlb_config_parse(bad[i].spec, &cfg, &why),
 			  -EINVAL);
-		if (!strstr(msg, bad[i].why))
+		if (!strstr(why.msg, bad[i].why))
 			TEST_FAIL("spec \"%s\": message \"%s\" lacks \"%s\"",
-				  bad[i].spec, msg, bad[i].why);
-		ASSERT_EQ(tlb_create_spec(&t, bad[i].spec, NULL, 0), -EINVAL);
+				  bad[i].spec, why.msg, bad[i].why);
+		/* A spec has no line and names no option: the tool does. */
+		ASSERT_EQ(why.line, 0);
+		ASSERT_STREQ(why.what, "");
+		ASSERT_EQ(tlb_create_spec(&t, bad[i].spec, NULL), -EINVAL);
 	}
-	/* A short buffer is truncated and terminated, never overrun. */
-	memset(tiny, 'z', sizeof(tiny));
-	ASSERT_EQ(tlb_config_parse("l9:1x1:lru", &cfg, tiny, 5), -EINVAL);
-	ASSERT_EQ(tiny[4], '\0');
-	ASSERT_EQ(tiny[5], 'z');
-	ASSERT_EQ(tlb_config_parse(NULL, &cfg, msg, sizeof(msg)), -EINVAL);
+	/* No carrier: the error alone. */
+	ASSERT_EQ(tlb_config_parse("l9:1x1:lru", &cfg, NULL), -EINVAL);
+	ASSERT_EQ(tlb_config_parse(NULL, &cfg, &why), -EINVAL);
 
 	/* A config built by hand is checked too. */
-	ASSERT_OK(tlb_config_parse("skylake", &cfg, msg, sizeof(msg)));
+	ASSERT_OK(tlb_config_parse("skylake", &cfg, &why));
 	cfg.l2[0].ways = 7;
 	ASSERT_EQ(tlb_create(&t, &cfg), -EINVAL);
-	ASSERT_EQ(tlb_config_check(&cfg, msg, sizeof(msg)), -EINVAL);
-	ASSERT(strstr(msg, "l2 structure 0: entries 1536 not a multiple"));
+	ASSERT_EQ(tlb_config_check(&cfg, &why), -EINVAL);
+	ASSERT(strstr(why.msg, "l2 structure 0: entries 1536 not a multiple"));
 	cfg.l2[0].ways = 12;
 	cfg.psc[1].shift = 45;
-	ASSERT_EQ(tlb_config_check(&cfg, msg, sizeof(msg)), -EINVAL);
-	ASSERT(strstr(msg, "psc level 1"));
+	ASSERT_EQ(tlb_config_check(&cfg, &why), -EINVAL);
+	ASSERT(strstr(why.msg, "psc level 1"));
 }
 
 /* Random strings over the spec's alphabet: 0 or -EINVAL, never a crash. */
@@ -521,104 +528,171 @@ static void test_parse_fuzz(void)
 		/* Seed half the strings with a valid prefix. */
 		if (i & 1 && n > 14)
 			memcpy(s, "l1d:64x4:lru,", 13);
-		msg[0] = 'z';
-		err = tlb_config_parse(s, &cfg, msg, sizeof(msg));
+		why.msg[0] = 'z';
+		err = tlb_config_parse(s, &cfg, &why);
 		if (err) {
 			ASSERT_EQ(err, -EINVAL);
-			ASSERT(msg[0] != '\0' && msg[0] != 'z');
+			ASSERT(why.msg[0] != '\0' && why.msg[0] != 'z');
 		}
 	}
 }
 
 /*
- * The inline path's hints (tlb.h, Advanced API) hold the low 32 bits of a
- * tag: 4K pages 2^20 apart in the same set share them, and a flushed way
- * keeps its hint.  Neither may make a lookup hit the wrong entry or miss.
+ * Ports (tlb.h, Advanced API).  Each shape and policy gets inline hits once
+ * tlb_port_lookup() has seen the entry; a global entry behind one that does
+ * not answer the port's ASID is found as tlb_lookup() finds it; a flush, a
+ * fill or an eviction in the set makes the slot stale; counters read the
+ * same through tlb_get_counters() however the hit was taken.
  */
-static void test_fast_hints(void)
-{
-	struct tlb *t = mk("pages:4k,l1d:8x4:lru");
-	uint64_t far = 1ULL << 20, i;
-	struct tlb_xlate x;
-
-	ASSERT_OK(tlb_fill(t, 0, 0, 12, 0x1000, 3, false));
-	ASSERT_OK(tlb_fill(t, far * PG, 0, 12, 0x2000, 3, false));
-	ASSERT(tlb_fast_probe(t, far * PG, 0, &i));
-	ASSERT_EQ(tlb_fast_entry(t, i)->phys, 0x2000);
-	ASSERT_EQ(tlb_lookup(t, far * PG, 0, &x), 1);
-	ASSERT_EQ(x.phys, 0x2000);
-	ASSERT_EQ(tlb_lookup(t, 0, 0, &x), 1);
-	ASSERT_EQ(x.phys, 0x1000);
-	/* A third alias, never filled: candidates, no hit. */
-	ASSERT(!tlb_fast_probe(t, 2 * far * PG, 0, &i));
-	/* Flushed: the stale hint is a candidate that fails. */
-	tlb_flush_page(t, 0, 0);
-	ASSERT(!tlb_fast_probe(t, 0, 0, &i));
-	ASSERT_EQ(tlb_lookup(t, 0, 0, &x), 0);
-	/* Another ASID: the tag matches, the entry does not answer. */
-	ASSERT(!tlb_fast_probe(t, far * PG, 1, &i));
-	/* Fast hits are counted once tlb_counters() is called. */
-	ASSERT(tlb_fast_probe(t, far * PG, 0, &i));
-	tlb_fast_hit(t, i);
-	ASSERT_EQ(tlb_counters(t)->l1.hits, 3);
-	ASSERT_EQ(tlb_counters(t)->lookups, 4);
-	tlb_destroy(t);
-}
-
-/*
- * The fast probe's other shapes: a global entry answering another ASID
- * behind a candidate that does not (the second candidate is decided out
- * of line), structures the fast path does not serve (2 ways, FIFO: the
- * inline probe misses and tlb_lookup() still hits) and tlb_fast_none().
- * Each agrees with tlb_probe() and counts through tlb_counters().
- */
-static void test_fast_shapes(void)
+static void test_port_shapes(void)
 {
 	static const char *const specs[] = {
 		"pages:4k,l1d:8x4:lru", "pages:4k,l1d:8x2:lru",
-		"pages:4k,l1d:8x4:fifo",
+		"pages:4k,l1d:8x4:fifo", "pages:4k,l1d:8x8:plru",
+		"pages:4k,l1d:16x16:random", "zen4", "neoverse-n1", "skylake",
 	};
-	uint64_t far = 1ULL << 20, i;
+	uint64_t far = 1ULL << 20;
 	struct tlb_xlate x;
 
-	for (unsigned s = 0; s < 3; s++) {
+	for (unsigned s = 0; s < sizeof(specs) / sizeof(specs[0]); s++) {
 		struct tlb *t = mk(specs[s]);
-		bool on = s == 0;
+		struct tlb_port p, q;
+		const struct tlb_port_slot *sl;
 
-		/* Same set, same hint: ASID 1's page, then a global one. */
+		ASSERT_OK(tlb_port_init(&p, t, 3));
+		ASSERT_OK(tlb_port_init(&q, t, 1));
+		/* One page: ASID 1's entry in way 0, ASID 3's in way 1. */
 		ASSERT_OK(tlb_fill(t, far * PG, 1, 12, 0x1000, 3, false));
-		ASSERT_OK(tlb_fill(t, 2 * far * PG, 2, 12, 0x2000, 3, true));
-		ASSERT(tlb_probe(t, 1, 2 * far * PG, 3));
-		ASSERT_EQ(tlb_fast_probe(t, 2 * far * PG, 3, &i), on);
-		if (on) {
-			ASSERT_EQ(tlb_fast_entry(t, i)->phys, 0x2000);
-			tlb_fast_hit(t, i);
-		}
-		ASSERT_EQ(tlb_fast_probe(t, far * PG, 1, &i), on);
-		if (on) {
-			ASSERT_EQ(tlb_fast_entry(t, i)->phys, 0x1000);
-			tlb_fast_hit(t, i);
-		}
-		ASSERT(!tlb_fast_probe(t, far * PG, 3, &i));
-		ASSERT(!tlb_fast_probe(t, 3 * far * PG, 1, &i));
-		ASSERT_EQ(tlb_counters(t)->l1.hits, on ? 2 : 0);
-		ASSERT_EQ(tlb_counters(t)->lookups, on ? 2 : 0);
-		tlb_counters_reset(t);
-		ASSERT_EQ(tlb_counters(t)->l1.hits, 0);
-		ASSERT_EQ(tlb_lookup(t, 2 * far * PG, 3, &x), 1);
+		ASSERT_OK(tlb_fill(t, far * PG, 3, 12, 0x2000, 5, false));
+		/* Not yet learned: the front misses, the lookup hits. */
+		ASSERT(!tlb_port_hit(&p, far * PG));
+		ASSERT_EQ(tlb_port_lookup(&p, far * PG, &x), 1);
 		ASSERT_EQ(x.phys, 0x2000);
-		ASSERT_EQ(tlb_lookup(t, far * PG, 3, &x), 0);
-		ASSERT_EQ(tlb_counters(t)->l1.hits, 1);
+		sl = tlb_port_hit(&p, far * PG + 5);
+		ASSERT(sl != NULL);
+		ASSERT_EQ(sl->phys, 0x2000);
+		ASSERT_EQ(sl->perm, 5);
+		ASSERT_EQ(tlb_port_lookup(&q, far * PG, &x), 1);
+		ASSERT_EQ(x.phys, 0x1000);
+		sl = tlb_port_hit(&q, far * PG);
+		ASSERT(sl != NULL);
+		ASSERT_EQ(sl->phys, 0x1000);
+		ASSERT_EQ(tlb_port_hits(&p), 1);
+		ASSERT_EQ(tlb_port_hits(&q), 1);
+		ASSERT_EQ(cnt(t)->l1.hits, 4);
+		ASSERT_EQ(cnt(t)->lookups, 4);
+		ASSERT_EQ(cnt(t)->l1.hits_by_size[0], 4);
+		/*
+		 * A global fill replaces way 0 and now answers ASID 3 before
+		 * its own entry in way 1: the slot of p is stale, and the
+		 * lookup finds the global entry.
+		 */
+		ASSERT_OK(tlb_fill(t, far * PG, 2, 12, 0x4000, 7, true));
+		ASSERT(!tlb_port_hit(&p, far * PG));
+		ASSERT(!tlb_port_hit(&q, far * PG));
+		ASSERT_EQ(tlb_port_lookup(&p, far * PG, &x), 1);
+		ASSERT_EQ(x.phys, 0x4000);
+		sl = tlb_port_hit(&p, far * PG);
+		ASSERT(sl != NULL);
+		ASSERT_EQ(sl->phys, 0x4000);
+		ASSERT_EQ(tlb_port_lookup(&q, far * PG, &x), 1);
+		ASSERT_EQ(x.phys, 0x4000);
+		/* A flush for ASID 3 takes the global entry and ASID 3's. */
+		tlb_flush_page(t, far * PG, 3);
+		ASSERT(!tlb_port_hit(&p, far * PG));
+		ASSERT(!tlb_port_hit(&q, far * PG));
+		ASSERT_EQ(tlb_port_lookup(&p, far * PG, &x), 0);
+		ASSERT_EQ(tlb_port_lookup(&q, far * PG, &x), 0);
+		ASSERT(!tlb_port_hit(&p, far * PG));
+		ASSERT_OK(tlb_fill(t, far * PG, 1, 12, 0x1000, 3, false));
+		ASSERT_EQ(tlb_port_lookup(&q, far * PG, &x), 1);
+		tlb_counters_reset(t);
+		ASSERT_EQ(cnt(t)->l1.hits, 0);
+		ASSERT(tlb_port_hit(&q, far * PG) != NULL);
+		ASSERT_EQ(cnt(t)->l1.hits, 1);
+		ASSERT_EQ(cnt(t)->l1.accesses, 1);
+		/* Released in any order: the TLB first, then its ports. */
 		tlb_destroy(t);
+		tlb_port_release(&p);
+		tlb_port_release(&q);
+		ASSERT(!tlb_port_hit(&p, far * PG));
 	}
-	ASSERT(!tlb_fast_probe(tlb_fast_none(), 0, 0, &i));
-	ASSERT(!tlb_fast_probe(tlb_fast_none(), ~0ULL, 0, &i));
+}
+
+/* The port validator finds a slot that no longer tells the truth. */
+static void test_port_check(void)
+{
+	struct tlb *t = mk("pages:4k,l1d:8x4:lru");
+	struct tlb_port p;
+	struct tlb_xlate x;
+	struct tlb_port_slot *s;
+
+	ASSERT_OK(tlb_port_init(&p, t, 1));
+	ASSERT_OK(tlb_port_check(&p, &why));
+	ASSERT_OK(tlb_port_fill(&p, 5 * PG, 12, 0x7000, 3, false));
+	ASSERT_EQ(tlb_port_lookup(&p, 5 * PG, &x), 1);
+	ASSERT_OK(tlb_port_check(&p, &why));
+	s = &p.front[5 & p.front_mask];
+	s->phys ^= PG;
+	ASSERT_EQ(tlb_port_check(&p, &why), -EUCLEAN);
+	ASSERT(strstr(why.msg, "copy differs from entry"));
+	s->phys ^= PG;
+	s->idx ^= 1;
+	ASSERT_EQ(tlb_port_check(&p, NULL), -EUCLEAN);
+	ASSERT_EQ(tlb_port_check(&p, &why), -EUCLEAN);
+	ASSERT(strstr(why.msg, "answered by entry"));
+	s->idx ^= 1;
+	s->epoch++;
+	ASSERT_EQ(tlb_port_check(&p, &why), -EUCLEAN);
+	ASSERT(strstr(why.msg, "ahead of its set's"));
+	s->epoch--;
+	/* A stale slot is no fault: it never answers. */
+	tlb_flush_all(t);
+	ASSERT_OK(tlb_port_check(&p, &why));
+	ASSERT(!tlb_port_hit(&p, 5 * PG));
+	tlb_port_release(&p);
+	tlb_destroy(t);
+}
+
+/* A port of no TLB, or of a TLB without L1, never hits inline. */
+static void test_port_none(void)
+{
+	struct tlb *t = mk("pages:4k,l2:16x4:lru");
+	struct tlb_port p;
+	struct tlb_xlate x;
+
+	ASSERT_OK(tlb_port_init(&p, NULL, 0));
+	ASSERT(!tlb_port_hit(&p, 0));
+	ASSERT(!tlb_port_hit(&p, ~0ULL));
+	tlb_port_release(&p);
+	ASSERT_OK(tlb_port_init(&p, t, 0));
+	ASSERT_OK(tlb_fill(t, 0, 0, 12, 0x1000, 3, false));
+	ASSERT_EQ(tlb_port_lookup(&p, 0, &x), 2);
+	ASSERT(!tlb_port_hit(&p, 0));
+	tlb_port_release(&p);
+	tlb_destroy(t);
+}
+
+/* The policy table: names once, found by name, listed in order. */
+static void test_policy_table(void)
+{
+	char buf[64];
+
+	ASSERT_EQ(tlb_policy_find("plru", 4), TLB_PLRU);
+	ASSERT_EQ(tlb_policy_find("random", 6), TLB_RANDOM);
+	ASSERT_EQ(tlb_policy_find("lr", 2), -1);
+	ASSERT_STREQ(tlb_policy_name(TLB_FIFO), "fifo");
+	ASSERT_STREQ(tlb_policy_name((enum tlb_policy)99), "?");
+	ASSERT_STREQ(tlb_policy_list(buf, sizeof(buf), "|"),
+		     "lru|plru|fifo|random");
 }
 
 int main(void)
 {
-	test_fast_hints();
-	test_fast_shapes();
+	test_port_shapes();
+	test_port_none();
+	test_port_check();
+	test_policy_table();
 	test_policies();
 	test_random_policy();
 	test_l2_fills_l1();

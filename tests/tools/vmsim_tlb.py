@@ -82,6 +82,11 @@ BAD_OPTS = [
      "l1d"),
     ("tlb preset", ["--tlb", "skylak", "--workload", "uniform"],
      "--tlb: ", ""),
+    ("tlb policy", ["--tlb", "l1d:64x4:LRU", "--workload", "uniform"],
+     "--tlb: ", "item 1 'l1d:64x4:LRU': policy 'LRU' is not one of lru, "
+     "plru, fifo, random"),
+    ("tlb plru ways", ["--tlb", "l1d:48x3:plru", "--workload", "uniform"],
+     "--tlb: ", "plru needs ways a power of two <= 64, not 3"),
     ("page size", ["--page-size", "8192", "--workload", "uniform"],
      "--page-size: ", "not a leaf size of x86-64-4l"),
     ("page size pow2", ["--page-size", "3000", "--workload", "uniform"],
