@@ -92,13 +92,12 @@ static int side_create(struct side *s, const struct pt_geometry *g,
 	struct mmu_config cfg = { .demand = true,
 				  .demand_page_size = page_size };
 	struct tlb_config tc;
-	char msg[256];
 	int ret;
 
 	memset(s, 0, sizeof(*s));
 	ret = pt_create(&s->pt, g, NULL);
 	if (!ret && preset) {
-		FUZZ_CHECK(tlb_config_parse(preset, &tc, msg, sizeof(msg)) == 0);
+		FUZZ_CHECK(tlb_config_parse(preset, &tc, NULL) == 0);
 		ret = tlb_create(&s->tlb, &tc);
 	}
 	if (!ret)
