@@ -120,18 +120,31 @@
 #define PT_ARM64_LEAF_ATTR (3ULL << 8)
 #endif
 
-enum pt_arch {
-	PT_ARCH_X86_64,   /* 4- and 5-level, 64-bit entries */
-	PT_ARCH_X86_32,   /* 2-level, 32-bit entries, PSE, no NX */
-	PT_ARCH_X86_PAE,  /* 3-level, 64-bit entries, 4-entry PDPT */
-	PT_ARCH_ARM64,
-	PT_ARCH_RISCV,
-};
+/*
+ * Architectures.  Each is one table of operations (struct pt_arch, in
+ * src/pgtable/pt_impl.h; one file src/pgtable/arch_*.c each) that knows
+ * its entries' bits; a geometry points at its architecture's table.
+ * PT_ARCH_* name the built-in ones, for geometry rows and comparisons.
+ */
+struct pt_arch;
+extern const struct pt_arch pt_arch_x86_64;   /* 4/5-level, 64-bit entries */
+extern const struct pt_arch pt_arch_x86_32;   /* 2-level, 32-bit, PSE, no NX */
+extern const struct pt_arch pt_arch_x86_pae;  /* 3-level, 4-entry PDPT */
+extern const struct pt_arch pt_arch_arm64;
+extern const struct pt_arch pt_arch_riscv;
+#define PT_ARCH_X86_64 (&pt_arch_x86_64)
+#define PT_ARCH_X86_32 (&pt_arch_x86_32)
+#define PT_ARCH_X86_PAE (&pt_arch_x86_pae)
+#define PT_ARCH_ARM64 (&pt_arch_arm64)
+#define PT_ARCH_RISCV (&pt_arch_riscv)
+
+/* The architecture's short name ("x86-64", "arm64", ...); cannot fail. */
+const char *pt_arch_name(const struct pt_arch *a);
 
 struct pt_geometry {
 	const char *name;
 	const char *summary;      /* one line for --help */
-	enum pt_arch arch;
+	const struct pt_arch *arch;  /* its table of operations */
 	uint8_t levels;
 	uint8_t va_bits;
 	uint8_t pa_bits;          /* output addresses must be < 2^pa_bits */
