@@ -41,6 +41,8 @@ static void arm_masks(const struct pt_geometry *g, unsigned l,
 		mk->leaf_rsvd |= ARM_CONT;
 	mk->tab_rsvd = res;
 	mk->tab_fill = 0;
+	mk->addr = pt_bits(47, g->page_shift);
+	mk->addr_hi = g->page_shift == 16 ? pt_bits(15, 12) : 0;
 	if (!(g->leaf_levels & (1u << l)))
 		mk->leaf_rsvd = ~0ULL;
 	if (l == 0)
@@ -60,14 +62,14 @@ static inline int arm_classify(const struct pt_masks *mk, unsigned l,
 	return raw & mk->leaf_rsvd ? PT_CLASS_RESERVED : PT_CLASS_LEAF;
 }
 
-/* The output address field, the one place that knows the 64K layout. */
-static inline uint64_t arm_out_addr(const struct pt_geometry *g, uint64_t raw)
+/*
+ * The output address field, the one place that knows its layout: bits
+ * 47:granule, and with the 64K granule PA[51:48] in bits 15:12 (arm_masks
+ * sets addr_hi to those bits there).
+ */
+static inline uint64_t arm_out_addr(const struct pt_masks *mk, uint64_t raw)
 {
-	uint64_t pa = raw & pt_bits(47, g->page_shift);
-
-	if (g->page_shift == 16)
-		pa |= ((raw >> 12) & 0xf) << 48;
-	return pa;
+	return (raw & mk->addr) | (raw & mk->addr_hi) << 36;
 }
 
 static inline uint64_t arm_addr_field(const struct pt_geometry *g,

@@ -32,6 +32,8 @@ static void rv_masks(const struct pt_geometry *g, unsigned l,
 				      RV_PPN_SHIFT);
 	mk->tab_rsvd = res | RV_U | RV_A | RV_D;
 	mk->tab_fill = 0;
+	mk->addr = RV_PPN_MASK << RV_PPN_SHIFT;
+	mk->addr_hi = 0;
 	if (!(g->leaf_levels & (1u << l)))
 		mk->leaf_rsvd = ~0ULL;
 	if (l == 0)
@@ -51,9 +53,9 @@ static inline int rv_classify(const struct pt_masks *mk, unsigned l,
 	return PT_CLASS_LEAF;
 }
 
-static inline uint64_t rv_out_addr(const struct pt_geometry *g, uint64_t raw)
+static inline uint64_t rv_out_addr(const struct pt_masks *mk, uint64_t raw)
 {
-	(void)g;
+	(void)mk;
 	return ((raw >> RV_PPN_SHIFT) & RV_PPN_MASK) << 12;
 }
 

@@ -32,6 +32,8 @@ static inline void x86_masks(const struct pt_geometry *g, unsigned l,
 	mk->leaf_rsvd = res | (l ? pt_bits(shift - 1, 13) : 0);
 	mk->tab_rsvd = res;
 	mk->tab_fill = 0;
+	mk->addr = wide ? pt_bits(PT_X86_MAXPHYADDR - 1, 12) : pt_bits(31, 12);
+	mk->addr_hi = 0;
 	if (pae && l == g->levels - 1u) {
 		mk->tab_rsvd |= X86_RW | X86_US | pt_bits(8, 5) | X86_NX;
 		mk->tab_fill = X86_RW | X86_US;
@@ -71,16 +73,9 @@ static inline int x86_classify(const struct pt_masks *mk, unsigned l,
 	return raw & mk->tab_rsvd ? PT_CLASS_RESERVED : PT_CLASS_TABLE;
 }
 
-static inline uint64_t x86_wide_addr(const struct pt_geometry *g, uint64_t raw)
+static inline uint64_t x86_addr(const struct pt_masks *mk, uint64_t raw)
 {
-	(void)g;
-	return raw & pt_bits(PT_X86_MAXPHYADDR - 1, 12);
-}
-
-static inline uint64_t x86_32_addr(const struct pt_geometry *g, uint64_t raw)
-{
-	(void)g;
-	return raw & pt_bits(31, 12);
+	return raw & mk->addr;
 }
 
 _Static_assert(PT_PROT_WRITE == X86_RW && PT_PROT_USER == X86_US << 1 &&
@@ -203,8 +198,6 @@ static uint64_t x86_32_walk_from(const struct pt *pt, uint64_t va,
 				 unsigned l, uint64_t table, struct pt_walk *w);
 static uint64_t x86_64_walk_from(const struct pt *pt, uint64_t va,
 				 unsigned l, uint64_t table, struct pt_walk *w);
-static uint64_t x86_64_walk_root(const struct pt *pt, uint64_t va,
-				 struct pt_walk *w);
 static void x86_64_setup(struct pt *pt);
 
 const struct pt_arch pt_arch_x86_64 = {
@@ -213,13 +206,12 @@ const struct pt_arch pt_arch_x86_64 = {
 	.va_mode = PT_VA_SIGN,
 	.masks = x86_64_masks,
 	.classify = x86_classify,
-	.out_addr = x86_wide_addr,
+	.out_addr = x86_addr,
 	.table_prot = x86_nx_table_prot,
 	.leaf_prot = x86_nx_prot,
 	.encode = x86_64_encode,
 	.prot_fit = x86_nx_prot_fit,
 	.walk_from = x86_64_walk_from,
-	.walk_root = x86_64_walk_root,
 	.setup = x86_64_setup,
 };
 
@@ -229,7 +221,7 @@ const struct pt_arch pt_arch_x86_pae = {
 	.va_mode = PT_VA_LOW,
 	.masks = x86_pae_masks,
 	.classify = x86_classify,
-	.out_addr = x86_wide_addr,
+	.out_addr = x86_addr,
 	.table_prot = x86_nx_table_prot,
 	.leaf_prot = x86_nx_prot,
 	.encode = x86_pae_encode,
@@ -243,7 +235,7 @@ const struct pt_arch pt_arch_x86_32 = {
 	.va_mode = PT_VA_LOW,
 	.masks = x86_32_masks,
 	.classify = x86_classify,
-	.out_addr = x86_32_addr,
+	.out_addr = x86_addr,
 	.table_prot = x86_32_table_prot,
 	.leaf_prot = x86_32_prot,
 	.encode = x86_32_encode,
@@ -292,7 +284,15 @@ static uint64_t x86_32_walk_from(const struct pt *pt, uint64_t va,
 #define X86F_ADDR pt_bits(PT_X86_MAXPHYADDR - 1, X86F_SHIFT)
 #define X86F_RSVD pt_bits(51, PT_X86_MAXPHYADDR)
 
-/* pt->fast: the levels of @pt if the fast walk may walk it, else 0. */
+static uint64_t x86f_root4(const struct pt *pt, uint64_t va,
+			   struct pt_walk *w);
+static uint64_t x86f_root5(const struct pt *pt, uint64_t va,
+			   struct pt_walk *w);
+
+/*
+ * pt->fast: the levels of @pt if the fast walk may walk it, else 0; the
+ * walk from the root then starts straight in the fast walk.
+ */
 static void x86_64_setup(struct pt *pt)
 {
 	const struct pt_geometry *g = pt->g;
@@ -306,6 +306,7 @@ static void x86_64_setup(struct pt *pt)
 		    (l && pt->mk[l].tab_rsvd != X86F_RSVD))
 			return;
 	pt->fast = g->levels;
+	pt->walk_root = g->levels == 4 ? x86f_root4 : x86f_root5;
 }
 
 /* pt_va_ok() of an x86-64 geometry of @levels levels. */
@@ -425,13 +426,19 @@ static uint64_t x86_64_walk_from(const struct pt *pt, uint64_t va,
 			       ~0ULL, 0, 0);
 }
 
-static uint64_t x86_64_walk_root(const struct pt *pt, uint64_t va,
-				 struct pt_walk *w)
+/* The root is a frame handed out, so it needs no check. */
+static uint64_t x86f_root4(const struct pt *pt, uint64_t va,
+			   struct pt_walk *w)
 {
-	/* The root is a frame handed out, so it needs no check. */
-	if (pt->fast == 4 && x86f_va_ok(va, 4))
+	if (__builtin_expect(x86f_va_ok(va, 4), 1))
 		return x86f_walk(pt, va, 3, pt->root, w, false);
-	if (pt->fast == 5 && x86f_va_ok(va, 5))
+	return pt_walk_from(pt, va, pt->top, pt->root, w);
+}
+
+static uint64_t x86f_root5(const struct pt *pt, uint64_t va,
+			   struct pt_walk *w)
+{
+	if (__builtin_expect(x86f_va_ok(va, 5), 1))
 		return x86f_walk(pt, va, 4, pt->root, w, false);
 	return pt_walk_from(pt, va, pt->top, pt->root, w);
 }

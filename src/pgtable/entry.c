@@ -76,13 +76,13 @@ int pt_entry_decode(const struct pt_geometry *g, unsigned level, uint64_t raw,
 		return 0;
 	case PT_CLASS_TABLE:
 		e->kind = PT_ENTRY_TABLE;
-		e->pa = a->out_addr(g, raw);
+		e->pa = a->out_addr(&mk, raw);
 		e->prot = a->table_prot(&mk, raw);
 		return 0;
 	case PT_CLASS_LEAF:
 		e->kind = PT_ENTRY_LEAF;
 		e->size = pt_level_size(g, level);
-		e->pa = a->out_addr(g, raw) & ~(e->size - 1);
+		e->pa = a->out_addr(&mk, raw) & ~(e->size - 1);
 		e->contig = raw & a->contig_bit;
 		e->prot = a->leaf_prot(raw, ~0ULL, 0);
 		return 0;

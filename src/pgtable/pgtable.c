@@ -17,6 +17,8 @@
 
 #include "pt_impl.h"
 
+static uint64_t walk_root(const struct pt *pt, uint64_t va, struct pt_walk *w);
+
 /* Tables are created without restrictions; the leaves carry the rights. */
 #define TABLE_PROT (PT_PROT_RWX | PT_PROT_USER | PT_PROT_ACCESSED)
 
@@ -142,6 +144,7 @@ int pt_create(struct pt **out, const struct pt_geometry *g,
 		pt->contig[l] = g->contig[l];
 		pt->tbytes[l] = (uint64_t)g->entry_size << g->bits[l];
 	}
+	pt->walk_root = walk_root;
 	if (g->arch->setup)
 		g->arch->setup(pt);
 	err = new_table(pt, pt->top, &pt->root);
@@ -519,9 +522,12 @@ uint64_t pt_walk_from(const struct pt *pt, uint64_t va, unsigned level,
 	return pt->arch->walk_from(pt, va, level, table_pa, w);
 }
 
+static uint64_t walk_root(const struct pt *pt, uint64_t va, struct pt_walk *w)
+{
+	return pt_walk_from(pt, va, pt->top, pt->root, w);
+}
+
 uint64_t pt_walk(const struct pt *pt, uint64_t va, struct pt_walk *w)
 {
-	if (pt->arch->walk_root)
-		return pt->arch->walk_root(pt, va, w);
-	return pt_walk_from(pt, va, pt->top, pt->root, w);
+	return pt->walk_root(pt, va, w);
 }

@@ -25,12 +25,17 @@ static inline uint64_t pt_bits(int hi, int lo)
  * Masks of one level.  leaf_rsvd: bits that must be clear in a leaf there
  * (all ones where no leaf may be); tab_rsvd: the same for a table pointer
  * (all ones at level 0); tab_fill: bits ORed into a table entry before its
- * restrictions are accumulated (PAE's PDPTE has no R/W, U/S).
+ * restrictions are accumulated (PAE's PDPTE has no R/W, U/S); addr: the
+ * bits of an entry that hold the output address, for the architecture's
+ * out_addr (arm64 64K granule: bits 47:16, and PA[51:48] in bits 15:12
+ * as addr_hi).  Filled by the architecture's masks operation.
  */
 struct pt_masks {
 	uint64_t leaf_rsvd;
 	uint64_t tab_rsvd;
 	uint64_t tab_fill;
+	uint64_t addr;
+	uint64_t addr_hi;
 };
 
 /* What one raw entry is, as the hardware would take it at its level. */
@@ -60,8 +65,9 @@ struct pt;
  *  masks      the reserved and fill masks of level @l of @g
  *  classify   none / table / leaf / reserved of @raw at level @l, with
  *             @mk the masks of that level
- *  out_addr   the output address field of a present entry (for a leaf,
- *             before the offset bits below its size are cleared)
+ *  out_addr   the output address of a present entry at a level with
+ *             masks @mk (for a leaf, before the bits below its size are
+ *             cleared)
  *  table_prot what a table entry permits below it (PT_PROT_*)
  *  leaf_prot  the effective PT_PROT_* of leaf @raw under tables whose
  *             entries ANDed to @and_tab (tab_fill included) and ORed to
@@ -72,10 +78,10 @@ struct pt;
  *  walk_from  the walk from level @l with table @table, after
  *             pt_walk_from()'s checks: pt_walk_generic() instantiated
  *             for this table, or a faster walk that answers the same
- *  walk_root  optional: the walk from the root (no checks done);
- *             NULL: pt_walk_from() from the root
  *  setup      optional: called by pt_create() once the masks are set,
- *             to choose a fast walk (sets pt->fast)
+ *             to choose a fast walk: it may set pt->walk_root (the walk
+ *             from the root, no checks done; by default pt_walk_from()
+ *             from the root) and pt->fast
  */
 struct pt_arch {
 	const char *name;
@@ -85,7 +91,7 @@ struct pt_arch {
 	void (*masks)(const struct pt_geometry *g, unsigned l,
 		      struct pt_masks *mk);
 	int (*classify)(const struct pt_masks *mk, unsigned l, uint64_t raw);
-	uint64_t (*out_addr)(const struct pt_geometry *g, uint64_t raw);
+	uint64_t (*out_addr)(const struct pt_masks *mk, uint64_t raw);
 	uint32_t (*table_prot)(const struct pt_masks *mk, uint64_t raw);
 	uint32_t (*leaf_prot)(uint64_t raw, uint64_t and_tab, uint64_t or_tab);
 	int (*encode)(const struct pt_geometry *g, const struct pt_entry *e,
@@ -93,8 +99,6 @@ struct pt_arch {
 	uint32_t (*prot_fit)(uint32_t prot);
 	uint64_t (*walk_from)(const struct pt *pt, uint64_t va, unsigned l,
 			      uint64_t table, struct pt_walk *w);
-	uint64_t (*walk_root)(const struct pt *pt, uint64_t va,
-			      struct pt_walk *w);
 	void (*setup)(struct pt *pt);
 };
 
@@ -125,6 +129,8 @@ struct pt {
 	/* Read by every walk step: kept together, precomputed per level. */
 	const uint8_t **bytes;  /* &mem->bytes: the array may move */
 	const struct pt_mem *cmem;
+	uint64_t (*walk_root)(const struct pt *pt, uint64_t va,
+			      struct pt_walk *w);
 	const struct pt_arch *arch;
 	uint8_t shift[PT_MAX_LEVELS];
 	uint8_t top, esz_shift, hi_shift;
@@ -219,7 +225,7 @@ pt_walk_generic(const struct pt *pt, const struct pt_arch *a, uint64_t va,
 			break;
 		and_tab &= e | pt->mk[l].tab_fill;
 		or_tab |= e;
-		table = a->out_addr(pt->g, e);
+		table = a->out_addr(&pt->mk[l], e);
 		l--;
 	}
 	if (cls == PT_CLASS_NONE)
@@ -228,7 +234,7 @@ pt_walk_generic(const struct pt *pt, const struct pt_arch *a, uint64_t va,
 		return pt_walk_fault(w, PT_FAULT_RESERVED, l, reads, e);
 	sz = 1ULL << pt->shift[l];
 	size = e & a->contig_bit ? sz * pt->contig[l] : sz;
-	return pt_walk_done(w, (a->out_addr(pt->g, e) & ~(sz - 1)) |
+	return pt_walk_done(w, (a->out_addr(&pt->mk[l], e) & ~(sz - 1)) |
 			    (va & (sz - 1)), size,
 			    a->leaf_prot(e, and_tab, or_tab), l, reads, e);
 }
