@@ -276,6 +276,50 @@ static void test_corrupt(void)
 	pt_destroy(pt);
 }
 
+/*
+ * A table pointer leading outside the simulated memory is an error of
+ * every operation that meets it (-EFAULT), never an empty entry to fill:
+ * map, unmap and protect fail and change nothing; a map elsewhere works;
+ * destroying a table over shared memory skips what it cannot read.
+ */
+static void test_efault(const struct pt_geometry *g)
+{
+	uint64_t psz = 1ULL << g->page_shift, raw, bad, before;
+	unsigned top = g->levels - 1;
+	struct pt_stats st0, st1;
+	struct pt_entry e;
+	struct pt_mem *mem;
+	struct pt_walk w;
+	struct pt *pt;
+
+	ASSERT_OK(pt_mem_create(&mem, g->page_shift, 1ULL << g->pa_bits));
+	ASSERT_OK(pt_create(&pt, g, mem));
+	ASSERT_OK(pt_map(pt, psz, 2 * psz, psz, RW, 0));
+	pt_walk(pt, psz, &w);
+	ASSERT_EQ(w.fault, PT_FAULT_NONE);
+	ASSERT(top >= 1);
+	/* The root's entry for psz, pointed past the memory. */
+	ASSERT_OK(pt_mem_read(mem, w.table[top], g->entry_size, &before));
+	ASSERT_OK(pt_entry_decode(g, top, before, &e));
+	ASSERT_EQ(e.kind, PT_ENTRY_TABLE);
+	e.pa = 1ULL << (g->pa_bits - 1);
+	ASSERT_OK(pt_entry_encode(g, &e, &bad));
+	ASSERT_OK(pt_mem_write(mem, w.table[top], g->entry_size, bad));
+	pt_get_stats(pt, &st0);
+	ASSERT_EQ(pt_map(pt, 3 * psz, 4 * psz, psz, RW, 0), -EFAULT);
+	ASSERT_EQ(pt_unmap(pt, psz, psz), -EFAULT);
+	ASSERT_EQ(pt_protect(pt, psz, psz, PT_PROT_READ), -EFAULT);
+	pt_get_stats(pt, &st1);
+	ASSERT(memcmp(&st0, &st1, sizeof(st0)) == 0);
+	ASSERT_OK(pt_mem_read(mem, w.table[top], g->entry_size, &raw));
+	ASSERT_EQ(raw, bad);
+	expect_fault(pt, psz, PT_FAULT_BAD_PA);
+	/* Another top-level entry is unaffected. */
+	ASSERT_OK(pt_map(pt, pt_level_size(g, top), 4 * psz, psz, RW, 0));
+	pt_destroy(pt);
+	pt_mem_destroy(mem);
+}
+
 /* Out of frames: the map fails whole and leaves nothing behind. */
 static void test_enomem(void)
 {
@@ -480,6 +524,8 @@ int main(void)
 		run_all(&tiny[i], 8000);
 	test_corrupt();
 	test_enomem();
+	for (size_t i = 0; i < n; i++)
+		test_efault(&gs[i]);
 	printf("pt_ops: ok\n");
 	return 0;
 }
