@@ -352,6 +352,19 @@ uint64_t pt_walk(const struct pt *pt, uint64_t va, struct pt_walk *w);
 uint64_t pt_walk_from(const struct pt *pt, uint64_t va, unsigned level,
 		      uint64_t table_pa, struct pt_walk *w);
 
+struct reason;
+
+/*
+ * Validator: every entry reachable from the root decodes (no reserved
+ * bits, no table outside the simulated memory), each table's count of
+ * entries in use and the tables and leaves per level in pt_get_stats()
+ * match what is reachable, and every contiguous run is whole (n leaves
+ * with the hint, consecutive addresses, equal rights).  0, or -EUCLEAN
+ * with the first broken invariant in *@r (may be NULL).  Never prints;
+ * changes nothing.
+ */
+int pt_check(const struct pt *pt, struct reason *r);
+
 struct pt_stats {
 	uint64_t tables[PT_MAX_LEVELS];  /* tables at level L (root: 1) */
 	uint64_t bytes[PT_MAX_LEVELS];   /* tables[L] * entries * entry_size */

@@ -15,7 +15,13 @@
  */
 #include <stdlib.h>
 
+#include <vmbench/reason.h>
+
 #include "pt_impl.h"
+
+#ifndef EUCLEAN
+#define EUCLEAN 117
+#endif
 
 static uint64_t walk_root(const struct pt *pt, uint64_t va, struct pt_walk *w);
 
@@ -205,6 +211,116 @@ void pt_get_stats(const struct pt *pt, struct pt_stats *st)
 	st->table_bytes = 0;
 	for (unsigned l = 0; l < PT_MAX_LEVELS; l++)
 		st->table_bytes += st->bytes[l];
+}
+
+/* ---- the validator ---- */
+
+struct chk {
+	const struct pt *pt;
+	struct reason *r;
+	uint64_t tables[PT_MAX_LEVELS], leaves[PT_MAX_LEVELS];
+};
+
+/* A contiguous run starting at entry @i of @table at @l is whole. */
+static int check_run(struct chk *c, unsigned l, uint64_t table, uint64_t i,
+		     const struct pt_entry *first)
+{
+	const struct pt *pt = c->pt;
+	uint64_t n = pt->contig[l], sz = 1ULL << pt->shift[l];
+
+	for (uint64_t k = 1; k < n; k++) {
+		struct pt_entry e;
+		uint64_t a = table + ((i + k) << pt->esz_shift);
+
+		if (rd_entry(pt, l, a, &e) || e.kind != PT_ENTRY_LEAF ||
+		    !e.contig || e.pa != first->pa + k * sz ||
+		    e.prot != first->prot)
+			return reason_fail(c->r, -EUCLEAN, 0,
+					   "level %u table %#llx: contiguous "
+					   "run at entry %llu broken at entry "
+					   "%llu", l, (unsigned long long)table,
+					   (unsigned long long)i,
+					   (unsigned long long)(i + k));
+	}
+	return 0;
+}
+
+static int check_table(struct chk *c, unsigned l, uint64_t table)
+{
+	const struct pt *pt = c->pt;
+	uint64_t n = pt->imask[l] + 1, used = 0;
+
+	c->tables[l]++;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t a = table + (i << pt->esz_shift);
+		struct pt_entry e;
+		int err = rd_entry(pt, l, a, &e);
+
+		if (err)
+			return reason_fail(c->r, -EUCLEAN, 0,
+					   "level %u table %#llx entry %llu: %s",
+					   l, (unsigned long long)table,
+					   (unsigned long long)i,
+					   err == -EFAULT ? "outside memory" :
+					   "reserved bits set");
+		if (e.kind == PT_ENTRY_NONE)
+			continue;
+		used++;
+		if (e.kind == PT_ENTRY_LEAF) {
+			c->leaves[l]++;
+			if (e.contig && !(i & (pt->contig[l] - 1))) {
+				err = check_run(c, l, table, i, &e);
+				if (err)
+					return err;
+			}
+			continue;
+		}
+		if (e.pa < PT_MEM_BASE ||
+		    e.pa - PT_MEM_BASE >= pt->cmem->top << pt->cmem->shift)
+			return reason_fail(c->r, -EUCLEAN, 0,
+					   "level %u table %#llx entry %llu: "
+					   "next table %#llx outside memory",
+					   l, (unsigned long long)table,
+					   (unsigned long long)i,
+					   (unsigned long long)e.pa);
+		err = check_table(c, l - 1, e.pa);
+		if (err)
+			return err;
+	}
+	if (used != pt->cmem->count[pt_mem_frame_index(pt->cmem, table)])
+		return reason_fail(c->r, -EUCLEAN, 0,
+				   "level %u table %#llx: %llu entries in use, "
+				   "%llu counted", l,
+				   (unsigned long long)table,
+				   (unsigned long long)used,
+				   (unsigned long long)pt->cmem->count[
+					   pt_mem_frame_index(pt->cmem,
+							      table)]);
+	return 0;
+}
+
+int pt_check(const struct pt *pt, struct reason *r)
+{
+	struct chk c = { .pt = pt, .r = r };
+	int err = check_table(&c, pt->top, pt->root);
+
+	if (err)
+		return err;
+	for (unsigned l = 0; l <= pt->top; l++) {
+		if (c.tables[l] != pt->st.tables[l])
+			return reason_fail(r, -EUCLEAN, 0,
+					   "level %u: %llu tables reachable, "
+					   "%llu counted", l,
+					   (unsigned long long)c.tables[l],
+					   (unsigned long long)pt->st.tables[l]);
+		if (c.leaves[l] != pt->st.leaves[l])
+			return reason_fail(r, -EUCLEAN, 0,
+					   "level %u: %llu leaves reachable, "
+					   "%llu counted", l,
+					   (unsigned long long)c.leaves[l],
+					   (unsigned long long)pt->st.leaves[l]);
+	}
+	return 0;
 }
 
 /* ---- checks before changes ---- */

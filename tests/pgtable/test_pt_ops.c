@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include <vmbench/pgtable.h>
+#include <vmbench/reason.h>
 #include <vmbench/rng.h>
 
 #include "../test.h"
@@ -320,6 +321,54 @@ static void test_efault(const struct pt_geometry *g)
 	pt_mem_destroy(mem);
 }
 
+/* The validator finds what was broken behind the table's back. */
+static void expect_unclean(const struct pt *pt, const char *want)
+{
+	struct reason why;
+
+	ASSERT_EQ(pt_check(pt, &why), -EUCLEAN);
+	if (!strstr(why.msg, want))
+		TEST_FAIL("reason \"%s\" lacks \"%s\"", why.msg, want);
+	ASSERT_EQ(pt_check(pt, NULL), -EUCLEAN);
+}
+
+static void test_check(void)
+{
+	const struct pt_geometry *g = pt_geometry_find("arm64-4k-48");
+	uint64_t raw, pte;
+	struct pt_walk w;
+	struct pt *pt;
+
+	ASSERT_OK(pt_create(&pt, g, NULL));
+	ASSERT_OK(pt_check(pt, NULL));
+	ASSERT_OK(pt_map(pt, 0x100000, 0x200000, 0x10000, RW, PT_MAP_CONT));
+	ASSERT_OK(pt_check(pt, NULL));
+	pt_walk(pt, 0x100000, &w);
+	ASSERT_EQ(w.size, 0x10000);
+	/* Reserved bits (49:48) in the level-1 table pointer. */
+	ASSERT_OK(pt_mem_read(pt_mem_of(pt), w.table[1], 8, &raw));
+	ASSERT_OK(pt_mem_write(pt_mem_of(pt), w.table[1], 8, raw | 1ULL << 48));
+	expect_unclean(pt, "reserved bits");
+	ASSERT_OK(pt_mem_write(pt_mem_of(pt), w.table[1], 8, raw));
+	ASSERT_OK(pt_check(pt, NULL));
+	/* A page of the run loses its hint. */
+	ASSERT_OK(pt_mem_read(pt_mem_of(pt), w.table[0] + 8 * 0x103, 8, &pte));
+	ASSERT_OK(pt_mem_write(pt_mem_of(pt), w.table[0] + 8 * 0x103, 8,
+			       pte & ~(1ULL << 52)));
+	expect_unclean(pt, "contiguous run at entry 256 broken at entry 259");
+	/* An entry cleared without the table's count knowing. */
+	ASSERT_OK(pt_mem_write(pt_mem_of(pt), w.table[0] + 8 * 0x103, 8, 0));
+	expect_unclean(pt, "contiguous run");
+	pt_destroy(pt);
+	ASSERT_OK(pt_create(&pt, g, NULL));
+	ASSERT_OK(pt_map(pt, 0x100000, 0x200000, 0x1000, RW, 0));
+	pt_walk(pt, 0x100000, &w);
+	ASSERT_OK(pt_mem_write(pt_mem_of(pt), w.table[0] + 8 * 0x101, 8,
+			       pte & ~(1ULL << 52)));
+	expect_unclean(pt, "2 entries in use, 1 counted");
+	pt_destroy(pt);
+}
+
 /* Out of frames: the map fails whole and leaves nothing behind. */
 static void test_enomem(void)
 {
@@ -429,6 +478,13 @@ static void test_random(const struct pt_geometry *g, unsigned ops)
 	ASSERT_OK(pt_create(&pt, g, NULL));
 	for (unsigned op = 0; op < ops; op++) {
 		uint64_t k = rng_below(&r, 100), va, size, last, pa;
+		struct reason why;
+
+		/* The validator after every operation (big tables: often). */
+		if (g->bits[0] < 10 || op % 32 == 0) {
+			why.msg[0] = 0;
+			ASSERT_OK(pt_check(pt, &why));
+		}
 		uint32_t prot = pt_prot_fit(g, (uint32_t)rng_below(&r, 32) |
 					    PT_PROT_ACCESSED);
 
@@ -524,6 +580,7 @@ int main(void)
 		run_all(&tiny[i], 8000);
 	test_corrupt();
 	test_enomem();
+	test_check();
 	for (size_t i = 0; i < n; i++)
 		test_efault(&gs[i]);
 	printf("pt_ops: ok\n");
