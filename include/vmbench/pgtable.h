@@ -277,9 +277,12 @@ struct pt;
  */
 int pt_create(struct pt **out, const struct pt_geometry *g,
 	      struct pt_mem *mem);
-/* Free every table (and the memory if owned).  NULL is a no-op. */
+/* Free every table (and the memory if owned).  NULL is a no-op.  Over a
+ * shared memory, tables below an entry that cannot be read or decoded
+ * (a corrupted table) are not freed. */
 void pt_destroy(struct pt *pt);
 
+/* Getters; they cannot fail. */
 const struct pt_geometry *pt_geometry_of(const struct pt *pt);
 struct pt_mem *pt_mem_of(const struct pt *pt);
 uint64_t pt_root(const struct pt *pt);
@@ -295,7 +298,9 @@ uint64_t pt_root(const struct pt *pt);
  * aligned runs.  -EINVAL: size 0, va/pa/size not page-aligned, va range
  * not valid for the geometry (see above) or pa + size beyond pa_bits;
  * -EEXIST: some page in the range is mapped already; -ENOMEM: frame
- * allocation failed (whatever was mapped is undone).
+ * allocation failed (whatever was mapped is undone); -EFAULT: a table
+ * pointer on the way leads outside the simulated memory (a corrupted
+ * table; nothing is changed).
  */
 int pt_map(struct pt *pt, uint64_t va, uint64_t pa, uint64_t size,
 	   uint32_t prot, unsigned flags);
@@ -304,8 +309,10 @@ int pt_map(struct pt *pt, uint64_t va, uint64_t pa, uint64_t size,
  * Unmap every leaf in [va, va + size); holes are allowed.  Tables left
  * without entries are freed to the frame allocator (never the root).  A
  * contiguous run cut by the range loses its hint on the part that stays.
- * -EINVAL: bad range (as pt_map) or a huge page/block straddles a range
- * end (no splitting); nothing is changed then.
+ * -EINVAL: bad range (as pt_map), a huge page/block straddles a range
+ * end (no splitting) or an entry on the way has reserved bits; -EFAULT:
+ * a table pointer leads outside the simulated memory; nothing is changed
+ * then.
  */
 int pt_unmap(struct pt *pt, uint64_t va, uint64_t size);
 
@@ -314,8 +321,9 @@ int pt_unmap(struct pt *pt, uint64_t va, uint64_t size);
  * pt_prot_fit) of every leaf in [va, va + size); ACCESSED and DIRTY keep
  * their values (arm64 drops DIRTY when WRITE goes).  A contiguous run cut
  * by the range loses its hint.  -EINVAL: bad range or a huge leaf
- * straddles an end; -ENOENT: a page in the range is not mapped.  Nothing
- * is changed on failure.
+ * straddles an end (or reserved bits, as pt_unmap); -ENOENT: a page in
+ * the range is not mapped; -EFAULT as pt_unmap.  Nothing is changed on
+ * failure.
  */
 int pt_protect(struct pt *pt, uint64_t va, uint64_t size, uint32_t prot);
 
@@ -373,6 +381,7 @@ struct pt_stats {
 	uint64_t frames;                 /* frames the tables occupy */
 };
 
+/* Fills *st; cannot fail. */
 void pt_get_stats(const struct pt *pt, struct pt_stats *st);
 
 #endif /* VMBENCH_PGTABLE_H */

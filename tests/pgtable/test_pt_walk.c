@@ -64,7 +64,9 @@ static bool leaf_level(const struct pt_geometry *g, unsigned l)
 		return l <= 1;                    /* 4K, 4M / 2M */
 	if (g->arch == PT_ARCH_ARM64)             /* 4K: 2M, 1G blocks; */
 		return l <= (g->page_shift == 12 ? 2u : 1u); /* else L2 */
-	return true;                              /* RISC-V: every level */
+	if (g->arch == PT_ARCH_RISCV)             /* every level */
+		return true;
+	TEST_FAIL("no reference for architecture %s", pt_arch_name(g->arch));
 }
 
 /* x86: Intel SDM vol. 3, 4.3 (32-bit), 4.4 (PAE), 4.5 (4/5-level). */
@@ -211,8 +213,12 @@ static void ref_entry(const struct pt_geometry *g, unsigned l, uint64_t raw,
 		ref_arm(g, l, raw, r);
 	else if (g->arch == PT_ARCH_RISCV)
 		ref_rv(g, l, raw, r);
-	else
+	else if (g->arch == PT_ARCH_X86_64 || g->arch == PT_ARCH_X86_32 ||
+		 g->arch == PT_ARCH_X86_PAE)
 		ref_x86(g, l, raw, r);
+	else
+		TEST_FAIL("no reference for architecture %s",
+			  pt_arch_name(g->arch));
 }
 
 /* pt_entry_decode() of @raw must say what the reference says. */
