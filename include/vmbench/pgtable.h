@@ -120,18 +120,31 @@
 #define PT_ARM64_LEAF_ATTR (3ULL << 8)
 #endif
 
-enum pt_arch {
-	PT_ARCH_X86_64,   /* 4- and 5-level, 64-bit entries */
-	PT_ARCH_X86_32,   /* 2-level, 32-bit entries, PSE, no NX */
-	PT_ARCH_X86_PAE,  /* 3-level, 64-bit entries, 4-entry PDPT */
-	PT_ARCH_ARM64,
-	PT_ARCH_RISCV,
-};
+/*
+ * Architectures.  Each is one table of operations (struct pt_arch, in
+ * src/pgtable/pt_impl.h; one file src/pgtable/arch_*.c each) that knows
+ * its entries' bits; a geometry points at its architecture's table.
+ * PT_ARCH_* name the built-in ones, for geometry rows and comparisons.
+ */
+struct pt_arch;
+extern const struct pt_arch pt_arch_x86_64;   /* 4/5-level, 64-bit entries */
+extern const struct pt_arch pt_arch_x86_32;   /* 2-level, 32-bit, PSE, no NX */
+extern const struct pt_arch pt_arch_x86_pae;  /* 3-level, 4-entry PDPT */
+extern const struct pt_arch pt_arch_arm64;
+extern const struct pt_arch pt_arch_riscv;
+#define PT_ARCH_X86_64 (&pt_arch_x86_64)
+#define PT_ARCH_X86_32 (&pt_arch_x86_32)
+#define PT_ARCH_X86_PAE (&pt_arch_x86_pae)
+#define PT_ARCH_ARM64 (&pt_arch_arm64)
+#define PT_ARCH_RISCV (&pt_arch_riscv)
+
+/* The architecture's short name ("x86-64", "arm64", ...); cannot fail. */
+const char *pt_arch_name(const struct pt_arch *a);
 
 struct pt_geometry {
 	const char *name;
 	const char *summary;      /* one line for --help */
-	enum pt_arch arch;
+	const struct pt_arch *arch;  /* its table of operations */
 	uint8_t levels;
 	uint8_t va_bits;
 	uint8_t pa_bits;          /* output addresses must be < 2^pa_bits */
@@ -264,9 +277,12 @@ struct pt;
  */
 int pt_create(struct pt **out, const struct pt_geometry *g,
 	      struct pt_mem *mem);
-/* Free every table (and the memory if owned).  NULL is a no-op. */
+/* Free every table (and the memory if owned).  NULL is a no-op.  Over a
+ * shared memory, tables below an entry that cannot be read or decoded
+ * (a corrupted table) are not freed. */
 void pt_destroy(struct pt *pt);
 
+/* Getters; they cannot fail. */
 const struct pt_geometry *pt_geometry_of(const struct pt *pt);
 struct pt_mem *pt_mem_of(const struct pt *pt);
 uint64_t pt_root(const struct pt *pt);
@@ -282,7 +298,9 @@ uint64_t pt_root(const struct pt *pt);
  * aligned runs.  -EINVAL: size 0, va/pa/size not page-aligned, va range
  * not valid for the geometry (see above) or pa + size beyond pa_bits;
  * -EEXIST: some page in the range is mapped already; -ENOMEM: frame
- * allocation failed (whatever was mapped is undone).
+ * allocation failed (whatever was mapped is undone); -EFAULT: a table
+ * pointer on the way leads outside the simulated memory (a corrupted
+ * table; nothing is changed).
  */
 int pt_map(struct pt *pt, uint64_t va, uint64_t pa, uint64_t size,
 	   uint32_t prot, unsigned flags);
@@ -291,8 +309,10 @@ int pt_map(struct pt *pt, uint64_t va, uint64_t pa, uint64_t size,
  * Unmap every leaf in [va, va + size); holes are allowed.  Tables left
  * without entries are freed to the frame allocator (never the root).  A
  * contiguous run cut by the range loses its hint on the part that stays.
- * -EINVAL: bad range (as pt_map) or a huge page/block straddles a range
- * end (no splitting); nothing is changed then.
+ * -EINVAL: bad range (as pt_map), a huge page/block straddles a range
+ * end (no splitting) or an entry on the way has reserved bits; -EFAULT:
+ * a table pointer leads outside the simulated memory; nothing is changed
+ * then.
  */
 int pt_unmap(struct pt *pt, uint64_t va, uint64_t size);
 
@@ -301,8 +321,9 @@ int pt_unmap(struct pt *pt, uint64_t va, uint64_t size);
  * pt_prot_fit) of every leaf in [va, va + size); ACCESSED and DIRTY keep
  * their values (arm64 drops DIRTY when WRITE goes).  A contiguous run cut
  * by the range loses its hint.  -EINVAL: bad range or a huge leaf
- * straddles an end; -ENOENT: a page in the range is not mapped.  Nothing
- * is changed on failure.
+ * straddles an end (or reserved bits, as pt_unmap); -ENOENT: a page in
+ * the range is not mapped; -EFAULT as pt_unmap.  Nothing is changed on
+ * failure.
  */
 int pt_protect(struct pt *pt, uint64_t va, uint64_t size, uint32_t prot);
 
@@ -339,6 +360,19 @@ uint64_t pt_walk(const struct pt *pt, uint64_t va, struct pt_walk *w);
 uint64_t pt_walk_from(const struct pt *pt, uint64_t va, unsigned level,
 		      uint64_t table_pa, struct pt_walk *w);
 
+struct reason;
+
+/*
+ * Validator: every entry reachable from the root decodes (no reserved
+ * bits, no table outside the simulated memory), each table's count of
+ * entries in use and the tables and leaves per level in pt_get_stats()
+ * match what is reachable, and every contiguous run is whole (n leaves
+ * with the hint, consecutive addresses, equal rights).  0, or -EUCLEAN
+ * with the first broken invariant in *@r (may be NULL).  Never prints;
+ * changes nothing.
+ */
+int pt_check(const struct pt *pt, struct reason *r);
+
 struct pt_stats {
 	uint64_t tables[PT_MAX_LEVELS];  /* tables at level L (root: 1) */
 	uint64_t bytes[PT_MAX_LEVELS];   /* tables[L] * entries * entry_size */
@@ -347,6 +381,7 @@ struct pt_stats {
 	uint64_t frames;                 /* frames the tables occupy */
 };
 
+/* Fills *st; cannot fail. */
 void pt_get_stats(const struct pt *pt, struct pt_stats *st);
 
 #endif /* VMBENCH_PGTABLE_H */

@@ -3,7 +3,8 @@
  * The geometry table.  bits[] lists levels from the last (index 0) up to
  * the root; a narrower root is what is left of va_bits after the full
  * levels (arm64-16k-48: 48 - 14 - 3 * 11 = 1 bit; arm64-64k-52:
- * 52 - 16 - 2 * 13 = 10 bits; PAE: 32 - 12 - 2 * 9 = 2 bits).
+ * 52 - 16 - 2 * 13 = 10 bits; PAE: 32 - 12 - 2 * 9 = 2 bits).  Each
+ * row points at its architecture's table of operations (arch_*.c).
  */
 #include <string.h>
 
@@ -66,13 +67,14 @@ const struct pt_geometry *pt_geometry_find(const char *name)
 
 int pt_geometry_check(const struct pt_geometry *g)
 {
-	unsigned sum = g->page_shift, esz_shift;
+	unsigned sum, esz_shift;
 
-	if (!g || g->levels < 1 || g->levels > PT_MAX_LEVELS)
+	if (!g || !g->arch || g->levels < 1 || g->levels > PT_MAX_LEVELS)
 		return -EINVAL;
+	sum = g->page_shift;
 	if (g->page_shift < 10 || g->page_shift > 24)
 		return -EINVAL;
-	if (g->entry_size != (g->arch == PT_ARCH_X86_32 ? 4 : 8))
+	if (g->entry_size != g->arch->entry_size)
 		return -EINVAL;
 	esz_shift = g->entry_size == 4 ? 2 : 3;
 	for (unsigned l = 0; l < g->levels; l++) {
@@ -81,7 +83,7 @@ int pt_geometry_check(const struct pt_geometry *g)
 		sum += g->bits[l];
 		if (g->contig[l] & (g->contig[l] - 1))
 			return -EINVAL;
-		if (g->contig[l] && (g->arch != PT_ARCH_ARM64 ||
+		if (g->contig[l] && (!g->arch->contig_bit ||
 				     g->contig[l] > (1u << g->bits[l]) ||
 				     !(g->leaf_levels & (1u << l))))
 			return -EINVAL;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include <vmbench/pgtable.h>
+#include <vmbench/reason.h>
 #include <vmbench/rng.h>
 
 #include "../test.h"
@@ -276,6 +277,98 @@ static void test_corrupt(void)
 	pt_destroy(pt);
 }
 
+/*
+ * A table pointer leading outside the simulated memory is an error of
+ * every operation that meets it (-EFAULT), never an empty entry to fill:
+ * map, unmap and protect fail and change nothing; a map elsewhere works;
+ * destroying a table over shared memory skips what it cannot read.
+ */
+static void test_efault(const struct pt_geometry *g)
+{
+	uint64_t psz = 1ULL << g->page_shift, raw, bad, before;
+	unsigned top = g->levels - 1;
+	struct pt_stats st0, st1;
+	struct pt_entry e;
+	struct pt_mem *mem;
+	struct pt_walk w;
+	struct pt *pt;
+
+	ASSERT_OK(pt_mem_create(&mem, g->page_shift, 1ULL << g->pa_bits));
+	ASSERT_OK(pt_create(&pt, g, mem));
+	ASSERT_OK(pt_map(pt, psz, 2 * psz, psz, RW, 0));
+	pt_walk(pt, psz, &w);
+	ASSERT_EQ(w.fault, PT_FAULT_NONE);
+	ASSERT(top >= 1);
+	/* The root's entry for psz, pointed past the memory. */
+	ASSERT_OK(pt_mem_read(mem, w.table[top], g->entry_size, &before));
+	ASSERT_OK(pt_entry_decode(g, top, before, &e));
+	ASSERT_EQ(e.kind, PT_ENTRY_TABLE);
+	e.pa = 1ULL << (g->pa_bits - 1);
+	ASSERT_OK(pt_entry_encode(g, &e, &bad));
+	ASSERT_OK(pt_mem_write(mem, w.table[top], g->entry_size, bad));
+	pt_get_stats(pt, &st0);
+	ASSERT_EQ(pt_map(pt, 3 * psz, 4 * psz, psz, RW, 0), -EFAULT);
+	ASSERT_EQ(pt_unmap(pt, psz, psz), -EFAULT);
+	ASSERT_EQ(pt_protect(pt, psz, psz, PT_PROT_READ), -EFAULT);
+	pt_get_stats(pt, &st1);
+	ASSERT(memcmp(&st0, &st1, sizeof(st0)) == 0);
+	ASSERT_OK(pt_mem_read(mem, w.table[top], g->entry_size, &raw));
+	ASSERT_EQ(raw, bad);
+	expect_fault(pt, psz, PT_FAULT_BAD_PA);
+	/* Another top-level entry is unaffected. */
+	ASSERT_OK(pt_map(pt, pt_level_size(g, top), 4 * psz, psz, RW, 0));
+	pt_destroy(pt);
+	pt_mem_destroy(mem);
+}
+
+/* The validator finds what was broken behind the table's back. */
+static void expect_unclean(const struct pt *pt, const char *want)
+{
+	struct reason why;
+
+	ASSERT_EQ(pt_check(pt, &why), -EUCLEAN);
+	if (!strstr(why.msg, want))
+		TEST_FAIL("reason \"%s\" lacks \"%s\"", why.msg, want);
+	ASSERT_EQ(pt_check(pt, NULL), -EUCLEAN);
+}
+
+static void test_check(void)
+{
+	const struct pt_geometry *g = pt_geometry_find("arm64-4k-48");
+	uint64_t raw, pte;
+	struct pt_walk w;
+	struct pt *pt;
+
+	ASSERT_OK(pt_create(&pt, g, NULL));
+	ASSERT_OK(pt_check(pt, NULL));
+	ASSERT_OK(pt_map(pt, 0x100000, 0x200000, 0x10000, RW, PT_MAP_CONT));
+	ASSERT_OK(pt_check(pt, NULL));
+	pt_walk(pt, 0x100000, &w);
+	ASSERT_EQ(w.size, 0x10000);
+	/* Reserved bits (49:48) in the level-1 table pointer. */
+	ASSERT_OK(pt_mem_read(pt_mem_of(pt), w.table[1], 8, &raw));
+	ASSERT_OK(pt_mem_write(pt_mem_of(pt), w.table[1], 8, raw | 1ULL << 48));
+	expect_unclean(pt, "reserved bits");
+	ASSERT_OK(pt_mem_write(pt_mem_of(pt), w.table[1], 8, raw));
+	ASSERT_OK(pt_check(pt, NULL));
+	/* A page of the run loses its hint. */
+	ASSERT_OK(pt_mem_read(pt_mem_of(pt), w.table[0] + 8 * 0x103, 8, &pte));
+	ASSERT_OK(pt_mem_write(pt_mem_of(pt), w.table[0] + 8 * 0x103, 8,
+			       pte & ~(1ULL << 52)));
+	expect_unclean(pt, "contiguous run at entry 256 broken at entry 259");
+	/* An entry cleared without the table's count knowing. */
+	ASSERT_OK(pt_mem_write(pt_mem_of(pt), w.table[0] + 8 * 0x103, 8, 0));
+	expect_unclean(pt, "contiguous run");
+	pt_destroy(pt);
+	ASSERT_OK(pt_create(&pt, g, NULL));
+	ASSERT_OK(pt_map(pt, 0x100000, 0x200000, 0x1000, RW, 0));
+	pt_walk(pt, 0x100000, &w);
+	ASSERT_OK(pt_mem_write(pt_mem_of(pt), w.table[0] + 8 * 0x101, 8,
+			       pte & ~(1ULL << 52)));
+	expect_unclean(pt, "2 entries in use, 1 counted");
+	pt_destroy(pt);
+}
+
 /* Out of frames: the map fails whole and leaves nothing behind. */
 static void test_enomem(void)
 {
@@ -385,6 +478,13 @@ static void test_random(const struct pt_geometry *g, unsigned ops)
 	ASSERT_OK(pt_create(&pt, g, NULL));
 	for (unsigned op = 0; op < ops; op++) {
 		uint64_t k = rng_below(&r, 100), va, size, last, pa;
+		struct reason why;
+
+		/* The validator after every operation (big tables: often). */
+		if (g->bits[0] < 10 || op % 32 == 0) {
+			why.msg[0] = 0;
+			ASSERT_OK(pt_check(pt, &why));
+		}
 		uint32_t prot = pt_prot_fit(g, (uint32_t)rng_below(&r, 32) |
 					    PT_PROT_ACCESSED);
 
@@ -480,6 +580,9 @@ int main(void)
 		run_all(&tiny[i], 8000);
 	test_corrupt();
 	test_enomem();
+	test_check();
+	for (size_t i = 0; i < n; i++)
+		test_efault(&gs[i]);
 	printf("pt_ops: ok\n");
 	return 0;
 }
