@@ -175,15 +175,24 @@ static int open_in_place(struct report_file *rf, const char *path)
 
 static int open_temp(struct report_file *rf, mode_t mode)
 {
+	sigset_t old;
 	int fd, err;
 
 	rf->tmp = hidden_name(rf->path, ".XXXXXX");
 	if (!rf->tmp)
 		return -ENOMEM;
+	/*
+	 * The file and its registry entry appear together: a signal between
+	 * mkstemp() and reg_add() would leave a file the handler cannot see.
+	 */
+	block_signals(&old);
 	fd = mkstemp(rf->tmp);
+	err = fd < 0 ? -errno : 0;
+	if (!err)
+		rf->slot = reg_add(rf->tmp);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (fd < 0)
-		return -errno;
-	rf->slot = reg_add(rf->tmp);
+		return err;
 	err = rf->slot ? 0 : -EMFILE;
 	/* mkstemp() makes it private; a result file is for everyone. */
 	if (!err && fchmod(fd, mode))
