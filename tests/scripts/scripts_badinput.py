@@ -9,7 +9,6 @@ case is a FIFO the test creates.
 
 usage: scripts_badinput.py SOURCE_ROOT
 """
-import hashlib
 import os
 import re
 import shutil
@@ -28,22 +27,11 @@ HISTORY = os.path.join(SRC, "tests", "data", "history")
 sys.path.insert(0, os.path.join(SCRIPTS, "pylib"))
 import vmbstats  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "pylib"))
+from snapshot import snapshot  # noqa: E402
+
 failures = []
-
-
-def snapshot(d):
-    """{relative path: (kind, digest)} of everything under d."""
-    out = {}
-    for root, dirs, files in os.walk(d):
-        for n in dirs + files:
-            p = os.path.join(root, n)
-            rel = os.path.relpath(p, d)
-            if os.path.islink(p) or not os.path.isfile(p):
-                out[rel] = ("other", os.lstat(p).st_mode)
-            else:
-                with open(p, "rb") as f:
-                    out[rel] = ("file", hashlib.sha256(f.read()).hexdigest())
-    return out
 
 
 def ok(name):

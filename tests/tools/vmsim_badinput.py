@@ -11,12 +11,15 @@ usage: vmsim_badinput.py VMSIM
 """
 import os
 import signal
-import stat
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "pylib"))
+from snapshot import snapshot  # noqa: E402
 
 R = "--range=0x100000:0x110000"
 
@@ -174,22 +177,6 @@ def check(name, p, prefix, reason, cwd, before, failures):
         print(f"     stderr: {err!r}")
     else:
         print(f"ok   {name}: {err.strip()}")
-
-
-def snapshot(d):
-    """Every entry of @d: kind and contents (or link target)."""
-    out = {}
-    for name in os.listdir(d):
-        p = os.path.join(d, name)
-        st = os.lstat(p)
-        if stat.S_ISREG(st.st_mode):
-            with open(p, "rb") as f:
-                out[name] = ("file", f.read())
-        elif stat.S_ISLNK(st.st_mode):
-            out[name] = ("link", os.readlink(p))
-        else:
-            out[name] = (stat.S_IFMT(st.st_mode), None)
-    return out
 
 
 def output_cases(vmsim, failures):

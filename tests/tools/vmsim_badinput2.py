@@ -14,12 +14,15 @@ exactly as it was: no file appeared, changed or disappeared (an existing
 usage: vmsim_badinput2.py VMSIM
 """
 import csv
-import hashlib
 import io
 import os
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "pylib"))
+from snapshot import snapshot  # noqa: E402
 
 MAX_ACC = 1 << 28    # WL_ACCESS_GEN_MAX
 MAX_TABLE = 1 << 26  # WL_ACCESS_GEN_MAX_TABLE
@@ -128,20 +131,6 @@ CASES = [
     ("tlb directory as trace", ["tlb", "--trace", "D", "--format", "din"],
      "D: ", "Is a directory"),
 ]
-
-
-def snapshot(top):
-    """Every path under @top with its kind, size and content hash."""
-    snap = {}
-    for root, dirs, files in os.walk(top):
-        for d in dirs:
-            snap[os.path.relpath(os.path.join(root, d), top)] = "dir"
-        for f in files:
-            p = os.path.join(root, f)
-            with open(p, "rb") as fh:
-                snap[os.path.relpath(p, top)] = hashlib.sha256(
-                    fh.read()).hexdigest()
-    return snap
 
 
 class Checker:
