@@ -19,6 +19,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include <vmbench/reason.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -39,6 +42,15 @@ static inline uint64_t fuzz_lines(const uint8_t *buf, size_t len)
 	for (size_t i = 0; i < len; i++)
 		n += buf[i] == '\n';
 	return n + (len && buf[len - 1] != '\n');
+}
+
+/* A reader's error: a terminated, non-empty message and a line within
+ * the @lines of the input (0: the input as a whole). */
+static inline void fuzz_check_reason(const struct reason *err, uint64_t lines)
+{
+	FUZZ_CHECK(memchr(err->msg, '\0', sizeof(err->msg)));
+	FUZZ_CHECK(err->msg[0] != '\0');
+	FUZZ_CHECK(err->line <= lines);
 }
 
 #endif /* VMBENCH_FUZZ_H */

@@ -35,13 +35,6 @@
 
 #define MAX_ACCESSES 64
 
-static void check_error(const struct reason *err, uint64_t lines)
-{
-	FUZZ_CHECK(memchr(err->msg, '\0', sizeof(err->msg)));
-	FUZZ_CHECK(err->msg[0] != '\0');
-	FUZZ_CHECK(err->line <= lines);
-}
-
 static void check_round_trip(const struct wl_access_trace *t)
 {
 	struct wl_access_trace back = { 0 };
@@ -175,7 +168,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ret = wl_access_parse(FUZZ_FORMAT, (const char *)data, size, &t, &err);
 	if (ret) {
 		FUZZ_CHECK(ret == -EINVAL || ret == -ENOMEM);
-		check_error(&err, lines);
+		fuzz_check_reason(&err, lines);
 		if (ret == -EINVAL)
 			FUZZ_CHECK(err.line >= 1);
 	}

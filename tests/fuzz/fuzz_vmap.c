@@ -32,13 +32,6 @@ static const struct wl_vmap_space spaces[] = {
 	{ 0x100000, 0x140000, 0x1000 },    /* 64 pages */
 };
 
-static void check_error(const struct reason *err, uint64_t lines)
-{
-	FUZZ_CHECK(memchr(err->msg, '\0', sizeof(err->msg)));
-	FUZZ_CHECK(err->msg[0] != '\0');
-	FUZZ_CHECK(err->line <= lines);
-}
-
 static void check_round_trip(const struct wl_vmap_trace *t)
 {
 	struct wl_vmap_trace back = { 0 };
@@ -131,7 +124,7 @@ static struct outcome replay(const struct vmap_strategy *s,
 		ret = wl_vmap_replay_run(&r, v, &addrs[i], NULL, &err);
 		FUZZ_CHECK(vmap_check(v, NULL) == 0);
 		if (ret) {
-			check_error(&err, lines);
+			fuzz_check_reason(&err, lines);
 			FUZZ_CHECK(err.line == t->ops[i].line);
 			o = (struct outcome){ ret, i };
 			break;
@@ -157,7 +150,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ret = wl_vmap_parse((const char *)data, size, &t, &err);
 	if (ret) {
 		FUZZ_CHECK(ret == -EINVAL || ret == -ENOMEM);
-		check_error(&err, lines);
+		fuzz_check_reason(&err, lines);
 		if (ret == -EINVAL)
 			FUZZ_CHECK(err.line >= 1);
 	}
