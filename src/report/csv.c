@@ -79,7 +79,18 @@ int csv_format_double(char *buf, size_t n, double v)
 		return snprintf(buf, n, "NA");
 	if (isinf(v))
 		return snprintf(buf, n, v > 0 ? "Inf" : "-Inf");
-	/* 17 significant digits identify every binary64 value. */
+	/*
+	 * The fewest significant digits that read back as @v: 17 identify
+	 * every binary64 value, but most measured figures need fewer
+	 * (0.1 rather than 0.10000000000000001).
+	 */
+	for (int prec = 15; prec < 17; prec++) {
+		char tmp[32];
+
+		snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
+		if (strtod(tmp, NULL) == v)
+			return snprintf(buf, n, "%s", tmp);
+	}
 	return snprintf(buf, n, "%.17g", v);
 }
 
