@@ -1,13 +1,19 @@
 # SPDX-License-Identifier: MIT
 """What the compare-run tests share: check() records a failure with both
 sides and goes on; finish() ends the test with its verdict; snapshot()
-and unchanged() hold a directory to 'nothing appeared, changed or
-disappeared'; make_repo() gives a test a git repository of its own."""
+(tests/pylib/snapshot.py) and unchanged() hold a directory to 'nothing
+appeared, changed or disappeared'; make_repo() gives a test a git
+repository of its own; plant_slowdown() commits a slower shim/c/empty
+into such a repository."""
 
 import os
 import shutil
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "pylib"))
+from snapshot import snapshot  # noqa: E402,F401  (re-exported)
 
 failures = 0
 
@@ -24,21 +30,6 @@ def finish():
         print("%d failure(s)" % failures)
         sys.exit(1)
     print("ok")
-
-
-def snapshot(d):
-    """{relative path: (mode, bytes)} of every file under d."""
-    out = {}
-    for root, dirs, files in os.walk(d):
-        for n in dirs + files:
-            p = os.path.join(root, n)
-            st = os.lstat(p)
-            data = None
-            if os.path.isfile(p) and not os.path.islink(p):
-                with open(p, "rb") as f:
-                    data = f.read()
-            out[os.path.relpath(p, d)] = (st.st_mode, data)
-    return out
 
 
 def unchanged(d, before, what):
@@ -75,3 +66,28 @@ def make_repo(source, dest):
     git("init", "--quiet")
     git("add", "-A")
     git("commit", "--quiet", "-m", "the project as unpacked")
+
+
+# The loop of shim/c/empty in bench/bench_shim.c, and a slower one.
+_SHIM_LOOP = "\twhile (bench_keep_running(st))\n\t\tbench_clobber_memory();\n"
+_SLOW_LOOP = ("\twhile (bench_keep_running(st)) {\n"
+              "\t\tfor (volatile int spin = 0; spin < 20; spin++)\n"
+              "\t\t\t;\n"
+              "\t\tbench_clobber_memory();\n\t}\n")
+
+
+def plant_slowdown(repo):
+    """Commit a busy loop into shim/c/empty in the repository at repo;
+    ends the test (exit 1) when the loop is not where it is expected."""
+    src = os.path.join(repo, "bench", "bench_shim.c")
+    with open(src) as f:
+        text = f.read()
+    if _SHIM_LOOP not in text:
+        print("FAIL: shim_c_empty's loop is not where this test expects "
+              "it in bench/bench_shim.c; update _SHIM_LOOP in %s" % __file__)
+        sys.exit(1)
+    with open(src, "w") as f:
+        f.write(text.replace(_SHIM_LOOP, _SLOW_LOOP, 1))
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t",
+                    "commit", "--quiet", "-am", "slow shim/c/empty down"],
+                   cwd=repo, check=True, stdout=subprocess.DEVNULL)

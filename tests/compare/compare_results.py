@@ -17,7 +17,7 @@ import tempfile
 SCRIPTS, SOURCE = sys.argv[1], sys.argv[2]
 sys.path.insert(0, os.path.join(SCRIPTS, "pylib"))
 import vmbstats  # noqa: E402
-from checks import check, finish, make_repo, snapshot, unchanged  # noqa
+from checks import check, finish, snapshot, unchanged  # noqa
 
 
 
