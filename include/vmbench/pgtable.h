@@ -254,7 +254,30 @@ int pt_mem_create(struct pt_mem **out, unsigned frame_shift,
 		  uint64_t pa_limit);
 void pt_mem_destroy(struct pt_mem *m);
 
-/* A zeroed frame at *pa.  -ENOMEM: host out of memory or pa_limit hit. */
+/*
+ * A frame source: where a memory created by pt_mem_create_sourced() takes
+ * its frames from (the buddy allocator's buddy_pt_mem_create() is one).
+ * alloc returns 0 and a frame-aligned address inside the memory's range,
+ * or a negative errno; free takes back what alloc handed out.
+ */
+struct pt_frame_source {
+	int (*alloc)(void *ctx, uint64_t *pa);
+	void (*free)(void *ctx, uint64_t pa);
+};
+
+/*
+ * A simulated memory of @frames frames from PT_MEM_BASE, all addressable
+ * at once (reserved on the host, committed only where written), whose
+ * pt_frame_alloc / pt_frame_free go to @src with @ctx.  Frames the source
+ * hands to others (data pages) read as zero.  -EINVAL: frame_shift
+ * outside 10..24, @frames 0 or beyond the host's address space; -ENOMEM.
+ */
+int pt_mem_create_sourced(struct pt_mem **out, unsigned frame_shift,
+			  uint64_t frames, const struct pt_frame_source *src,
+			  void *ctx);
+
+/* A zeroed frame at *pa.  -ENOMEM: host out of memory or pa_limit hit
+ * (or the frame source's error). */
 int pt_frame_alloc(struct pt_mem *m, uint64_t *pa);
 /* Give back a frame from pt_frame_alloc(). */
 void pt_frame_free(struct pt_mem *m, uint64_t pa);
