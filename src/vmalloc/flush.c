@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The CPUs, the flush rule of each architecture, the lazy list and the
+ * purge.
+ *
+ * Every CPU has its own TLB and MMU over the one kernel page table.  A
+ * flush of a kernel range reaches each CPU's TLB as the architecture's
+ * flush_tlb_kernel_range() does (Linux 6.12):
+ *
+ *   x86    (end - start) > ceiling pages (tlb_single_page_flush_ceiling,
+ *          33): on_each_cpu(do_flush_tlb_all), else on_each_cpu(
+ *          do_kernel_range_flush), one INVLPG per page on every CPU; both
+ *          through IPIs to the other CPUs.
+ *   arm64  (end - start) > MAX_DVM_OPS (= PTRS_PER_PTE) pages:
+ *          flush_tlb_all() (TLBI VMALLE1IS), else one broadcast TLBI
+ *          VAALE1IS per page; the hardware broadcasts, no IPIs.
+ *   riscv  more than tlb_flush_all_threshold (64) pages: a full flush,
+ *          else an sfence.vma per page, on each CPU through IPIs
+ *          (on_each_cpu_mask; the SBI remote-fence path is not modelled).
+ *
+ * A purge (free_vmap_area_noflush() crossing lazy_max_pages, or an
+ * allocation that found no room) flushes ONE range, from the lowest start
+ * to the highest end of all lazy areas, and only then returns the areas
+ * to the strategy: an area is never handed out again while a CPU may hold
+ * a translation of it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vmbench/reason.h>
+
+#include "vmalloc_impl.h"
+
+static const struct flush_rule rules[] = {
+	{ "x86", &pt_arch_x86_64, 33, true, true, PTE_FREE_RANGE_PAGE,
+	  "skylake" },
+	/* HAVE_ARCH_HUGE_VMALLOC is x86-64 only. */
+	{ "x86", &pt_arch_x86_pae, 33, true, false, PTE_FREE_NONE, "skylake" },
+	{ "x86", &pt_arch_x86_32, 33, true, false, PTE_FREE_NONE, "skylake" },
+	{ "arm64", &pt_arch_arm64, 0, false, true, PTE_FREE_TABLE,
+	  "neoverse-n1" },
+	/* No published RISC-V TLB sizes: the x86 preset's shape. */
+	{ "riscv", &pt_arch_riscv, 64, true, true, PTE_FREE_RANGE_PMD,
+	  "skylake" },
+};
+
+const struct flush_rule *vmalloc_rule_of(const struct pt_arch *arch)
+{
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (rules[i].arch == arch)
+			return &rules[i];
+	return NULL;
+}
+
+int vmalloc_cpus_create(struct vmalloc *vm, const char *spec,
+			struct reason *r)
+{
+	vm->cpu = calloc(vm->ncpus, sizeof(*vm->cpu));
+	if (!vm->cpu)
+		return -ENOMEM;
+	for (unsigned i = 0; i < vm->ncpus; i++) {
+		struct vcpu *c = &vm->cpu[i];
+		int err = tlb_create_spec(&c->tlb, spec, r);
+
+		if (err) {
+			if (err == -EINVAL && r)
+				snprintf(r->what, sizeof(r->what), "tlb");
+			return err;
+		}
+		err = mmu_create(&c->mmu, vm->pt, c->tlb, NULL);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+void vmalloc_cpus_destroy(struct vmalloc *vm)
+{
+	if (!vm->cpu)
+		return;
+	for (unsigned i = 0; i < vm->ncpus; i++) {
+		mmu_destroy(vm->cpu[i].mmu);
+		tlb_destroy(vm->cpu[i].tlb);
+	}
+	free(vm->cpu);
+	vm->cpu = NULL;
+}
+
+static uint64_t tlb_dropped(const struct tlb *t)
+{
+	struct tlb_counters tc;
+
+	tlb_get_counters(t, &tc);
+	return tc.entries_flushed;
+}
+
+/* IPIs of one flush started by one CPU: to every other CPU. */
+static void send_ipis(struct vmalloc *vm)
+{
+	if (!vm->rule->ipis || vm->ncpus < 2)
+		return;
+	vm->c.ipis += vm->ncpus - 1;
+	/* The purge runs on one CPU; who receives is symmetric: count all
+	 * but CPU 0, the one the drain work is modelled on. */
+	for (unsigned i = 1; i < vm->ncpus; i++)
+		vm->cpu[i].c.ipis++;
+}
+
+void vmalloc_flush_range(struct vmalloc *vm, uint64_t start, uint64_t end)
+{
+	uint64_t pages = (end - start + vm->page - 1) >> vm->page_shift;
+
+	vm->c.flushes++;
+	send_ipis(vm);
+	for (unsigned i = 0; i < vm->ncpus; i++) {
+		struct vcpu *c = &vm->cpu[i];
+		uint64_t before = tlb_dropped(c->tlb);
+
+		if (pages > vm->ceiling) {
+			tlb_flush_all(c->tlb);
+		} else {
+			for (uint64_t p = 0; p < pages; p++)
+				tlb_flush_page(c->tlb, start + (p << vm->page_shift),
+					       0);
+		}
+		c->c.entries_dropped += tlb_dropped(c->tlb) - before;
+		vm->c.entries_dropped += tlb_dropped(c->tlb) - before;
+	}
+	if (pages > vm->ceiling) {
+		vm->c.flushes_full++;
+		return;
+	}
+	vm->c.flushes_ranged++;
+	vm->c.pages_flushed += pages;
+	vm->c.invalidations += vm->rule->ipis ? pages * vm->ncpus : pages;
+}
+
+void vmalloc_flush_table(struct vmalloc *vm, uint64_t addr)
+{
+	switch (vm->rule->pte_free) {
+	case PTE_FREE_RANGE_PAGE:
+		vmalloc_flush_range(vm, addr, addr + vm->page - 1);
+		return;
+	case PTE_FREE_RANGE_PMD:
+		vmalloc_flush_range(vm, addr, addr + vm->pmd_size);
+		return;
+	case PTE_FREE_TABLE:
+		/* __flush_tlb_kernel_pgtable(): TLBI VAAE1IS, broadcast. */
+		vm->c.flushes_table++;
+		vm->c.invalidations++;
+		for (unsigned i = 0; i < vm->ncpus; i++) {
+			struct vcpu *c = &vm->cpu[i];
+			uint64_t before = tlb_dropped(c->tlb);
+
+			tlb_flush_page(c->tlb, addr, 0);
+			c->c.entries_dropped += tlb_dropped(c->tlb) - before;
+			vm->c.entries_dropped += tlb_dropped(c->tlb) - before;
+		}
+		return;
+	case PTE_FREE_NONE:
+		return;
+	}
+}
+
+void vmalloc_area_release(struct vm_area *a)
+{
+	free(a->pages);
+	free(a);
+}
+
+void vmalloc_purge_lazy(struct vmalloc *vm, bool on_failure)
+{
+	struct vm_area *a = vm->lazy, *next;
+	uint64_t n = 0;
+
+	if (!a)
+		return;
+	vmalloc_flush_range(vm, vm->lazy_start, vm->lazy_end);
+	for (; a; a = next) {
+		next = a->lazy_next;
+		/* Busy in the strategy since its allocation: cannot fail. */
+		(void)vmap_free(vm->v, a->addr);
+		vmalloc_area_release(a);
+		n++;
+	}
+	vm->lazy = NULL;
+	vm->c.lazy_areas = 0;
+	vm->c.lazy_pages = 0;
+	vm->c.purges++;
+	if (on_failure)
+		vm->c.purges_on_failure++;
+	vm->c.purged_areas += n;
+	if (n > vm->c.max_areas_per_purge)
+		vm->c.max_areas_per_purge = n;
+}
+
+void vmalloc_free_area_lazy(struct vmalloc *vm, struct vm_area *a)
+{
+	uint64_t end = a->addr + a->size;
+
+	if (vm->cfg.eager) {
+		vmalloc_flush_range(vm, a->addr, end);
+		(void)vmap_free(vm->v, a->addr);
+		vmalloc_area_release(a);
+		return;
+	}
+	if (!vm->lazy || a->addr < vm->lazy_start)
+		vm->lazy_start = a->addr;
+	if (!vm->lazy || end > vm->lazy_end)
+		vm->lazy_end = end;
+	a->lazy_next = vm->lazy;
+	vm->lazy = a;
+	vm->c.lazy_areas++;
+	vm->c.lazy_pages += a->size >> vm->page_shift;
+	if (vm->c.lazy_pages > vm->lazy_max)
+		vmalloc_purge_lazy(vm, false);
+}
