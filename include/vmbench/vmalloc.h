@@ -255,6 +255,7 @@ void vmalloc_get_counters(const struct vmalloc *vm,
 void vmalloc_get_cpu_counters(const struct vmalloc *vm, unsigned cpu,
 			      struct vmalloc_cpu_counters *c);
 unsigned vmalloc_cpus(const struct vmalloc *vm);
+uint64_t vmalloc_page_size(const struct vmalloc *vm);
 /* lazy_max_pages() for @cpus CPUs and pages of @page_size bytes. */
 uint64_t vmalloc_lazy_max_pages(unsigned cpus, uint64_t page_size);
 /* The name of the flush rule in use ("x86", "arm64", "riscv"). */
@@ -272,5 +273,101 @@ struct mmu *vmalloc_cpu_mmu(const struct vmalloc *vm, unsigned cpu);
  * O(live pages).  Never prints.
  */
 int vmalloc_check(const struct vmalloc *vm, struct reason *r);
+
+/* ---- workloads: op streams for the whole system ---- */
+
+/*
+ * The tests of Linux's lib/test_vmalloc.c run on the system: areas get
+ * real pages and page-table entries, optionally touched by their CPU.
+ * The address-only workloads of workload.h (fix_size, full_fit,
+ * long_busy_list, random_size, fix_align, random_size_align, align_shift)
+ * are generated there and turned into ops here (an area of N pages there
+ * is N - 1 pages plus the guard here; a lookup is a touch); kvfree is
+ * kvfree_rcu_1_arg_vmalloc_test (the RCU grace period not modelled: an
+ * immediate kvfree) and kvmalloc is ours: kvmalloc of 1 byte .. --pages
+ * pages, log-uniform, touch, kvfree.
+ *
+ * CPUs: round-robin (each area, in the order of allocation, belongs to
+ * the next CPU, which allocates, touches and frees it) or streams (every
+ * CPU runs its own copy of the workload, seeded seed + cpu, and the
+ * streams are interleaved op by op).
+ */
+enum vmalloc_op_kind {
+	VMALLOC_OP_ALLOC,        /* vmalloc_node_range(size, align, flags) */
+	VMALLOC_OP_FREE,         /* vfree (kvfree for a kvmalloc'd id) */
+	VMALLOC_OP_TOUCH,        /* vmalloc_touch() of the whole area */
+	VMALLOC_OP_KVMALLOC,     /* kvmalloc(size) */
+};
+
+struct vmalloc_op {
+	uint8_t kind;            /* enum vmalloc_op_kind */
+	uint8_t flags;           /* ALLOC: VMALLOC_ALLOW_HUGE, ... */
+	uint16_t cpu;
+	uint32_t pad;
+	uint64_t id;             /* dense: 0 .. ids - 1 */
+	uint64_t size;           /* ALLOC, KVMALLOC: bytes */
+	uint64_t align;          /* ALLOC */
+};
+
+struct vmalloc_ops {
+	struct vmalloc_op *ops;
+	size_t n, cap;
+	uint64_t ids;            /* ids used: 0 .. ids - 1 */
+};
+
+struct vmalloc_gen_params {
+	uint64_t seed;
+	uint64_t loops;
+	uint64_t pages;          /* fix_size: pages; kvmalloc: largest size */
+	unsigned cpus;           /* CPUs to spread the work over */
+	bool streams;            /* every CPU its own stream */
+	bool touch;              /* touch each area after allocating it */
+	bool huge;               /* allocations allow huge mappings */
+	uint64_t start, end;     /* the vmalloc range (placement of the
+				  * address-only generators) */
+	uint64_t page_size;
+};
+
+struct vmalloc_workload {
+	const char *name;
+	const char *summary;
+};
+
+/* The workloads, in a fixed order; cannot fail. */
+const struct vmalloc_workload *vmalloc_workloads(size_t *count);
+
+/* Defaults: seed 1, 1000 loops, 1 page, 1 CPU, round-robin, x86-64's
+ * vmalloc range, 4K pages. */
+void vmalloc_gen_defaults(struct vmalloc_gen_params *p);
+
+/*
+ * Generate workload @name into @out (emptied first).  -EINVAL with @r
+ * naming the parameter (->what: "name", "loops", "pages", "cpus") or
+ * -ENOMEM.
+ */
+int vmalloc_gen(const char *name, const struct vmalloc_gen_params *p,
+		struct vmalloc_ops *out, struct reason *r);
+
+void vmalloc_ops_free(struct vmalloc_ops *o);
+
+/*
+ * A run: the table from id to address, sized once so that running
+ * allocates nothing.  vmalloc_run() replays the ops on @vm (whose CPUs
+ * must cover every op's cpu); an allocation that fails (-ENOSPC,
+ * -ENOMEM) is a result, counted by the system, and the ops on its id are
+ * skipped.  Other errors are returned with the op's index in @r's line
+ * (1-based).
+ */
+struct vmalloc_run {
+	const struct vmalloc_ops *ops;
+	uint64_t *addr;          /* per id; 0: none */
+	uint8_t *kv;             /* per id: from kvmalloc */
+};
+
+int vmalloc_run_init(struct vmalloc_run *run, const struct vmalloc_ops *o);
+int vmalloc_run(struct vmalloc_run *run, struct vmalloc *vm,
+		struct reason *r);
+/* Release the table (the areas still live stay in the system). */
+void vmalloc_run_fini(struct vmalloc_run *run);
 
 #endif /* VMBENCH_VMALLOC_H */

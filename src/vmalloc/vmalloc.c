@@ -671,6 +671,11 @@ unsigned vmalloc_cpus(const struct vmalloc *vm)
 	return vm->ncpus;
 }
 
+uint64_t vmalloc_page_size(const struct vmalloc *vm)
+{
+	return vm->page;
+}
+
 const char *vmalloc_flush_rule(const struct vmalloc *vm)
 {
 	return vm->rule->name;

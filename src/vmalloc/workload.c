@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Op streams for the vmalloc system and their replay (vmalloc.h,
+ * "workloads").
+ *
+ * The address-only workloads of workload.h are generated there (its one
+ * list of test_vmalloc tests) and converted: "a id size align" becomes an
+ * allocation of size minus the guard page, "l id" a touch (with --touch;
+ * the kernel test writes to the area), "f id" a free.  Ids are re-numbered
+ * densely, per CPU stream.
+ *
+ * Conventions: @p the parameters, @o the ops being built, @pg the page.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vmbench/reason.h>
+#include <vmbench/rng.h>
+#include <vmbench/vmalloc.h>
+#include <vmbench/vmap.h>
+#include <vmbench/workload.h>
+
+static const struct vmalloc_workload workloads[] = {
+	{ "fix_size", "vmalloc --pages pages, touch, vfree; --loops times" },
+	{ "full_fit", "fls(--cpus)*32MiB/page 1-page holes, then 1-page "
+	  "vmalloc/touch/vfree; --loops" },
+	{ "long_busy_list", "15000 1-page areas live, then 100+1 pages "
+	  "vmalloc/touch/vfree; --loops" },
+	{ "random_size", "1..100 pages vmalloc/touch/vfree; --loops" },
+	{ "fix_align", "5 pages aligned to 32 KiB vmalloc/vfree; --loops" },
+	{ "random_size_align", "1..10 pages aligned to 2^(0..22) "
+	  "vmalloc/vfree; --loops" },
+	{ "align_shift", "1 page at alignments 2^0..2^63 (large ones fail); "
+	  "--loops" },
+	{ "kvfree", "vmalloc 1 page, touch, kvfree (kvfree_rcu without the "
+	  "grace period); --loops" },
+	{ "kvmalloc", "kvmalloc 1 byte..--pages pages (log-uniform), touch, "
+	  "kvfree; --loops" },
+};
+
+#define NWORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
+
+const struct vmalloc_workload *vmalloc_workloads(size_t *count)
+{
+	*count = NWORKLOADS;
+	return workloads;
+}
+
+void vmalloc_gen_defaults(struct vmalloc_gen_params *p)
+{
+	*p = (struct vmalloc_gen_params){
+		.seed = 1, .loops = 1000, .pages = 1, .cpus = 1,
+		.start = VMAP_DEFAULT_START, .end = VMAP_DEFAULT_END,
+		.page_size = VMAP_DEFAULT_PAGE,
+	};
+}
+
+void vmalloc_ops_free(struct vmalloc_ops *o)
+{
+	free(o->ops);
+	memset(o, 0, sizeof(*o));
+}
+
+static int push(struct vmalloc_ops *o, const struct vmalloc_op *op)
+{
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? 2 * o->cap : 1024;
+		struct vmalloc_op *n = realloc(o->ops, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		o->ops = n;
+		o->cap = cap;
+	}
+	o->ops[o->n++] = *op;
+	if (op->id >= o->ids)
+		o->ids = op->id + 1;
+	return 0;
+}
+
+/* One CPU's stream of a workload, before interleaving. */
+struct stream {
+	struct vmalloc_ops o;
+	size_t next;
+};
+
+/*
+ * Map the ids of one wl_vmap trace to dense ids: live[id] holds the dense
+ * id of a live trace id (ids of the trace are reused after a free).
+ */
+struct idmap {
+	uint64_t *dense;
+	uint64_t cap;
+	uint64_t next;
+	unsigned *owner;         /* round-robin: the CPU of a dense id */
+};
+
+static int idmap_set(struct idmap *m, uint64_t id, uint64_t dense)
+{
+	if (id >= m->cap) {
+		uint64_t cap = m->cap ? m->cap : 1024;
+		uint64_t *d;
+
+		while (cap <= id)
+			cap *= 2;
+		d = realloc(m->dense, cap * sizeof(*d));
+		if (!d)
+			return -ENOMEM;
+		m->dense = d;
+		m->cap = cap;
+	}
+	m->dense[id] = dense;
+	return 0;
+}
+
+/* Convert the wl_vmap trace @t into ops of CPU @cpu (or round-robin). */
+static int convert(const struct wl_vmap_trace *t,
+		   const struct vmalloc_gen_params *p, unsigned cpu, bool rr,
+		   struct vmalloc_ops *o)
+{
+	struct idmap m = { 0 };
+	uint64_t pg = p->page_size, allocs = 0;
+	int err = 0;
+
+	for (size_t i = 0; i < t->n && !err; i++) {
+		const struct wl_vmap_op *w = &t->ops[i];
+		struct vmalloc_op op = { 0 };
+
+		if (w->kind == WL_VMAP_ALLOC) {
+			op.kind = VMALLOC_OP_ALLOC;
+			op.id = m.next++;
+			op.size = w->arg - pg;
+			op.align = w->flags & WL_VMAP_HAS_ALIGN ? w->align :
+				   pg;
+			op.flags = p->huge ? VMALLOC_ALLOW_HUGE : 0;
+			op.cpu = (uint16_t)(rr ? allocs++ % p->cpus : cpu);
+			err = idmap_set(&m, w->id, op.id);
+			if (!err)
+				err = push(o, &op);
+			continue;
+		}
+		/* The kernel test writes to the area: a touch. */
+		if (w->kind == WL_VMAP_LOOKUP && !p->touch)
+			continue;
+		op.kind = w->kind == WL_VMAP_LOOKUP ? VMALLOC_OP_TOUCH :
+			  VMALLOC_OP_FREE;
+		op.id = m.dense[w->id];
+		/* Round-robin: set to the allocating CPU below. */
+		op.cpu = (uint16_t)(rr ? 0 : cpu);
+		err = push(o, &op);
+	}
+	if (rr && !err) {
+		/* Every op of an id on the CPU that allocated it. */
+		unsigned *owner = calloc(o->ids ? o->ids : 1, sizeof(*owner));
+
+		if (!owner) {
+			err = -ENOMEM;
+		} else {
+			for (size_t i = 0; i < o->n; i++) {
+				if (o->ops[i].kind == VMALLOC_OP_ALLOC)
+					owner[o->ops[i].id] = o->ops[i].cpu;
+				o->ops[i].cpu = (uint16_t)owner[o->ops[i].id];
+			}
+			free(owner);
+		}
+	}
+	free(m.dense);
+	return err;
+}
+
+static int gen_address_workload(const char *name,
+				const struct vmalloc_gen_params *p,
+				unsigned cpu, bool rr, struct vmalloc_ops *o,
+				struct reason *r)
+{
+	struct wl_vmap_gen_params wp;
+	struct wl_vmap_trace t = { 0 };
+	int err;
+
+	wl_vmap_gen_defaults(&wp);
+	wp.seed = p->seed + cpu;
+	wp.loops = p->loops;
+	wp.pages = p->pages;
+	wp.cpus = p->cpus;
+	wp.space = (struct wl_vmap_space){ p->start, p->end, p->page_size };
+	err = wl_vmap_gen(name, &wp, &t, r);
+	if (!err)
+		err = convert(&t, p, cpu, rr, o);
+	wl_vmap_trace_free(&t);
+	return err;
+}
+
+/* kvfree and kvmalloc: one area per loop, allocated, touched, freed. */
+static int gen_kv(bool kv, const struct vmalloc_gen_params *p, unsigned cpu,
+		  bool rr, struct vmalloc_ops *o)
+{
+	uint64_t max = p->pages * p->page_size;
+	struct rng rng;
+	int err = 0;
+
+	rng_seed(&rng, p->seed + cpu);
+	for (uint64_t i = 0; i < p->loops && !err; i++) {
+		struct vmalloc_op op = {
+			.kind = kv ? VMALLOC_OP_KVMALLOC : VMALLOC_OP_ALLOC,
+			.cpu = (uint16_t)(rr ? i % p->cpus : cpu), .id = i,
+			.size = p->page_size, .align = p->page_size,
+			.flags = p->huge ? VMALLOC_ALLOW_HUGE : 0,
+		};
+
+		if (kv) {
+			/* log-uniform in [1, max]: 2^(u * log2(max)). */
+			unsigned bits = 64 - (unsigned)__builtin_clzll(max);
+			unsigned b = (unsigned)rng_below(&rng, bits);
+			uint64_t lo = 1ULL << b, hi = lo * 2 - 1;
+
+			if (hi > max)
+				hi = max;
+			op.size = lo + rng_below(&rng, hi - lo + 1);
+		}
+		err = push(o, &op);
+		if (!err && p->touch) {
+			op.kind = VMALLOC_OP_TOUCH;
+			err = push(o, &op);
+		}
+		if (!err) {
+			op.kind = VMALLOC_OP_FREE;
+			err = push(o, &op);
+		}
+	}
+	return err;
+}
+
+/* Streams: interleave the CPUs' op lists op by op, ids made disjoint. */
+static int interleave(struct stream *s, unsigned n, struct vmalloc_ops *o)
+{
+	uint64_t base[VMALLOC_MAX_CPUS] = { 0 };
+	bool more = true;
+	int err = 0;
+
+	for (unsigned c = 1; c < n; c++)
+		base[c] = base[c - 1] + s[c - 1].o.ids;
+	while (more && !err) {
+		more = false;
+		for (unsigned c = 0; c < n && !err; c++) {
+			struct vmalloc_op op;
+
+			if (s[c].next == s[c].o.n)
+				continue;
+			op = s[c].o.ops[s[c].next++];
+			op.id += base[c];
+			op.cpu = (uint16_t)c;
+			err = push(o, &op);
+			more = true;
+		}
+	}
+	return err;
+}
+
+int vmalloc_gen(const char *name, const struct vmalloc_gen_params *p,
+		struct vmalloc_ops *out, struct reason *r)
+{
+	unsigned n = p->streams ? p->cpus : 1;
+	bool found = false, kv = false, kvfree = false;
+	struct stream *s;
+	int err = 0;
+
+	for (size_t i = 0; i < NWORKLOADS; i++)
+		found |= !strcmp(workloads[i].name, name);
+	if (!found)
+		return reason_fail_opt(r, -EINVAL, "name", "unknown workload "
+				       "'%s'", name);
+	if (!p->cpus || p->cpus > VMALLOC_MAX_CPUS)
+		return reason_fail_opt(r, -EINVAL, "cpus", "must be 1..%d",
+				       VMALLOC_MAX_CPUS);
+	if (!p->loops)
+		return reason_fail_opt(r, -EINVAL, "loops", "must be at least "
+				       "1");
+	if (!p->pages || p->pages > (1ULL << 20))
+		return reason_fail_opt(r, -EINVAL, "pages", "must be 1..%llu",
+				       1ULL << 20);
+	kv = !strcmp(name, "kvmalloc");
+	kvfree = !strcmp(name, "kvfree");
+	vmalloc_ops_free(out);
+	s = calloc(n, sizeof(*s));
+	if (!s)
+		return reason_fail(r, -ENOMEM, 0, "out of memory");
+	for (unsigned c = 0; c < n && !err; c++) {
+		struct vmalloc_ops *o = p->streams ? &s[c].o : out;
+
+		if (kv || kvfree)
+			err = gen_kv(kv, p, c, !p->streams, o);
+		else
+			err = gen_address_workload(name, p, c, !p->streams,
+						   o, r);
+	}
+	if (!err && p->streams)
+		err = interleave(s, n, out);
+	for (unsigned c = 0; c < n; c++)
+		vmalloc_ops_free(&s[c].o);
+	free(s);
+	if (err == -ENOMEM)
+		reason_fail(r, err, 0, "out of memory");
+	if (err)
+		vmalloc_ops_free(out);
+	return err;
+}
+
+int vmalloc_run_init(struct vmalloc_run *run, const struct vmalloc_ops *o)
+{
+	uint64_t n = o->ids ? o->ids : 1;
+
+	run->ops = o;
+	run->addr = calloc(n, sizeof(*run->addr));
+	run->kv = calloc(n, 1);
+	if (!run->addr || !run->kv) {
+		vmalloc_run_fini(run);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void vmalloc_run_fini(struct vmalloc_run *run)
+{
+	free(run->addr);
+	free(run->kv);
+	run->addr = NULL;
+	run->kv = NULL;
+}
+
+int vmalloc_run(struct vmalloc_run *run, struct vmalloc *vm,
+		struct reason *r)
+{
+	const struct vmalloc_ops *o = run->ops;
+
+	for (size_t i = 0; i < o->n; i++) {
+		const struct vmalloc_op *op = &o->ops[i];
+		uint64_t *a = &run->addr[op->id];
+		struct vmalloc_area area;
+		int err = 0;
+
+		switch (op->kind) {
+		case VMALLOC_OP_ALLOC:
+			err = vmalloc_node_range(vm, op->size, op->align,
+						 op->flags, op->cpu, 0, a);
+			run->kv[op->id] = 0;
+			break;
+		case VMALLOC_OP_KVMALLOC:
+			err = vmalloc_kvmalloc(vm, op->size, op->cpu, a);
+			run->kv[op->id] = 1;
+			break;
+		case VMALLOC_OP_TOUCH:
+			if (!*a)
+				break;
+			if (!run->kv[op->id] || vmalloc_is_vmalloc_addr(vm, *a)) {
+				err = vmalloc_area(vm, *a, &area);
+				if (!err)
+					err = vmalloc_touch(vm, *a,
+							    area.nr_pages *
+							    vmalloc_page_size(vm),
+							    op->cpu);
+			}
+			break;
+		case VMALLOC_OP_FREE:
+			if (!*a)
+				break;
+			err = run->kv[op->id] ?
+			      vmalloc_kvfree(vm, *a, op->cpu) :
+			      vmalloc_vfree(vm, *a, op->cpu);
+			*a = 0;
+			break;
+		default:
+			err = -EINVAL;
+		}
+		if (err == -ENOSPC || err == -ENOMEM) {
+			if (op->kind == VMALLOC_OP_ALLOC ||
+			    op->kind == VMALLOC_OP_KVMALLOC) {
+				*a = 0;
+				continue;
+			}
+		}
+		if (err)
+			return reason_fail(r, err, i + 1, "op %zu (%s of id "
+					   "%llu) failed: %s", i + 1,
+					   op->kind == VMALLOC_OP_ALLOC ?
+					   "vmalloc" : op->kind ==
+					   VMALLOC_OP_FREE ? "free" :
+					   op->kind == VMALLOC_OP_TOUCH ?
+					   "touch" : "kvmalloc",
+					   (unsigned long long)op->id,
+					   strerror(-err));
+	}
+	return 0;
+}
