@@ -329,6 +329,19 @@ int pt_map(struct pt *pt, uint64_t va, uint64_t pa, uint64_t size,
 	   uint32_t prot, unsigned flags);
 
 /*
+ * Make sure the table at @level that translates @va exists, creating it
+ * and any missing table above it (a kernel's boot-time preallocation:
+ * the fixmap's PTE tables, x86-64's vmalloc P4D/PUD tables).  *@table
+ * (may be NULL) gets its physical address; @level == root level gives
+ * the root.  A table left empty this way stays until pt_unmap() of a
+ * range in it or pt_destroy().  -EINVAL: @va not valid for the geometry
+ * or @level above the root; -EEXIST: a leaf above @level covers @va;
+ * -ENOMEM; -EFAULT as pt_map.  On failure, tables created on the way
+ * may stay (empty).
+ */
+int pt_populate(struct pt *pt, uint64_t va, unsigned level, uint64_t *table);
+
+/*
  * Unmap every leaf in [va, va + size); holes are allowed.  Tables left
  * without entries are freed to the frame allocator (never the root).  A
  * contiguous run cut by the range loses its hint on the part that stays.
