@@ -105,6 +105,11 @@ struct vmalloc_config {
 	bool eager;              /* flush each free at once */
 	bool nohuge;             /* the nohugevmalloc boot option */
 	uint64_t direct_map;     /* VA of physical 0 (kmalloc addresses) */
+	/* [reserved_start, reserved_end) inside the range, busy from the
+	 * start and never freed (arm64's kernel image, which lies in its
+	 * vmalloc range and is registered by vm_area_add_early()); equal
+	 * values: none. */
+	uint64_t reserved_start, reserved_end;
 };
 
 /* Per CPU; exact and deterministic. */

@@ -136,6 +136,25 @@ int vmalloc_create(struct vmalloc **out, const struct vmalloc_config *cfg,
 					       (unsigned long long)cfg->end);
 		return reason_fail(r, err, 0, "out of memory");
 	}
+	if (cfg->reserved_start != cfg->reserved_end) {
+		uint64_t got;
+
+		err = vmap_alloc(vm->v, cfg->reserved_end - cfg->reserved_start,
+				 vm->page, cfg->reserved_start,
+				 cfg->reserved_end, &got);
+		if (err || cfg->reserved_end < cfg->reserved_start) {
+			vmap_destroy(vm->v);
+			free(vm);
+			return reason_fail_opt(r, -EINVAL, "reserved", "[%#llx, "
+					       "%#llx) is not a page-aligned "
+					       "part of the range",
+					       (unsigned long long)
+					       cfg->reserved_start,
+					       (unsigned long long)
+					       cfg->reserved_end);
+		}
+		vm->reserved = 1;
+	}
 	err = vmalloc_cpus_create(vm, cfg->tlb ? cfg->tlb : vm->rule->tlb, r);
 	if (err) {
 		vmalloc_cpus_destroy(vm);
@@ -769,11 +788,12 @@ int vmalloc_check(const struct vmalloc *vm, struct reason *r)
 				   (unsigned long long)lazy_pages,
 				   (unsigned long long)vm->c.lazy_pages);
 	vmap_stats(vm->v, &st);
-	if (st.live_areas != live + lazy)
+	if (st.live_areas != live + lazy + vm->reserved)
 		return reason_fail(r, -EUCLEAN, 0, "vmalloc: the strategy holds "
 				   "%llu areas, the system %llu",
 				   (unsigned long long)st.live_areas,
-				   (unsigned long long)(live + lazy));
+				   (unsigned long long)(live + lazy +
+							vm->reserved));
 	err = vmap_check(vm->v, r);
 	if (err)
 		return err;

@@ -75,6 +75,7 @@ struct vmalloc {
 	unsigned page_shift, pmd_shift, pmd_order;
 	uint64_t page, pmd_size;
 	uint64_t ceiling, lazy_max;
+	uint64_t reserved;       /* 1 when a reserved range is held */
 	struct rb_root areas;    /* live areas by address */
 	struct rb_root kobjs;    /* kmalloc'd objects by address */
 	struct vm_area *lazy;    /* lazily freed areas, newest first */
