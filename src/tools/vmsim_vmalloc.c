@@ -283,9 +283,9 @@ static int setup(void *ctx, unsigned rep)
 		kc.ram_bytes = va->ram;
 	err = ks_boot(&x->k, &kc, &x->r);
 	if (err) {
-		x->what = x->r.what[0] ? x->r.what : "arch";
-		if (!strcmp(x->what, "ram"))
-			x->what = "ram";
+		/* The image and the orders follow from --arch and --ram. */
+		x->what = !strcmp(x->r.what, "ram") ||
+			  !strcmp(x->r.what, "image") ? "ram" : "arch";
 		return x->err = err;
 	}
 	l = ks_layout_of(x->k);
@@ -522,15 +522,12 @@ int vmsim_vmalloc_main(int argc, char **argv)
 		goto out;
 	ret = measure_repeat(&subject, &x, va.reps, sec);
 	if (ret) {
-		char buf[320];
-
-		reason_format(&x.r, NULL, buf, sizeof(buf));
 		if (x.what && x.what[0])
 			fprintf(stderr, "--%s: %s\n",
 				!strcmp(x.what, "name") ? "workload" : x.what,
-				buf);
+				x.r.msg);
 		else
-			fprintf(stderr, "vmsim vmalloc: %s\n", buf);
+			fprintf(stderr, "vmsim vmalloc: %s\n", x.r.msg);
 		csv_abort(csv);
 		ret = VMSIM_BAD_INPUT;
 		goto out;
