@@ -88,6 +88,11 @@ struct vmalloc;
 #define VMALLOC_ALLOW_HUGE  0x08u  /* VM_ALLOW_HUGE_VMAP */
 #define VMALLOC_VPAGES      0x10u  /* its pages array is vmalloc'd */
 #define VMALLOC_ZERO        0x20u  /* __GFP_ZERO (vzalloc) */
+#define VMALLOC_RAM         0x40u  /* vm_map_ram() above VMAP_MAX_ALLOC */
+#define VMALLOC_BLOCK       0x80u  /* a per-CPU vmap block */
+
+/* vm_map_ram(): counts up to this many pages go through vmap blocks. */
+#define VMALLOC_VMAP_MAX_ALLOC 64
 
 /* The most CPUs a system may have. */
 #define VMALLOC_MAX_CPUS 4096
@@ -110,6 +115,8 @@ struct vmalloc_config {
 	 * vmalloc range and is registered by vm_area_add_early()); equal
 	 * values: none. */
 	uint64_t reserved_start, reserved_end;
+	/* CONFIG_NR_CPUS, which sizes the vmap blocks; 0: 8192 (Debian). */
+	uint64_t nr_cpus_config;
 };
 
 /* Per CPU; exact and deterministic. */
@@ -151,6 +158,9 @@ struct vmalloc_counters {
 	uint64_t ipis;                  /* IPIs sent */
 	uint64_t entries_dropped;       /* TLB entries invalidated, all CPUs */
 	uint64_t touches, tlb_misses;   /* summed over the CPUs */
+	uint64_t vm_map_rams, vm_unmap_rams;
+	uint64_t vblocks, vblocks_freed;  /* vmap blocks made, freed */
+	uint64_t vblock_pages;          /* pages of one block */
 	uint64_t pt_tables[PT_MAX_LEVELS];  /* the page table's tables now */
 };
 
@@ -230,6 +240,28 @@ int vmalloc_kvmalloc(struct vmalloc *vm, uint64_t size, unsigned cpu,
 		     uint64_t *addr);
 int vmalloc_kvfree(struct vmalloc *vm, uint64_t addr, unsigned cpu);
 
+/*
+ * vm_map_ram(): map the caller's @count pages.  Up to
+ * VMALLOC_VMAP_MAX_ALLOC pages come from the CPU's vmap blocks (vb_alloc:
+ * 2^get_order(count) pages taken in order from the first block of that
+ * CPU with room, else from a new block of VMAP_BBMAP_BITS pages, aligned
+ * to its size, no guard); larger counts get an area of their own without
+ * a guard.  vm_unmap_ram(): clear the leaves; a block's pages are never
+ * handed out again, and the block goes to the lazy list once all of them
+ * are freed; an area of its own goes to the lazy list at once.  -EINVAL:
+ * count 0, a page not aligned, or (unmap) no such mapping of that count.
+ */
+int vmalloc_vm_map_ram(struct vmalloc *vm, const uint64_t *pages,
+		       uint64_t count, unsigned cpu, uint64_t *addr);
+int vmalloc_vm_unmap_ram(struct vmalloc *vm, uint64_t addr, uint64_t count,
+			 unsigned cpu);
+
+/* alloc_pages_bulk() / __free_page() of base pages for vm_map_ram() and
+ * vmap() callers: -ENOMEM when fewer than @n are free (none is taken). */
+int vmalloc_pages_alloc(struct vmalloc *vm, uint64_t n, uint64_t *pages);
+void vmalloc_pages_free(struct vmalloc *vm, uint64_t n,
+			const uint64_t *pages);
+
 /* Whether @addr lies in the vmalloc range (is_vmalloc_addr()). */
 bool vmalloc_is_vmalloc_addr(const struct vmalloc *vm, uint64_t addr);
 
@@ -302,6 +334,10 @@ enum vmalloc_op_kind {
 	VMALLOC_OP_FREE,         /* vfree (kvfree for a kvmalloc'd id) */
 	VMALLOC_OP_TOUCH,        /* vmalloc_touch() of the whole area */
 	VMALLOC_OP_KVMALLOC,     /* kvmalloc(size) */
+	VMALLOC_OP_PAGES,        /* take size pages for the map ops */
+	VMALLOC_OP_MAP_RAM,      /* vm_map_ram of size pages of them */
+	VMALLOC_OP_UNMAP_RAM,    /* vm_unmap_ram of that id */
+	VMALLOC_OP_PAGES_FREE,   /* give the pages back */
 };
 
 struct vmalloc_op {
@@ -367,6 +403,8 @@ struct vmalloc_run {
 	const struct vmalloc_ops *ops;
 	uint64_t *addr;          /* per id; 0: none */
 	uint8_t *kv;             /* per id: from kvmalloc */
+	uint64_t *pages;         /* the pages of the map ops */
+	uint64_t npages, cap_pages;
 };
 
 int vmalloc_run_init(struct vmalloc_run *run, const struct vmalloc_ops *o);

@@ -69,6 +69,23 @@ static int kobj_cmp(const void *key, const struct rb_node *n)
 
 /* ---- create / destroy ---- */
 
+/*
+ * VMAP_BBMAP_BITS: min(1024, max(2 * VMAP_MAX_ALLOC, VMALLOC_PAGES /
+ * roundup_pow_of_two(NR_CPUS) / 16)) with VMALLOC_SPACE guessed as
+ * 128 GiB (64-bit).
+ */
+static uint64_t vb_pages(uint64_t nr_cpus, unsigned page_shift)
+{
+	uint64_t pages = (128ULL << 30) >> page_shift, pow2 = 1, n;
+
+	while (pow2 < nr_cpus)
+		pow2 <<= 1;
+	n = pages / pow2 / 16;
+	if (n < 2 * VMALLOC_VMAP_MAX_ALLOC)
+		n = 2 * VMALLOC_VMAP_MAX_ALLOC;
+	return n > 1024 ? 1024 : n;
+}
+
 uint64_t vmalloc_lazy_max_pages(unsigned cpus, uint64_t page_size)
 {
 	unsigned fls = cpus ? 32u - (unsigned)__builtin_clz(cpus) : 0;
@@ -120,6 +137,10 @@ int vmalloc_create(struct vmalloc **out, const struct vmalloc_config *cfg,
 	vm->c.lazy_max_pages = vm->lazy_max;
 	vm->areas = RB_ROOT;
 	vm->kobjs = RB_ROOT;
+	vm->vblocks = RB_ROOT;
+	vm->vb_pages = vb_pages(cfg->nr_cpus_config ? cfg->nr_cpus_config :
+				8192, vm->page_shift);
+	vm->c.vblock_pages = vm->vb_pages;
 	err = vmap_create(&vm->v, cfg->strategy ? cfg->strategy : "augrb",
 			  cfg->start, cfg->end, vm->page);
 	if (err) {
@@ -171,6 +192,34 @@ int vmalloc_create(struct vmalloc **out, const struct vmalloc_config *cfg,
 /* ---- page tables ---- */
 
 /*
+ * Map the @n base pages @pages at @addr, one pt_map() per run of
+ * physically consecutive pages.  On error the leaves written are cleared.
+ */
+static int map_base(struct vmalloc *vm, uint64_t addr, const uint64_t *pages,
+		    uint64_t n)
+{
+	uint64_t i = 0;
+	int err = 0;
+
+	while (i < n && !err) {
+		uint64_t run = 1;
+
+		while (i + run < n && pages[i + run] ==
+		       pages[i] + (run << vm->page_shift))
+			run++;
+		err = pt_map(vm->pt, addr + (i << vm->page_shift), pages[i],
+			     run << vm->page_shift, KERNEL_PROT, 0);
+		if (!err) {
+			vm->c.pte_writes += run;
+			i += run;
+		}
+	}
+	if (err && i)
+		(void)pt_unmap_keep(vm->pt, addr, i << vm->page_shift, 0);
+	return err;
+}
+
+/*
  * Map @a's pages (vmap_pages_range()): base pages in runs of physically
  * consecutive pages, or one PMD leaf per chunk, first freeing an empty
  * PTE page that holds the slot (pmd_free_pte_page()).  On error the
@@ -203,20 +252,7 @@ static int map_pages(struct vmalloc *vm, struct vm_area *a)
 				vm->c.pmd_writes++;
 		}
 	} else {
-		while (i < n && !err) {
-			uint64_t run = 1;
-
-			while (i + run < n && a->pages[i + run] ==
-			       a->pages[i] + (run << vm->page_shift))
-				run++;
-			err = pt_map(vm->pt, a->addr + (i << vm->page_shift),
-				     a->pages[i], run << vm->page_shift,
-				     KERNEL_PROT, 0);
-			if (!err) {
-				vm->c.pte_writes += run;
-				i += run;
-			}
-		}
+		return map_base(vm, a->addr, a->pages, n);
 	}
 	if (err && i)
 		(void)pt_unmap_keep(vm->pt, a->addr, i << vm->page_shift, 0);
@@ -546,6 +582,257 @@ int vmalloc_vunmap(struct vmalloc *vm, uint64_t addr, unsigned cpu)
 	return 0;
 }
 
+/* ---- vm_map_ram: per-CPU vmap blocks ---- */
+
+static bool vb_less(const struct rb_node *a, const struct rb_node *b)
+{
+	return rb_entry(a, struct vblock, node)->a->addr <
+	       rb_entry(b, struct vblock, node)->a->addr;
+}
+
+static int vb_cmp(const void *key, const struct rb_node *n)
+{
+	uint64_t k = *(const uint64_t *)key;
+	uint64_t a = rb_entry(n, struct vblock, node)->a->addr;
+
+	return k < a ? -1 : k > a;
+}
+
+static void vb_unlist(struct vmalloc *vm, struct vblock *vb)
+{
+	struct vcpu *c = &vm->cpu[vb->cpu];
+
+	if (!vb->listed)
+		return;
+	if (vb->prev)
+		vb->prev->next = vb->next;
+	else
+		c->vb_head = vb->next;
+	if (vb->next)
+		vb->next->prev = vb->prev;
+	else
+		c->vb_tail = vb->prev;
+	vb->prev = vb->next = NULL;
+	vb->listed = false;
+}
+
+static void vb_bits(struct vblock *vb, uint64_t off, uint64_t n, bool set)
+{
+	for (uint64_t i = off; i < off + n; i++) {
+		if (set)
+			vb->used[i / 64] |= 1ULL << (i % 64);
+		else
+			vb->used[i / 64] &= ~(1ULL << (i % 64));
+	}
+}
+
+/* new_vmap_block(): a block-aligned area without guard, listed last. */
+static int vb_new(struct vmalloc *vm, unsigned cpu, struct vblock **out)
+{
+	uint64_t words = (vm->vb_pages + 63) / 64;
+	struct vblock *vb = calloc(1, sizeof(*vb) + words * sizeof(uint64_t));
+	struct vcpu *c = &vm->cpu[cpu];
+	int err;
+
+	if (!vb)
+		return -ENOMEM;
+	err = get_area(vm, vm->vb_pages << vm->page_shift,
+		       vm->vb_pages << vm->page_shift,
+		       VMALLOC_NO_GUARD | VMALLOC_BLOCK, vm->page_shift, 0,
+		       &vb->a);
+	if (err) {
+		free(vb);
+		return err;
+	}
+	vb->cpu = cpu;
+	vb->free = vm->vb_pages;
+	vb->dirty_min = vm->vb_pages;
+	vb->prev = c->vb_tail;
+	if (c->vb_tail)
+		c->vb_tail->next = vb;
+	else
+		c->vb_head = vb;
+	c->vb_tail = vb;
+	vb->listed = true;
+	rb_add(&vb->node, &vm->vblocks, vb_less);
+	vm->c.vblocks++;
+	*out = vb;
+	return 0;
+}
+
+/* vb_alloc(): 2^order pages from the first block of @cpu with room. */
+static int vb_alloc(struct vmalloc *vm, unsigned cpu, uint64_t pages,
+		    uint64_t *addr)
+{
+	struct vblock *vb = vm->cpu[cpu].vb_head;
+	uint64_t off;
+	int err;
+
+	while (vb && vb->free < pages)
+		vb = vb->next;
+	if (!vb) {
+		err = vb_new(vm, cpu, &vb);
+		if (err)
+			return err;
+	}
+	off = vm->vb_pages - vb->free;
+	vb->free -= pages;
+	vb_bits(vb, off, pages, true);
+	if (!vb->free)
+		vb_unlist(vm, vb);
+	*addr = vb->a->addr + (off << vm->page_shift);
+	return 0;
+}
+
+/* free_vmap_block(): the whole block to the lazy list. */
+static void vb_release(struct vmalloc *vm, struct vblock *vb, unsigned cpu)
+{
+	vb_unlist(vm, vb);
+	rb_erase(&vb->node, &vm->vblocks);
+	rb_erase(&vb->a->node, &vm->areas);
+	vmalloc_free_area_lazy(vm, vb->a);
+	vm->c.vblocks_freed++;
+	free(vb);
+	(void)cpu;
+}
+
+/* The block holding @addr, or NULL. */
+static struct vblock *vb_find(const struct vmalloc *vm, uint64_t addr)
+{
+	uint64_t base = addr & ~((vm->vb_pages << vm->page_shift) - 1);
+	struct rb_node *n = rb_find(&base, &vm->vblocks, vb_cmp);
+
+	return n ? rb_entry(n, struct vblock, node) : NULL;
+}
+
+/* 2^get_order(@count pages) in pages. */
+static uint64_t vb_order_pages(uint64_t count)
+{
+	uint64_t p = 1;
+
+	while (p < count)
+		p <<= 1;
+	return p;
+}
+
+int vmalloc_vm_map_ram(struct vmalloc *vm, const uint64_t *pages,
+		       uint64_t count, unsigned cpu, uint64_t *addr)
+{
+	struct vm_area *a = NULL;
+	uint64_t va;
+	int err;
+
+	if (!count || !cpu_ok(vm, cpu) ||
+	    count > (UINT64_MAX >> vm->page_shift) - 1)
+		return -EINVAL;
+	for (uint64_t i = 0; i < count; i++)
+		if (pages[i] & (vm->page - 1))
+			return -EINVAL;
+	if (count <= VMALLOC_VMAP_MAX_ALLOC) {
+		err = vb_alloc(vm, cpu, vb_order_pages(count), &va);
+	} else {
+		err = get_area(vm, count << vm->page_shift, vm->page,
+			       VMALLOC_NO_GUARD | VMALLOC_RAM, vm->page_shift,
+			       0, &a);
+		if (!err)
+			va = a->addr;
+	}
+	if (err) {
+		vm->c.failed++;
+		return err;
+	}
+	err = map_base(vm, va, pages, count);
+	if (err) {
+		(void)vmalloc_vm_unmap_ram(vm, va, count, cpu);
+		vm->c.vm_unmap_rams--;
+		vm->c.failed++;
+		return err;
+	}
+	vm->c.vm_map_rams++;
+	*addr = va;
+	return 0;
+}
+
+int vmalloc_vm_unmap_ram(struct vmalloc *vm, uint64_t addr, uint64_t count,
+			 unsigned cpu)
+{
+	struct vm_area *a;
+	struct vblock *vb;
+	uint64_t off, n, pa;
+
+	if (!count || !cpu_ok(vm, cpu))
+		return -EINVAL;
+	if (count > VMALLOC_VMAP_MAX_ALLOC) {
+		a = area_find(vm, addr);
+		if (!a || !(a->flags & VMALLOC_RAM) ||
+		    a->size != count << vm->page_shift)
+			return -EINVAL;
+		(void)pt_unmap_keep(vm->pt, addr, a->size, 0);
+		vm->c.pte_clears += count;
+		rb_erase(&a->node, &vm->areas);
+		vmalloc_free_area_lazy(vm, a);
+		vm->c.vm_unmap_rams++;
+		return 0;
+	}
+	vb = vb_find(vm, addr);
+	n = vb_order_pages(count);
+	if (!vb || addr & (vm->page - 1))
+		return -EINVAL;
+	off = (addr - vb->a->addr) >> vm->page_shift;
+	if (off + n > vm->vb_pages - vb->free)
+		return -EINVAL;
+	for (uint64_t i = off; i < off + n; i++)
+		if (!(vb->used[i / 64] >> (i % 64) & 1))
+			return -EINVAL;
+	vb_bits(vb, off, n, false);
+	/* Only what was mapped has leaves (a failed map has none). */
+	for (uint64_t i = 0; i < count; i++)
+		if (!vmalloc_to_page(vm, addr + (i << vm->page_shift), &pa))
+			vm->c.pte_clears++;
+	(void)pt_unmap_keep(vm->pt, addr, count << vm->page_shift, 0);
+	if (off < vb->dirty_min)
+		vb->dirty_min = off;
+	if (off + n > vb->dirty_max)
+		vb->dirty_max = off + n;
+	vb->dirty += n;
+	vm->c.vm_unmap_rams++;
+	if (vb->dirty == vm->vb_pages)
+		vb_release(vm, vb, cpu);
+	return 0;
+}
+
+int vmalloc_pages_alloc(struct vmalloc *vm, uint64_t n, uint64_t *pages)
+{
+	uint64_t got = 0;
+
+	if (n > buddy_free_frames(vm->buddy))
+		return -ENOMEM;
+	while (got < n) {
+		uint64_t want = n - got > BUDDY_BULK_MAX ? BUDDY_BULK_MAX :
+			n - got;
+		int k = buddy_alloc_bulk(vm->buddy, (unsigned)want,
+					 pages + got);
+
+		vm->c.bulk_calls++;
+		if (k <= 0) {
+			vm->c.pages_allocated += got;
+			vmalloc_pages_free(vm, got, pages);
+			return -ENOMEM;
+		}
+		got += (uint64_t)k;
+	}
+	vm->c.pages_allocated += n;
+	return 0;
+}
+
+void vmalloc_pages_free(struct vmalloc *vm, uint64_t n,
+			const uint64_t *pages)
+{
+	for (uint64_t i = 0; i < n; i++)
+		(void)buddy_free(vm->buddy, pages[i], 0);
+	vm->c.pages_freed += n;
+}
+
 bool vmalloc_is_vmalloc_addr(const struct vmalloc *vm, uint64_t addr)
 {
 	return addr >= vm->cfg.start && addr < vm->cfg.end;
@@ -749,7 +1036,7 @@ static int check_area(const struct vmalloc *vm, const struct vm_area *a,
 
 int vmalloc_check(const struct vmalloc *vm, struct reason *r)
 {
-	uint64_t live = 0, pages = 0, lazy = 0, lazy_pages = 0;
+	uint64_t live = 0, pages = 0, lazy = 0, lazy_pages = 0, all = 0;
 	struct vmap_stats st;
 	int err;
 
@@ -759,7 +1046,8 @@ int vmalloc_check(const struct vmalloc *vm, struct reason *r)
 		err = check_area(vm, a, false, r);
 		if (err)
 			return err;
-		live++;
+		all++;
+		live += a->nr_pages > 0;
 		pages += a->nr_pages;
 	}
 	for (const struct vm_area *a = vm->lazy; a; a = a->lazy_next) {
@@ -788,11 +1076,11 @@ int vmalloc_check(const struct vmalloc *vm, struct reason *r)
 				   (unsigned long long)lazy_pages,
 				   (unsigned long long)vm->c.lazy_pages);
 	vmap_stats(vm->v, &st);
-	if (st.live_areas != live + lazy + vm->reserved)
+	if (st.live_areas != all + lazy + vm->reserved)
 		return reason_fail(r, -EUCLEAN, 0, "vmalloc: the strategy holds "
 				   "%llu areas, the system %llu",
 				   (unsigned long long)st.live_areas,
-				   (unsigned long long)(live + lazy +
+				   (unsigned long long)(all + lazy +
 							vm->reserved));
 	err = vmap_check(vm->v, r);
 	if (err)
@@ -809,6 +1097,19 @@ void vmalloc_destroy(struct vmalloc *vm)
 	while ((n = rb_first(&vm->kobjs)))
 		(void)vmalloc_kvfree(vm, rb_entry(n, struct kobj, node)->addr,
 				     0);
+	/* vm_map_ram's blocks and areas: their leaves, then the areas. */
+	while ((n = rb_first(&vm->vblocks))) {
+		struct vblock *vb = rb_entry(n, struct vblock, node);
+
+		(void)pt_unmap_keep(vm->pt, vb->a->addr, vb->a->size, 0);
+		vb_release(vm, vb, 0);
+	}
+	for (n = rb_first(&vm->areas); n; n = rb_next(n)) {
+		struct vm_area *a = rb_entry(n, struct vm_area, node);
+
+		if (a->flags & VMALLOC_RAM)
+			(void)pt_unmap_keep(vm->pt, a->addr, a->size, 0);
+	}
 	/* Owners first: their vfree also frees their vmalloc'd arrays. */
 	for (n = rb_first(&vm->areas); n;) {
 		struct vm_area *a = rb_entry(n, struct vm_area, node);

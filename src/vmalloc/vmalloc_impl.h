@@ -59,10 +59,28 @@ struct flush_rule {
 	const char *tlb;         /* default TLB preset */
 };
 
+/*
+ * A per-CPU vmap block (mm/vmalloc.c's struct vmap_block): an area of
+ * vb_pages pages without guard, handed out front to back in power-of-two
+ * pieces; freed pieces become dirty and are never handed out again.
+ */
+struct vblock {
+	struct rb_node node;     /* in vm->vblocks by address */
+	struct vm_area *a;
+	unsigned cpu;
+	uint64_t free, dirty;    /* pages */
+	uint64_t dirty_min, dirty_max;  /* not yet flushed, in pages */
+	struct vblock *prev, *next;     /* the CPU's list of blocks with
+					 * room, oldest first */
+	bool listed;
+	uint64_t used[];         /* bitmap of pages in use */
+};
+
 struct vcpu {
 	struct tlb *tlb;
 	struct mmu *mmu;
 	struct vmalloc_cpu_counters c;
+	struct vblock *vb_head, *vb_tail;
 };
 
 struct vmalloc {
@@ -78,6 +96,8 @@ struct vmalloc {
 	uint64_t reserved;       /* 1 when a reserved range is held */
 	struct rb_root areas;    /* live areas by address */
 	struct rb_root kobjs;    /* kmalloc'd objects by address */
+	struct rb_root vblocks;  /* vmap blocks by address */
+	uint64_t vb_pages;       /* VMAP_BBMAP_BITS */
 	struct vm_area *lazy;    /* lazily freed areas, newest first */
 	uint64_t lazy_start, lazy_end;  /* min start, max end of the lazy */
 	struct vmalloc_counters c;

@@ -397,6 +397,91 @@ static void test_vmap_kvmalloc(void)
 }
 
 /*
+ * vm_map_ram: vmap blocks of VMAP_BBMAP_BITS pages (256 with NR_CPUS 8192,
+ * 1024 with 64), handed out front to back in 2^order pieces per CPU, a
+ * block to the lazy list once every piece was unmapped; above 64 pages an
+ * area of its own without guard.
+ */
+static void test_vm_map_ram(void)
+{
+	struct vmalloc_config cfg = { .cpus = 2 };
+	uint64_t pages[70], addr[300], first, a65, pa;
+	struct vmalloc_area a;
+	struct vmalloc_counters v;
+	struct sys s;
+
+	sys_up(&s, "x86-64-4l", 8192, cfg);
+	ASSERT_EQ(ctr(&s).vblock_pages, 256);
+	ASSERT_OK(vmalloc_pages_alloc(s.vm, 70, pages));
+	for (int i = 0; i < 256; i++) {
+		ASSERT_OK(vmalloc_vm_map_ram(s.vm, &pages[i % 70], 1, 0,
+					     &addr[i]));
+		ASSERT_EQ(addr[i], addr[0] + (uint64_t)i * PG);
+		ASSERT_OK(vmalloc_to_page(s.vm, addr[i], &pa));
+		ASSERT_EQ(pa, pages[i % 70]);
+	}
+	ASSERT_EQ(addr[0] & (256 * PG - 1), 0);  /* block-aligned */
+	ASSERT_EQ(ctr(&s).vblocks, 1);
+	/* Full: the next piece opens a second block; 3 pages take 4. */
+	ASSERT_OK(vmalloc_vm_map_ram(s.vm, pages, 3, 0, &first));
+	ASSERT_OK(vmalloc_vm_map_ram(s.vm, pages, 1, 0, &addr[256]));
+	ASSERT_EQ(addr[256], first + 4 * PG);
+	ASSERT_EQ(ctr(&s).vblocks, 2);
+	/* Another CPU, another block. */
+	ASSERT_OK(vmalloc_vm_map_ram(s.vm, pages, 2, 1, &addr[257]));
+	ASSERT_EQ(ctr(&s).vblocks, 3);
+	check(&s);
+	/* Beyond what the block handed out; in no block. */
+	ASSERT_EQ(vmalloc_vm_unmap_ram(s.vm, addr[257] + 2 * PG, 1, 1),
+		  -EINVAL);
+	ASSERT_EQ(vmalloc_vm_unmap_ram(s.vm, VMAP_DEFAULT_END - 256 * PG, 1,
+				       1), -EINVAL);
+	/* Unmapping the first block's pieces: no flush, then the block goes
+	 * lazy as a whole. */
+	for (int i = 0; i < 255; i++)
+		ASSERT_OK(vmalloc_vm_unmap_ram(s.vm, addr[i], 1, 1));
+	v = ctr(&s);
+	ASSERT_EQ(v.vblocks_freed, 0);
+	ASSERT_EQ(v.flushes, 0);
+	ASSERT_EQ(vmalloc_vm_unmap_ram(s.vm, addr[0], 1, 0), -EINVAL);
+	ASSERT_OK(vmalloc_vm_unmap_ram(s.vm, addr[255], 1, 0));
+	v = ctr(&s);
+	ASSERT_EQ(v.vblocks_freed, 1);
+	ASSERT_EQ(v.lazy_areas, 1);
+	ASSERT_EQ(v.lazy_pages, 256);
+	check(&s);
+	/* Above 64 pages: an area of its own, no guard. */
+	ASSERT_OK(vmalloc_vm_map_ram(s.vm, pages, 65, 0, &a65));
+	ASSERT_OK(vmalloc_area(s.vm, a65, &a));
+	ASSERT_EQ(a.size, 65 * PG);
+	ASSERT_EQ(a.flags & VMALLOC_RAM, VMALLOC_RAM);
+	ASSERT_EQ(vmalloc_vfree(s.vm, a65, 0), -ENOENT);
+	ASSERT_EQ(vmalloc_vm_unmap_ram(s.vm, a65, 64, 0), -EINVAL);
+	ASSERT_OK(vmalloc_vm_unmap_ram(s.vm, a65, 65, 0));
+	ASSERT_EQ(vmalloc_to_page(s.vm, a65, &pa), -ENOENT);
+	check(&s);
+	v = ctr(&s);
+	ASSERT_EQ(v.vm_map_rams, 260);
+	ASSERT_EQ(v.vm_unmap_rams, 257);
+	/* The rest goes with the system; the pages are the caller's. */
+	vmalloc_pages_free(s.vm, 70, pages);
+	sys_down(&s);
+
+	sys_up(&s, "x86-64-4l", 4096, (struct vmalloc_config){
+		.nr_cpus_config = 64 });
+	ASSERT_EQ(ctr(&s).vblock_pages, 1024);
+	sys_down(&s);
+	sys_up(&s, "x86-64-4l", 4096, (struct vmalloc_config){
+		.nr_cpus_config = 2048 });
+	ASSERT_EQ(ctr(&s).vblock_pages, 1024);
+	sys_down(&s);
+	sys_up(&s, "x86-64-4l", 4096, (struct vmalloc_config){
+		.nr_cpus_config = 4096 });
+	ASSERT_EQ(ctr(&s).vblock_pages, 512);
+	sys_down(&s);
+}
+
+/*
  * Stale-TLB detector: every CPU's translation of every page of every live
  * area reaches that area's own page.  Returns the number of translations
  * that do not.
@@ -471,8 +556,9 @@ static void random_workload(const char *strategy, bool eager, uint64_t seed)
 	struct vmalloc_config cfg = { .strategy = strategy, .cpus = 4,
 				      .lazy_max_pages = 40, .eager = eager };
 	enum { SLOTS = 12 };
-	uint64_t addr[SLOTS], npages[SLOTS], vpages[SLOTS][8];
-	bool vmapped[SLOTS], live[SLOTS] = { false };
+	uint64_t addr[SLOTS], npages[SLOTS], vpages[SLOTS][70];
+	unsigned kind[SLOTS];   /* 0 vmalloc, 1 vmap, 2 vm_map_ram */
+	bool live[SLOTS] = { false };
 	uint64_t live_addr[SLOTS], live_np[SLOTS];
 	struct rng rng;
 	struct sys s;
@@ -486,14 +572,22 @@ static void random_workload(const char *strategy, bool eager, uint64_t seed)
 
 		if (!live[k]) {
 			npages[k] = 1 + rng_below(&rng, 8);
-			vmapped[k] = rng_below(&rng, 4) == 0;
-			if (vmapped[k]) {
+			kind[k] = (unsigned)rng_below(&rng, 6) % 3;
+			if (kind[k] == 2 && rng_below(&rng, 8) == 0)
+				npages[k] = 65 + rng_below(&rng, 5);
+			if (kind[k]) {
 				for (uint64_t p = 0; p < npages[k]; p++)
 					ASSERT_OK(buddy_alloc(s.b, 0,
 							      &vpages[k][p]));
+			}
+			if (kind[k] == 1) {
 				ASSERT_OK(vmalloc_vmap(s.vm, vpages[k],
 						       npages[k], 0, cpu,
 						       &addr[k]));
+			} else if (kind[k] == 2) {
+				ASSERT_OK(vmalloc_vm_map_ram(s.vm, vpages[k],
+							     npages[k], cpu,
+							     &addr[k]));
 			} else {
 				ASSERT_OK(vmalloc_vmalloc(s.vm, npages[k] * PG,
 							  cpu, &addr[k]));
@@ -503,14 +597,16 @@ static void random_workload(const char *strategy, bool eager, uint64_t seed)
 			ASSERT_OK(vmalloc_touch(s.vm, addr[k],
 						npages[k] * PG, cpu));
 		} else {
-			if (vmapped[k]) {
+			if (kind[k] == 1)
 				ASSERT_OK(vmalloc_vunmap(s.vm, addr[k], cpu));
-				for (uint64_t p = 0; p < npages[k]; p++)
-					ASSERT_OK(buddy_free(s.b,
-							     vpages[k][p], 0));
-			} else {
+			else if (kind[k] == 2)
+				ASSERT_OK(vmalloc_vm_unmap_ram(s.vm, addr[k],
+							       npages[k],
+							       cpu));
+			else
 				ASSERT_OK(vmalloc_vfree(s.vm, addr[k], cpu));
-			}
+			for (uint64_t p = 0; kind[k] && p < npages[k]; p++)
+				ASSERT_OK(buddy_free(s.b, vpages[k][p], 0));
 			live[k] = false;
 		}
 		check(&s);
@@ -524,18 +620,23 @@ static void random_workload(const char *strategy, bool eager, uint64_t seed)
 	for (unsigned i = 0; i < SLOTS; i++) {
 		if (!live[i])
 			continue;
-		if (vmapped[i]) {
+		if (kind[i] == 1)
 			ASSERT_OK(vmalloc_vunmap(s.vm, addr[i], 0));
-			for (uint64_t p = 0; p < npages[i]; p++)
-				ASSERT_OK(buddy_free(s.b, vpages[i][p], 0));
-		} else {
+		else if (kind[i] == 2)
+			ASSERT_OK(vmalloc_vm_unmap_ram(s.vm, addr[i], npages[i],
+						       0));
+		else
 			ASSERT_OK(vmalloc_vfree(s.vm, addr[i], 0));
-		}
+		for (uint64_t p = 0; kind[i] && p < npages[i]; p++)
+			ASSERT_OK(buddy_free(s.b, vpages[i][p], 0));
 	}
 	vmalloc_purge(s.vm);
 	check(&s);
 	ASSERT(ctr(&s).purges > 10 || eager);
+	ASSERT(ctr(&s).vm_map_rams > 100);
 	ASSERT_EQ(ctr(&s).live_areas, 0);
+	/* Pages back but those of the tables and of the vmap blocks still
+	 * open (their freed pieces are not reused): only block areas. */
 	ASSERT_EQ(buddy_free_frames(s.b), s.frames - table_frames(&s));
 	sys_down(&s);
 }
@@ -669,6 +770,7 @@ int main(void)
 	test_eager();
 	test_huge();
 	test_vmap_kvmalloc();
+	test_vm_map_ram();
 	test_stale_detector();
 	for (size_t i = 0; i < n; i++)
 		random_workload(st[i].name, false, 42 + i);
