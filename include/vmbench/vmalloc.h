@@ -55,8 +55,11 @@
  *     above a page go to vmalloc with VMALLOC_ALLOW_HUGE.  A kmalloc'd
  *     object takes 2^get_order(size) pages (slab packing not modelled) and
  *     is addressed in the direct map (direct_map + physical address).
- *   - Not modelled: vmap_node pools, per-CPU vmap blocks, KASAN, NUMA,
- *     arm64 contiguous PTEs, x86 INVLPGB, RISC-V SBI remote fences.
+ *   - vm_map_ram: per-CPU vmap blocks (see vmalloc_vm_map_ram()); the
+ *     dirty ranges are kept but not yet flushed by vm_unmap_aliases(), and
+ *     fragmented blocks are not purged on an allocation failure.
+ *   - Not modelled: vmap_node pools, KASAN, NUMA, arm64 contiguous PTEs,
+ *     x86 INVLPGB, RISC-V SBI remote fences.
  *
  * CPUs.  Every CPU has its own TLB (the same spec for all) and MMU over the
  * kernel page table, ASID 0; vmalloc leaves are global.  vmalloc_touch()
@@ -321,8 +324,9 @@ int vmalloc_check(const struct vmalloc *vm, struct reason *r);
  * are generated there and turned into ops here (an area of N pages there
  * is N - 1 pages plus the guard here; a lookup is a touch); kvfree is
  * kvfree_rcu_1_arg_vmalloc_test (the RCU grace period not modelled: an
- * immediate kvfree) and kvmalloc is ours: kvmalloc of 1 byte .. --pages
- * pages, log-uniform, touch, kvfree.
+ * immediate kvfree); vm_map_ram is vm_map_ram_test (pages taken once,
+ * then map, write, unmap); kvmalloc is ours: kvmalloc of 1 byte ..
+ * --pages pages, log-uniform, touch, kvfree.
  *
  * CPUs: round-robin (each area, in the order of allocation, belongs to
  * the next CPU, which allocates, touches and frees it) or streams (every

@@ -31,7 +31,7 @@
 struct va_args {
 	const char *arch, *strategy, *workload, *tlb, *out;
 	struct vmalloc_gen_params gp;
-	uint64_t cpus, lazy_max, ceiling, ram;
+	uint64_t cpus, lazy_max, ceiling, ram, nr_cpus_config;
 	unsigned reps;
 	bool eager, stats, list, reps_given, lazy_given, nohuge;
 };
@@ -83,11 +83,13 @@ static void usage(FILE *f)
 "  --flush-ceiling N  pages a flush may invalidate one by one\n"
 "  --loops N          iterations of the workload's loop (default %llu)\n"
 "  --pages N          fix_size: pages per area; kvmalloc: largest size\n"
-"                     in pages (default %llu)\n"
+"                     in pages; vm_map_ram: pages mapped (default %llu)\n"
 "  --seed S           generator seed (default %llu)\n"
 "  --tlb SPEC         every CPU's TLB (default: skylake on x86 and\n"
 "                     RISC-V, neoverse-n1 on arm64)\n"
 "  --ram BYTES        simulated RAM (default 4 GiB)\n"
+"  --nr-cpus-config N CONFIG_NR_CPUS, which sizes vm_map_ram's vmap blocks\n"
+"                     (default 8192, Debian's: 256-page blocks)\n"
 "  --stats            add rows seconds, ops, ns_per_op, ns_per_op_min,\n"
 "                     ns_per_op_max, repetitions (each repetition boots a\n"
 "                     fresh system, untimed; only the ops are timed)\n"
@@ -136,6 +138,7 @@ static const struct vmsim_u64_opt u64_opts[] = {
 	{ "--lazy-max-pages", offsetof(struct va_args, lazy_max) },
 	{ "--flush-ceiling", offsetof(struct va_args, ceiling) },
 	{ "--ram", offsetof(struct va_args, ram) },
+	{ "--nr-cpus-config", offsetof(struct va_args, nr_cpus_config) },
 	{ "--loops", offsetof(struct va_args, gp) +
 		     offsetof(struct vmalloc_gen_params, loops) },
 	{ "--pages", offsetof(struct va_args, gp) +
@@ -233,6 +236,9 @@ static int parse(int argc, char **argv, struct va_args *va)
 	if (!va->cpus || va->cpus > VMALLOC_MAX_CPUS)
 		return vmsim_opt_error("--cpus", "must be 1..%d",
 				       VMALLOC_MAX_CPUS);
+	if (va->nr_cpus_config > (1ULL << 20))
+		return vmsim_opt_error("--nr-cpus-config", "must be 1..%llu",
+				       1ULL << 20);
 	if (!vmap_strategy_find(va->strategy))
 		return vmsim_opt_error("--strategy", "unknown strategy '%s' "
 				       "(try vmsim vmalloc --list)",
@@ -301,6 +307,7 @@ static int setup(void *ctx, unsigned rep)
 	vc.flush_ceiling = va->ceiling;
 	vc.eager = va->eager;
 	vc.direct_map = l->page_offset;
+	vc.nr_cpus_config = va->nr_cpus_config;
 	/* arm64: the kernel image lies at the start of the vmalloc range. */
 	if (l->kernel_start >= l->vmalloc_start &&
 	    l->kernel_start < l->vmalloc_end && !l->image_in_direct_map) {
@@ -422,6 +429,11 @@ static void print_csv(struct csv *f, const struct va_run *x,
 		{ "tlb_entries_dropped", c->entries_dropped },
 		{ "touches", c->touches },
 		{ "tlb_misses", c->tlb_misses },
+		{ "vm_map_rams", c->vm_map_rams },
+		{ "vm_unmap_rams", c->vm_unmap_rams },
+		{ "vblocks", c->vblocks },
+		{ "vblocks_freed", c->vblocks_freed },
+		{ "vblock_pages", c->vblock_pages },
 	};
 	char name[48];
 

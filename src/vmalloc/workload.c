@@ -37,6 +37,8 @@ static const struct vmalloc_workload workloads[] = {
 	  "grace period); --loops" },
 	{ "kvmalloc", "kvmalloc 1 byte..--pages pages (log-uniform), touch, "
 	  "kvfree; --loops" },
+	{ "vm_map_ram", "--pages pages taken once, then vm_map_ram, touch, "
+	  "vm_unmap_ram of them; --loops" },
 };
 
 #define NWORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
@@ -231,6 +233,43 @@ static int gen_kv(bool kv, const struct vmalloc_gen_params *p, unsigned cpu,
 	return err;
 }
 
+/*
+ * vm_map_ram_test: the pages taken once (alloc_pages_bulk), then the loop
+ * maps them, writes the first byte (with --touch: every page), unmaps.
+ */
+static int gen_map_ram(const struct vmalloc_gen_params *p, unsigned cpu,
+		       bool rr, struct vmalloc_ops *o)
+{
+	struct vmalloc_op op = { .kind = VMALLOC_OP_PAGES, .size = p->pages,
+				 .cpu = (uint16_t)cpu, .id = 0 };
+	int err = push(o, &op);
+
+	for (uint64_t i = 0; i < p->loops && !err; i++) {
+		op = (struct vmalloc_op){
+			.kind = VMALLOC_OP_MAP_RAM, .size = p->pages,
+			.cpu = (uint16_t)(rr ? i % p->cpus : cpu), .id = i + 1,
+		};
+		err = push(o, &op);
+		if (!err && p->touch) {
+			op.kind = VMALLOC_OP_TOUCH;
+			op.size = p->pages * p->page_size;
+			err = push(o, &op);
+			op.size = p->pages;
+		}
+		if (!err) {
+			op.kind = VMALLOC_OP_UNMAP_RAM;
+			err = push(o, &op);
+		}
+	}
+	if (!err) {
+		op = (struct vmalloc_op){ .kind = VMALLOC_OP_PAGES_FREE,
+					  .size = p->pages, .id = 0,
+					  .cpu = (uint16_t)cpu };
+		err = push(o, &op);
+	}
+	return err;
+}
+
 /* Streams: interleave the CPUs' op lists op by op, ids made disjoint. */
 static int interleave(struct stream *s, unsigned n, struct vmalloc_ops *o)
 {
@@ -288,7 +327,9 @@ int vmalloc_gen(const char *name, const struct vmalloc_gen_params *p,
 	for (unsigned c = 0; c < n && !err; c++) {
 		struct vmalloc_ops *o = p->streams ? &s[c].o : out;
 
-		if (kv || kvfree)
+		if (!strcmp(name, "vm_map_ram"))
+			err = gen_map_ram(p, c, !p->streams, o);
+		else if (kv || kvfree)
 			err = gen_kv(kv, p, c, !p->streams, o);
 		else
 			err = gen_address_workload(name, p, c, !p->streams,
@@ -308,12 +349,19 @@ int vmalloc_gen(const char *name, const struct vmalloc_gen_params *p,
 
 int vmalloc_run_init(struct vmalloc_run *run, const struct vmalloc_ops *o)
 {
-	uint64_t n = o->ids ? o->ids : 1;
+	uint64_t n = o->ids ? o->ids : 1, np = 0;
 
+	/* The pages the map ops use: the most any PAGES op takes at once. */
+	for (size_t i = 0; i < o->n; i++)
+		if (o->ops[i].kind == VMALLOC_OP_PAGES)
+			np += o->ops[i].size;
 	run->ops = o;
+	run->npages = 0;
+	run->cap_pages = np;
 	run->addr = calloc(n, sizeof(*run->addr));
 	run->kv = calloc(n, 1);
-	if (!run->addr || !run->kv) {
+	run->pages = calloc(np ? np : 1, sizeof(*run->pages));
+	if (!run->addr || !run->kv || !run->pages) {
 		vmalloc_run_fini(run);
 		return -ENOMEM;
 	}
@@ -324,8 +372,10 @@ void vmalloc_run_fini(struct vmalloc_run *run)
 {
 	free(run->addr);
 	free(run->kv);
+	free(run->pages);
 	run->addr = NULL;
 	run->kv = NULL;
+	run->pages = NULL;
 }
 
 int vmalloc_run(struct vmalloc_run *run, struct vmalloc *vm,
@@ -349,10 +399,41 @@ int vmalloc_run(struct vmalloc_run *run, struct vmalloc *vm,
 			err = vmalloc_kvmalloc(vm, op->size, op->cpu, a);
 			run->kv[op->id] = 1;
 			break;
+		case VMALLOC_OP_PAGES:
+			/* Pages stay with the run until PAGES_FREE. */
+			err = op->size > run->cap_pages - run->npages ?
+			      -EINVAL : vmalloc_pages_alloc(vm, op->size,
+							    run->pages +
+							    run->npages);
+			if (!err)
+				run->npages += op->size;
+			break;
+		case VMALLOC_OP_PAGES_FREE:
+			if (op->size > run->npages)
+				break;
+			run->npages -= op->size;
+			vmalloc_pages_free(vm, op->size,
+					   run->pages + run->npages);
+			break;
+		case VMALLOC_OP_MAP_RAM:
+			err = op->size > run->npages ? -EINVAL :
+			      vmalloc_vm_map_ram(vm, run->pages, op->size,
+						 op->cpu, a);
+			run->kv[op->id] = 2;
+			break;
+		case VMALLOC_OP_UNMAP_RAM:
+			if (!*a)
+				break;
+			err = vmalloc_vm_unmap_ram(vm, *a, op->size, op->cpu);
+			*a = 0;
+			break;
 		case VMALLOC_OP_TOUCH:
 			if (!*a)
 				break;
-			if (!run->kv[op->id] || vmalloc_is_vmalloc_addr(vm, *a)) {
+			if (op->size) {
+				err = vmalloc_touch(vm, *a, op->size, op->cpu);
+			} else if (!run->kv[op->id] ||
+				   vmalloc_is_vmalloc_addr(vm, *a)) {
 				err = vmalloc_area(vm, *a, &area);
 				if (!err)
 					err = vmalloc_touch(vm, *a,
@@ -374,7 +455,8 @@ int vmalloc_run(struct vmalloc_run *run, struct vmalloc *vm,
 		}
 		if (err == -ENOSPC || err == -ENOMEM) {
 			if (op->kind == VMALLOC_OP_ALLOC ||
-			    op->kind == VMALLOC_OP_KVMALLOC) {
+			    op->kind == VMALLOC_OP_KVMALLOC ||
+			    op->kind == VMALLOC_OP_MAP_RAM) {
 				*a = 0;
 				continue;
 			}
@@ -386,7 +468,9 @@ int vmalloc_run(struct vmalloc_run *run, struct vmalloc *vm,
 					   "vmalloc" : op->kind ==
 					   VMALLOC_OP_FREE ? "free" :
 					   op->kind == VMALLOC_OP_TOUCH ?
-					   "touch" : "kvmalloc",
+					   "touch" : op->kind ==
+					   VMALLOC_OP_KVMALLOC ? "kvmalloc" :
+					   "vm_map_ram",
 					   (unsigned long long)op->id,
 					   strerror(-err));
 	}

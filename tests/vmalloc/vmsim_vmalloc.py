@@ -104,6 +104,24 @@ if c:
     expect("huge leaves", c[("pmd_writes", None)], 50)
     expect("huge misses", c[("tlb_misses", None)] < 50 * 512, True)
 
+# vm_map_ram of one page: pieces of 256-page blocks (NR_CPUS 8192), a
+# block lazily freed when all its pieces are unmapped; a purge every
+# 8192 // 256 + 1 = 33 blocks.  With NR_CPUS 64 the blocks are 1024 pages.
+for loops, nr, block in [(10000, None, 256), (30000, "64", 1024)]:
+    args = ["--workload", "vm_map_ram", "--loops", str(loops)]
+    if nr:
+        args += ["--nr-cpus-config", nr]
+    c, _ = counters("vm_map_ram %d" % loops, args)
+    if c:
+        freed = loops // block
+        expect("vm_map_ram block", c[("vblock_pages", None)], block)
+        expect("vm_map_ram blocks", c[("vblocks", None)],
+               -(-loops // block))
+        expect("vm_map_ram freed", c[("vblocks_freed", None)], freed)
+        expect("vm_map_ram purges", c[("purges", None)],
+               freed // (8192 // block + 1))
+        expect("vm_map_ram maps", c[("vm_map_rams", None)], loops)
+
 # Determinism, --stats rows.
 _, a = counters("det a", ["--workload", "random_size", "--cpus", "3",
                           "--streams", "--touch", "--loops", "300"])
