@@ -170,14 +170,16 @@ void vmalloc_area_release(struct vm_area *a)
 	free(a);
 }
 
-void vmalloc_purge_lazy(struct vmalloc *vm, bool on_failure)
+bool vmalloc_purge_lazy(struct vmalloc *vm, uint64_t start, uint64_t end,
+			bool on_failure)
 {
 	struct vm_area *a = vm->lazy, *next;
 	uint64_t n = 0;
 
 	if (!a)
-		return;
-	vmalloc_flush_range(vm, vm->lazy_start, vm->lazy_end);
+		return false;
+	vmalloc_flush_range(vm, start < vm->lazy_start ? start : vm->lazy_start,
+			    end > vm->lazy_end ? end : vm->lazy_end);
 	for (; a; a = next) {
 		next = a->lazy_next;
 		/* Busy in the strategy since its allocation: cannot fail. */
@@ -194,6 +196,7 @@ void vmalloc_purge_lazy(struct vmalloc *vm, bool on_failure)
 	vm->c.purged_areas += n;
 	if (n > vm->c.max_areas_per_purge)
 		vm->c.max_areas_per_purge = n;
+	return true;
 }
 
 void vmalloc_free_area_lazy(struct vmalloc *vm, struct vm_area *a)
@@ -215,5 +218,5 @@ void vmalloc_free_area_lazy(struct vmalloc *vm, struct vm_area *a)
 	vm->c.lazy_areas++;
 	vm->c.lazy_pages += a->size >> vm->page_shift;
 	if (vm->c.lazy_pages > vm->lazy_max)
-		vmalloc_purge_lazy(vm, false);
+		(void)vmalloc_purge_lazy(vm, UINT64_MAX, 0, false);
 }

@@ -274,6 +274,9 @@ static void unmap_leaves(struct vmalloc *vm, struct vm_area *a)
 
 /* ---- areas ---- */
 
+static void vb_purge_blocks(struct vmalloc *vm, bool force, uint64_t *start,
+			    uint64_t *end);
+
 /*
  * __get_vm_area_node() + alloc_vmap_area(): reserve @size bytes (already
  * rounded to the mapping's page size) plus the guard.  No room: purge the
@@ -297,8 +300,10 @@ static int get_area(struct vmalloc *vm, uint64_t size, uint64_t align,
 		return -ENOMEM;
 	err = vmap_alloc(vm->v, size, align, vm->cfg.start, vm->cfg.end,
 			 &addr);
-	if (err == -ENOSPC && vm->lazy) {
-		vmalloc_purge_lazy(vm, true);
+	if (err == -ENOSPC) {
+		/* reclaim_and_purge_vmap_areas(), then one retry. */
+		vb_purge_blocks(vm, true, NULL, NULL);
+		(void)vmalloc_purge_lazy(vm, UINT64_MAX, 0, true);
 		err = vmap_alloc(vm->v, size, align, vm->cfg.start,
 				 vm->cfg.end, &addr);
 	}
@@ -696,6 +701,47 @@ static void vb_release(struct vmalloc *vm, struct vblock *vb, unsigned cpu)
 	(void)cpu;
 }
 
+/*
+ * purge_fragmented_block() over every block: one whose pages are all free
+ * or dirty (not all dirty) goes to the lazy list when @force or fewer than
+ * a quarter are free.  With @start and @end (_vm_unmap_aliases()): the
+ * dirty range of every other block widens [*start, *end) and is reset,
+ * as since 6.5, so it is not flushed again; without them
+ * (purge_fragmented_blocks_allcpus()) only blocks with room are looked at.
+ */
+static void vb_purge_blocks(struct vmalloc *vm, bool force, uint64_t *start,
+			    uint64_t *end)
+{
+	struct rb_node *n = rb_first(&vm->vblocks);
+
+	while (n) {
+		struct vblock *vb = rb_entry(n, struct vblock, node);
+		uint64_t base = vb->a->addr;
+
+		n = rb_next(n);
+		if (!start && !vb->listed)
+			continue;
+		if (vb->free + vb->dirty == vm->vb_pages &&
+		    vb->dirty != vm->vb_pages &&
+		    (force || vb->free < vm->vb_pages / 4)) {
+			/* Nothing in it is mapped any more. */
+			vb_release(vm, vb, vb->cpu);
+			continue;
+		}
+		if (start && vb->dirty_max && vb->dirty != vm->vb_pages) {
+			uint64_t s = base + (vb->dirty_min << vm->page_shift);
+			uint64_t e = base + (vb->dirty_max << vm->page_shift);
+
+			if (s < *start)
+				*start = s;
+			if (e > *end)
+				*end = e;
+			vb->dirty_min = vm->vb_pages;
+			vb->dirty_max = 0;
+		}
+	}
+}
+
 /* The block holding @addr, or NULL. */
 static struct vblock *vb_find(const struct vmalloc *vm, uint64_t addr)
 {
@@ -933,7 +979,11 @@ int vmalloc_touch(struct vmalloc *vm, uint64_t addr, uint64_t size,
 
 void vmalloc_purge(struct vmalloc *vm)
 {
-	vmalloc_purge_lazy(vm, false);
+	uint64_t start = UINT64_MAX, end = 0;
+
+	vb_purge_blocks(vm, false, &start, &end);
+	if (!vmalloc_purge_lazy(vm, start, end, false) && start < end)
+		vmalloc_flush_range(vm, start, end);
 }
 
 int vmalloc_area(const struct vmalloc *vm, uint64_t addr,
@@ -1124,7 +1174,7 @@ void vmalloc_destroy(struct vmalloc *vm)
 	}
 	while ((n = rb_first(&vm->areas)))
 		release_area(vm, rb_entry(n, struct vm_area, node), 0);
-	vmalloc_purge_lazy(vm, false);
+	(void)vmalloc_purge_lazy(vm, UINT64_MAX, 0, false);
 	vmalloc_cpus_destroy(vm);
 	vmap_destroy(vm->v);
 	free(vm);

@@ -116,8 +116,13 @@ void vmalloc_flush_range(struct vmalloc *vm, uint64_t start, uint64_t end);
 void vmalloc_flush_table(struct vmalloc *vm, uint64_t addr);
 /* free_vmap_area_noflush(): the area's leaves are clear already. */
 void vmalloc_free_area_lazy(struct vmalloc *vm, struct vm_area *a);
-/* __purge_vmap_area_lazy(): flush once, return every lazy area. */
-void vmalloc_purge_lazy(struct vmalloc *vm, bool on_failure);
+/*
+ * __purge_vmap_area_lazy(start, end): when areas are lazy, flush once
+ * over [min(start, their lowest start), max(end, their highest end)) and
+ * return them to the strategy; true when it did.
+ */
+bool vmalloc_purge_lazy(struct vmalloc *vm, uint64_t start, uint64_t end,
+			bool on_failure);
 /* Release an area struct and its pages array. */
 void vmalloc_area_release(struct vm_area *a);
 

@@ -450,6 +450,20 @@ static void test_vm_map_ram(void)
 	ASSERT_EQ(v.lazy_areas, 1);
 	ASSERT_EQ(v.lazy_pages, 256);
 	check(&s);
+	/* vm_unmap_aliases(): the dirty range of the second block (4 pages
+	 * of the 3-page piece) flushed once, then reset; no lazy area. */
+	vmalloc_purge(s.vm);
+	v = ctr(&s);
+	ASSERT_EQ(v.flushes, 1);  /* the lazy block's span, with it */
+	ASSERT_OK(vmalloc_vm_unmap_ram(s.vm, first, 3, 0));
+	vmalloc_purge(s.vm);
+	v = ctr(&s);
+	ASSERT_EQ(v.flushes, 2);
+	ASSERT_EQ(v.flushes_ranged, 1);
+	ASSERT_EQ(v.pages_flushed, 4);
+	vmalloc_purge(s.vm);
+	ASSERT_EQ(ctr(&s).flushes, 2);
+	check(&s);
 	/* Above 64 pages: an area of its own, no guard. */
 	ASSERT_OK(vmalloc_vm_map_ram(s.vm, pages, 65, 0, &a65));
 	ASSERT_OK(vmalloc_area(s.vm, a65, &a));
@@ -462,7 +476,19 @@ static void test_vm_map_ram(void)
 	check(&s);
 	v = ctr(&s);
 	ASSERT_EQ(v.vm_map_rams, 260);
-	ASSERT_EQ(v.vm_unmap_rams, 257);
+	ASSERT_EQ(v.vm_unmap_rams, 258);
+	/* A fragmented block (all pieces free or dirty, under a quarter
+	 * free) goes on vm_unmap_aliases(): CPU 1's block after 200 pieces
+	 * of one page mapped and unmapped. */
+	for (int i = 0; i < 200; i++) {
+		ASSERT_OK(vmalloc_vm_map_ram(s.vm, pages, 1, 1, &addr[i]));
+		ASSERT_OK(vmalloc_vm_unmap_ram(s.vm, addr[i], 1, 1));
+	}
+	ASSERT_OK(vmalloc_vm_unmap_ram(s.vm, addr[257], 2, 1));
+	v = ctr(&s);
+	vmalloc_purge(s.vm);
+	ASSERT_EQ(ctr(&s).vblocks_freed, v.vblocks_freed + 1);
+	check(&s);
 	/* The rest goes with the system; the pages are the caller's. */
 	vmalloc_pages_free(s.vm, 70, pages);
 	sys_down(&s);
