@@ -58,8 +58,15 @@
  *   - vm_map_ram: per-CPU vmap blocks (see vmalloc_vm_map_ram()); the
  *     dirty ranges are kept but not yet flushed by vm_unmap_aliases(), and
  *     fragmented blocks are not purged on an allocation failure.
- *   - Not modelled: vmap_node pools, KASAN, NUMA, arm64 contiguous PTEs,
- *     x86 INVLPGB, RISC-V SBI remote fences.
+ *   - 6.9's vmap_node pools with vmalloc_config.node_pools (see there);
+ *     the split of busy and lazy trees per node changes locking only, so
+ *     it is not modelled apart; nor is the shrinker's timing
+ *     (vmalloc_pools_drain() is its effect).
+ *   - Kernel generations (vmalloc_kernels()): 2.6.27 (a list, a flush on
+ *     every free), 4.19 (rbtree-cached, lazy), 5.2 (augrb, lazy), 6.9
+ *     (augrb, lazy, node pools).
+ *   - Not modelled: KASAN, NUMA, arm64 contiguous PTEs, x86 INVLPGB,
+ *     RISC-V SBI remote fences.
  *
  * CPUs.  Every CPU has its own TLB (the same spec for all) and MMU over the
  * kernel page table, ASID 0; vmalloc leaves are global.  vmalloc_touch()
@@ -120,7 +127,32 @@ struct vmalloc_config {
 	uint64_t reserved_start, reserved_end;
 	/* CONFIG_NR_CPUS, which sizes the vmap blocks; 0: 8192 (Debian). */
 	uint64_t nr_cpus_config;
+	/*
+	 * 6.9's vmap_node pools: clamp(cpus, 1, 128) nodes, each with
+	 * exact-size pools of areas up to 256 pages (guard included).  An
+	 * allocation from the whole range on CPU c takes the first area of
+	 * node c % nodes' pool of its size if aligned (else that area moves
+	 * to the pool's tail and the free space is searched); either way the
+	 * area belongs to that node, and a purge puts it back in the node's
+	 * pool instead of the free space.  Each purge first decays every
+	 * pool by a quarter (all of a pool under 4 areas, as the kernel's
+	 * count wraps); a purge on no room empties the pools and fills none.
+	 * One node (a single CPU) disables the pools, as in the kernel.
+	 */
+	bool node_pools;
 };
+
+/* The kernel models of vmsim vmalloc --kernel: strategy and policies of
+ * a kernel generation. */
+struct vmalloc_kernel {
+	const char *name;        /* "2.6.27", "4.19", "5.2", "6.9" */
+	const char *summary;
+	const char *strategy;
+	bool eager, node_pools;
+};
+
+/* The models, oldest first; cannot fail. */
+const struct vmalloc_kernel *vmalloc_kernels(size_t *count);
 
 /* Per CPU; exact and deterministic. */
 struct vmalloc_cpu_counters {
@@ -164,6 +196,12 @@ struct vmalloc_counters {
 	uint64_t vm_map_rams, vm_unmap_rams;
 	uint64_t vblocks, vblocks_freed;  /* vmap blocks made, freed */
 	uint64_t vblock_pages;          /* pages of one block */
+	uint64_t vmap_nodes;            /* 1 without node pools */
+	uint64_t pool_hits;             /* allocations a node pool served */
+	uint64_t pool_rotations;        /* pool heads skipped: misaligned */
+	uint64_t pool_adds;             /* purged areas kept in a pool */
+	uint64_t pool_decays;           /* pooled areas given back */
+	uint64_t pooled_areas;          /* in the pools now */
 	uint64_t pt_tables[PT_MAX_LEVELS];  /* the page table's tables now */
 };
 

@@ -29,22 +29,25 @@
 #define DEFAULT_STRATEGY "augrb"
 
 struct va_args {
-	const char *arch, *strategy, *workload, *tlb, *out;
+	const char *arch, *strategy, *workload, *tlb, *out, *kernel;
 	struct vmalloc_gen_params gp;
 	uint64_t cpus, lazy_max, ceiling, ram, nr_cpus_config;
 	unsigned reps;
-	bool eager, stats, list, reps_given, lazy_given, nohuge;
+	bool eager, stats, list, reps_given, lazy_given, nohuge, pools;
+	bool strategy_given;
 };
 
 static void usage(FILE *f)
 {
+	const struct vmalloc_kernel *km;
 	const struct vmalloc_workload *w;
 	const struct vmap_strategy *s;
 	const struct ks_layout *l;
 	size_t n;
 
 	fprintf(f,
-"usage: vmsim vmalloc --workload NAME [--arch NAME] [--strategy NAME]\n"
+"usage: vmsim vmalloc --workload NAME [--arch NAME]\n"
+"                     [--strategy NAME | --kernel MODEL]\n"
 "                     [--cpus N] [--streams] [--touch] [--huge]\n"
 "                     [--lazy-max-pages N | --eager] [--flush-ceiling N]\n"
 "                     [--loops N] [--pages N] [--seed S] [--tlb SPEC]\n"
@@ -63,14 +66,18 @@ static void usage(FILE *f)
 "64, by IPIs.  What is modelled and what is not: include/vmbench/\n"
 "vmalloc.h.\n"
 "\n"
-"Prints CSV: arch,strategy,cpus,mode,workload,counter,cpu,value; one row\n"
-"per counter of the system (cpu NA) and per counter of each CPU.\n"
+"Prints CSV: arch,strategy,kernel,cpus,mode,workload,counter,cpu,value;\n"
+"one row per counter of the system (cpu NA) and per counter of each CPU\n"
+"(kernel NA without --kernel).\n"
 "\n"
 "options:\n"
 "  --workload NAME    the workload (below)\n"
 "  --arch NAME        kernel layout and page-table geometry (default\n"
 "                     " DEFAULT_ARCH ")\n"
 "  --strategy NAME    vmap strategy (default " DEFAULT_STRATEGY ")\n"
+"  --kernel MODEL     a kernel generation (below): its strategy, eager or\n"
+"                     lazy freeing, and 6.9's vmap_node pools (clamp(cpus,\n"
+"                     1, 128) nodes, exact-size pools up to 256 pages)\n"
 "  --cpus N           CPUs, 1..%d (default 1)\n"
 "  --streams          every CPU runs its own copy of the workload (seed +\n"
 "                     cpu), interleaved op by op; default: round-robin,\n"
@@ -109,6 +116,11 @@ static void usage(FILE *f)
 	s = vmap_strategies(&n);
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "  %-14s %s\n", s[i].name, s[i].summary);
+	fprintf(f, "\nkernel models:\n");
+	km = vmalloc_kernels(&n);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "  %-8s %s (%s)\n", km[i].name, km[i].summary,
+			km[i].strategy);
 	fprintf(f, "\nworkloads:\n");
 	w = vmalloc_workloads(&n);
 	for (size_t i = 0; i < n; i++)
@@ -131,6 +143,12 @@ static void list_all(void)
 	w = vmalloc_workloads(&n);
 	for (size_t i = 0; i < n; i++)
 		printf("workload %s\n", w[i].name);
+	{
+		const struct vmalloc_kernel *km = vmalloc_kernels(&n);
+
+		for (size_t i = 0; i < n; i++)
+			printf("kernel %s\n", km[i].name);
+	}
 }
 
 static const struct vmsim_u64_opt u64_opts[] = {
@@ -202,13 +220,19 @@ static int parse(int argc, char **argv, struct va_args *va)
 			   !strcmp(o.name, "--strategy") ||
 			   !strcmp(o.name, "--workload") ||
 			   !strcmp(o.name, "--tlb") ||
+			   !strcmp(o.name, "--kernel") ||
 			   !strcmp(o.name, "-o") ||
 			   !strcmp(o.name, "--output")) {
 			const char **dst =
 				!strcmp(o.name, "--arch") ? &va->arch :
 				!strcmp(o.name, "--strategy") ? &va->strategy :
 				!strcmp(o.name, "--workload") ? &va->workload :
-				!strcmp(o.name, "--tlb") ? &va->tlb : &va->out;
+				!strcmp(o.name, "--tlb") ? &va->tlb :
+				!strcmp(o.name, "--kernel") ? &va->kernel :
+				&va->out;
+
+			if (!strcmp(o.name, "--strategy"))
+				va->strategy_given = true;
 
 			if (!(*dst = vmsim_value(&a, &o)))
 				return VMSIM_BAD_INPUT;
@@ -233,6 +257,38 @@ static int parse(int argc, char **argv, struct va_args *va)
 	if (!va->workload)
 		return vmsim_opt_error("--workload", "required (try vmsim "
 				       "vmalloc --list)");
+	if (va->kernel) {
+		size_t n;
+		const struct vmalloc_kernel *k = vmalloc_kernels(&n);
+		size_t i;
+
+		for (i = 0; i < n && strcmp(k[i].name, va->kernel); i++)
+			;
+		if (i == n) {
+			fprintf(stderr, "--kernel: unknown kernel model '%s' "
+				"(", va->kernel);
+			for (i = 0; i < n; i++)
+				fprintf(stderr, "%s%s", i ? ", " : "",
+					k[i].name);
+			fputs(")\n", stderr);
+			return VMSIM_BAD_INPUT;
+		}
+		if (va->strategy_given)
+			return vmsim_opt_error("--kernel", "sets the strategy "
+					       "(%s): give --kernel or "
+					       "--strategy, not both",
+					       k[i].strategy);
+		if (va->eager)
+			return vmsim_opt_error("--kernel", "sets the freeing "
+					       "mode: give --kernel or --eager, "
+					       "not both");
+		if (k[i].eager && va->lazy_given)
+			return vmsim_opt_error("--lazy-max-pages", "kernel %s "
+					       "flushes every free", k[i].name);
+		va->strategy = k[i].strategy;
+		va->eager = k[i].eager;
+		va->pools = k[i].node_pools;
+	}
 	if (!va->cpus || va->cpus > VMALLOC_MAX_CPUS)
 		return vmsim_opt_error("--cpus", "must be 1..%d",
 				       VMALLOC_MAX_CPUS);
@@ -306,6 +362,7 @@ static int setup(void *ctx, unsigned rep)
 	vc.lazy_max_pages = va->lazy_max;
 	vc.flush_ceiling = va->ceiling;
 	vc.eager = va->eager;
+	vc.node_pools = va->pools;
 	vc.direct_map = l->page_offset;
 	vc.nr_cpus_config = va->nr_cpus_config;
 	/* arm64: the kernel image lies at the start of the vmalloc range. */
@@ -358,6 +415,10 @@ static void lead(struct csv *c, const struct va_args *va, const char *name,
 {
 	csv_field_str(c, va->arch);
 	csv_field_str(c, va->strategy);
+	if (va->kernel)
+		csv_field_str(c, va->kernel);
+	else
+		csv_field_na(c);
 	csv_field_u64(c, va->cpus);
 	csv_field_str(c, va->eager ? "eager" : "lazy");
 	csv_field_str(c, va->workload);
@@ -388,8 +449,8 @@ static void print_csv(struct csv *f, const struct va_run *x,
 		      const struct measure_summary *tm, size_t nops)
 {
 	static const char *const columns[] = {
-		"arch", "strategy", "cpus", "mode", "workload", "counter",
-		"cpu", "value",
+		"arch", "strategy", "kernel", "cpus", "mode", "workload",
+		"counter", "cpu", "value",
 	};
 	const struct vmalloc_counters *c = &x->c;
 	const struct va_args *va = x->va;
@@ -434,6 +495,12 @@ static void print_csv(struct csv *f, const struct va_run *x,
 		{ "vblocks", c->vblocks },
 		{ "vblocks_freed", c->vblocks_freed },
 		{ "vblock_pages", c->vblock_pages },
+		{ "vmap_nodes", c->vmap_nodes },
+		{ "pool_hits", c->pool_hits },
+		{ "pool_rotations", c->pool_rotations },
+		{ "pool_adds", c->pool_adds },
+		{ "pool_decays", c->pool_decays },
+		{ "pooled_areas", c->pooled_areas },
 	};
 	char name[48];
 

@@ -170,22 +170,182 @@ void vmalloc_area_release(struct vm_area *a)
 	free(a);
 }
 
+/* ---- 6.9's vmap_node pools ---- */
+
+static struct vpool *pool_of(struct vmalloc *vm, unsigned node, uint64_t size)
+{
+	uint64_t idx = (size - 1) >> vm->page_shift;
+
+	return idx < VMALLOC_POOL_PAGES ?
+	       &vm->pools[(uint64_t)node * VMALLOC_POOL_PAGES + idx] : NULL;
+}
+
+static void pool_unlink(struct vpool *p, struct vm_area *a)
+{
+	if (a->pool_prev)
+		a->pool_prev->pool_next = a->pool_next;
+	else
+		p->head = a->pool_next;
+	if (a->pool_next)
+		a->pool_next->pool_prev = a->pool_prev;
+	else
+		p->tail = a->pool_prev;
+	a->pool_prev = a->pool_next = NULL;
+}
+
+static void pool_add_tail(struct vpool *p, struct vm_area *a)
+{
+	a->pool_next = NULL;
+	a->pool_prev = p->tail;
+	if (p->tail)
+		p->tail->pool_next = a;
+	else
+		p->head = a;
+	p->tail = a;
+}
+
+/* list_add(): at the head. */
+static void pool_add_head(struct vpool *p, struct vm_area *a)
+{
+	a->pool_prev = NULL;
+	a->pool_next = p->head;
+	if (p->head)
+		p->head->pool_prev = a;
+	else
+		p->tail = a;
+	p->head = a;
+}
+
+struct vm_area *vmalloc_node_alloc(struct vmalloc *vm, uint64_t size,
+				   uint64_t align, unsigned cpu, int *vn)
+{
+	struct vpool *p;
+	struct vm_area *a;
+
+	*vn = -1;
+	if (vm->nodes < 2)
+		return NULL;
+	*vn = (int)(cpu % vm->nodes);
+	p = pool_of(vm, (unsigned)*vn, size);
+	if (!p || !p->head)
+		return NULL;
+	a = p->head;
+	pool_unlink(p, a);
+	if (a->addr & (align - 1)) {
+		/* node_pool_del_va(): a misaligned head goes to the tail. */
+		pool_add_tail(p, a);
+		vm->c.pool_rotations++;
+		return NULL;
+	}
+	p->len--;
+	vm->c.pooled_areas--;
+	vm->c.pool_hits++;
+	return a;
+}
+
+/*
+ * decay_va_pool_node() on every node: a quarter of each pool (len >> 2
+ * areas, taken from the head; a count of 0 wraps, so a pool of fewer
+ * than 4 goes whole), or all of it when @full, back to the strategy.
+ */
+static void pools_decay(struct vmalloc *vm, bool full)
+{
+	for (uint64_t i = 0; vm->pools &&
+	     i < (uint64_t)vm->nodes * VMALLOC_POOL_PAGES; i++) {
+		struct vpool *p = &vm->pools[i];
+		uint64_t n = p->len >> 2;
+
+		while (p->head) {
+			struct vm_area *a = p->head;
+
+			pool_unlink(p, a);
+			p->len--;
+			vm->c.pooled_areas--;
+			vm->c.pool_decays++;
+			(void)vmap_free(vm->v, a->addr);
+			vmalloc_area_release(a);
+			if (!full && !--n)
+				break;
+		}
+	}
+}
+
+void vmalloc_pools_drain(struct vmalloc *vm)
+{
+	pools_decay(vm, true);
+}
+
+/* The node whose lazy list holds @a: its requester's, else by address. */
+static unsigned lazy_node(const struct vmalloc *vm, const struct vm_area *a)
+{
+	if (a->vn >= 0)
+		return (unsigned)a->vn;
+	return (unsigned)((a->addr / (16 * vm->page)) % vm->nodes);
+}
+
+static const struct vmalloc *sort_vm;
+
+static int purge_order(const void *x, const void *y)
+{
+	const struct vm_area *a = *(struct vm_area *const *)x;
+	const struct vm_area *b = *(struct vm_area *const *)y;
+	unsigned na = lazy_node(sort_vm, a), nb = lazy_node(sort_vm, b);
+
+	if (na != nb)
+		return na < nb ? -1 : 1;
+	return a->addr < b->addr ? -1 : a->addr > b->addr;
+}
+
+/* Where a purged area goes: its node's pool, or back to the strategy. */
+static void purged(struct vmalloc *vm, struct vm_area *a, bool populate)
+{
+	struct vpool *p = populate && a->vn >= 0 ?
+			  pool_of(vm, (unsigned)a->vn, a->size) : NULL;
+
+	if (p) {
+		pool_add_head(p, a);
+		p->len++;
+		vm->c.pool_adds++;
+		vm->c.pooled_areas++;
+		return;
+	}
+	/* Busy in the strategy since its allocation: cannot fail. */
+	(void)vmap_free(vm->v, a->addr);
+	vmalloc_area_release(a);
+}
+
 bool vmalloc_purge_lazy(struct vmalloc *vm, uint64_t start, uint64_t end,
 			bool on_failure)
 {
-	struct vm_area *a = vm->lazy, *next;
-	uint64_t n = 0;
+	struct vm_area *a = vm->lazy, *next, **order = NULL;
+	uint64_t n = vm->c.lazy_areas;
 
+	if (vm->nodes > 1)
+		pools_decay(vm, on_failure);
 	if (!a)
 		return false;
 	vmalloc_flush_range(vm, start < vm->lazy_start ? start : vm->lazy_start,
 			    end > vm->lazy_end ? end : vm->lazy_end);
-	for (; a; a = next) {
-		next = a->lazy_next;
-		/* Busy in the strategy since its allocation: cannot fail. */
-		(void)vmap_free(vm->v, a->addr);
-		vmalloc_area_release(a);
-		n++;
+	/* Pools: each node's areas in address order, as its lazy tree. */
+	if (vm->nodes > 1 && !on_failure)
+		order = malloc(n * sizeof(*order));
+	if (order) {
+		uint64_t i = 0;
+
+		for (; a; a = a->lazy_next)
+			order[i++] = a;
+		sort_vm = vm;
+		qsort(order, n, sizeof(*order), purge_order);
+		for (i = 0; i < n; i++)
+			purged(vm, order[i], true);
+		free(order);
+	} else {
+		/* Without pools (or, out of host memory, without filling
+		 * them): back to the strategy. */
+		for (; a; a = next) {
+			next = a->lazy_next;
+			purged(vm, a, false);
+		}
 	}
 	vm->lazy = NULL;
 	vm->c.lazy_areas = 0;

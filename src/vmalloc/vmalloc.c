@@ -67,6 +67,24 @@ static int kobj_cmp(const void *key, const struct rb_node *n)
 	return k < a ? -1 : k > a;
 }
 
+/* ---- kernel models ---- */
+
+static const struct vmalloc_kernel kernels[] = {
+	{ "2.6.27", "vmlist: a sorted list, a flush on every free", "list",
+	  true, false },
+	{ "4.19", "busy rb-tree with the free_vmap_cache, lazy purge",
+	  "rbtree-cached", false, false },
+	{ "5.2", "augmented free tree (Rezki), lazy purge", "augrb", false,
+	  false },
+	{ "6.9", "5.2 plus vmap_node pools per CPU", "augrb", false, true },
+};
+
+const struct vmalloc_kernel *vmalloc_kernels(size_t *count)
+{
+	*count = sizeof(kernels) / sizeof(kernels[0]);
+	return kernels;
+}
+
 /* ---- create / destroy ---- */
 
 /*
@@ -141,9 +159,22 @@ int vmalloc_create(struct vmalloc **out, const struct vmalloc_config *cfg,
 	vm->vb_pages = vb_pages(cfg->nr_cpus_config ? cfg->nr_cpus_config :
 				8192, vm->page_shift);
 	vm->c.vblock_pages = vm->vb_pages;
+	vm->nodes = 1;
+	if (cfg->node_pools && cfg->cpus > 1) {
+		vm->nodes = cfg->cpus > VMALLOC_MAX_NODES ? VMALLOC_MAX_NODES :
+			    cfg->cpus;
+		vm->pools = calloc((size_t)vm->nodes * VMALLOC_POOL_PAGES,
+				   sizeof(*vm->pools));
+		if (!vm->pools) {
+			free(vm);
+			return reason_fail(r, -ENOMEM, 0, "out of memory");
+		}
+	}
+	vm->c.vmap_nodes = vm->nodes;
 	err = vmap_create(&vm->v, cfg->strategy ? cfg->strategy : "augrb",
 			  cfg->start, cfg->end, vm->page);
 	if (err) {
+		free(vm->pools);
 		free(vm);
 		if (err == -EINVAL && !vmap_strategy_find(cfg->strategy ?
 							  cfg->strategy : ""))
@@ -165,6 +196,7 @@ int vmalloc_create(struct vmalloc **out, const struct vmalloc_config *cfg,
 				 cfg->reserved_end, &got);
 		if (err || cfg->reserved_end < cfg->reserved_start) {
 			vmap_destroy(vm->v);
+			free(vm->pools);
 			free(vm);
 			return reason_fail_opt(r, -EINVAL, "reserved", "[%#llx, "
 					       "%#llx) is not a page-aligned "
@@ -180,6 +212,7 @@ int vmalloc_create(struct vmalloc **out, const struct vmalloc_config *cfg,
 	if (err) {
 		vmalloc_cpus_destroy(vm);
 		vmap_destroy(vm->v);
+		free(vm->pools);
 		free(vm);
 		if (err == -ENOMEM)
 			reason_fail(r, err, 0, "out of memory");
@@ -284,22 +317,30 @@ static void vb_purge_blocks(struct vmalloc *vm, bool force, uint64_t *start,
  */
 static int get_area(struct vmalloc *vm, uint64_t size, uint64_t align,
 		    unsigned flags, unsigned shift, uint64_t caller,
-		    struct vm_area **out)
+		    unsigned cpu, struct vm_area **out)
 {
 	struct vm_area *a;
 	uint64_t addr;
-	int err;
+	int err = 0, vn;
 
 	if (!(flags & VMALLOC_NO_GUARD)) {
 		if (size > UINT64_MAX - vm->page)
 			return -ENOSPC;
 		size += vm->page;
 	}
-	a = calloc(1, sizeof(*a));
-	if (!a)
-		return -ENOMEM;
-	err = vmap_alloc(vm->v, size, align, vm->cfg.start, vm->cfg.end,
-			 &addr);
+	/* 6.9: the requesting CPU's node pool first. */
+	a = vmalloc_node_alloc(vm, size, align, cpu, &vn);
+	if (a) {
+		addr = a->addr;
+		memset(a, 0, sizeof(*a));
+	} else {
+		a = calloc(1, sizeof(*a));
+		if (!a)
+			return -ENOMEM;
+		err = vmap_alloc(vm->v, size, align, vm->cfg.start,
+				 vm->cfg.end, &addr);
+	}
+	a->vn = vn;
 	if (err == -ENOSPC) {
 		/* reclaim_and_purge_vmap_areas(), then one retry. */
 		vb_purge_blocks(vm, true, NULL, NULL);
@@ -480,7 +521,7 @@ int vmalloc_node_range(struct vmalloc *vm, uint64_t size, uint64_t align,
 	}
 	for (;;) {
 		err = get_area(vm, size, align, flags | VMALLOC_ALLOC, shift,
-			       caller, &a);
+			       caller, cpu, &a);
 		if (!err)
 			err = area_populate(vm, a, cpu);
 		if (!err || shift == vm->page_shift)
@@ -547,7 +588,7 @@ int vmalloc_vmap(struct vmalloc *vm, const uint64_t *pages, uint64_t count,
 		if (pages[i] & (vm->page - 1))
 			return -EINVAL;
 	err = get_area(vm, count << vm->page_shift, vm->page,
-		       VMALLOC_MAP, vm->page_shift, 0, &a);
+		       VMALLOC_MAP, vm->page_shift, 0, cpu, &a);
 	if (err) {
 		vm->c.failed++;
 		return err;
@@ -643,7 +684,7 @@ static int vb_new(struct vmalloc *vm, unsigned cpu, struct vblock **out)
 		return -ENOMEM;
 	err = get_area(vm, vm->vb_pages << vm->page_shift,
 		       vm->vb_pages << vm->page_shift,
-		       VMALLOC_NO_GUARD | VMALLOC_BLOCK, vm->page_shift, 0,
+		       VMALLOC_NO_GUARD | VMALLOC_BLOCK, vm->page_shift, 0, cpu,
 		       &vb->a);
 	if (err) {
 		free(vb);
@@ -779,7 +820,7 @@ int vmalloc_vm_map_ram(struct vmalloc *vm, const uint64_t *pages,
 	} else {
 		err = get_area(vm, count << vm->page_shift, vm->page,
 			       VMALLOC_NO_GUARD | VMALLOC_RAM, vm->page_shift,
-			       0, &a);
+			       0, cpu, &a);
 		if (!err)
 			va = a->addr;
 	}
@@ -1087,6 +1128,7 @@ static int check_area(const struct vmalloc *vm, const struct vm_area *a,
 int vmalloc_check(const struct vmalloc *vm, struct reason *r)
 {
 	uint64_t live = 0, pages = 0, lazy = 0, lazy_pages = 0, all = 0;
+	uint64_t pooled = 0;
 	struct vmap_stats st;
 	int err;
 
@@ -1126,11 +1168,40 @@ int vmalloc_check(const struct vmalloc *vm, struct reason *r)
 				   (unsigned long long)lazy_pages,
 				   (unsigned long long)vm->c.lazy_pages);
 	vmap_stats(vm->v, &st);
-	if (st.live_areas != all + lazy + vm->reserved)
+	for (uint64_t i = 0; vm->pools &&
+	     i < (uint64_t)vm->nodes * VMALLOC_POOL_PAGES; i++) {
+		uint64_t len = 0;
+
+		for (const struct vm_area *a = vm->pools[i].head; a;
+		     a = a->pool_next) {
+			err = check_area(vm, a, true, r);
+			if (err)
+				return err;
+			if (a->size >> vm->page_shift !=
+			    i % VMALLOC_POOL_PAGES + 1)
+				return reason_fail(r, -EUCLEAN, 0, "vmalloc: "
+						   "area %#llx in the pool of "
+						   "another size",
+						   (unsigned long long)a->addr);
+			len++;
+		}
+		if (len != vm->pools[i].len)
+			return reason_fail(r, -EUCLEAN, 0, "vmalloc: a pool "
+					   "holds %llu areas, its length says "
+					   "%llu", (unsigned long long)len,
+					   (unsigned long long)
+					   vm->pools[i].len);
+		pooled += len;
+	}
+	if (pooled != vm->c.pooled_areas)
+		return reason_fail(r, -EUCLEAN, 0, "vmalloc: %llu pooled areas, "
+				   "counted %llu", (unsigned long long)pooled,
+				   (unsigned long long)vm->c.pooled_areas);
+	if (st.live_areas != all + lazy + pooled + vm->reserved)
 		return reason_fail(r, -EUCLEAN, 0, "vmalloc: the strategy holds "
 				   "%llu areas, the system %llu",
 				   (unsigned long long)st.live_areas,
-				   (unsigned long long)(all + lazy +
+				   (unsigned long long)(all + lazy + pooled +
 							vm->reserved));
 	err = vmap_check(vm->v, r);
 	if (err)
@@ -1175,6 +1246,8 @@ void vmalloc_destroy(struct vmalloc *vm)
 	while ((n = rb_first(&vm->areas)))
 		release_area(vm, rb_entry(n, struct vm_area, node), 0);
 	(void)vmalloc_purge_lazy(vm, UINT64_MAX, 0, false);
+	vmalloc_pools_drain(vm);
+	free(vm->pools);
 	vmalloc_cpus_destroy(vm);
 	vmap_destroy(vm->v);
 	free(vm);

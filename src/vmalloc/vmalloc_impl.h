@@ -28,6 +28,18 @@ struct vm_area {
 	unsigned flags;
 	unsigned page_shift;     /* leaf size of the mapping */
 	struct vm_area *lazy_next;  /* on the lazy list */
+	struct vm_area *pool_prev, *pool_next;  /* in a node pool */
+	int vn;                  /* requesting vmap node, -1: none */
+};
+
+/* MAX_VA_SIZE_PAGES: areas up to this many pages are pooled. */
+#define VMALLOC_POOL_PAGES 256
+#define VMALLOC_MAX_NODES 128
+
+/* One exact-size pool of a vmap node: a list, head first. */
+struct vpool {
+	struct vm_area *head, *tail;
+	uint64_t len;
 };
 
 /* A kmalloc'd object of kvmalloc: whole pages of the buddy allocator. */
@@ -98,6 +110,8 @@ struct vmalloc {
 	struct rb_root kobjs;    /* kmalloc'd objects by address */
 	struct rb_root vblocks;  /* vmap blocks by address */
 	uint64_t vb_pages;       /* VMAP_BBMAP_BITS */
+	unsigned nodes;          /* vmap nodes: pools when above 1 */
+	struct vpool *pools;     /* nodes * VMALLOC_POOL_PAGES */
 	struct vm_area *lazy;    /* lazily freed areas, newest first */
 	uint64_t lazy_start, lazy_end;  /* min start, max end of the lazy */
 	struct vmalloc_counters c;
@@ -125,5 +139,11 @@ bool vmalloc_purge_lazy(struct vmalloc *vm, uint64_t start, uint64_t end,
 			bool on_failure);
 /* Release an area struct and its pages array. */
 void vmalloc_area_release(struct vm_area *a);
+/* node_alloc(): a pooled area of @size for @cpu, or NULL; *vn gets the
+ * node the allocation belongs to (-1: none). */
+struct vm_area *vmalloc_node_alloc(struct vmalloc *vm, uint64_t size,
+				   uint64_t align, unsigned cpu, int *vn);
+/* Give every pooled area back to the strategy (the shrinker). */
+void vmalloc_pools_drain(struct vmalloc *vm);
 
 #endif /* VMBENCH_VMALLOC_IMPL_H */

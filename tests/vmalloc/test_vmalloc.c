@@ -508,6 +508,69 @@ static void test_vm_map_ram(void)
 }
 
 /*
+ * 6.9's vmap_node pools: purged areas go to the pool of the node that
+ * asked for them (head first, in address order), the next allocation of
+ * that size on a CPU of that node takes the head if aligned, else the head
+ * moves to the tail; a purge first decays each pool (all of it under 4).
+ */
+static void test_node_pools(void)
+{
+	struct vmalloc_config cfg = { .cpus = 2, .node_pools = true,
+				      .lazy_max_pages = 4 };
+	uint64_t a[3], x, y, z;
+	struct vmalloc_counters v;
+	struct sys s;
+
+	sys_up(&s, "x86-64-4l", 4096, cfg);
+	ASSERT_EQ(ctr(&s).vmap_nodes, 2);
+	for (int i = 0; i < 3; i++) {
+		ASSERT_OK(vmalloc_vmalloc(s.vm, PG, 0, &a[i]));
+		ASSERT_EQ(a[i], VMAP_DEFAULT_START + 2 * PG * (uint64_t)i);
+	}
+	for (int i = 0; i < 3; i++)
+		ASSERT_OK(vmalloc_vfree(s.vm, a[i], 1));
+	v = ctr(&s);
+	ASSERT_EQ(v.purges, 1);
+	ASSERT_EQ(v.pool_adds, 3);
+	ASSERT_EQ(v.pooled_areas, 3);
+	check(&s);
+	ASSERT_OK(vmalloc_vmalloc(s.vm, PG, 0, &x));   /* node 0: the head */
+	ASSERT_EQ(x, a[2]);
+	ASSERT_OK(vmalloc_vmalloc(s.vm, PG, 1, &y));   /* node 1: empty */
+	ASSERT_EQ(y, VMAP_DEFAULT_START + 6 * PG);
+	/* The head a[1] is not 16K-aligned: to the tail, free space. */
+	ASSERT_OK(vmalloc_node_range(s.vm, PG, 4 * PG, 0, 0, 0, &z));
+	v = ctr(&s);
+	ASSERT_EQ(v.pool_hits, 1);
+	ASSERT_EQ(v.pool_rotations, 1);
+	ASSERT_EQ(z, VMAP_DEFAULT_START + 8 * PG);
+	ASSERT_OK(vmalloc_vmalloc(s.vm, PG, 0, &x));   /* now a[0] heads */
+	ASSERT_EQ(x, a[0]);
+	check(&s);
+	ASSERT_OK(vmalloc_vmalloc(s.vm, 2 * PG, 0, &y));
+	ASSERT_OK(vmalloc_vfree(s.vm, y, 0));
+	ASSERT_EQ(ctr(&s).pooled_areas, 1);
+	/* A purge decays the pool of one area whole, then pools y. */
+	vmalloc_purge(s.vm);
+	v = ctr(&s);
+	ASSERT_EQ(v.pool_decays, 1);
+	ASSERT_EQ(v.pooled_areas, 1);
+	check(&s);
+	sys_down(&s);
+
+	/* One CPU: one node, no pools (as the kernel with nr_vmap_nodes 1). */
+	sys_up(&s, "x86-64-4l", 4096, (struct vmalloc_config){
+		.node_pools = true, .lazy_max_pages = 4 });
+	ASSERT_EQ(ctr(&s).vmap_nodes, 1);
+	for (int i = 0; i < 3; i++)
+		ASSERT_OK(vmalloc_vmalloc(s.vm, PG, 0, &a[i]));
+	for (int i = 0; i < 3; i++)
+		ASSERT_OK(vmalloc_vfree(s.vm, a[i], 0));
+	ASSERT_EQ(ctr(&s).pool_adds, 0);
+	sys_down(&s);
+}
+
+/*
  * Stale-TLB detector: every CPU's translation of every page of every live
  * area reaches that area's own page.  Returns the number of translations
  * that do not.
@@ -577,10 +640,12 @@ static void test_stale_detector(void)
  * its own page.  At the end everything is freed and purged: the memory is
  * back except the page tables.
  */
-static void random_workload(const char *strategy, bool eager, uint64_t seed)
+static void random_workload(const char *strategy, bool eager, uint64_t seed,
+			    bool pools)
 {
 	struct vmalloc_config cfg = { .strategy = strategy, .cpus = 4,
-				      .lazy_max_pages = 40, .eager = eager };
+				      .lazy_max_pages = 40, .eager = eager,
+				      .node_pools = pools };
 	enum { SLOTS = 12 };
 	uint64_t addr[SLOTS], npages[SLOTS], vpages[SLOTS][70];
 	unsigned kind[SLOTS];   /* 0 vmalloc, 1 vmap, 2 vm_map_ram */
@@ -797,10 +862,13 @@ int main(void)
 	test_huge();
 	test_vmap_kvmalloc();
 	test_vm_map_ram();
+	test_node_pools();
 	test_stale_detector();
 	for (size_t i = 0; i < n; i++)
-		random_workload(st[i].name, false, 42 + i);
-	random_workload("augrb", true, 7);
+		random_workload(st[i].name, false, 42 + i, false);
+	random_workload("augrb", true, 7, false);
+	random_workload("augrb", false, 9, true);
+	random_workload("rbtree-cached", false, 11, true);
 	printf("vmalloc: ok\n");
 	return 0;
 }

@@ -122,6 +122,23 @@ for loops, nr, block in [(10000, None, 256), (30000, "64", 1024)]:
                freed // (8192 // block + 1))
         expect("vm_map_ram maps", c[("vm_map_rams", None)], loops)
 
+# Kernel models: 2.6.27 flushes every free; 6.9 keeps purged areas in
+# per-node pools (4 CPUs: 4 nodes) and serves same-size requests from them.
+c, _ = counters("kernel 2.6.27", ["--workload", "fix_size", "--kernel",
+                                  "2.6.27", "--loops", "300"])
+if c:
+    expect("2.6.27 flushes", c[("flushes", None)], 300)
+c, out = counters("kernel 6.9", ["--workload", "fix_size", "--kernel", "6.9",
+                                 "--cpus", "4", "--loops", "40000"])
+if c:
+    expect("6.9 nodes", c[("vmap_nodes", None)], 4)
+    expect("6.9 pool hits", c[("pool_hits", None)] > 0, True)
+    expect("6.9 kernel column", ",6.9," in out, True)
+c, _ = counters("kernel 5.2", ["--workload", "fix_size", "--kernel", "5.2",
+                               "--cpus", "4", "--loops", "40000"])
+if c:
+    expect("5.2 no pools", c[("pool_hits", None)], 0)
+
 # Determinism, --stats rows.
 _, a = counters("det a", ["--workload", "random_size", "--cpus", "3",
                           "--streams", "--touch", "--loops", "300"])
@@ -153,6 +170,12 @@ BAD = [
      "only with --stats"),
     (["--workload", "fix_size", "--bogus"], "--bogus: ", "unknown option"),
     (["--cpus", "2"], "--workload: ", "required"),
+    (["--workload", "fix_size", "--kernel", "7"], "--kernel: ",
+     "unknown kernel model"),
+    (["--workload", "fix_size", "--kernel", "6.9", "--strategy", "list"],
+     "--kernel: ", "not both"),
+    (["--workload", "fix_size", "--kernel", "2.6.27", "--lazy-max-pages",
+      "9"], "--lazy-max-pages: ", "flushes every free"),
     (["--workload", "fix_size", "--ram", "4096"], "--ram: ", ""),
 ]
 with tempfile.TemporaryDirectory() as tmp:
