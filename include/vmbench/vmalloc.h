@@ -362,7 +362,9 @@ int vmalloc_check(const struct vmalloc *vm, struct reason *r);
  * are generated there and turned into ops here (an area of N pages there
  * is N - 1 pages plus the guard here; a lookup is a touch); kvfree is
  * kvfree_rcu_1_arg_vmalloc_test (the RCU grace period not modelled: an
- * immediate kvfree); vm_map_ram is vm_map_ram_test (pages taken once,
+ * immediate kvfree); pcpu is pcpu_alloc_test as far as it reaches vmalloc
+ * (chunks of 64 pages per CPU, workload.c); vm_map_ram is vm_map_ram_test
+ * (pages taken once,
  * then map, write, unmap); kvmalloc is ours: kvmalloc of 1 byte ..
  * --pages pages, log-uniform, touch, kvfree.
  *

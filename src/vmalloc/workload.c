@@ -39,6 +39,9 @@ static const struct vmalloc_workload workloads[] = {
 	  "kvfree; --loops" },
 	{ "vm_map_ram", "--pages pages taken once, then vm_map_ram, touch, "
 	  "vm_unmap_ram of them; --loops" },
+	{ "pcpu", "35000 per-CPU objects of 1..page/4 bytes aligned to "
+	  "2^(1..11), packed into chunks of cpus x 64 pages, then freed; "
+	  "--loops times" },
 };
 
 #define NWORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
@@ -270,6 +273,60 @@ static int gen_map_ram(const struct vmalloc_gen_params *p, unsigned cpu,
 	return err;
 }
 
+/*
+ * pcpu_alloc_test: 35000 __alloc_percpu(1..PAGE_SIZE/4 bytes, aligned to
+ * 2^(1..11)), then every one freed.  The percpu allocator is modelled only
+ * as far as it reaches vmalloc: objects are packed in order into chunks
+ * (a bump pointer that honours the alignment), and each chunk is one
+ * vmalloc of PCPU_UNIT_PAGES pages per CPU without guard, as
+ * pcpu_get_vm_areas() reserves a unit per CPU; chunks are freed once all
+ * their objects are.  The unit size of a real kernel depends on its
+ * static per-CPU data ("Embedded N pages/cpu" at boot); 64 is assumed.
+ */
+#define PCPU_OBJECTS 35000
+#define PCPU_UNIT_PAGES 64
+
+static int gen_pcpu(const struct vmalloc_gen_params *p, unsigned cpu,
+		    bool rr, struct vmalloc_ops *o)
+{
+	uint64_t unit = PCPU_UNIT_PAGES * p->page_size, id = 0;
+	struct rng rng;
+	int err = 0;
+
+	rng_seed(&rng, p->seed + cpu);
+	for (uint64_t l = 0; l < p->loops && !err; l++) {
+		uint64_t first = id, off = unit;   /* no chunk yet */
+
+		for (unsigned i = 0; i < PCPU_OBJECTS && !err; i++) {
+			uint64_t size = 1 + rng_below(&rng, p->page_size / 4);
+			uint64_t align = 1ULL << (1 + rng_below(&rng, 11));
+
+			off = (off + align - 1) & ~(align - 1);
+			if (off + size > unit) {
+				struct vmalloc_op op = {
+					.kind = VMALLOC_OP_ALLOC, .id = id++,
+					.size = unit * p->cpus,
+					.align = p->page_size,
+					.flags = VMALLOC_NO_GUARD,
+					.cpu = (uint16_t)cpu,
+				};
+
+				err = push(o, &op);
+				off = 0;
+			}
+			off += size;
+		}
+		for (uint64_t c = first; c < id && !err; c++) {
+			struct vmalloc_op op = { .kind = VMALLOC_OP_FREE,
+						 .id = c, .cpu = (uint16_t)cpu };
+
+			err = push(o, &op);
+		}
+	}
+	(void)rr;
+	return err;
+}
+
 /* Streams: interleave the CPUs' op lists op by op, ids made disjoint. */
 static int interleave(struct stream *s, unsigned n, struct vmalloc_ops *o)
 {
@@ -329,6 +386,8 @@ int vmalloc_gen(const char *name, const struct vmalloc_gen_params *p,
 
 		if (!strcmp(name, "vm_map_ram"))
 			err = gen_map_ram(p, c, !p->streams, o);
+		else if (!strcmp(name, "pcpu"))
+			err = gen_pcpu(p, c, !p->streams, o);
 		else if (kv || kvfree)
 			err = gen_kv(kv, p, c, !p->streams, o);
 		else

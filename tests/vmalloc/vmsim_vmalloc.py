@@ -139,6 +139,14 @@ c, _ = counters("kernel 5.2", ["--workload", "fix_size", "--kernel", "5.2",
 if c:
     expect("5.2 no pools", c[("pool_hits", None)], 0)
 
+# pcpu: chunks of 64 pages per CPU, all freed at the end of each loop.
+c, _ = counters("pcpu", ["--workload", "pcpu", "--cpus", "2", "--loops", "2"])
+if c:
+    expect("pcpu frees", c[("vfrees", None)], c[("vmallocs", None)])
+    expect("pcpu pages", c[("pages_allocated", None)],
+           c[("vmallocs", None)] * 64 * 2)
+    expect("pcpu live", c[("live_areas", None)], 0)
+
 # Determinism, --stats rows.
 _, a = counters("det a", ["--workload", "random_size", "--cpus", "3",
                           "--streams", "--touch", "--loops", "300"])
