@@ -39,6 +39,8 @@ static const struct vmalloc_workload workloads[] = {
 	  "kvfree; --loops" },
 	{ "vm_map_ram", "--pages pages taken once, then vm_map_ram, touch, "
 	  "vm_unmap_ram of them; --loops" },
+	{ "hot_churn", "16 areas of 8 pages kept and touched by every CPU in "
+	  "turn while --pages-page areas churn; --loops" },
 	{ "pcpu", "35000 per-CPU objects of 1..page/4 bytes aligned to "
 	  "2^(1..11), packed into chunks of cpus x 64 pages, then freed; "
 	  "--loops times" },
@@ -327,6 +329,66 @@ static int gen_pcpu(const struct vmalloc_gen_params *p, unsigned cpu,
 	return err;
 }
 
+/*
+ * hot_churn (ours): what flushes cost the code that uses vmalloc'd
+ * memory.  16 areas of 8 pages stay live; each loop allocates and frees
+ * one area of --pages pages (on the next CPU) and one CPU in turn touches
+ * one hot area.  Without flushes the hot pages stay in every TLB after
+ * the first round; a full flush drops them on every CPU, a page-by-page
+ * one only the pages it names: the touches' TLB misses count the
+ * difference (per CPU in vmsim's rows).
+ */
+#define HOT_AREAS 16
+#define HOT_PAGES 8
+
+static int gen_hot_churn(const struct vmalloc_gen_params *p, unsigned cpu,
+			 bool rr, struct vmalloc_ops *o)
+{
+	uint64_t id = HOT_AREAS;
+	int err = 0;
+
+	for (uint64_t h = 0; h < HOT_AREAS && !err; h++) {
+		struct vmalloc_op op = {
+			.kind = VMALLOC_OP_ALLOC, .id = h,
+			.size = HOT_PAGES * p->page_size,
+			.align = p->page_size, .cpu = (uint16_t)cpu,
+		};
+
+		err = push(o, &op);
+	}
+	for (uint64_t l = 0; l < p->loops && !err; l++) {
+		uint16_t c = (uint16_t)(rr ? l % p->cpus : cpu);
+		struct vmalloc_op op = {
+			.kind = VMALLOC_OP_ALLOC, .id = id,
+			.size = p->pages * p->page_size,
+			.align = p->page_size, .cpu = c,
+			.flags = p->huge ? VMALLOC_ALLOW_HUGE : 0,
+		};
+
+		err = push(o, &op);
+		if (!err) {
+			op.kind = VMALLOC_OP_FREE;
+			err = push(o, &op);
+		}
+		if (!err) {
+			op = (struct vmalloc_op){
+				.kind = VMALLOC_OP_TOUCH,
+				.id = l % HOT_AREAS, .cpu = c,
+				.size = HOT_PAGES * p->page_size,
+			};
+			err = push(o, &op);
+		}
+		/* Ids of the churned areas are reused: one at a time. */
+	}
+	for (uint64_t h = 0; h < HOT_AREAS && !err; h++) {
+		struct vmalloc_op op = { .kind = VMALLOC_OP_FREE, .id = h,
+					 .cpu = (uint16_t)cpu };
+
+		err = push(o, &op);
+	}
+	return err;
+}
+
 /* Streams: interleave the CPUs' op lists op by op, ids made disjoint. */
 static int interleave(struct stream *s, unsigned n, struct vmalloc_ops *o)
 {
@@ -386,6 +448,8 @@ int vmalloc_gen(const char *name, const struct vmalloc_gen_params *p,
 
 		if (!strcmp(name, "vm_map_ram"))
 			err = gen_map_ram(p, c, !p->streams, o);
+		else if (!strcmp(name, "hot_churn"))
+			err = gen_hot_churn(p, c, !p->streams, o);
 		else if (!strcmp(name, "pcpu"))
 			err = gen_pcpu(p, c, !p->streams, o);
 		else if (kv || kvfree)

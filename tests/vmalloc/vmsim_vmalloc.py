@@ -139,6 +139,30 @@ c, _ = counters("kernel 5.2", ["--workload", "fix_size", "--kernel", "5.2",
 if c:
     expect("5.2 no pools", c[("pool_hits", None)], 0)
 
+# hot_churn on 4 CPUs: CPU c touches the hot areas c, c+4, c+8, c+12 (32
+# pages), 128 hot TLB entries in all; each full flush of a purge drops
+# them all and they are missed again; eager frees flush only the churned
+# pages, so only the first touches miss.
+for mode, extra in [("lazy", []), ("lazy64", ["--lazy-max-pages", "64"]),
+                    ("eager", ["--eager"])]:
+    c, _ = counters("hot_churn " + mode, ["--workload", "hot_churn",
+                                          "--cpus", "4", "--loops", "20000"]
+                    + extra)
+    if c and mode == "lazy64":
+        # A purge every 33 frees: between two, every hot page is touched
+        # again, except after the last ones.
+        full = c[("flushes_full", None)]
+        expect("hot_churn lazy64 misses",
+               128 * (full - 2) <= c[("tlb_misses", None)] <=
+               128 * (1 + full), True)
+    elif c:
+        refills = 0 if mode == "eager" else c[("flushes_full", None)]
+        expect("hot_churn %s misses" % mode, c[("tlb_misses", None)],
+               128 * (1 + refills))
+        expect("hot_churn %s per cpu" % mode,
+               [c[("tlb_misses", i)] for i in range(4)],
+               [32 * (1 + refills)] * 4)
+
 # pcpu: chunks of 64 pages per CPU, all freed at the end of each loop.
 c, _ = counters("pcpu", ["--workload", "pcpu", "--cpus", "2", "--loops", "2"])
 if c:
