@@ -18,8 +18,7 @@
  *   ks_layout_of / ks_pt / ks_buddy / ks_mem (k)   what a kernel-level
  *				    module (vmalloc) works with
  *   ks_boot_tables(k, &t)          page-table pages per boot step
- *   ks_shutdown(k)                 frees the tables and the image; RAM
- *				    is whole again (ks_boot's test holds it)
+ *   ks_shutdown(k)                 frees the tables, the image, RAM
  *
  * Addresses are those of the kernel's documentation with nothing
  * randomised: CONFIG_RANDOMIZE_MEMORY (x86-64's randomised direct map,

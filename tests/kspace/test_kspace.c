@@ -451,8 +451,45 @@ static void test_boot_errors(void)
 	ASSERT_EQ(ks_boot(&k, &c, &r), -EINVAL);
 }
 
+/* pt_populate(), the boot-time preallocation the kernel table uses. */
+static void test_populate(void)
+{
+	const struct pt_geometry *g = pt_geometry_find("x86-64-4l");
+	struct pt *pt;
+	struct pt_stats st;
+	struct pt_walk w;
+	uint64_t t, t2, root;
+
+	ASSERT_OK(pt_create(&pt, g, NULL));
+	root = pt_root(pt);
+	ASSERT_OK(pt_populate(pt, 0xffffc90000000000, 3, &t));
+	ASSERT_EQ(t, root);
+	ASSERT_OK(pt_populate(pt, 0xffffc90000000000, 0, &t));
+	pt_get_stats(pt, &st);
+	ASSERT_EQ(st.frames, 4);
+	ASSERT_EQ(st.tables[0], 1);
+	ASSERT_OK(pt_populate(pt, 0xffffc90000001000, 0, &t2));
+	ASSERT_EQ(t, t2);              /* the same PTE table, nothing new */
+	pt_get_stats(pt, &st);
+	ASSERT_EQ(st.frames, 4);
+	pt_walk(pt, 0xffffc90000000000, &w);
+	ASSERT_EQ(w.fault, PT_FAULT_NOT_PRESENT);
+	ASSERT_EQ(w.level, 0);
+	ASSERT_EQ(w.table[0], t);
+	ASSERT_OK(pt_check(pt, NULL));
+	/* A leaf above the level, a bad address, a level above the root. */
+	ASSERT_OK(pt_map(pt, 0xffff888000000000, 0, 1ULL << 30, PT_PROT_READ,
+			 PT_MAP_HUGE));
+	ASSERT_EQ(pt_populate(pt, 0xffff888000001000, 0, &t), -EEXIST);
+	ASSERT_EQ(pt_populate(pt, 0x0000900000000000, 0, &t), -EINVAL);
+	ASSERT_EQ(pt_populate(pt, 0xffffc90000000000, 4, &t), -EINVAL);
+	ASSERT_OK(pt_check(pt, NULL));
+	pt_destroy(pt);
+}
+
 int main(void)
 {
+	test_populate();
 	test_documented();
 	test_invariants();
 	for (size_t i = 0; i < sizeof(boots) / sizeof(boots[0]); i++)
