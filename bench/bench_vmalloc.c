@@ -14,6 +14,10 @@
  *                                    through the TLB before the free
  *   vmalloc/S/vmalloc_huge+vfree     P = 512 (2 MiB): one PMD leaf;
  *                                    touch:0/1
+ *   vmalloc/S/kernel-K               each kernel model of
+ *                                    vmalloc_kernels() (S its strategy):
+ *                                    vmalloc+vfree of P pages on 2 CPUs
+ *                                    in turn (6.9: two vmap nodes)
  *
  * Set-up (untimed, every run() call): boot, create the system, then a
  * counted pass of ops whose counters become the sim_* columns, per op
@@ -50,6 +54,11 @@ static const char *const vmb_names[VMB_NKINDS] = {
 	"vmalloc+vfree", "vmalloc+touch+vfree", "vmalloc_huge+vfree",
 };
 
+/* The kernel models: vmalloc+vfree on 2 CPUs (so 6.9 has two vmap
+ * nodes), the pairs alternating between them. */
+#define VMB_MAX_KERNELS 8
+static char vmb_kernel_names[VMB_MAX_KERNELS][32];
+
 struct vmb_ctx {
 	struct ks_kernel *k;
 	struct vmalloc *vm;
@@ -75,6 +84,70 @@ static inline int vmb_op(struct vmalloc *vm, uint64_t bytes, unsigned flags,
 	if (!err)
 		err = vmalloc_vfree(vm, addr, 0);
 	return err;
+}
+
+/* One op on CPU @cpu. */
+static inline int vmb_op_on(struct vmalloc *vm, uint64_t bytes,
+			    unsigned cpu)
+{
+	uint64_t addr;
+	int err = vmalloc_node_range(vm, bytes, 1, 0, cpu, 0, &addr);
+
+	if (!err)
+		err = vmalloc_vfree(vm, addr, cpu);
+	return err;
+}
+
+/* A kernel model: its strategy, freeing and pools, 2 CPUs. */
+static void vmb_run_kernel(struct bench_state *st)
+{
+	const struct vmalloc_kernel *k = bench_data(st);
+	uint64_t bytes = (uint64_t)bench_arg(st, 0) * VMAP_DEFAULT_PAGE;
+	struct vmalloc_config vc = { .strategy = k->strategy, .cpus = 2,
+				     .eager = k->eager,
+				     .node_pools = k->node_pools };
+	struct vmalloc_counters a, b;
+	struct ks_config kc;
+	struct vmb_ctx c = { 0 };
+	const struct ks_layout *l;
+	uint64_t pass, i = 0;
+	int err = 0;
+
+	ks_config_default(&kc);
+	kc.arch = VMB_ARCH;
+	kc.ram_bytes = VMB_RAM;
+	if (ks_boot(&c.k, &kc, NULL)) {
+		bench_error(st, "cannot boot the kernel model");
+		return;
+	}
+	l = ks_layout_of(c.k);
+	vc.start = l->vmalloc_start;
+	vc.end = l->vmalloc_end;
+	vc.pt = ks_pt(c.k);
+	vc.buddy = ks_buddy(c.k);
+	vc.direct_map = l->page_offset;
+	if (vmalloc_create(&c.vm, &vc, NULL)) {
+		vmb_free(&c);
+		bench_error(st, "cannot create the vmalloc system");
+		return;
+	}
+	pass = VMB_PASS_PAGES / (bytes / VMAP_DEFAULT_PAGE);
+	if (pass < 64)
+		pass = 64;
+	vmalloc_get_counters(c.vm, &a);
+	for (uint64_t j = 0; j < pass && !err; j++)
+		err = vmb_op_on(c.vm, bytes, (unsigned)(j & 1));
+	vmalloc_get_counters(c.vm, &b);
+	BENCH_LOOP(st) {
+		err |= vmb_op_on(c.vm, bytes, (unsigned)(i++ & 1));
+	}
+	if (err)
+		bench_error(st, "vmalloc failed");
+	bench_counter(st, "sim_flushes", (double)(b.flushes - a.flushes) /
+		      (double)pass, 0);
+	bench_counter(st, "sim_pool_hits", (double)(b.pool_hits -
+		      a.pool_hits) / (double)pass, 0);
+	vmb_free(&c);
 }
 
 static void vmb_run(struct bench_state *st)
@@ -142,7 +215,7 @@ static void vmb_run(struct bench_state *st)
 	vmb_free(&c);
 }
 
-#define VMB_MAX_DEFS (VMB_MAX_STRATEGIES * VMB_NKINDS + 1)
+#define VMB_MAX_DEFS (VMB_MAX_STRATEGIES * VMB_NKINDS + VMB_MAX_KERNELS + 1)
 
 /* Sweep values at file scope: the table outlives the constructor. */
 static const int64_t vmb_pages[] = { 1, 4, 64, 512 };
@@ -187,6 +260,23 @@ __attribute__((constructor)) static void vmb_register(void)
 			.args = { VMB_SWEEP("pages", vmb_huge_pages),
 				  VMB_SWEEP("touch", vmb_bool) },
 		};
+	}
+	{
+		size_t nk;
+		const struct vmalloc_kernel *k = vmalloc_kernels(&nk);
+
+		for (size_t i = 0; i < nk && i < VMB_MAX_KERNELS; i++) {
+			snprintf(vmb_kernel_names[i],
+				 sizeof(vmb_kernel_names[i]), "kernel-%s",
+				 k[i].name);
+			bench_vmalloc_defs[d++] = (struct bench_def){
+				.family = "vmalloc", .strategy = k[i].strategy,
+				.workload = vmb_kernel_names[i],
+				.arch = VMB_ARCH, .run = vmb_run_kernel,
+				.data = &k[i],
+				.args = { VMB_SWEEP("pages", vmb_pages) },
+			};
+		}
 	}
 	bench_vmalloc_defs[d] = (struct bench_def)BENCH_END;
 }
