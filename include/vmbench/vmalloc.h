@@ -120,6 +120,10 @@ struct vmalloc_config {
 	bool eager;              /* flush each free at once */
 	bool nohuge;             /* the nohugevmalloc boot option */
 	uint64_t direct_map;     /* VA of physical 0 (kmalloc addresses) */
+	uint64_t direct_map_size;  /* physical bytes the direct map covers
+				    * (x86-32: lowmem); a kmalloc block above
+				    * it fails, as highmem is no slab memory;
+				    * 0: all of RAM */
 	/* [reserved_start, reserved_end) inside the range, busy from the
 	 * start and never freed (arm64's kernel image, which lies in its
 	 * vmalloc range and is registered by vm_area_add_early()); equal

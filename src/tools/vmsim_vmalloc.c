@@ -94,15 +94,17 @@ static void usage(FILE *f)
 "  --seed S           generator seed (default %llu)\n"
 "  --tlb SPEC         every CPU's TLB (default: skylake on x86 and\n"
 "                     RISC-V, neoverse-n1 on arm64)\n"
-"  --ram BYTES        simulated RAM (default 4 GiB)\n"
+"  --ram BYTES        simulated RAM (default 4 GiB, or what the geometry\n"
+"                     can address: x86-32 4094 MiB)\n"
 "  --nr-cpus-config N CONFIG_NR_CPUS, which sizes vm_map_ram's vmap blocks\n"
 "                     (default 8192, Debian's: 256-page blocks)\n"
-"  --stats            add rows seconds, ops, ns_per_op, ns_per_op_min,\n"
+"  --stats            add rows seconds, ns_per_op, ns_per_op_min,\n"
 "                     ns_per_op_max, repetitions (each repetition boots a\n"
 "                     fresh system, untimed; only the ops are timed)\n"
 "  --repetitions N    with --stats: 1 to %d (default 1)\n"
 "  -o FILE            write the CSV to FILE atomically\n"
-"  --list             list layouts, strategies and workloads, and exit\n"
+"  --list             list layouts, strategies, workloads and kernel\n"
+"                     models, and exit\n"
 "  --help             this text\n"
 "\n"
 "Errors: '--option: reason' on stderr, exit 2.\n",
@@ -341,8 +343,16 @@ static int setup(void *ctx, unsigned rep)
 	(void)rep;
 	ks_config_default(&kc);
 	kc.arch = va->arch;
-	if (va->ram)
+	if (va->ram) {
 		kc.ram_bytes = va->ram;
+	} else {
+		/* The default, or all the geometry can address below it
+		 * (x86-32: 4 GiB less the first MiB), in 2 MiB steps. */
+		uint64_t top = 1ULL << pt_geometry_find(va->arch)->pa_bits;
+
+		if (kc.ram_bytes > top - PT_MEM_BASE)
+			kc.ram_bytes = (top - PT_MEM_BASE) & ~((2ULL << 20) - 1);
+	}
 	err = ks_boot(&x->k, &kc, &x->r);
 	if (err) {
 		/* The image and the orders follow from --arch and --ram. */
@@ -364,6 +374,7 @@ static int setup(void *ctx, unsigned rep)
 	vc.eager = va->eager;
 	vc.node_pools = va->pools;
 	vc.direct_map = l->page_offset;
+	vc.direct_map_size = l->direct_max;
 	vc.nr_cpus_config = va->nr_cpus_config;
 	/* arm64: the kernel image lies at the start of the vmalloc range. */
 	if (l->kernel_start >= l->vmalloc_start &&

@@ -931,12 +931,22 @@ int vmalloc_kvmalloc(struct vmalloc *vm, uint64_t size, unsigned cpu,
 	unsigned order = buddy_order_of(vm->buddy, size);
 	struct kobj *k;
 	uint64_t pa;
+	bool got;
 
 	if (!size || !cpu_ok(vm, cpu))
 		return -EINVAL;
-	/* kmalloc(): up to KMALLOC_MAX_SIZE, no reclaim (__GFP_NORETRY). */
-	if (order <= buddy_max_order(vm->buddy) && size <= UINT64_MAX >> 1 &&
-	    !buddy_alloc(vm->buddy, order, &pa)) {
+	/* kmalloc(): up to KMALLOC_MAX_SIZE, no reclaim (__GFP_NORETRY),
+	 * only memory the direct map covers. */
+	got = order <= buddy_max_order(vm->buddy) &&
+		   size <= UINT64_MAX >> 1 &&
+		   !buddy_alloc(vm->buddy, order, &pa);
+
+	if (got && vm->cfg.direct_map_size &&
+	    pa + (vm->page << order) > vm->cfg.direct_map_size) {
+		(void)buddy_free(vm->buddy, pa, order);
+		got = false;
+	}
+	if (got) {
 		k = malloc(sizeof(*k));
 		if (!k) {
 			(void)buddy_free(vm->buddy, pa, order);

@@ -394,6 +394,16 @@ static void test_vmap_kvmalloc(void)
 	ASSERT_EQ(vmalloc_kvmalloc(s.vm, 3 * PG, 0, &a4), -ENOMEM);
 	ASSERT_EQ(ctr(&s).failed, 2);
 	sys_down(&s);
+
+	/* Memory above the direct map (highmem) is no kmalloc memory. */
+	cfg.direct_map_size = PT_MEM_BASE;
+	sys_up(&s, "x86-64-4l", 8192, cfg);
+	ASSERT_EQ(vmalloc_kvmalloc(s.vm, 100, 0, &a4), -ENOMEM);
+	ASSERT_OK(vmalloc_kvmalloc(s.vm, 3 * PG, 0, &a4));
+	ASSERT(vmalloc_is_vmalloc_addr(s.vm, a4));
+	ASSERT_EQ(ctr(&s).kmallocs, 0);
+	check(&s);
+	sys_down(&s);
 }
 
 /*
