@@ -6,5 +6,6 @@ const struct bench_def *const bench_tables[] = {
 	bench_shim_defs,
 	bench_vmap_defs,
 	bench_mmu_defs, bench_pair_defs,
+	bench_vmalloc_defs,
 	NULL,
 };

@@ -14,6 +14,8 @@ extern const struct bench_def bench_shim_defs[];
 /* Filled from vmap_strategies() before main() (bench_vmap.c). */
 extern struct bench_def bench_vmap_defs[];
 extern const struct bench_def bench_mmu_defs[], bench_pair_defs[];
+/* Filled from vmap_strategies() before main() (bench_vmalloc.c). */
+extern struct bench_def bench_vmalloc_defs[];
 
 extern const struct bench_def *const bench_tables[];
 

@@ -354,6 +354,15 @@ int pt_populate(struct pt *pt, uint64_t va, unsigned level, uint64_t *table);
 int pt_unmap(struct pt *pt, uint64_t va, uint64_t size);
 
 /*
+ * pt_unmap(), except that a table the unmap leaves empty is freed only
+ * when its level is below @keep: 0 keeps every table (as Linux's
+ * vunmap_range_noflush() never frees kernel page-table pages), 1 frees
+ * empty last-level tables only (as pmd_free_pte_page() before a huge
+ * leaf), PT_MAX_LEVELS is pt_unmap().  Errors as pt_unmap().
+ */
+int pt_unmap_keep(struct pt *pt, uint64_t va, uint64_t size, unsigned keep);
+
+/*
  * Set the permissions (READ, WRITE, EXEC, USER, GLOBAL; widened by
  * pt_prot_fit) of every leaf in [va, va + size); ACCESSED and DIRTY keep
  * their values (arm64 drops DIRTY when WRITE goes).  A contiguous run cut

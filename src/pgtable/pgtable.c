@@ -434,7 +434,7 @@ static int map_level(struct pt *pt, unsigned l, uint64_t table, uint64_t va,
 }
 
 static int unmap_level(struct pt *pt, unsigned l, uint64_t table,
-		       uint64_t va, uint64_t last);
+		       uint64_t va, uint64_t last, unsigned keep);
 
 int pt_map(struct pt *pt, uint64_t va, uint64_t pa, uint64_t size,
 	   uint32_t prot, unsigned flags)
@@ -465,7 +465,8 @@ int pt_map(struct pt *pt, uint64_t va, uint64_t pa, uint64_t size,
 	 * the map did not; the map's own error is the one reported.
 	 */
 	if (err)
-		(void)unmap_level(pt, pt->top, pt->root, va, last);
+		(void)unmap_level(pt, pt->top, pt->root, va, last,
+				  PT_MAX_LEVELS);
 	return err;
 }
 
@@ -557,9 +558,12 @@ static bool run_cut(const struct pt *pt, unsigned l, uint64_t va,
 	return rfirst < first || rfirst + (rs - 1) > last;
 }
 
-/* Errors: only those of the simulated memory (check_level() ran first). */
+/*
+ * Errors: only those of the simulated memory (check_level() ran first).
+ * A table below @table left empty is freed when its level is below @keep.
+ */
 static int unmap_level(struct pt *pt, unsigned l, uint64_t table,
-		       uint64_t va, uint64_t last)
+		       uint64_t va, uint64_t last, unsigned keep)
 {
 	uint64_t sz = 1ULL << pt->shift[l], first = va;
 
@@ -581,8 +585,8 @@ static int unmap_level(struct pt *pt, unsigned l, uint64_t table,
 				pt->st.leaves[l]--;
 			}
 		} else if (!err && e.kind == PT_ENTRY_TABLE) {
-			err = unmap_level(pt, l - 1, e.pa, va, clast);
-			if (!err && *cnt(pt, e.pa) == 0) {
+			err = unmap_level(pt, l - 1, e.pa, va, clast, keep);
+			if (!err && l - 1 < keep && *cnt(pt, e.pa) == 0) {
 				err = wr(pt, a, 0);
 				if (!err) {
 					free_table(pt, l - 1, e.pa);
@@ -600,6 +604,11 @@ static int unmap_level(struct pt *pt, unsigned l, uint64_t table,
 
 int pt_unmap(struct pt *pt, uint64_t va, uint64_t size)
 {
+	return pt_unmap_keep(pt, va, size, PT_MAX_LEVELS);
+}
+
+int pt_unmap_keep(struct pt *pt, uint64_t va, uint64_t size, unsigned keep)
+{
 	uint64_t last;
 	int err = range_ok(pt, va, size, &last);
 
@@ -608,7 +617,7 @@ int pt_unmap(struct pt *pt, uint64_t va, uint64_t size)
 	err = check_level(pt, pt->top, pt->root, va, last, CHK_WHOLE);
 	if (err)
 		return err;
-	return unmap_level(pt, pt->top, pt->root, va, last);
+	return unmap_level(pt, pt->top, pt->root, va, last, keep);
 }
 
 #define PROT_RIGHTS (PT_PROT_RWX | PT_PROT_USER | PT_PROT_GLOBAL)

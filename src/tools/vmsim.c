@@ -23,6 +23,7 @@ static const struct {
 	{ "gen-vmap", vmsim_gen_vmap_main, "generate a vmap op trace" },
 	{ "tlb", vmsim_tlb_main, "translate an access trace through an MMU" },
 	{ "layout", vmsim_layout_main, "print a kernel address-space layout" },
+	{ "vmalloc", vmsim_vmalloc_main, "run a workload on the vmalloc system" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

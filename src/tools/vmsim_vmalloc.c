@@ -1,0 +1,633 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vmsim vmalloc: run a test_vmalloc-style workload on the whole system —
+ * the kernel page table booted for --arch (kspace.h), the buddy allocator
+ * under it, a vmap strategy for the addresses, N CPUs with their own TLBs
+ * — and print every counter of the system as a tidy CSV.
+ *
+ * The ops are generated before any clock starts; with --stats each
+ * repetition boots a fresh system (untimed) and times the ops only.  The
+ * output is written after the run (stdout at the end, or -o atomically).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vmbench/buddy.h>
+#include <vmbench/csv.h>
+#include <vmbench/kspace.h>
+#include <vmbench/measure.h>
+#include <vmbench/reason.h>
+#include <vmbench/tlb.h>
+#include <vmbench/vmalloc.h>
+#include <vmbench/vmap.h>
+
+#include "vmsim.h"
+
+#define DEFAULT_ARCH "x86-64-4l"
+#define DEFAULT_STRATEGY "augrb"
+
+struct va_args {
+	const char *arch, *strategy, *workload, *tlb, *out, *kernel;
+	struct vmalloc_gen_params gp;
+	uint64_t cpus, lazy_max, ceiling, ram, nr_cpus_config;
+	unsigned reps;
+	bool eager, stats, list, reps_given, lazy_given, nohuge, pools;
+	bool strategy_given;
+};
+
+static void usage(FILE *f)
+{
+	const struct vmalloc_kernel *km;
+	const struct vmalloc_workload *w;
+	const struct vmap_strategy *s;
+	const struct ks_layout *l;
+	size_t n;
+
+	fprintf(f,
+"usage: vmsim vmalloc --workload NAME [--arch NAME]\n"
+"                     [--strategy NAME | --kernel MODEL]\n"
+"                     [--cpus N] [--streams] [--touch] [--huge]\n"
+"                     [--lazy-max-pages N | --eager] [--flush-ceiling N]\n"
+"                     [--loops N] [--pages N] [--seed S] [--tlb SPEC]\n"
+"                     [--ram BYTES] [--stats [--repetitions N]] [-o FILE]\n"
+"\n"
+"Run a workload on the vmalloc system: the kernel page table of --arch\n"
+"built as at boot over a buddy allocator of --ram bytes, vmalloc areas\n"
+"placed by a vmap strategy, pages from the buddy allocator, and --cpus\n"
+"CPUs, each with its own TLB, translating through that one table.  Frees\n"
+"are lazy: an area waits on the lazy list until its pages (guard\n"
+"included) push vmap_lazy_nr above lazy_max_pages (fls(cpus) * 32 MiB /\n"
+"page), then ONE flush covers every lazy area and they are reused.  The\n"
+"flush follows the architecture: x86 INVLPG per page on every CPU up to\n"
+"the ceiling (33) else a full flush, by IPIs; arm64 broadcast TLBI per\n"
+"page up to PTRS_PER_PTE else a full one, no IPIs; RISC-V per page up to\n"
+"64, by IPIs.  What is modelled and what is not: include/vmbench/\n"
+"vmalloc.h.\n"
+"\n"
+"Prints CSV: arch,strategy,kernel,cpus,mode,workload,counter,cpu,value;\n"
+"one row per counter of the system (cpu NA) and per counter of each CPU\n"
+"(kernel NA without --kernel).\n"
+"\n"
+"options:\n"
+"  --workload NAME    the workload (below)\n"
+"  --arch NAME        kernel layout and page-table geometry (default\n"
+"                     " DEFAULT_ARCH ")\n"
+"  --strategy NAME    vmap strategy (default " DEFAULT_STRATEGY ")\n"
+"  --kernel MODEL     a kernel generation (below): its strategy, eager or\n"
+"                     lazy freeing, and 6.9's vmap_node pools (clamp(cpus,\n"
+"                     1, 128) nodes, exact-size pools up to 256 pages)\n"
+"  --cpus N           CPUs, 1..%d (default 1)\n"
+"  --streams          every CPU runs its own copy of the workload (seed +\n"
+"                     cpu), interleaved op by op; default: round-robin,\n"
+"                     each area on the next CPU\n"
+"  --touch            each CPU writes every page of its areas after\n"
+"                     allocating them (through its TLB)\n"
+"  --huge             allocations allow huge (PMD) mappings\n"
+"  --lazy-max-pages N purge when more than N lazy pages wait\n"
+"  --eager            flush every free at once (as before 2.6.28)\n"
+"  --flush-ceiling N  pages a flush may invalidate one by one\n"
+"  --loops N          iterations of the workload's loop (default %llu)\n"
+"  --pages N          fix_size: pages per area; kvmalloc: largest size\n"
+"                     in pages; vm_map_ram: pages mapped (default %llu)\n"
+"  --seed S           generator seed (default %llu)\n"
+"  --tlb SPEC         every CPU's TLB (default: skylake on x86 and\n"
+"                     RISC-V, neoverse-n1 on arm64)\n"
+"  --ram BYTES        simulated RAM (default 4 GiB, or what the geometry\n"
+"                     can address: x86-32 4094 MiB)\n"
+"  --nr-cpus-config N CONFIG_NR_CPUS, which sizes vm_map_ram's vmap blocks\n"
+"                     (default 8192, Debian's: 256-page blocks)\n"
+"  --stats            add rows seconds, ns_per_op, ns_per_op_min,\n"
+"                     ns_per_op_max, repetitions (each repetition boots a\n"
+"                     fresh system, untimed; only the ops are timed)\n"
+"  --repetitions N    with --stats: 1 to %d (default 1)\n"
+"  -o FILE            write the CSV to FILE atomically\n"
+"  --list             list layouts, strategies, workloads and kernel\n"
+"                     models, and exit\n"
+"  --help             this text\n"
+"\n"
+"Errors: '--option: reason' on stderr, exit 2.\n",
+		VMALLOC_MAX_CPUS, 1000ULL, 1ULL, 1ULL,
+		MEASURE_MAX_REPETITIONS);
+	fprintf(f, "\nlayouts:\n");
+	l = ks_layouts(&n);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "  %-14s %s\n", l[i].name, l[i].summary);
+	fprintf(f, "\nstrategies:\n");
+	s = vmap_strategies(&n);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "  %-14s %s\n", s[i].name, s[i].summary);
+	fprintf(f, "\nkernel models:\n");
+	km = vmalloc_kernels(&n);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "  %-8s %s (%s)\n", km[i].name, km[i].summary,
+			km[i].strategy);
+	fprintf(f, "\nworkloads:\n");
+	w = vmalloc_workloads(&n);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "  %-18s %s\n", w[i].name, w[i].summary);
+}
+
+static void list_all(void)
+{
+	const struct vmalloc_workload *w;
+	const struct vmap_strategy *s;
+	const struct ks_layout *l;
+	size_t n;
+
+	l = ks_layouts(&n);
+	for (size_t i = 0; i < n; i++)
+		printf("arch %s\n", l[i].name);
+	s = vmap_strategies(&n);
+	for (size_t i = 0; i < n; i++)
+		printf("strategy %s\n", s[i].name);
+	w = vmalloc_workloads(&n);
+	for (size_t i = 0; i < n; i++)
+		printf("workload %s\n", w[i].name);
+	{
+		const struct vmalloc_kernel *km = vmalloc_kernels(&n);
+
+		for (size_t i = 0; i < n; i++)
+			printf("kernel %s\n", km[i].name);
+	}
+}
+
+static const struct vmsim_u64_opt u64_opts[] = {
+	{ "--cpus", offsetof(struct va_args, cpus) },
+	{ "--lazy-max-pages", offsetof(struct va_args, lazy_max) },
+	{ "--flush-ceiling", offsetof(struct va_args, ceiling) },
+	{ "--ram", offsetof(struct va_args, ram) },
+	{ "--nr-cpus-config", offsetof(struct va_args, nr_cpus_config) },
+	{ "--loops", offsetof(struct va_args, gp) +
+		     offsetof(struct vmalloc_gen_params, loops) },
+	{ "--pages", offsetof(struct va_args, gp) +
+		     offsetof(struct vmalloc_gen_params, pages) },
+	{ "--seed", offsetof(struct va_args, gp) +
+		    offsetof(struct vmalloc_gen_params, seed) },
+};
+
+/* 0, -1 after --help, or 2 after printing the error. */
+static int parse(int argc, char **argv, struct va_args *va)
+{
+	struct vmsim_args a;
+	struct vmsim_opt o;
+	const char *val;
+
+	memset(va, 0, sizeof(*va));
+	va->arch = DEFAULT_ARCH;
+	va->strategy = DEFAULT_STRATEGY;
+	va->cpus = 1;
+	va->reps = 1;
+	vmalloc_gen_defaults(&va->gp);
+	vmsim_args_init(&a, argc, argv);
+	while (vmsim_args_next(&a, &o)) {
+		int known;
+
+		if (!o.name)
+			return vmsim_opt_error(o.value, "unexpected argument "
+					       "(try vmsim vmalloc --help)");
+		if (!strcmp(o.name, "--help") || !strcmp(o.name, "-h")) {
+			usage(stdout);
+			return -1;
+		}
+		known = vmsim_u64_table(&a, &o, u64_opts, sizeof(u64_opts) /
+					sizeof(u64_opts[0]), va);
+		if (known < 0)
+			return VMSIM_BAD_INPUT;
+		if (known) {
+			if (!strcmp(o.name, "--lazy-max-pages"))
+				va->lazy_given = true;
+			continue;
+		}
+		if (!strcmp(o.name, "--stats")) {
+			va->stats = true;
+		} else if (!strcmp(o.name, "--eager")) {
+			va->eager = true;
+		} else if (!strcmp(o.name, "--touch")) {
+			va->gp.touch = true;
+		} else if (!strcmp(o.name, "--huge")) {
+			va->gp.huge = true;
+		} else if (!strcmp(o.name, "--streams")) {
+			va->gp.streams = true;
+		} else if (!strcmp(o.name, "--list")) {
+			va->list = true;
+		} else if (!strcmp(o.name, "--repetitions")) {
+			if (!(val = vmsim_value(&a, &o)) ||
+			    !vmsim_opt_repetitions(o.name, val, &va->reps))
+				return VMSIM_BAD_INPUT;
+			va->reps_given = true;
+			continue;
+		} else if (!strcmp(o.name, "--arch") ||
+			   !strcmp(o.name, "--strategy") ||
+			   !strcmp(o.name, "--workload") ||
+			   !strcmp(o.name, "--tlb") ||
+			   !strcmp(o.name, "--kernel") ||
+			   !strcmp(o.name, "-o") ||
+			   !strcmp(o.name, "--output")) {
+			const char **dst =
+				!strcmp(o.name, "--arch") ? &va->arch :
+				!strcmp(o.name, "--strategy") ? &va->strategy :
+				!strcmp(o.name, "--workload") ? &va->workload :
+				!strcmp(o.name, "--tlb") ? &va->tlb :
+				!strcmp(o.name, "--kernel") ? &va->kernel :
+				&va->out;
+
+			if (!strcmp(o.name, "--strategy"))
+				va->strategy_given = true;
+
+			if (!(*dst = vmsim_value(&a, &o)))
+				return VMSIM_BAD_INPUT;
+			continue;
+		} else {
+			return vmsim_opt_error(o.name, "unknown option (try "
+					       "vmsim vmalloc --help)");
+		}
+		if (o.inline_val)
+			return vmsim_opt_error(o.name, "takes no value");
+	}
+	if (va->list)
+		return 0;
+	if (va->reps_given && !va->stats)
+		return vmsim_opt_error("--repetitions", "only with --stats");
+	if (va->eager && va->lazy_given)
+		return vmsim_opt_error("--eager", "give --eager or "
+				       "--lazy-max-pages, not both");
+	if (va->lazy_given && !va->lazy_max)
+		return vmsim_opt_error("--lazy-max-pages", "must be at least "
+				       "1");
+	if (!va->workload)
+		return vmsim_opt_error("--workload", "required (try vmsim "
+				       "vmalloc --list)");
+	if (va->kernel) {
+		size_t n;
+		const struct vmalloc_kernel *k = vmalloc_kernels(&n);
+		size_t i;
+
+		for (i = 0; i < n && strcmp(k[i].name, va->kernel); i++)
+			;
+		if (i == n) {
+			fprintf(stderr, "--kernel: unknown kernel model '%s' "
+				"(", va->kernel);
+			for (i = 0; i < n; i++)
+				fprintf(stderr, "%s%s", i ? ", " : "",
+					k[i].name);
+			fputs(")\n", stderr);
+			return VMSIM_BAD_INPUT;
+		}
+		if (va->strategy_given)
+			return vmsim_opt_error("--kernel", "sets the strategy "
+					       "(%s): give --kernel or "
+					       "--strategy, not both",
+					       k[i].strategy);
+		if (va->eager)
+			return vmsim_opt_error("--kernel", "sets the freeing "
+					       "mode: give --kernel or --eager, "
+					       "not both");
+		if (k[i].eager && va->lazy_given)
+			return vmsim_opt_error("--lazy-max-pages", "kernel %s "
+					       "flushes every free", k[i].name);
+		va->strategy = k[i].strategy;
+		va->eager = k[i].eager;
+		va->pools = k[i].node_pools;
+	}
+	if (!va->cpus || va->cpus > VMALLOC_MAX_CPUS)
+		return vmsim_opt_error("--cpus", "must be 1..%d",
+				       VMALLOC_MAX_CPUS);
+	if (va->nr_cpus_config > (1ULL << 20))
+		return vmsim_opt_error("--nr-cpus-config", "must be 1..%llu",
+				       1ULL << 20);
+	if (!vmap_strategy_find(va->strategy))
+		return vmsim_opt_error("--strategy", "unknown strategy '%s' "
+				       "(try vmsim vmalloc --list)",
+				       va->strategy);
+	va->gp.cpus = (unsigned)va->cpus;
+	return 0;
+}
+
+/* One system: the booted kernel and the vmalloc system over it. */
+struct va_run {
+	const struct va_args *va;
+	const struct vmalloc_ops *ops;
+	struct ks_kernel *k;
+	struct vmalloc *vm;
+	struct vmalloc_run run;
+	struct buddy_stats boot;    /* buddy statistics after the boot */
+	struct reason r;
+	int err;                    /* the failing step's errno */
+	const char *what;           /* the option the failure is about */
+	/* Kept from the last repetition. */
+	struct vmalloc_counters c;
+	struct vmalloc_cpu_counters *cpu;
+	struct buddy_stats end;
+};
+
+static void release(struct va_run *x)
+{
+	vmalloc_run_fini(&x->run);
+	vmalloc_destroy(x->vm);
+	ks_shutdown(x->k);
+	x->vm = NULL;
+	x->k = NULL;
+}
+
+static int setup(void *ctx, unsigned rep)
+{
+	struct va_run *x = ctx;
+	const struct va_args *va = x->va;
+	struct ks_config kc;
+	struct vmalloc_config vc = { 0 };
+	const struct ks_layout *l;
+	int err;
+
+	(void)rep;
+	ks_config_default(&kc);
+	kc.arch = va->arch;
+	if (va->ram) {
+		kc.ram_bytes = va->ram;
+	} else {
+		/* The default, or all the geometry can address below it
+		 * (x86-32: 4 GiB less the first MiB), in 2 MiB steps. */
+		uint64_t top = 1ULL << pt_geometry_find(va->arch)->pa_bits;
+
+		if (kc.ram_bytes > top - PT_MEM_BASE)
+			kc.ram_bytes = (top - PT_MEM_BASE) & ~((2ULL << 20) - 1);
+	}
+	err = ks_boot(&x->k, &kc, &x->r);
+	if (err) {
+		/* The image and the orders follow from --arch and --ram. */
+		x->what = !strcmp(x->r.what, "ram") ||
+			  !strcmp(x->r.what, "image") ? "ram" : "arch";
+		return x->err = err;
+	}
+	l = ks_layout_of(x->k);
+	buddy_get_stats(ks_buddy(x->k), &x->boot);
+	vc.strategy = va->strategy;
+	vc.start = l->vmalloc_start;
+	vc.end = l->vmalloc_end;
+	vc.pt = ks_pt(x->k);
+	vc.buddy = ks_buddy(x->k);
+	vc.cpus = (unsigned)va->cpus;
+	vc.tlb = va->tlb;
+	vc.lazy_max_pages = va->lazy_max;
+	vc.flush_ceiling = va->ceiling;
+	vc.eager = va->eager;
+	vc.node_pools = va->pools;
+	vc.direct_map = l->page_offset;
+	vc.direct_map_size = l->direct_max;
+	vc.nr_cpus_config = va->nr_cpus_config;
+	/* arm64: the kernel image lies at the start of the vmalloc range. */
+	if (l->kernel_start >= l->vmalloc_start &&
+	    l->kernel_start < l->vmalloc_end && !l->image_in_direct_map) {
+		vc.reserved_start = l->kernel_start;
+		vc.reserved_end = l->kernel_start + l->text_offset +
+				  kc.image_bytes;
+	}
+	err = vmalloc_create(&x->vm, &vc, &x->r);
+	if (!err)
+		err = vmalloc_run_init(&x->run, x->ops);
+	if (err) {
+		x->what = x->r.what[0] ? x->r.what : "";
+		release(x);
+		return x->err = err;
+	}
+	return 0;
+}
+
+static int run(void *ctx)
+{
+	struct va_run *x = ctx;
+	int err = vmalloc_run(&x->run, x->vm, &x->r);
+
+	if (err) {
+		x->what = "";
+		x->err = err;
+	}
+	return err;
+}
+
+static void teardown(void *ctx, unsigned rep)
+{
+	struct va_run *x = ctx;
+
+	(void)rep;
+	if (x->vm) {
+		vmalloc_get_counters(x->vm, &x->c);
+		for (unsigned i = 0; i < x->va->cpus; i++)
+			vmalloc_get_cpu_counters(x->vm, i, &x->cpu[i]);
+		buddy_get_stats(ks_buddy(x->k), &x->end);
+	}
+	release(x);
+}
+
+/* The leading columns of every row. */
+static void lead(struct csv *c, const struct va_args *va, const char *name,
+		 long cpu)
+{
+	csv_field_str(c, va->arch);
+	csv_field_str(c, va->strategy);
+	if (va->kernel)
+		csv_field_str(c, va->kernel);
+	else
+		csv_field_na(c);
+	csv_field_u64(c, va->cpus);
+	csv_field_str(c, va->eager ? "eager" : "lazy");
+	csv_field_str(c, va->workload);
+	csv_field_str(c, name);
+	if (cpu < 0)
+		csv_field_na(c);
+	else
+		csv_field_u64(c, (uint64_t)cpu);
+}
+
+static void row_u64(struct csv *c, const struct va_args *va,
+		    const char *name, long cpu, uint64_t v)
+{
+	lead(c, va, name, cpu);
+	csv_field_u64(c, v);
+	csv_end_row(c);
+}
+
+static void row_double(struct csv *c, const struct va_args *va,
+		       const char *name, double v)
+{
+	lead(c, va, name, -1);
+	csv_field_double(c, v);
+	csv_end_row(c);
+}
+
+static void print_csv(struct csv *f, const struct va_run *x,
+		      const struct measure_summary *tm, size_t nops)
+{
+	static const char *const columns[] = {
+		"arch", "strategy", "kernel", "cpus", "mode", "workload",
+		"counter", "cpu", "value",
+	};
+	const struct vmalloc_counters *c = &x->c;
+	const struct va_args *va = x->va;
+	const struct {
+		const char *name;
+		uint64_t v;
+	} sys[] = {
+		{ "vmallocs", c->vmallocs }, { "vfrees", c->vfrees },
+		{ "kmallocs", c->kmallocs }, { "kfrees", c->kfrees },
+		{ "failed", c->failed }, { "huge_areas", c->huge_areas },
+		{ "huge_fallbacks", c->huge_fallbacks },
+		{ "vpages_areas", c->vpages_areas },
+		{ "live_areas", c->live_areas },
+		{ "live_pages", c->live_pages },
+		{ "pages_allocated", c->pages_allocated },
+		{ "pages_freed", c->pages_freed },
+		{ "bulk_calls", c->bulk_calls },
+		{ "pte_writes", c->pte_writes },
+		{ "pte_clears", c->pte_clears },
+		{ "pmd_writes", c->pmd_writes },
+		{ "pmd_clears", c->pmd_clears },
+		{ "pte_pages_freed", c->pte_pages_freed },
+		{ "lazy_areas", c->lazy_areas },
+		{ "lazy_pages", c->lazy_pages },
+		{ "lazy_max_pages", c->lazy_max_pages },
+		{ "purges", c->purges },
+		{ "purges_on_failure", c->purges_on_failure },
+		{ "purged_areas", c->purged_areas },
+		{ "max_areas_per_purge", c->max_areas_per_purge },
+		{ "flushes", c->flushes },
+		{ "flushes_ranged", c->flushes_ranged },
+		{ "flushes_full", c->flushes_full },
+		{ "flushes_table", c->flushes_table },
+		{ "pages_flushed", c->pages_flushed },
+		{ "invalidations", c->invalidations },
+		{ "ipis", c->ipis },
+		{ "tlb_entries_dropped", c->entries_dropped },
+		{ "touches", c->touches },
+		{ "tlb_misses", c->tlb_misses },
+		{ "vm_map_rams", c->vm_map_rams },
+		{ "vm_unmap_rams", c->vm_unmap_rams },
+		{ "vblocks", c->vblocks },
+		{ "vblocks_freed", c->vblocks_freed },
+		{ "vblock_pages", c->vblock_pages },
+		{ "vmap_nodes", c->vmap_nodes },
+		{ "pool_hits", c->pool_hits },
+		{ "pool_rotations", c->pool_rotations },
+		{ "pool_adds", c->pool_adds },
+		{ "pool_decays", c->pool_decays },
+		{ "pooled_areas", c->pooled_areas },
+	};
+	char name[48];
+
+	for (size_t i = 0; i < sizeof(columns) / sizeof(columns[0]); i++)
+		csv_field_str(f, columns[i]);
+	csv_end_row(f);
+	row_u64(f, va, "ops", -1, nops);
+	for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++)
+		row_u64(f, va, sys[i].name, -1, sys[i].v);
+	/* Not a count: NA when no purge happened. */
+	row_double(f, va, "areas_per_purge", c->purges ?
+		   (double)c->purged_areas / (double)c->purges : NAN);
+	for (unsigned l = 0; l < PT_MAX_LEVELS; l++) {
+		snprintf(name, sizeof(name), "pt_pages_level%u", l);
+		row_u64(f, va, name, -1, c->pt_tables[l]);
+	}
+	/* Buddy blocks handed out by the run, per order (tables included). */
+	for (unsigned o = 0; o <= x->end.max_order; o++) {
+		snprintf(name, sizeof(name), "buddy_allocs_order%u", o);
+		row_u64(f, va, name, -1, x->end.allocs[o] - x->boot.allocs[o]);
+	}
+	row_u64(f, va, "buddy_free_frames", -1, x->end.free_frames);
+	for (unsigned i = 0; i < va->cpus; i++) {
+		row_u64(f, va, "touches", i, x->cpu[i].touches);
+		row_u64(f, va, "tlb_misses", i, x->cpu[i].tlb_misses);
+		row_u64(f, va, "tlb_entries_dropped", i,
+			x->cpu[i].entries_dropped);
+		row_u64(f, va, "ipis_received", i, x->cpu[i].ipis);
+	}
+	if (tm) {
+		row_double(f, va, "seconds", tm->median);
+		row_double(f, va, "ns_per_op", measure_ns_per_op(tm->median,
+								 nops));
+		row_double(f, va, "ns_per_op_min",
+			   measure_ns_per_op(tm->min, nops));
+		row_double(f, va, "ns_per_op_max",
+			   measure_ns_per_op(tm->max, nops));
+		row_u64(f, va, "repetitions", -1, tm->n);
+	}
+}
+
+int vmsim_vmalloc_main(int argc, char **argv)
+{
+	static const struct measure_subject subject = { setup, run, teardown };
+	struct va_args va;
+	struct vmalloc_ops ops = { 0 };
+	struct va_run x = { 0 };
+	struct measure_summary tm;
+	struct ks_layout layout;
+	struct reason r = { 0 };
+	struct csv *csv = NULL;
+	double *sec = NULL;
+	int ret = parse(argc, argv, &va);
+
+	if (ret)
+		return ret < 0 ? VMSIM_OK : ret;
+	if (va.list) {
+		list_all();
+		return VMSIM_OK;
+	}
+	if (ks_layout_get(va.arch, false, 0, &layout, &r))
+		return vmsim_opt_error("--arch", "%s (try vmsim vmalloc "
+				       "--list)", r.msg);
+	if (va.tlb) {
+		struct tlb_config tc;
+
+		if (tlb_config_parse(va.tlb, &tc, &r))
+			return vmsim_opt_error("--tlb", "%s", r.msg);
+	}
+	va.gp.start = layout.vmalloc_start;
+	va.gp.end = layout.vmalloc_end;
+	va.gp.page_size = 1ULL << pt_geometry_find(va.arch)->page_shift;
+	if (vmalloc_gen(va.workload, &va.gp, &ops, &r)) {
+		static const struct { const char *field, *opt; } map[] = {
+			{ "name", "--workload" }, { "loops", "--loops" },
+			{ "pages", "--pages" }, { "cpus", "--cpus" },
+		};
+		const char *opt = "--workload";
+
+		for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+			if (!strcmp(r.what, map[i].field))
+				opt = map[i].opt;
+		vmalloc_ops_free(&ops);
+		return vmsim_opt_error(opt, "%s", r.msg);
+	}
+	x.va = &va;
+	x.ops = &ops;
+	x.cpu = calloc(va.cpus, sizeof(*x.cpu));
+	sec = calloc(va.reps, sizeof(*sec));
+	if (!x.cpu || !sec) {
+		fprintf(stderr, "vmsim vmalloc: out of memory\n");
+		ret = VMSIM_BAD_INPUT;
+		goto out;
+	}
+	/* The output is opened before any work. */
+	ret = vmsim_csv_open(&csv, va.out);
+	if (ret)
+		goto out;
+	ret = measure_repeat(&subject, &x, va.reps, sec);
+	if (ret) {
+		if (x.what && x.what[0])
+			fprintf(stderr, "--%s: %s\n",
+				!strcmp(x.what, "name") ? "workload" : x.what,
+				x.r.msg);
+		else
+			fprintf(stderr, "vmsim vmalloc: %s\n", x.r.msg);
+		csv_abort(csv);
+		ret = VMSIM_BAD_INPUT;
+		goto out;
+	}
+	measure_summarize(sec, va.reps, &tm);
+	print_csv(csv, &x, va.stats ? &tm : NULL, ops.n);
+	ret = vmsim_csv_close(csv, va.out);
+out:
+	free(sec);
+	free(x.cpu);
+	vmalloc_ops_free(&ops);
+	return ret;
+}
