@@ -312,22 +312,39 @@ static void free_insert(struct augrb_vmap *a, struct augrb_node *n)
 	a->nfree++;
 }
 
+/* Link @n into the free tree as the in-order predecessor of @next. */
+static void free_insert_before(struct augrb_vmap *a, struct augrb_node *next,
+			       struct augrb_node *n)
+{
+	struct rb_node *parent = &next->rb, **link = &parent->left;
+
+	while (*link) {
+		a->base.visits++;
+		parent = *link;
+		link = &parent->right;
+	}
+	n->max = n->size;
+	rb_link_node(&n->rb, parent, link);
+	augrb_max_insert(&n->rb, &a->free);
+	a->nfree++;
+}
+
 /*
  * Take [at, at + size) out of free block @n.  The busy areas around @n, x
  * below and y above, stay the busy neighbours of the new area, which is
  * linked between them; the links between pieces of different kinds follow
- * the split.
+ * the split.  A middle split keeps the left part in @n and inserts the
+ * right part as its successor; with @kernel_split (augrb-linux) @n keeps
+ * the right part and the left part is inserted as its predecessor, as the
+ * kernel's NE_FIT_TYPE split does, so the free tree keeps the kernel's
+ * shape.
  */
-static int augrb_alloc(struct vmap *v, uint64_t size, uint64_t align,
-		       uint64_t vstart, uint64_t vend, uint64_t *addr)
+static int augrb_take(struct augrb_vmap *a, struct augrb_node *n,
+		      uint64_t at, uint64_t size, bool kernel_split)
 {
-	struct augrb_vmap *a = to_augrb(v);
-	struct augrb_node *n, *busy, *rest = NULL, *x, *y;
-	uint64_t at, s, e;
+	struct augrb_node *busy, *rest = NULL, *x, *y;
+	uint64_t s, e;
 
-	n = lowest_match(a, size, align, vstart, vend, &at);
-	if (!n)
-		return -ENOSPC;
 	s = n->start;
 	e = s + n->size;
 	x = n->below;
@@ -363,6 +380,12 @@ static int augrb_alloc(struct vmap *v, uint64_t size, uint64_t align,
 			busy->above = n;
 			if (x)
 				x->above = NULL;
+		} else if (rest && kernel_split) {
+			n->start = at + size;
+			n->size = e - n->start;
+			n->below = busy;
+			busy->below = rest;
+			busy->above = n;
 		} else {
 			n->size = at - s;
 			n->above = busy;
@@ -372,7 +395,15 @@ static int augrb_alloc(struct vmap *v, uint64_t size, uint64_t align,
 				y->below = NULL;
 		}
 		augrb_max_propagate(&n->rb);
-		if (rest) {
+		if (rest && kernel_split) {
+			rest->start = s;
+			rest->size = at - s;
+			rest->below = x;
+			rest->above = busy;
+			if (x)
+				x->above = rest;
+			free_insert_before(a, n, rest);
+		} else if (rest) {
 			rest->start = at + size;
 			rest->size = e - rest->start;
 			rest->below = busy;
@@ -385,9 +416,130 @@ static int augrb_alloc(struct vmap *v, uint64_t size, uint64_t align,
 	busy->start = at;
 	busy->size = size;
 	busy_link(a, busy, x, y);
-	v->live++;
-	*addr = at;
+	a->base.live++;
 	return 0;
+}
+
+static int augrb_alloc(struct vmap *v, uint64_t size, uint64_t align,
+		       uint64_t vstart, uint64_t vend, uint64_t *addr)
+{
+	struct augrb_vmap *a = to_augrb(v);
+	struct augrb_node *n;
+	uint64_t at;
+	int err;
+
+	n = lowest_match(a, size, align, vstart, vend, &at);
+	if (!n)
+		return -ENOSPC;
+	err = augrb_take(a, n, at, size, false);
+	if (!err)
+		*addr = at;
+	return err;
+}
+
+/*
+ * augrb-linux: the kernel's placement rule (vmap.h, "The kernel's rule"),
+ * in this file's tree.  All arithmetic wraps as the kernel's unsigned long
+ * does, so the answers are the kernel's also where it would overflow.
+ */
+
+/* ALIGN(), as the kernel computes it. */
+static inline uint64_t kalign(uint64_t x, uint64_t align)
+{
+	return (x + align - 1) & ~(align - 1);
+}
+
+/* The aligned start the kernel takes in block @n for window start @vstart. */
+static inline uint64_t kstart(const struct augrb_node *n, uint64_t align,
+			      uint64_t vstart)
+{
+	return kalign(n->start > vstart ? n->start : vstart, align);
+}
+
+/* Whether the kernel sees room for @size in block @n (is_within_this_va). */
+static inline bool kwithin(const struct augrb_node *n, uint64_t size,
+			   uint64_t align, uint64_t vstart)
+{
+	uint64_t at = kstart(n, align, vstart);
+
+	if (at + size < at || at < vstart)
+		return false;
+	return at + size <= n->start + n->size;
+}
+
+/*
+ * The block the kernel's search returns (find_vmap_lowest_match): descend
+ * left while the left subtree's max reaches @length and the window starts
+ * below the node; else take the node if the request is within it; else go
+ * right if the right subtree's max reaches @length; else climb, taking the
+ * first ancestor the request is within, or entering the first right
+ * subtree that reaches @length of an ancestor at or above the window's
+ * start -- which then moves the window's start past that ancestor.
+ */
+static struct augrb_node *kernel_match(struct augrb_vmap *a, uint64_t size,
+				       uint64_t align, uint64_t vstart,
+				       uint64_t length)
+{
+	struct rb_node *rb = a->free.node;
+	uint64_t *visits = &a->base.visits;
+
+	while (rb) {
+		struct augrb_node *n = node_of(rb);
+
+		(*visits)++;
+		AUGRB_PREFETCH(rb->left);
+		AUGRB_PREFETCH(rb->right);
+		if (max_of(rb->left) >= length && vstart < n->start) {
+			rb = rb->left;
+			continue;
+		}
+		if (kwithin(n, size, align, vstart))
+			return n;
+		if (max_of(rb->right) >= length) {
+			rb = rb->right;
+			continue;
+		}
+		while ((rb = rb_parent(rb))) {
+			n = node_of(rb);
+			(*visits)++;
+			if (kwithin(n, size, align, vstart))
+				return n;
+			if (max_of(rb->right) >= length &&
+			    vstart <= n->start) {
+				vstart = n->start + 1;
+				rb = rb->right;
+				break;
+			}
+		}
+	}
+	return NULL;
+}
+
+static int augrb_linux_alloc(struct vmap *v, uint64_t size, uint64_t align,
+			     uint64_t vstart, uint64_t vend, uint64_t *addr)
+{
+	struct augrb_vmap *a = to_augrb(v);
+	struct augrb_node *n;
+	uint64_t length = size, at;
+	int err;
+
+	/* The search length: size + align - 1 unless the window is exact. */
+	if (align > v->page_size && vend - vstart != size)
+		length = size + align - 1;
+	n = kernel_match(a, size, align, vstart, length);
+	if (!n)
+		return -ENOSPC;
+	at = kstart(n, align, vstart);
+	/* The window's end is checked only now, on the block found. */
+	if (at + size > vend)
+		return -ENOSPC;
+	/* What classify_va_fit_type() calls NOTHING_FIT (only on wrap). */
+	if (at < n->start || at + size > n->start + n->size)
+		return -ENOSPC;
+	err = augrb_take(a, n, at, size, true);
+	if (!err)
+		*addr = at;
+	return err;
 }
 
 /*
@@ -584,6 +736,17 @@ const struct vmap_ops vmap_augrb_ops = {
 	.create = augrb_create,
 	.destroy = augrb_destroy,
 	.alloc = augrb_alloc,
+	.free = augrb_free,
+	.find = augrb_find,
+	.meta_bytes = augrb_meta_bytes,
+	.check = augrb_check,
+};
+
+/* The same tree under the kernel's placement rule. */
+const struct vmap_ops vmap_augrb_linux_ops = {
+	.create = augrb_create,
+	.destroy = augrb_destroy,
+	.alloc = augrb_linux_alloc,
 	.free = augrb_free,
 	.find = augrb_find,
 	.meta_bytes = augrb_meta_bytes,
