@@ -65,8 +65,11 @@ static void vmap_usage(FILE *f)
 		VMAP_DEFAULT_START, VMAP_DEFAULT_END, VMAP_DEFAULT_PAGE,
 		MEASURE_MAX_REPETITIONS);
 	for (size_t i = 0; i < n; i++)
-		fprintf(f, "  %-14s %s%s\n", s[i].name, s[i].summary,
-			s[i].lowest_fit ? "" : " (not lowest-fit)");
+		fprintf(f, "  %-14s %s%s%s%s%s\n", s[i].name, s[i].summary,
+			s[i].lowest_fit ? "" : " (not lowest-fit)",
+			s[i].kernel_version ? " [Linux " : "",
+			s[i].kernel_version ? s[i].kernel_version : "",
+			s[i].kernel_version ? "]" : "");
 }
 
 /* Parse the trace @path ("-" is stdin), shown in messages as @shown. */
@@ -491,8 +494,12 @@ int vmsim_vmap_main(int argc, char **argv)
 	all = vmap_strategies(&nall);
 	if (va.list) {
 		for (size_t i = 0; i < nall; i++)
-			printf("%s%s\n", all[i].name,
-			       all[i].lowest_fit ? "" : " (not lowest-fit)");
+			printf("%s%s%s%s%s\n", all[i].name,
+			       all[i].lowest_fit ? "" : " (not lowest-fit)",
+			       all[i].kernel_version ? " [Linux " : "",
+			       all[i].kernel_version ? all[i].kernel_version :
+						       "",
+			       all[i].kernel_version ? "]" : "");
 		return VMSIM_OK;
 	}
 	shown = strcmp(va.file, "-") ? va.file : "<stdin>";
