@@ -17,6 +17,8 @@
  *   4. busy areas and free blocks tile [start, end) exactly;
  *   5. each piece's below / above point at the pieces next to it exactly
  *      when those are of the other kind (see "Links" below).
+ *   6. once built, the busy hash holds every busy area once, in the bucket
+ *      of its start.
  *
  * Split: alloc takes [at, at + size) from the lowest free block it fits.
  *
@@ -46,6 +48,15 @@
  *   - free: the blocks to merge with are the area's own links, so the free
  *     tree is descended only to insert a block that merged with nothing
  *     (the kernel descends it on every free).
+ *   - free: past AUGRB_HASH_FROM live areas, the area itself is found by
+ *     its start in a hash of the busy areas (chained through the word that
+ *     holds max in the free tree, so the node stays 64 bytes), not by a
+ *     descent of the busy tree: one bucket and a chain of AUGRB_HASH_LOAD
+ *     areas at most on average, where a descent of a million areas takes
+ *     some 20 nodes, most of them cache misses.  Below that the descent,
+ *     its top levels in the caches, is as fast or faster.  The busy tree is
+ *     still kept for find() (the area containing an address) and for the
+ *     busy neighbours of a freed area.
  * The trees, their keys and the policy are the kernel's; each op still
  * searches the tree it must (lowest fit in the free tree, the address in
  * the busy tree).
@@ -56,9 +67,11 @@
  * 2 MiB-aligned chunks advised for transparent huge pages (pool.h), as the
  * kernel's vmap_area slab lives in the huge-page direct map.  meta_bytes
  * counts 64 bytes per busy area and per free block (free blocks number at
- * most live + 1) plus the allocator object; the pool's slack (chunk
- * headers, the newest chunk's slots not yet handed out, released slots
- * waiting for reuse) is not counted, as the bytes of malloc()ed nodes
+ * most live + 1), the hash's buckets once built (8 bytes per 1 to 2 busy
+ * areas; the array only grows) plus the
+ * allocator object; the pool's slack (chunk headers, the newest chunk's
+ * slots not yet handed out, released slots waiting for reuse) is not
+ * counted, as the bytes of malloc()ed nodes
  * never counted malloc's own overhead.
  *
  * Every descent prefetches both children of the node it stands on: the
@@ -86,7 +99,10 @@
 struct augrb_node {
 	struct rb_node rb;
 	uint64_t start, size;
-	uint64_t max;  /* free tree: largest size in the subtree */
+	union {
+		uint64_t max;  /* free tree: largest size in the subtree */
+		struct augrb_node *hnext;  /* busy: next in its hash chain */
+	};
 	/* The pieces just below and just above, when of the other kind. */
 	struct augrb_node *below, *above;
 };
@@ -97,10 +113,28 @@ struct augrb_vmap {
 	struct rb_root busy;  /* busy areas by start */
 	uint64_t nfree;       /* nodes in the free tree */
 	struct pool pool;     /* every node of both trees */
+	/* Busy areas by start, chained through hnext: 2^hbits buckets. */
+	struct augrb_node **bucket;
+	unsigned hbits;
 };
 
 #ifndef AUGRB_NODE_ALIGN
 #define AUGRB_NODE_ALIGN 64  /* one node, one cache line */
+#endif
+
+/*
+ * The busy hash: built once more than AUGRB_HASH_FROM areas are live (below
+ * that the busy tree's top levels stay in the caches and a descent with
+ * prefetch is as fast), its buckets at first, and the most areas per bucket.
+ */
+#ifndef AUGRB_HASH_FROM
+#define AUGRB_HASH_FROM 65536
+#endif
+#ifndef AUGRB_HASH_MIN_BITS
+#define AUGRB_HASH_MIN_BITS 6
+#endif
+#ifndef AUGRB_HASH_LOAD
+#define AUGRB_HASH_LOAD 2
 #endif
 
 #ifndef AUGRB_PREFETCH
@@ -123,6 +157,118 @@ static inline uint64_t max_of(const struct rb_node *rb)
 	return rb ? node_of(rb)->max : 0;
 }
 
+/* The chain of busy areas starting at @start could be in. */
+static inline struct augrb_node **bucket_of(const struct augrb_vmap *a,
+					   uint64_t start)
+{
+	uint64_t page = start >> a->base.page_shift;
+
+	return &a->bucket[(page * 0x9e3779b97f4a7c15ULL) >> (64 - a->hbits)];
+}
+
+/*
+ * Twice the buckets once the chains average AUGRB_HASH_LOAD areas; when
+ * the larger array cannot be had, the chains just grow longer (nothing
+ * fails).
+ */
+static void hash_grow(struct augrb_vmap *a)
+{
+	struct augrb_node **old = a->bucket, *n, *next;
+	size_t nold = (size_t)1 << a->hbits;
+
+	a->bucket = calloc(nold * 2, sizeof(*a->bucket));
+	if (!a->bucket) {
+		a->bucket = old;
+		return;
+	}
+	a->hbits++;
+	for (size_t i = 0; i < nold; i++)
+		for (n = old[i]; n; n = next) {
+			struct augrb_node **b = bucket_of(a, n->start);
+
+			next = n->hnext;
+			n->hnext = *b;
+			*b = n;
+		}
+	free(old);
+}
+
+/*
+ * Build the hash of every busy area; without memory for it, stay without
+ * (the next insertion tries again).
+ */
+static void hash_build(struct augrb_vmap *a)
+{
+	unsigned bits = AUGRB_HASH_MIN_BITS;
+
+	while (a->base.live > (uint64_t)AUGRB_HASH_LOAD << bits)
+		bits++;
+	a->bucket = calloc((size_t)1 << bits, sizeof(*a->bucket));
+	if (!a->bucket)
+		return;
+	a->hbits = bits;
+	for (struct rb_node *rb = rb_first(&a->busy); rb; rb = rb_next(rb)) {
+		struct augrb_node **b = bucket_of(a, node_of(rb)->start);
+
+		node_of(rb)->hnext = *b;
+		*b = node_of(rb);
+	}
+}
+
+/* Add busy area @n (already in the busy tree and counted live). */
+static inline void hash_insert(struct augrb_vmap *a, struct augrb_node *n)
+{
+	struct augrb_node **b;
+
+	if (!a->bucket) {
+		if (a->base.live > AUGRB_HASH_FROM)
+			hash_build(a);
+		return;
+	}
+	b = bucket_of(a, n->start);
+	n->hnext = *b;
+	*b = n;
+	if (a->base.live > (uint64_t)AUGRB_HASH_LOAD << a->hbits)
+		hash_grow(a);
+}
+
+/* The busy area starting at @addr by a descent of the busy tree, or NULL. */
+static struct augrb_node *busy_find_start(struct augrb_vmap *a, uint64_t addr)
+{
+	struct rb_node *rb = a->busy.node;
+
+	while (rb) {
+		struct augrb_node *n = node_of(rb);
+
+		a->base.visits++;
+		AUGRB_PREFETCH(rb->left);
+		AUGRB_PREFETCH(rb->right);
+		if (addr < n->start)
+			rb = rb->left;
+		else if (addr > n->start)
+			rb = rb->right;
+		else
+			return n;
+	}
+	return NULL;
+}
+
+/* Unlink and return the busy area starting at @addr, or NULL. */
+static inline struct augrb_node *hash_remove(struct augrb_vmap *a,
+					     uint64_t addr)
+{
+	struct augrb_node **link = bucket_of(a, addr), *n;
+
+	for (; (n = *link); link = &n->hnext) {
+		a->base.visits++;
+		if (n->start == addr) {
+			*link = n->hnext;
+			return n;
+		}
+	}
+	return NULL;
+}
+
 static int augrb_create(struct vmap **out, uint64_t start, uint64_t end,
 			uint64_t page_size)
 {
@@ -131,6 +277,8 @@ static int augrb_create(struct vmap **out, uint64_t start, uint64_t end,
 
 	if (!a)
 		return -ENOMEM;
+	a->bucket = NULL;
+	a->hbits = 0;
 	pool_init(&a->pool, sizeof(*n), AUGRB_NODE_ALIGN);
 	n = pool_get(&a->pool);
 	if (!n) {
@@ -153,6 +301,7 @@ static int augrb_create(struct vmap **out, uint64_t start, uint64_t end,
 static void augrb_destroy(struct vmap *v)
 {
 	pool_destroy(&to_augrb(v)->pool);
+	free(to_augrb(v)->bucket);
 	free(v);
 }
 
@@ -417,6 +566,7 @@ static int augrb_take(struct augrb_vmap *a, struct augrb_node *n,
 	busy->size = size;
 	busy_link(a, busy, x, y);
 	a->base.live++;
+	hash_insert(a, busy);
 	return 0;
 }
 
@@ -552,24 +702,9 @@ static int augrb_linux_alloc(struct vmap *v, uint64_t size, uint64_t align,
 static int augrb_free(struct vmap *v, uint64_t addr)
 {
 	struct augrb_vmap *a = to_augrb(v);
-	struct rb_node *rb = a->busy.node;
-	struct augrb_node *busy = NULL, *prev, *next, *c, *d;
+	struct augrb_node *busy, *prev, *next, *c, *d;
 
-	while (rb) {
-		struct augrb_node *n = node_of(rb);
-
-		v->visits++;
-		AUGRB_PREFETCH(rb->left);
-		AUGRB_PREFETCH(rb->right);
-		if (addr < n->start) {
-			rb = rb->left;
-		} else if (addr > n->start) {
-			rb = rb->right;
-		} else {
-			busy = n;
-			break;
-		}
-	}
+	busy = a->bucket ? hash_remove(a, addr) : busy_find_start(a, addr);
 	if (!busy)
 		return -ENOENT;
 	prev = busy->below;
@@ -641,12 +776,16 @@ static int augrb_find(struct vmap *v, uint64_t addr, struct vmap_area *area)
 	return 0;
 }
 
-/* Nodes in use, live + nfree of them; the pool's slack is not counted. */
+/*
+ * Nodes in use, live + nfree of them, and the hash's buckets; the pool's
+ * slack is not counted.
+ */
 static uint64_t augrb_meta_bytes(const struct vmap *v)
 {
 	const struct augrb_vmap *a = to_augrb(v);
 
-	return sizeof(*a) + a->pool.in_use * a->pool.slot;
+	return sizeof(*a) + a->pool.in_use * a->pool.slot +
+	       (a->bucket ? sizeof(*a->bucket) << a->hbits : 0);
 }
 
 /*
@@ -663,6 +802,7 @@ static int augrb_check(const struct vmap *v, struct reason *r)
 	uint64_t pos = v->start, pmask = v->page_size - 1;
 	const struct augrb_node *last = NULL;
 	bool last_free = false;
+	uint64_t nh;
 	long nb, nf;
 
 	nb = rb_validate(&a->busy, augrb_less, NULL, &why);
@@ -729,6 +869,30 @@ static int augrb_check(const struct vmap *v, struct reason *r)
 		return vmap_corrupt(r, "pieces end at %#llx, range at %#llx",
 				    (unsigned long long)pos,
 				    (unsigned long long)v->end);
+	/* The hash holds every busy area, each in its own bucket. */
+	if (!a->bucket)
+		return 0;
+	nh = 0;
+	for (size_t i = 0; i < (size_t)1 << a->hbits; i++)
+		for (const struct augrb_node *n = a->bucket[i]; n; n = n->hnext)
+			if (++nh > v->live)
+				return vmap_corrupt(r, "busy hash holds more "
+						    "than %llu areas",
+						    (unsigned long long)v->live);
+	if (nh != v->live)
+		return vmap_corrupt(r, "busy hash holds %llu areas, %llu live",
+				    (unsigned long long)nh,
+				    (unsigned long long)v->live);
+	for (b = rb_first(&a->busy); b; b = rb_next(b)) {
+		const struct augrb_node *n = *bucket_of(a, node_of(b)->start);
+
+		while (n && n != node_of(b))
+			n = n->hnext;
+		if (!n)
+			return vmap_corrupt(r, "busy area %#llx not in its "
+					    "hash bucket", (unsigned long long)
+					    node_of(b)->start);
+	}
 	return 0;
 }
 
