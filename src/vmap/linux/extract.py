@@ -85,7 +85,7 @@ def fetch(src, outdir):
                 fail(src, "empty tarball")
             top = first.name.split("/")[0]
     except (tarfile.TarError, OSError) as e:
-        fail(src, "not a readable tarball (%s)" % e)
+        fail(src, "not a readable tarball (%s)" % " ".join(str(e).split()))
     # tar(1) streams the members out in one pass over the compressed file.
     members = ["%s/%s" % (top, f) for f in FILES]
     r = subprocess.run(["tar", "-xf", src, "-C", cache, "--wildcards",
