@@ -216,6 +216,15 @@ def extract(src, tree, outdir, header, ver):
                 break
         else:
             fail(src, "mm/vmalloc.c: no function %s" % " or ".join(group))
+    # The wrapper (linux.c) calls these with the tree as an argument, as
+    # 6.1 and later do; older kernels worked on global trees.
+    for fn in ["__alloc_vmap_area", "__find_vmap_area", "insert_vmap_area"]:
+        s, e = by_name[fn]
+        head = code[s:e].split("{", 1)[0]
+        if "struct rb_root *root" not in head:
+            fail(src, "Linux %d.%d.%d: mm/vmalloc.c: %s() does not take the "
+                 "tree as an argument (a kernel older than this strategy "
+                 "handles; built and tested: 6.1, 6.12)" % (ver + (fn,)))
     for extra in ["enum fit_type", "RB_DECLARE_CALLBACKS_MAX",
                   "RB_DECLARE_CALLBACKS"]:
         if extra in by_name:
