@@ -130,7 +130,8 @@ const struct vmap_strategy *vmap_strategy_of(const struct vmap *v);
  * -EINVAL: size 0 or not a multiple of the page size, align not a power of
  *          two, vstart >= vend, or the window not inside the range.
  * -ENOSPC: no free, suitably aligned run fits in the window (an alignment
- *          that would overflow 64 bits is simply no room).
+ *          that would overflow 64 bits is simply no room); for a strategy
+ *          with may_refuse, also when the kernel's rule finds none.
  * -ENOMEM: the strategy could not allocate its own metadata.
  * An alignment below the page size is treated as the page size.
  */
