@@ -25,6 +25,10 @@ vmb_need_packages() {
 # The packages every build needs.
 VMB_BUILD_PACKAGES=(gcc g++ libc6-dev meson ninja-build pkg-config libbenchmark-dev libpfm4-dev)
 
+# Kernel sources for the vmap strategy linux (src/vmap/linux): the default
+# build compiles it from 6.12; CI also builds against 6.1.
+VMB_KERNEL_PACKAGES=(linux-source-6.12 linux-source-6.1)
+
 # Configure (once) and build the release tree in build/.
 vmb_build_release() {
 	if [ ! -f build/build.ninja ]; then

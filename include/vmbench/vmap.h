@@ -10,12 +10,32 @@
  *   rbtree-cached  rbtree plus the pre-5.2 Linux free_vmap_cache heuristic
  *   augrb          free blocks in a tree augmented with subtree-max size
  *   radix          sparse 64-way radix tree over page indices
+ *   augrb-linux    augrb's trees under the kernel's rule (below)
+ *   linux          the kernel's own code, compiled from a kernel source
+ *                  tree at build time (absent without one)
  *
  * Placement policy (lowest-fit): vmap_alloc() returns the lowest address A
  * with vstart <= A, A + size <= vend, A % align == 0 and [A, A + size) free.
  * Every strategy whose vmap_strategy.lowest_fit is true implements exactly
  * that; the differential test holds them to it byte for byte.
  * rbtree-cached follows the old kernel heuristic and may place higher.
+ *
+ * The kernel's rule (Linux 5.2+, __alloc_vmap_area(); strategies linux and
+ * augrb-linux, which agree byte for byte): when align > page size and the
+ * window is wider than size, the free tree is searched for a block of at
+ * least size + align - 1 bytes, the length that holds an aligned area
+ * wherever the block starts.  The descent goes left only while the left
+ * subtree's largest block reaches that length, so a smaller block that
+ * would hold the aligned area is passed over -- and whether it is depends
+ * on where it sits in the tree, not only on which blocks are free.  The
+ * window's end is checked only on the block found: past it, -ENOSPC even
+ * when a lower block would have fitted.  Example, pages of 4 KiB: free
+ * blocks [0, 8K) and [16K, 80K), the first the left child of the second
+ * in the tree; request 4K aligned to 8K.  Lowest-fit gives 0; the kernel
+ * searches for 4K + 8K - 1 bytes, does not descend to [0, 8K) and gives
+ * 16K (with [0, 8K) at the root it would have given 0).  In the window
+ * [0, 8K) lowest-fit gives 0 and the kernel -ENOSPC.  With align at most
+ * the page size both rules agree.
  *
  * Conventions in this file: addresses and sizes are bytes, uint64_t; no
  * computation may wrap near 2^64.  Functions that can fail return 0 or a
@@ -68,6 +88,13 @@ struct vmap_strategy {
 	const char *summary;   /* one line for --help */
 	const struct vmap_ops *ops;  /* implementation detail */
 	enum vmap_cost cost;   /* per-op cost class */
+	/* The kernel version its code was compiled from ("6.12.117"), for
+	 * a strategy built from kernel source; NULL for vmbench's own. */
+	const char *kernel_version;
+	/* May answer -ENOSPC although room exists: the kernel's rule
+	 * (below); false for every strategy that finds room whenever
+	 * there is some. */
+	bool may_refuse;
 };
 
 /*
@@ -103,7 +130,8 @@ const struct vmap_strategy *vmap_strategy_of(const struct vmap *v);
  * -EINVAL: size 0 or not a multiple of the page size, align not a power of
  *          two, vstart >= vend, or the window not inside the range.
  * -ENOSPC: no free, suitably aligned run fits in the window (an alignment
- *          that would overflow 64 bits is simply no room).
+ *          that would overflow 64 bits is simply no room); for a strategy
+ *          with may_refuse, also when the kernel's rule finds none.
  * -ENOMEM: the strategy could not allocate its own metadata.
  * An alignment below the page size is treated as the page size.
  */

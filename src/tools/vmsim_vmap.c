@@ -65,8 +65,11 @@ static void vmap_usage(FILE *f)
 		VMAP_DEFAULT_START, VMAP_DEFAULT_END, VMAP_DEFAULT_PAGE,
 		MEASURE_MAX_REPETITIONS);
 	for (size_t i = 0; i < n; i++)
-		fprintf(f, "  %-14s %s%s\n", s[i].name, s[i].summary,
-			s[i].lowest_fit ? "" : " (not lowest-fit)");
+		fprintf(f, "  %-14s %s%s%s%s%s\n", s[i].name, s[i].summary,
+			s[i].lowest_fit ? "" : " (not lowest-fit)",
+			s[i].kernel_version ? " [Linux " : "",
+			s[i].kernel_version ? s[i].kernel_version : "",
+			s[i].kernel_version ? "]" : "");
 }
 
 /* Parse the trace @path ("-" is stdin), shown in messages as @shown. */
@@ -173,6 +176,103 @@ static int replay_one(const struct vmap_strategy *s,
 	if (c.setup_failed)
 		return VMSIM_BAD_INPUT;
 	return ret ? -1 : 0;
+}
+
+static const struct wl_vmap_op *sort_ops;
+
+static int by_id_then_index(const void *x, const void *y)
+{
+	size_t i = *(const size_t *)x, j = *(const size_t *)y;
+	uint64_t a = sort_ops[i].id, b = sort_ops[j].id;
+
+	return a != b ? (a < b ? -1 : 1) : (i > j) - (i < j);
+}
+
+/*
+ * last[i] := the index of the alloc op of ops[i]'s id last before i, or
+ * SIZE_MAX, for every f / l op i (O(n log n)).  false when out of memory.
+ */
+static bool last_allocs(const struct wl_vmap_trace *t, size_t *last)
+{
+	size_t *idx = malloc((t->n ? t->n : 1) * sizeof(*idx));
+	size_t prev = SIZE_MAX;
+
+	if (!idx)
+		return false;
+	for (size_t i = 0; i < t->n; i++)
+		idx[i] = i;
+	sort_ops = t->ops;
+	qsort(idx, t->n, sizeof(*idx), by_id_then_index);
+	for (size_t k = 0; k < t->n; k++) {
+		size_t i = idx[k];
+
+		if (k == 0 || t->ops[idx[k - 1]].id != t->ops[i].id)
+			prev = SIZE_MAX;
+		if (t->ops[i].kind == WL_VMAP_ALLOC)
+			prev = i;
+		last[i] = prev;
+	}
+	free(idx);
+	return true;
+}
+
+/*
+ * Replay @t on @s to its end although @s may find no room where the trace's
+ * author had some (a strategy that is not lowest-fit): when the replay stops
+ * at an f / l line of an id left unplaced, that id's f / l lines up to its
+ * next alloc, and those of every other id unplaced before that line, are
+ * dropped from a copy of the trace, and the replay starts over (it is
+ * deterministic: it runs the same up to there).  *run is the trace replayed
+ * last (@t or the copy in @copy, which the caller frees); *skipped counts
+ * the dropped lines.  Returns what replay_one() does for the last replay.
+ */
+static int replay_skipping(const struct vmap_strategy *s,
+			   const struct wl_vmap_trace *t,
+			   const struct wl_vmap_space *space, unsigned reps,
+			   uint64_t *addrs, size_t *failed, struct reason *err,
+			   struct run_stats *rs, struct wl_vmap_trace *copy,
+			   const struct wl_vmap_trace **run, uint64_t *skipped)
+{
+	const struct wl_vmap_trace *cur = t;
+	size_t *last = malloc((t->n ? t->n : 1) * sizeof(*last));
+	int rr;
+
+	*skipped = 0;
+	if (!last) {
+		fprintf(stderr, "vmsim: out of memory\n");
+		return VMSIM_BAD_INPUT;
+	}
+	for (;;) {
+		size_t n = 0, j;
+
+		*failed = cur->n;
+		rr = replay_one(s, cur, space, reps, addrs, failed, err, rs);
+		*run = cur;
+		if (rr >= 0 || !last_allocs(cur, last)) {
+			free(last);
+			return rr;
+		}
+		/* Not an unplaced id's line: the trace's own error. */
+		j = last[*failed];
+		if (cur->ops[*failed].kind == WL_VMAP_ALLOC || j == SIZE_MAX ||
+		    addrs[j] != WL_VMAP_NOSPC) {
+			free(last);
+			return rr;
+		}
+		/* Drop the later f / l lines of ids unplaced before it. */
+		for (size_t i = 0; i < cur->n; i++) {
+			j = last[i];
+			if (i >= *failed && cur->ops[i].kind != WL_VMAP_ALLOC &&
+			    j != SIZE_MAX && j < *failed &&
+			    addrs[j] == WL_VMAP_NOSPC) {
+				(*skipped)++;
+				continue;
+			}
+			copy->ops[n++] = cur->ops[i];
+		}
+		copy->n = n;
+		cur = copy;
+	}
 }
 
 static void print_replay_error(const char *shown,
@@ -380,6 +480,10 @@ int vmsim_vmap_main(int argc, char **argv)
 	struct csv *csv = NULL;
 	uint64_t div_addr = 0;
 	size_t nall, div_at;
+	/* A single strategy's replay: the trace it ran, less skipped lines. */
+	struct wl_vmap_trace copy = { 0 };
+	const struct wl_vmap_trace *run = &t;
+	uint64_t skipped = 0;
 	const char *shown;
 	bool every;
 	int ret;
@@ -390,8 +494,12 @@ int vmsim_vmap_main(int argc, char **argv)
 	all = vmap_strategies(&nall);
 	if (va.list) {
 		for (size_t i = 0; i < nall; i++)
-			printf("%s%s\n", all[i].name,
-			       all[i].lowest_fit ? "" : " (not lowest-fit)");
+			printf("%s%s%s%s%s\n", all[i].name,
+			       all[i].lowest_fit ? "" : " (not lowest-fit)",
+			       all[i].kernel_version ? " [Linux " : "",
+			       all[i].kernel_version ? all[i].kernel_version :
+						       "",
+			       all[i].kernel_version ? "]" : "");
 		return VMSIM_OK;
 	}
 	shown = strcmp(va.file, "-") ? va.file : "<stdin>";
@@ -416,7 +524,9 @@ int vmsim_vmap_main(int argc, char **argv)
 	ref_addrs = malloc((t.n ? t.n : 1) * sizeof(*ref_addrs));
 	addrs = malloc((t.n ? t.n : 1) * sizeof(*addrs));
 	rs = calloc(nall, sizeof(*rs));
-	if (!ref_addrs || !addrs || !rs) {
+	if (!every)
+		copy.ops = malloc((t.n ? t.n : 1) * sizeof(*copy.ops));
+	if (!ref_addrs || !addrs || !rs || (!every && !copy.ops)) {
 		fprintf(stderr, "vmsim: out of memory\n");
 		goto done;
 	}
@@ -432,8 +542,13 @@ int vmsim_vmap_main(int argc, char **argv)
 
 		if (!every && s != ref)
 			continue;
-		rr = replay_one(s, &t, &va.space, va.reps, mine, &failed,
-				&err, &rs[i]);
+		if (every)
+			rr = replay_one(s, &t, &va.space, va.reps, mine,
+					&failed, &err, &rs[i]);
+		else
+			rr = replay_skipping(s, &t, &va.space, va.reps, mine,
+					     &failed, &err, &rs[i], &copy,
+					     &run, &skipped);
 		if (rr > 0)
 			goto done;
 		if (rr && s != ref && !s->lowest_fit &&
@@ -478,11 +593,22 @@ int vmsim_vmap_main(int argc, char **argv)
 		ret = vmsim_csv_close(csv, va.out);
 		csv = NULL;
 	} else {
-		print_results(out.fp, &t, ref_addrs);
+		print_results(out.fp, run, ref_addrs);
 		ret = vmsim_out_close(&out);
 	}
 	if (ret)
 		goto done;
+	if (skipped) {
+		uint64_t nospc = 0;
+
+		for (size_t i = 0; i < run->n; i++)
+			nospc += run->ops[i].kind == WL_VMAP_ALLOC &&
+				 ref_addrs[i] == WL_VMAP_NOSPC;
+		fprintf(stderr, "vmsim: note: %s found no room for %llu "
+			"allocations; %llu later f/l lines of their ids "
+			"skipped\n", ref->name, (unsigned long long)nospc,
+			(unsigned long long)skipped);
+	}
 	if (div_s) {
 		fprintf(stderr, "%s:%u: divergence: %s ", shown,
 			t.ops[div_at].line, ref->name);
@@ -516,6 +642,7 @@ done:
 	free(ref_addrs);
 	free(addrs);
 	free(rs);
+	free(copy.ops);
 	wl_vmap_trace_free(&t);
 	return ret;
 }

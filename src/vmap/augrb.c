@@ -17,6 +17,8 @@
  *   4. busy areas and free blocks tile [start, end) exactly;
  *   5. each piece's below / above point at the pieces next to it exactly
  *      when those are of the other kind (see "Links" below).
+ *   6. once built, the busy hash holds every busy area once, in the bucket
+ *      of its start.
  *
  * Split: alloc takes [at, at + size) from the lowest free block it fits.
  *
@@ -46,6 +48,15 @@
  *   - free: the blocks to merge with are the area's own links, so the free
  *     tree is descended only to insert a block that merged with nothing
  *     (the kernel descends it on every free).
+ *   - free: past AUGRB_HASH_FROM live areas, the area itself is found by
+ *     its start in a hash of the busy areas (chained through the word that
+ *     holds max in the free tree, so the node stays 64 bytes), not by a
+ *     descent of the busy tree: one bucket and a chain of AUGRB_HASH_LOAD
+ *     areas at most on average, where a descent of a million areas takes
+ *     some 20 nodes, most of them cache misses.  Below that the descent,
+ *     its top levels in the caches, is as fast or faster.  The busy tree is
+ *     still kept for find() (the area containing an address) and for the
+ *     busy neighbours of a freed area.
  * The trees, their keys and the policy are the kernel's; each op still
  * searches the tree it must (lowest fit in the free tree, the address in
  * the busy tree).
@@ -56,9 +67,11 @@
  * 2 MiB-aligned chunks advised for transparent huge pages (pool.h), as the
  * kernel's vmap_area slab lives in the huge-page direct map.  meta_bytes
  * counts 64 bytes per busy area and per free block (free blocks number at
- * most live + 1) plus the allocator object; the pool's slack (chunk
- * headers, the newest chunk's slots not yet handed out, released slots
- * waiting for reuse) is not counted, as the bytes of malloc()ed nodes
+ * most live + 1), the hash's buckets once built (8 bytes per 1 to 2 busy
+ * areas; the array only grows) plus the
+ * allocator object; the pool's slack (chunk headers, the newest chunk's
+ * slots not yet handed out, released slots waiting for reuse) is not
+ * counted, as the bytes of malloc()ed nodes
  * never counted malloc's own overhead.
  *
  * Every descent prefetches both children of the node it stands on: the
@@ -86,7 +99,10 @@
 struct augrb_node {
 	struct rb_node rb;
 	uint64_t start, size;
-	uint64_t max;  /* free tree: largest size in the subtree */
+	union {
+		uint64_t max;  /* free tree: largest size in the subtree */
+		struct augrb_node *hnext;  /* busy: next in its hash chain */
+	};
 	/* The pieces just below and just above, when of the other kind. */
 	struct augrb_node *below, *above;
 };
@@ -97,10 +113,28 @@ struct augrb_vmap {
 	struct rb_root busy;  /* busy areas by start */
 	uint64_t nfree;       /* nodes in the free tree */
 	struct pool pool;     /* every node of both trees */
+	/* Busy areas by start, chained through hnext: 2^hbits buckets. */
+	struct augrb_node **bucket;
+	unsigned hbits;
 };
 
 #ifndef AUGRB_NODE_ALIGN
 #define AUGRB_NODE_ALIGN 64  /* one node, one cache line */
+#endif
+
+/*
+ * The busy hash: built once more than AUGRB_HASH_FROM areas are live (below
+ * that the busy tree's top levels stay in the caches and a descent with
+ * prefetch is as fast), its buckets at first, and the most areas per bucket.
+ */
+#ifndef AUGRB_HASH_FROM
+#define AUGRB_HASH_FROM 65536
+#endif
+#ifndef AUGRB_HASH_MIN_BITS
+#define AUGRB_HASH_MIN_BITS 6
+#endif
+#ifndef AUGRB_HASH_LOAD
+#define AUGRB_HASH_LOAD 2
 #endif
 
 #ifndef AUGRB_PREFETCH
@@ -123,6 +157,118 @@ static inline uint64_t max_of(const struct rb_node *rb)
 	return rb ? node_of(rb)->max : 0;
 }
 
+/* The chain of busy areas starting at @start could be in. */
+static inline struct augrb_node **bucket_of(const struct augrb_vmap *a,
+					   uint64_t start)
+{
+	uint64_t page = start >> a->base.page_shift;
+
+	return &a->bucket[(page * 0x9e3779b97f4a7c15ULL) >> (64 - a->hbits)];
+}
+
+/*
+ * Twice the buckets once the chains average AUGRB_HASH_LOAD areas; when
+ * the larger array cannot be had, the chains just grow longer (nothing
+ * fails).
+ */
+static void hash_grow(struct augrb_vmap *a)
+{
+	struct augrb_node **old = a->bucket, *n, *next;
+	size_t nold = (size_t)1 << a->hbits;
+
+	a->bucket = calloc(nold * 2, sizeof(*a->bucket));
+	if (!a->bucket) {
+		a->bucket = old;
+		return;
+	}
+	a->hbits++;
+	for (size_t i = 0; i < nold; i++)
+		for (n = old[i]; n; n = next) {
+			struct augrb_node **b = bucket_of(a, n->start);
+
+			next = n->hnext;
+			n->hnext = *b;
+			*b = n;
+		}
+	free(old);
+}
+
+/*
+ * Build the hash of every busy area; without memory for it, stay without
+ * (the next insertion tries again).
+ */
+static void hash_build(struct augrb_vmap *a)
+{
+	unsigned bits = AUGRB_HASH_MIN_BITS;
+
+	while (a->base.live > (uint64_t)AUGRB_HASH_LOAD << bits)
+		bits++;
+	a->bucket = calloc((size_t)1 << bits, sizeof(*a->bucket));
+	if (!a->bucket)
+		return;
+	a->hbits = bits;
+	for (struct rb_node *rb = rb_first(&a->busy); rb; rb = rb_next(rb)) {
+		struct augrb_node **b = bucket_of(a, node_of(rb)->start);
+
+		node_of(rb)->hnext = *b;
+		*b = node_of(rb);
+	}
+}
+
+/* Add busy area @n (already in the busy tree and counted live). */
+static inline void hash_insert(struct augrb_vmap *a, struct augrb_node *n)
+{
+	struct augrb_node **b;
+
+	if (!a->bucket) {
+		if (a->base.live > AUGRB_HASH_FROM)
+			hash_build(a);
+		return;
+	}
+	b = bucket_of(a, n->start);
+	n->hnext = *b;
+	*b = n;
+	if (a->base.live > (uint64_t)AUGRB_HASH_LOAD << a->hbits)
+		hash_grow(a);
+}
+
+/* The busy area starting at @addr by a descent of the busy tree, or NULL. */
+static struct augrb_node *busy_find_start(struct augrb_vmap *a, uint64_t addr)
+{
+	struct rb_node *rb = a->busy.node;
+
+	while (rb) {
+		struct augrb_node *n = node_of(rb);
+
+		a->base.visits++;
+		AUGRB_PREFETCH(rb->left);
+		AUGRB_PREFETCH(rb->right);
+		if (addr < n->start)
+			rb = rb->left;
+		else if (addr > n->start)
+			rb = rb->right;
+		else
+			return n;
+	}
+	return NULL;
+}
+
+/* Unlink and return the busy area starting at @addr, or NULL. */
+static inline struct augrb_node *hash_remove(struct augrb_vmap *a,
+					     uint64_t addr)
+{
+	struct augrb_node **link = bucket_of(a, addr), *n;
+
+	for (; (n = *link); link = &n->hnext) {
+		a->base.visits++;
+		if (n->start == addr) {
+			*link = n->hnext;
+			return n;
+		}
+	}
+	return NULL;
+}
+
 static int augrb_create(struct vmap **out, uint64_t start, uint64_t end,
 			uint64_t page_size)
 {
@@ -131,6 +277,8 @@ static int augrb_create(struct vmap **out, uint64_t start, uint64_t end,
 
 	if (!a)
 		return -ENOMEM;
+	a->bucket = NULL;
+	a->hbits = 0;
 	pool_init(&a->pool, sizeof(*n), AUGRB_NODE_ALIGN);
 	n = pool_get(&a->pool);
 	if (!n) {
@@ -153,6 +301,7 @@ static int augrb_create(struct vmap **out, uint64_t start, uint64_t end,
 static void augrb_destroy(struct vmap *v)
 {
 	pool_destroy(&to_augrb(v)->pool);
+	free(to_augrb(v)->bucket);
 	free(v);
 }
 
@@ -312,22 +461,39 @@ static void free_insert(struct augrb_vmap *a, struct augrb_node *n)
 	a->nfree++;
 }
 
+/* Link @n into the free tree as the in-order predecessor of @next. */
+static void free_insert_before(struct augrb_vmap *a, struct augrb_node *next,
+			       struct augrb_node *n)
+{
+	struct rb_node *parent = &next->rb, **link = &parent->left;
+
+	while (*link) {
+		a->base.visits++;
+		parent = *link;
+		link = &parent->right;
+	}
+	n->max = n->size;
+	rb_link_node(&n->rb, parent, link);
+	augrb_max_insert(&n->rb, &a->free);
+	a->nfree++;
+}
+
 /*
  * Take [at, at + size) out of free block @n.  The busy areas around @n, x
  * below and y above, stay the busy neighbours of the new area, which is
  * linked between them; the links between pieces of different kinds follow
- * the split.
+ * the split.  A middle split keeps the left part in @n and inserts the
+ * right part as its successor; with @kernel_split (augrb-linux) @n keeps
+ * the right part and the left part is inserted as its predecessor, as the
+ * kernel's NE_FIT_TYPE split does, so the free tree keeps the kernel's
+ * shape.
  */
-static int augrb_alloc(struct vmap *v, uint64_t size, uint64_t align,
-		       uint64_t vstart, uint64_t vend, uint64_t *addr)
+static int augrb_take(struct augrb_vmap *a, struct augrb_node *n,
+		      uint64_t at, uint64_t size, bool kernel_split)
 {
-	struct augrb_vmap *a = to_augrb(v);
-	struct augrb_node *n, *busy, *rest = NULL, *x, *y;
-	uint64_t at, s, e;
+	struct augrb_node *busy, *rest = NULL, *x, *y;
+	uint64_t s, e;
 
-	n = lowest_match(a, size, align, vstart, vend, &at);
-	if (!n)
-		return -ENOSPC;
 	s = n->start;
 	e = s + n->size;
 	x = n->below;
@@ -363,6 +529,12 @@ static int augrb_alloc(struct vmap *v, uint64_t size, uint64_t align,
 			busy->above = n;
 			if (x)
 				x->above = NULL;
+		} else if (rest && kernel_split) {
+			n->start = at + size;
+			n->size = e - n->start;
+			n->below = busy;
+			busy->below = rest;
+			busy->above = n;
 		} else {
 			n->size = at - s;
 			n->above = busy;
@@ -372,7 +544,15 @@ static int augrb_alloc(struct vmap *v, uint64_t size, uint64_t align,
 				y->below = NULL;
 		}
 		augrb_max_propagate(&n->rb);
-		if (rest) {
+		if (rest && kernel_split) {
+			rest->start = s;
+			rest->size = at - s;
+			rest->below = x;
+			rest->above = busy;
+			if (x)
+				x->above = rest;
+			free_insert_before(a, n, rest);
+		} else if (rest) {
 			rest->start = at + size;
 			rest->size = e - rest->start;
 			rest->below = busy;
@@ -385,9 +565,131 @@ static int augrb_alloc(struct vmap *v, uint64_t size, uint64_t align,
 	busy->start = at;
 	busy->size = size;
 	busy_link(a, busy, x, y);
-	v->live++;
-	*addr = at;
+	a->base.live++;
+	hash_insert(a, busy);
 	return 0;
+}
+
+static int augrb_alloc(struct vmap *v, uint64_t size, uint64_t align,
+		       uint64_t vstart, uint64_t vend, uint64_t *addr)
+{
+	struct augrb_vmap *a = to_augrb(v);
+	struct augrb_node *n;
+	uint64_t at;
+	int err;
+
+	n = lowest_match(a, size, align, vstart, vend, &at);
+	if (!n)
+		return -ENOSPC;
+	err = augrb_take(a, n, at, size, false);
+	if (!err)
+		*addr = at;
+	return err;
+}
+
+/*
+ * augrb-linux: the kernel's placement rule (vmap.h, "The kernel's rule"),
+ * in this file's tree.  All arithmetic wraps as the kernel's unsigned long
+ * does, so the answers are the kernel's also where it would overflow.
+ */
+
+/* ALIGN(), as the kernel computes it. */
+static inline uint64_t kalign(uint64_t x, uint64_t align)
+{
+	return (x + align - 1) & ~(align - 1);
+}
+
+/* The aligned start the kernel takes in block @n for window start @vstart. */
+static inline uint64_t kstart(const struct augrb_node *n, uint64_t align,
+			      uint64_t vstart)
+{
+	return kalign(n->start > vstart ? n->start : vstart, align);
+}
+
+/* Whether the kernel sees room for @size in block @n (is_within_this_va). */
+static inline bool kwithin(const struct augrb_node *n, uint64_t size,
+			   uint64_t align, uint64_t vstart)
+{
+	uint64_t at = kstart(n, align, vstart);
+
+	if (at + size < at || at < vstart)
+		return false;
+	return at + size <= n->start + n->size;
+}
+
+/*
+ * The block the kernel's search returns (find_vmap_lowest_match): descend
+ * left while the left subtree's max reaches @length and the window starts
+ * below the node; else take the node if the request is within it; else go
+ * right if the right subtree's max reaches @length; else climb, taking the
+ * first ancestor the request is within, or entering the first right
+ * subtree that reaches @length of an ancestor at or above the window's
+ * start -- which then moves the window's start past that ancestor.
+ */
+static struct augrb_node *kernel_match(struct augrb_vmap *a, uint64_t size,
+				       uint64_t align, uint64_t vstart,
+				       uint64_t length)
+{
+	struct rb_node *rb = a->free.node;
+	uint64_t *visits = &a->base.visits;
+
+	while (rb) {
+		struct augrb_node *n = node_of(rb);
+
+		(*visits)++;
+		AUGRB_PREFETCH(rb->left);
+		AUGRB_PREFETCH(rb->right);
+		if (max_of(rb->left) >= length && vstart < n->start) {
+			rb = rb->left;
+			continue;
+		}
+		if (kwithin(n, size, align, vstart))
+			return n;
+		if (max_of(rb->right) >= length) {
+			rb = rb->right;
+			continue;
+		}
+		while ((rb = rb_parent(rb))) {
+			n = node_of(rb);
+			(*visits)++;
+			if (kwithin(n, size, align, vstart))
+				return n;
+			if (max_of(rb->right) >= length &&
+			    vstart <= n->start) {
+				vstart = n->start + 1;
+				rb = rb->right;
+				break;
+			}
+		}
+	}
+	return NULL;
+}
+
+static int augrb_linux_alloc(struct vmap *v, uint64_t size, uint64_t align,
+			     uint64_t vstart, uint64_t vend, uint64_t *addr)
+{
+	struct augrb_vmap *a = to_augrb(v);
+	struct augrb_node *n;
+	uint64_t length = size, at;
+	int err;
+
+	/* The search length: size + align - 1 unless the window is exact. */
+	if (align > v->page_size && vend - vstart != size)
+		length = size + align - 1;
+	n = kernel_match(a, size, align, vstart, length);
+	if (!n)
+		return -ENOSPC;
+	at = kstart(n, align, vstart);
+	/* The window's end is checked only now, on the block found. */
+	if (at + size > vend)
+		return -ENOSPC;
+	/* What classify_va_fit_type() calls NOTHING_FIT (only on wrap). */
+	if (at < n->start || at + size > n->start + n->size)
+		return -ENOSPC;
+	err = augrb_take(a, n, at, size, true);
+	if (!err)
+		*addr = at;
+	return err;
 }
 
 /*
@@ -400,24 +702,9 @@ static int augrb_alloc(struct vmap *v, uint64_t size, uint64_t align,
 static int augrb_free(struct vmap *v, uint64_t addr)
 {
 	struct augrb_vmap *a = to_augrb(v);
-	struct rb_node *rb = a->busy.node;
-	struct augrb_node *busy = NULL, *prev, *next, *c, *d;
+	struct augrb_node *busy, *prev, *next, *c, *d;
 
-	while (rb) {
-		struct augrb_node *n = node_of(rb);
-
-		v->visits++;
-		AUGRB_PREFETCH(rb->left);
-		AUGRB_PREFETCH(rb->right);
-		if (addr < n->start) {
-			rb = rb->left;
-		} else if (addr > n->start) {
-			rb = rb->right;
-		} else {
-			busy = n;
-			break;
-		}
-	}
+	busy = a->bucket ? hash_remove(a, addr) : busy_find_start(a, addr);
 	if (!busy)
 		return -ENOENT;
 	prev = busy->below;
@@ -489,12 +776,16 @@ static int augrb_find(struct vmap *v, uint64_t addr, struct vmap_area *area)
 	return 0;
 }
 
-/* Nodes in use, live + nfree of them; the pool's slack is not counted. */
+/*
+ * Nodes in use, live + nfree of them, and the hash's buckets; the pool's
+ * slack is not counted.
+ */
 static uint64_t augrb_meta_bytes(const struct vmap *v)
 {
 	const struct augrb_vmap *a = to_augrb(v);
 
-	return sizeof(*a) + a->pool.in_use * a->pool.slot;
+	return sizeof(*a) + a->pool.in_use * a->pool.slot +
+	       (a->bucket ? sizeof(*a->bucket) << a->hbits : 0);
 }
 
 /*
@@ -511,6 +802,7 @@ static int augrb_check(const struct vmap *v, struct reason *r)
 	uint64_t pos = v->start, pmask = v->page_size - 1;
 	const struct augrb_node *last = NULL;
 	bool last_free = false;
+	uint64_t nh;
 	long nb, nf;
 
 	nb = rb_validate(&a->busy, augrb_less, NULL, &why);
@@ -577,6 +869,30 @@ static int augrb_check(const struct vmap *v, struct reason *r)
 		return vmap_corrupt(r, "pieces end at %#llx, range at %#llx",
 				    (unsigned long long)pos,
 				    (unsigned long long)v->end);
+	/* The hash holds every busy area, each in its own bucket. */
+	if (!a->bucket)
+		return 0;
+	nh = 0;
+	for (size_t i = 0; i < (size_t)1 << a->hbits; i++)
+		for (const struct augrb_node *n = a->bucket[i]; n; n = n->hnext)
+			if (++nh > v->live)
+				return vmap_corrupt(r, "busy hash holds more "
+						    "than %llu areas",
+						    (unsigned long long)v->live);
+	if (nh != v->live)
+		return vmap_corrupt(r, "busy hash holds %llu areas, %llu live",
+				    (unsigned long long)nh,
+				    (unsigned long long)v->live);
+	for (b = rb_first(&a->busy); b; b = rb_next(b)) {
+		const struct augrb_node *n = *bucket_of(a, node_of(b)->start);
+
+		while (n && n != node_of(b))
+			n = n->hnext;
+		if (!n)
+			return vmap_corrupt(r, "busy area %#llx not in its "
+					    "hash bucket", (unsigned long long)
+					    node_of(b)->start);
+	}
 	return 0;
 }
 
@@ -584,6 +900,17 @@ const struct vmap_ops vmap_augrb_ops = {
 	.create = augrb_create,
 	.destroy = augrb_destroy,
 	.alloc = augrb_alloc,
+	.free = augrb_free,
+	.find = augrb_find,
+	.meta_bytes = augrb_meta_bytes,
+	.check = augrb_check,
+};
+
+/* The same tree under the kernel's placement rule. */
+const struct vmap_ops vmap_augrb_linux_ops = {
+	.create = augrb_create,
+	.destroy = augrb_destroy,
+	.alloc = augrb_linux_alloc,
 	.free = augrb_free,
 	.find = augrb_find,
 	.meta_bytes = augrb_meta_bytes,

@@ -11,16 +11,25 @@
 /* The strategies, in the order reports list them. */
 static const struct vmap_strategy strategies[] = {
 	{ "list", true, "address-sorted list of busy areas, first-fit scan",
-	  &vmap_list_ops, VMAP_COST_LINEAR },
+	  &vmap_list_ops, VMAP_COST_LINEAR, NULL, false },
 	{ "rbtree", true, "rb-tree of busy areas, descent then in-order walk",
-	  &vmap_rbtree_ops, VMAP_COST_LINEAR },
+	  &vmap_rbtree_ops, VMAP_COST_LINEAR, NULL, false },
 	{ "rbtree-cached", false,
 	  "rbtree plus the pre-5.2 Linux free_vmap_cache next-fit heuristic",
-	  &vmap_rbtree_cached_ops, VMAP_COST_LINEAR_SOMETIMES },
+	  &vmap_rbtree_cached_ops, VMAP_COST_LINEAR_SOMETIMES, NULL, false },
 	{ "augrb", true, "free blocks in a tree augmented with the subtree max",
-	  &vmap_augrb_ops, VMAP_COST_LOG },
+	  &vmap_augrb_ops, VMAP_COST_LOG, NULL, false },
 	{ "radix", true, "sparse radix tree of free-run summaries, bitmap "
-	  "leaves", &vmap_radix_ops, VMAP_COST_LOG },
+	  "leaves", &vmap_radix_ops, VMAP_COST_LOG, NULL, false },
+	{ "augrb-linux", false, "augrb's tree under the kernel's placement "
+	  "rule (size + align - 1 search)", &vmap_augrb_linux_ops,
+	  VMAP_COST_LOG, NULL, true },
+#ifdef VMBENCH_HAVE_LINUX
+	/* Built only when a kernel source was found (src/vmap/linux/). */
+	{ "linux", false, "the kernel's own mm/vmalloc.c free-area code, "
+	  "compiled from its source", &vmap_linux_ops, VMAP_COST_LOG,
+	  vmap_linux_version, true },
+#endif
 };
 
 #define NSTRATEGIES (sizeof(strategies) / sizeof(strategies[0]))

@@ -83,7 +83,8 @@ static void free_ok(struct vmap *v, uint64_t addr)
 
 /*
  * The free blocks must be exactly @n pairs [lo, hi) of page offsets from S,
- * and meta_bytes must count those nodes plus one per live area.
+ * and meta_bytes must count those nodes plus one per live area, and the
+ * busy hash's buckets.
  */
 static void expect_free(struct vmap *v, unsigned n, const uint64_t *pairs)
 {
@@ -102,7 +103,8 @@ static void expect_free(struct vmap *v, unsigned n, const uint64_t *pairs)
 	ASSERT_EQ(a->nfree, n);
 	vmap_stats(v, &st);
 	ASSERT_EQ(st.meta_bytes, sizeof(struct augrb_vmap) +
-		  (st.live_areas + n) * sizeof(struct augrb_node));
+		  (st.live_areas + n) * sizeof(struct augrb_node) +
+		  (a->bucket ? sizeof(*a->bucket) << a->hbits : 0));
 }
 
 #define EXPECT_FREE(v, ...)                                                  \
@@ -136,7 +138,9 @@ static void test_splits(void)
 	vmap_stats(v, &st);
 	ASSERT_EQ(st.live_areas, 5);
 	ASSERT_EQ(st.meta_bytes, sizeof(struct augrb_vmap) +
-		  5 * sizeof(struct augrb_node));
+		  5 * sizeof(struct augrb_node) +
+		  (to_augrb(v)->bucket ? sizeof(struct augrb_node *) <<
+		   to_augrb(v)->hbits : 0));
 	ASSERT_EQ(sizeof(struct augrb_node), 64);
 
 	struct vmap_area ar;
@@ -501,6 +505,35 @@ static void test_check_catches_corruption(void)
 	ASSERT_CHECK_FAILS(v, "augrb: the last piece links to one above it");
 	b->above = NULL;
 	ASSERT_CHECK_OK(v);
+
+	/* The busy hash (when built: AUGRB_HASH_FROM, see meson.build): an
+	 * area missing from its chain, one chained into the wrong bucket. */
+	b = node_of(a->busy.node);
+	if (a->bucket) {
+		struct augrb_node **link = bucket_of(a, b->start);
+
+		while (*link != b)
+			link = &(*link)->hnext;
+		*link = b->hnext;
+		ASSERT_CHECK_FAILS(v, "augrb: busy hash holds 7 areas, 8 live");
+		b->start += P;
+		hash_insert(a, b);
+		b->start -= P;
+		if (bucket_of(a, b->start) != bucket_of(a, b->start + P)) {
+			char want[80];
+
+			snprintf(want, sizeof(want), "augrb: busy area %#llx "
+				 "not in its hash bucket",
+				 (unsigned long long)b->start);
+			ASSERT_CHECK_FAILS(v, want);
+		}
+		ASSERT_EQ(hash_remove(a, b->start + P), NULL);
+		b->start += P;
+		ASSERT_EQ(hash_remove(a, b->start), b);
+		b->start -= P;
+		hash_insert(a, b);
+		ASSERT_CHECK_OK(v);
+	}
 
 	/* The live count disagreeing with the busy tree. */
 	v->live++;

@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: MIT */
+/* Stand-in for the kernel header of this name: see ../../kshim.h. */
+#include "../../kshim.h"
