@@ -306,10 +306,12 @@ static int decode_fill(struct source *s, char *out, size_t *outlen,
 static int fill(void *ctx, void *buf, size_t *len, struct reason *err)
 {
 	struct source *s = ctx;
+	int ret = s->codec == SOURCE_PLAIN ? plain_fill(s, buf, len, err) :
+		  decode_fill(s, buf, len, err);
 
-	if (s->codec == SOURCE_PLAIN)
-		return plain_fill(s, buf, len, err);
-	return decode_fill(s, buf, len, err);
+	if (ret == 1)
+		memset((char *)buf + *len, 0, SOURCE_PAD);
+	return ret;
 }
 
 static int start_decoder(struct source *s, struct reason *err)

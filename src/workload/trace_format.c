@@ -63,6 +63,8 @@ struct wl_access_reader {
 	char *carry;              /* CARRY_MAX + SOURCE_PAD bytes */
 	size_t clen;
 	bool header_done, src_end;
+	int pending;              /* an error after a part batch */
+	struct reason pending_why;
 };
 
 /*
@@ -222,10 +224,35 @@ static int finish(struct wl_access_reader *r)
 	return 0;
 }
 
-/* The ring's producer: fill @buf with a batch. */
+static int fill(struct wl_access_reader *r, void *buf, struct reason *err);
+
+/*
+ * The ring's producer: fill @buf with a batch.  The accesses before an
+ * error are handed out first, the error on the next call.
+ */
 static int fill_batch(void *ctx, void *buf, size_t *len, struct reason *err)
 {
 	struct wl_access_reader *r = ctx;
+	int ret;
+
+	if (r->pending) {
+		if (err)
+			*err = r->pending_why;
+		return r->pending;
+	}
+	ret = fill(r, buf, err);
+	*len = r->ps.n * sizeof(struct wl_access);
+	if (ret < 0 && r->ps.n) {
+		r->pending = ret;
+		if (err)
+			r->pending_why = *err;
+		return 1;
+	}
+	return ret;
+}
+
+static int fill(struct wl_access_reader *r, void *buf, struct reason *err)
+{
 	struct wl_parse *ps = &r->ps;
 	const char *p;
 	size_t n;
@@ -276,7 +303,6 @@ static int fill_batch(void *ctx, void *buf, size_t *len, struct reason *err)
 			set_chunk(r, p, p + n);
 		}
 	}
-	*len = ps->n * sizeof(struct wl_access);
 	return ps->n > 0;
 }
 
