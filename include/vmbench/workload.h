@@ -278,13 +278,13 @@ int wl_access_push(struct wl_access_trace *t, const struct wl_access *a);
  * accesses), address width in bytes (8), flags (0), 8 zero bytes.  Then
  * one record per access: a tag byte (bits 0-1 the kind: 0 read, 1
  * write, 2 instruction fetch; bits 2-4 the size: 0-4 for 1, 2, 4, 8, 16
- * bytes, 7 for a LEB128 size after the address; bits 5-7 zero) and the
- * address as a zigzag LEB128 delta from the previous record's (the first
- * from 0), modulo 2^64.  All little-endian; at most WL_VMB_MAX_RECORD
- * bytes a record.
+ * bytes, 5 for a 2-byte size after the delta; bits 5-7 the delta's
+ * length: 0-6 bytes, 7 for 8) and the address as a zigzag delta from the
+ * previous record's (the first from 0), modulo 2^64, in that many bytes.
+ * All little-endian; at most WL_VMB_MAX_RECORD bytes a record.
  */
 #define WL_VMB_HEADER 16
-#define WL_VMB_MAX_RECORD 14
+#define WL_VMB_MAX_RECORD 11
 #define WL_VMB_VERSION 1
 
 /*

@@ -97,7 +97,43 @@ static inline uint64_t wl_hex8_pack(uint64_t w)
 /*
  * The hex number at @q (16 bytes readable): its digits' count, 0 to 16,
  * with the value in *v.  16 means there may be more.
+ *
+ * With SSE2 (every x86-64) the 16 bytes are classified at once: signed
+ * compares find '0'-'9' and, on b | 0x20, 'a'-'f' (bytes >= 0x80 are
+ * negative, so never digits); the digits' values are (b & 0xf) + 9 for
+ * letters; pairs of nibbles become bytes (16-bit lanes: low << 4 | high
+ * >> 8, masked to a byte, then packed), and the byte-swapped word holds
+ * the 16 nibbles with the first digit on top: shifting it right by 4 *
+ * (16 - k) drops whatever followed the k digits.  Elsewhere the SWAR code
+ * above does the same eight bytes at a time.
  */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+static inline unsigned wl_hex16(const char *q, uint64_t *v)
+{
+	const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)q);
+	const __m128i l = _mm_or_si128(x, _mm_set1_epi8(0x20));
+	const __m128i dig = _mm_and_si128(
+		_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
+		_mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
+	const __m128i let = _mm_and_si128(
+		_mm_cmpgt_epi8(l, _mm_set1_epi8('a' - 1)),
+		_mm_cmplt_epi8(l, _mm_set1_epi8('f' + 1)));
+	unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(dig, let));
+	unsigned k = (unsigned)__builtin_ctz(~m);   /* bit 16 is clear */
+	__m128i nib = _mm_add_epi8(_mm_and_si128(x, _mm_set1_epi8(0x0f)),
+				   _mm_and_si128(let, _mm_set1_epi8(9)));
+	__m128i pairs = _mm_and_si128(
+		_mm_or_si128(_mm_slli_epi16(nib, 4), _mm_srli_epi16(nib, 8)),
+		_mm_set1_epi16(0xff));
+	uint64_t w = (uint64_t)_mm_cvtsi128_si64(_mm_packus_epi16(pairs,
+								  pairs));
+
+	*v = k ? __builtin_bswap64(w) >> (4 * (16 - k)) : 0;
+	return k;
+}
+#else
 static inline unsigned wl_hex16(const char *q, uint64_t *v)
 {
 	uint64_t w = wl_load64(q), bad = wl_hex8_bad(w), w2;
@@ -116,6 +152,22 @@ static inline unsigned wl_hex16(const char *q, uint64_t *v)
 		*v = *v << (4 * k2) | wl_hex8_pack(w2 << (8 * (8 - k2)));
 	return 8 + k2;
 }
+#endif
+
+/*
+ * A short hex number at @q (a din size): up to four digits by table,
+ * their count in *k (0 when none; 4 means there may be more).
+ */
+static inline uint64_t wl_hex4(const char *q, unsigned *k)
+{
+	uint64_t v = 0;
+	unsigned d, i;
+
+	for (i = 0; i < 4 && (d = wl_hexval[(uint8_t)q[i]]); i++)
+		v = v << 4 | (d - 1);
+	*k = i;
+	return v;
+}
 
 static inline bool wl_blank(char c)
 {
@@ -123,19 +175,25 @@ static inline bool wl_blank(char c)
 }
 
 /*
- * Append an access to ps->out (the parser keeps two slots free, so there
- * is room).
+ * Fill the access at @a.  The parsers keep their cursor into ps->out in
+ * a local (stores through it could alias *ps otherwise, and the compiler
+ * would reload ps->n after each) and stop while two slots are left.
  */
-static inline void wl_emit(struct wl_parse *ps, uint64_t va, uint64_t size,
-			   uint8_t kind, uint64_t line)
+static inline void wl_put(struct wl_access *a, uint64_t va, uint64_t size,
+			  uint8_t kind, uint64_t line)
 {
-	struct wl_access *a = &ps->out[ps->n++];
-
 	a->va = va;
 	a->line = line > UINT32_MAX ? UINT32_MAX : (uint32_t)line;
 	a->size = (uint16_t)size;
 	a->kind = kind;
 	a->pad = 0;
+}
+
+/* Append an access to ps->out (the careful, per-line paths). */
+static inline void wl_emit(struct wl_parse *ps, uint64_t va, uint64_t size,
+			   uint8_t kind, uint64_t line)
+{
+	wl_put(&ps->out[ps->n++], va, size, kind, line);
 }
 
 /* @c printable as itself, else as \xNN, into @buf (at least 5 bytes). */

@@ -104,10 +104,12 @@ static int din_line(struct wl_parse *ps, const char *q, const char *eol,
 static int din_parse(struct wl_parse *ps)
 {
 	const char *p = ps->p, *end = ps->end;
+	struct wl_access *o = ps->out + ps->n;
+	struct wl_access *const stop = ps->out + ps->cap - 1;
 	uint64_t line = ps->line;
 	int ret = 0;
 
-	while (p < end && ps->n + 2 <= ps->cap) {
+	while (p < end && o < stop) {
 		const char *q = p, *eol;
 		uint64_t va, size = 4;
 		unsigned k;
@@ -126,8 +128,8 @@ static int din_parse(struct wl_parse *ps)
 		if (*q == ' ') {
 			q++;
 			q += (q[0] == '0' && (q[1] | 0x20) == 'x') * 2;
-			k = wl_hex16(q, &size);
-			if (!k || k > 4)
+			size = wl_hex4(q, &k);
+			if (!k || k == 4)
 				goto slow;
 			q += k;
 		}
@@ -135,16 +137,19 @@ static int din_parse(struct wl_parse *ps)
 		if (*q != '\n' || !size || size > WL_ACCESS_MAX_SIZE ||
 		    size - 1 > UINT64_MAX - va)
 			goto slow;
-		wl_emit(ps, va, size, kind, line);
+		wl_put(o++, va, size, kind, line);
 		p = q + 1;
 		continue;
 slow:
 		eol = memchr(p, '\n', (size_t)(end - p));
+		ps->n = (size_t)(o - ps->out);
 		ret = din_line(ps, p, eol, line);
+		o = ps->out + ps->n;
 		if (ret)
 			break;
 		p = eol + 1;
 	}
+	ps->n = (size_t)(o - ps->out);
 	ps->p = p;
 	ps->line = line;
 	return ret;
