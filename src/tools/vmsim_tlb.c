@@ -507,7 +507,8 @@ static const uint8_t access_of[256] = {
  * calls on the TLB-hit path so the compiler holds @m and the cursor in
  * registers (mmu_translate() is inline over the MMU's TLB port).
  */
-static size_t translate_batch(struct mmu *m, const struct wl_access *a,
+static __attribute__((noinline)) size_t
+translate_batch(struct mmu *m, const struct wl_access *a,
 			      size_t n)
 {
 	struct mmu_result r;
