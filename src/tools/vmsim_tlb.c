@@ -4,10 +4,13 @@
  * through an MMU (page table + TLB + paging-structure caches) and print
  * the counters as CSV.
  *
- * The trace is parsed (or the workload generated) completely before the
- * clock starts; only the translation loop is timed.  Output is written
- * only after every access translated (to stdout at the end, or atomically
- * with -o), so a bad trace leaves no partial output.
+ * A trace streams: it is read (plain or compressed) and parsed a batch at
+ * a time, on other threads with --threads 2 or 3, so memory does not grow
+ * with its length; a workload is generated before any clock starts.  Only
+ * the translation of each batch is timed (--stats: the sum over the
+ * batches).  Output is written only after every access translated (to
+ * stdout at the end, or atomically with -o), so a bad trace leaves no
+ * partial output.
  */
 #include <errno.h>
 #include <math.h>
@@ -40,8 +43,8 @@ static void tlb_usage(FILE *f)
 	wl_access_gen_defaults(&p);
 	fprintf(f,
 "usage: vmsim tlb [--arch NAME] [--tlb PRESET|SPEC] [--page-size N]\n"
-"                 (--trace FILE|- --format FORMAT | --workload NAME\n"
-"                  [--pages N] [--accesses N] [--seed S] ...)\n"
+"                 (--trace FILE|- --format FORMAT [--threads N] |\n"
+"                  --workload NAME [--pages N] [--accesses N] [--seed S] ...)\n"
 "                 [--stats [--repetitions N]] [-o FILE]\n"
 "\n"
 "Translate every access of a trace or generated workload through an MMU:\n"
@@ -75,7 +78,13 @@ static void tlb_usage(FILE *f)
 "  --tlb PRESET|SPEC  TLB shape (default " DEFAULT_TLB ")\n"
 "  --page-size N      size of the pages mapped on demand: a leaf size of\n"
 "                     the geometry (default: its base page)\n"
-"  --trace FILE|-     a trace (- for standard input); needs --format\n"
+"  --trace FILE|-     a trace (- for standard input); needs --format;\n"
+"                     plain, gzip, xz or zstd (known by its first bytes);\n"
+"                     read a batch at a time: memory does not grow with it\n"
+"  --threads N        with --trace: 1 reads, parses and translates on one\n"
+"                     thread; 2 (default) reads and parses on a second;\n"
+"                     3 also reads and decompresses on a third.  The\n"
+"                     counters are the same every way\n"
 "  --format F         a trace format (below; grammar in workload.h)\n"
 "  --workload NAME    a generated workload (below) instead of a trace;\n"
 "                     its pages are the geometry's base pages\n"
@@ -92,12 +101,15 @@ static void tlb_usage(FILE *f)
 "  --writes P         percent of writes (default %llu)\n"
 "  --stats            add columns seconds,translations_per_s,repetitions,\n"
 "                     ns_per_op,ns_per_op_min,ns_per_op_max (only the\n"
-"                     translation loop is timed, each repetition on a\n"
-"                     fresh MMU; demand mapping on first touch is inside\n"
-"                     it; seconds, rate and ns_per_op are the median\n"
+"                     translation loop is timed: the sum over the batches\n"
+"                     of 4096 accesses, not the reading, decompressing or\n"
+"                     parsing between them; each repetition on a fresh\n"
+"                     MMU; demand mapping on first touch is inside it;\n"
+"                     seconds, rate and ns_per_op are the median\n"
 "                     repetition; no translation: rate and per-op NA)\n"
 "  --repetitions N    with --stats: translate the accesses N times (1 to\n"
-"                     %d, default 1)\n"
+"                     %d, default 1; a trace is read again each time, so\n"
+"                     not from standard input)\n"
 "  -o FILE            write the CSV to FILE atomically\n"
 "  --list             list geometries, presets and workloads, and exit\n"
 "  --help             this text\n"
