@@ -91,10 +91,15 @@ int wl_vmap_parse(const char *buf, size_t len, struct wl_vmap_trace *t,
 		  struct reason *err);
 
 /*
- * Read @f to its end and parse it as wl_vmap_parse() does.  Read errors
- * give their negative errno with @err at line 0.
+ * Read the byte source @src (source.h: a file or a pipe, plain or
+ * compressed) to its end a chunk at a time and parse it as
+ * wl_vmap_parse() does, appending to @t; only the ops are kept, not the
+ * text.  Errors as wl_vmap_parse(), -E2BIG for a line longer than
+ * WL_LINE_MAX, and the source's errors (source_next()).
  */
-int wl_vmap_read(FILE *f, struct wl_vmap_trace *t, struct reason *err);
+struct source;
+int wl_vmap_read_source(struct source *src, struct wl_vmap_trace *t,
+			struct reason *err);
 
 /*
  * Write @n ops to @f in the text format, one line each.  -EIO (or the
@@ -360,7 +365,6 @@ const struct wl_trace_format *wl_trace_format_find(const char *name);
 #define WL_READER_SLOTS 8
 #define WL_LINE_MAX 65536
 
-struct source;
 struct wl_access_reader;
 
 /*

@@ -15,7 +15,6 @@
 
 #include <vmbench/workload.h>
 
-#include "wl_impl.h"
 
 /* Digit value + 1 of '0'-'9', 'a'-'f', 'A'-'F'; 0 for every other byte. */
 extern const uint8_t wl_hexval[256];

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""vmsim's streaming trace input: `vmsim trace convert` round trips
+"""vmsim's streaming trace input (access traces, and vmap op traces
+read through the same byte source): `vmsim trace convert` round trips
 (text -> vmb -> text byte-identical for canonical text, lackey <-> din),
 the same counters from every format, from a file or a pipe, plain, gzip
 or xz (compressed here with Python's own modules), and with --threads 1,
@@ -133,6 +134,24 @@ def main():
                 if os.path.exists(out):
                     fail(name, "left %s behind" % out)
                     os.unlink(out)
+
+        # vmap op traces stream through the same source.
+        vt = b"a 1 4096\n# c\na 2 8192\nf 1\nl 2 0\nf 2\n" * 50
+        write(t("v.trace"), vt)
+        write(t("v.trace.xz"), lzma.compress(vt))
+        ref = run(["vmap", "--strategy", "all", t("v.trace")])
+        for name, args, stdin in [
+            ("vmap xz", [t("v.trace.xz")], None),
+            ("vmap gz stdin", ["-"], gzip.compress(vt)),
+        ]:
+            p = run(["vmap", "--strategy", "all"] + args, stdin)
+            if check_ok(name, p) and p.stdout != ref.stdout:
+                fail(name, "output differs from the plain trace's")
+        write(t("v.cut.gz"), gzip.compress(vt)[:40])
+        p = run(["vmap", "--strategy", "all", t("v.cut.gz")])
+        if p.returncode != 2 or b"gzip data truncated" not in p.stderr \
+                or p.stdout:
+            fail("vmap cut gz", "want exit 2, gzip data truncated", p)
 
         # convert: bad input leaves no output; bad options.
         write(t("bad.din"), b"r 1000\nr 2000 8\nx 3000\n")

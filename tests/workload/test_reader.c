@@ -352,8 +352,51 @@ static void batches(void)
 	wl_access_trace_free(&t);
 }
 
+/* vmap op traces read a chunk at a time: the same ops and errors. */
+static void vmap_chunks(void)
+{
+	static const char *const texts[] = {
+		"a 1 4096\n# comment\na 2 0x2000 4096 0 0x100000\r\nf 1\n"
+		"l 2 8   # after\n\n",
+		"a 1 4096\nf 1",
+		"a 1 4096\nq 2\n",
+		"a 1 4096\na 2\n",
+		"",
+	};
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct wl_vmap_trace a = { 0 };
+		struct reason ea = { 0 };
+		size_t len = strlen(texts[i]);
+		int ra = wl_vmap_parse(texts[i], len, &a, &ea);
+
+		for (size_t chunk = 1; chunk <= 41; chunk += 4) {
+			struct source_opts o = { chunk, chunk & 4 };
+			struct wl_vmap_trace b = { 0 };
+			struct reason eb = { 0 };
+			struct source *s;
+			int rb;
+
+			ASSERT_OK(source_open_mem(&s, texts[i], len, &o, &eb));
+			rb = wl_vmap_read_source(s, &b, &eb);
+			source_close(s);
+			ASSERT_EQ(rb, ra);
+			ASSERT_EQ(b.n, a.n);
+			ASSERT(!a.n || !memcmp(a.ops, b.ops,
+					       a.n * sizeof(*a.ops)));
+			if (ra) {
+				ASSERT_EQ(eb.line, ea.line);
+				ASSERT_STREQ(eb.msg, ea.msg);
+			}
+			wl_vmap_trace_free(&b);
+		}
+		wl_vmap_trace_free(&a);
+	}
+}
+
 int main(void)
 {
+	vmap_chunks();
 	text_formats();
 	specific();
 	swar_hex();
