@@ -486,10 +486,13 @@ struct wl_access_workload {
 const struct wl_access_workload *wl_access_workloads(size_t *count);
 
 /*
- * Bounds of a generated workload: at most WL_ACCESS_GEN_MAX accesses
- * (16 bytes each: 4 GiB; the sweep's phases included) and, for the
- * workloads that keep a table entry per page (zipf, chase), at most
- * WL_ACCESS_GEN_MAX_TABLE pages.
+ * Bounds of a generated workload: for the workloads that keep a table
+ * entry per page (zipf, chase), at most WL_ACCESS_GEN_MAX_TABLE pages; a
+ * sweep (which touches every page, so a page table holds them all) at
+ * most WL_ACCESS_GEN_MAX accesses, its phases included; and when it is
+ * generated into an array (wl_access_gen()), at most WL_ACCESS_GEN_MAX
+ * accesses (16 bytes each: 4 GiB).  A stream (wl_access_gen_open()) has
+ * no other bound on accesses.
  */
 #define WL_ACCESS_GEN_MAX (1ULL << 28)
 #define WL_ACCESS_GEN_MAX_TABLE (1ULL << 26)
@@ -509,6 +512,21 @@ void wl_access_gen_defaults(struct wl_access_gen_params *p);
  */
 int wl_access_gen(const char *name, const struct wl_access_gen_params *p,
 		  struct wl_access_trace *t, struct reason *err);
+
+/*
+ * The same accesses as a stream, a batch at a time, in constant memory
+ * (the zipf and chase tables aside).  open: the errors of wl_access_gen()
+ * but for the bound on accesses.  next: fills up to @cap accesses at @a
+ * and returns their number, 0 at the end; cannot fail.  close: NULL is
+ * allowed.  Batches of any sizes make the same sequence.
+ */
+struct wl_access_gen;
+int wl_access_gen_open(struct wl_access_gen **g, const char *name,
+		       const struct wl_access_gen_params *p,
+		       struct reason *err);
+size_t wl_access_gen_next(struct wl_access_gen *g, struct wl_access *a,
+			  size_t cap);
+void wl_access_gen_close(struct wl_access_gen *g);
 
 /*
  * The sweep's phases: writes up to @max working-set sizes (pages) into

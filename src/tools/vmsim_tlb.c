@@ -90,8 +90,8 @@ static void tlb_usage(FILE *f)
 "                     its pages are the geometry's base pages\n"
 "  --pages N          working set in pages (default %llu; zipf and chase:\n"
 "                     at most %llu)\n"
-"  --accesses N       accesses to generate (default %llu, at most %llu;\n"
-"                     sweep: its phases included)\n"
+"  --accesses N       accesses to generate (default %llu; generated a\n"
+"                     batch at a time, so any number)\n"
 "  --seed S           generator seed (default %llu)\n"
 "  --base ADDR        first address of the working set (default %#llx)\n"
 "  --size N           bytes per access (default %llu)\n"
@@ -116,7 +116,7 @@ static void tlb_usage(FILE *f)
 "\n"
 "Errors: 'FILE:LINE: reason' or '--option: reason' on stderr, exit 2.\n",
 		(unsigned long long)p.pages, WL_ACCESS_GEN_MAX_TABLE,
-		(unsigned long long)p.accesses, WL_ACCESS_GEN_MAX,
+		(unsigned long long)p.accesses,
 		(unsigned long long)p.seed, (unsigned long long)p.base,
 		(unsigned long long)p.size, p.zipf_s,
 		(unsigned long long)p.write_pct, MEASURE_MAX_REPETITIONS);
@@ -545,7 +545,9 @@ struct tlb_run {
 	const struct pt_geometry *g;
 	const struct tlb_config *tcfg;
 	const struct mmu_config *mcfg;
-	const struct wl_access_trace *t;   /* generated; NULL: a trace */
+	const char *workload;              /* generated; NULL: a trace */
+	const struct wl_access_gen_params *gp;
+	struct wl_access *buf;             /* a batch of generated ones */
 	const char *path;                  /* the trace */
 	const struct wl_trace_format *fmt;
 	unsigned threads;
@@ -588,21 +590,30 @@ static int tlb_run(struct tlb_run *c, const char *shown)
 			strerror(-ret));
 		return VMSIM_BAD_INPUT;
 	}
-	if (c->t) {
-		for (size_t i = 0; i < c->t->n; i += WL_ACCESS_BATCH) {
-			size_t k = c->t->n - i < WL_ACCESS_BATCH ?
-				   c->t->n - i : WL_ACCESS_BATCH, j;
+	if (c->workload) {
+		/* Checked before the first run: only memory can fail. */
+		struct wl_access_gen *gen;
+		size_t k, j, done = 0;
+
+		if (wl_access_gen_open(&gen, c->workload, c->gp, &err)) {
+			fprintf(stderr, "vmsim: %s\n", err.msg);
+			return VMSIM_BAD_INPUT;
+		}
+		while ((k = wl_access_gen_next(gen, c->buf,
+					       WL_ACCESS_BATCH))) {
 			uint64_t t0 = measure_now_ns();
 
-			j = translate_batch(c->m, c->t->a + i, k);
+			j = translate_batch(c->m, c->buf, k);
 			c->ns += measure_now_ns() - t0;
 			if (j < k) {
 				c->faulted = true;
-				c->fault = c->t->a[i + j];
-				c->fault_index = i + j;
-				return 0;
+				c->fault = c->buf[j];
+				c->fault_index = done + j;
+				break;
 			}
+			done += k;
 		}
+		wl_access_gen_close(gen);
 		return 0;
 	}
 	if (source_open(&src, c->path, &so, &err) ||
@@ -631,7 +642,7 @@ out:
 int vmsim_tlb_main(int argc, char **argv)
 {
 	const struct pt_geometry *g;
-	struct wl_access_trace t = { 0 };
+	struct wl_access *gbuf = NULL;
 	struct reason werr = { 0 };
 	struct tlb_config tcfg;
 	struct mmu_config mcfg = { 0 };
@@ -696,8 +707,11 @@ int vmsim_tlb_main(int argc, char **argv)
 	if (ta.trace) {
 		shown = strcmp(ta.trace, "-") ? ta.trace : "<stdin>";
 	} else {
-		int err = wl_access_gen(ta.workload, &ta.gp, &t, &werr);
+		struct wl_access_gen *gen;
+		int err = wl_access_gen_open(&gen, ta.workload, &ta.gp, &werr);
 
+		/* Checked here, so every run below opens it cleanly. */
+		wl_access_gen_close(gen);
 		if (err) {
 			/* The reason names the field: point at its option. */
 			static const char *const field_opt[][2] = {
@@ -729,8 +743,16 @@ int vmsim_tlb_main(int argc, char **argv)
 	mcfg.demand = true;
 	mcfg.demand_page_size = ta.page_size;
 	run = (struct tlb_run){ .g = g, .tcfg = &tcfg, .mcfg = &mcfg,
-				.t = ta.trace ? NULL : &t, .path = ta.trace,
+				.workload = ta.workload, .gp = &ta.gp,
+				.path = ta.trace,
 				.fmt = fmt, .threads = ta.threads };
+	if (ta.workload) {
+		run.buf = gbuf = malloc(WL_ACCESS_BATCH * sizeof(*gbuf));
+		if (!gbuf) {
+			fprintf(stderr, "vmsim: out of memory\n");
+			goto done;
+		}
+	}
 	for (unsigned rep = 0; rep < ta.reps; rep++) {
 		/* The last repetition's MMU is kept for its counters. */
 		tlb_run_release(&run);
@@ -775,6 +797,6 @@ done:
 	mmu_destroy(m);
 	tlb_destroy(tlb);
 	pt_destroy(pt);
-	wl_access_trace_free(&t);
+	free(gbuf);
 	return ret;
 }

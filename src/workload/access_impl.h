@@ -22,23 +22,6 @@ extern const uint8_t wl_hexval[256];
 /* Grow @t so that @more accesses fit; -ENOMEM leaves it unchanged. */
 int wl_access_grow(struct wl_access_trace *t, size_t more);
 
-/* Append without a function call in the common case. */
-static inline int wl_access_add(struct wl_access_trace *t, uint64_t va,
-				uint64_t size, uint8_t kind, uint64_t line)
-{
-	struct wl_access *a;
-
-	if (t->n == t->cap && wl_access_grow(t, 1))
-		return -ENOMEM;
-	a = &t->a[t->n++];
-	a->va = va;
-	a->line = line > UINT32_MAX ? UINT32_MAX : (uint32_t)line;
-	a->size = (uint16_t)size;
-	a->kind = kind;
-	a->pad = 0;
-	return 0;
-}
-
 /*
  * SWAR hex: the value of the hex digits at the start of the 8 bytes at
  * @q, read as one little-endian word (so char 0 is its low byte).

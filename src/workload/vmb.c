@@ -22,15 +22,38 @@
 static const uint8_t kind_code[256] = {
 	[WL_ACCESS_READ] = 0, [WL_ACCESS_WRITE] = 1, [WL_ACCESS_IFETCH] = 2,
 };
-static const uint8_t code_kind[4] = {
-	WL_ACCESS_READ, WL_ACCESS_WRITE, WL_ACCESS_IFETCH, 0,
-};
 
 /* Delta bytes of each length code, and the mask of those bytes. */
 static const uint8_t len_bytes[8] = { 0, 1, 2, 3, 4, 5, 6, 8 };
 static const uint64_t len_mask[8] = {
 	0, 0xff, 0xffff, 0xffffff, 0xffffffffULL, 0xffffffffffULL,
 	0xffffffffffffULL, ~0ULL,
+};
+
+/*
+ * Everything a tag says, in one load: the delta's mask and length, the
+ * size (0: two bytes follow), the kind (0: a bad tag).
+ */
+struct tag {
+	uint64_t mask;
+	uint16_t size;
+	uint8_t len, kind;
+};
+
+#define T_SC(t) (((t) >> 2) & 7)
+#define T_LC(t) ((t) >> 5)
+#define T_OK(t) (((t) & 3) != 3 && T_SC(t) <= 5)
+#define T(t) { \
+	.mask = T_LC(t) == 7 ? ~0ULL : (1ULL << (8 * T_LC(t))) - 1, \
+	.size = T_SC(t) <= 4 ? 1u << T_SC(t) : 0, \
+	.len = T_LC(t) == 7 ? 8 : T_LC(t), \
+	.kind = !T_OK(t) ? 0 : ((t) & 3) == 0 ? WL_ACCESS_READ : \
+		((t) & 3) == 1 ? WL_ACCESS_WRITE : WL_ACCESS_IFETCH }
+#define T4(t) T(t), T((t) + 1), T((t) + 2), T((t) + 3)
+#define T16(t) T4(t), T4((t) + 4), T4((t) + 8), T4((t) + 12)
+#define T64(t) T16(t), T16((t) + 16), T16((t) + 32), T16((t) + 48)
+static const struct tag tags[256] = {
+	T64(0), T64(64), T64(128), T64(192),
 };
 
 static const unsigned char header[WL_VMB_HEADER] = {
@@ -77,17 +100,16 @@ static int vmb_parse(struct wl_parse *ps)
 	int ret = 0;
 
 	while (o < stop && q < end) {
-		unsigned tag = q[0], sc = (tag >> 2) & 7, lc = tag >> 5;
-		unsigned len = len_bytes[lc];
-		uint64_t zz, va, size;
-		const unsigned char *r = q + 1 + len;
+		const struct tag t = tags[q[0]];
+		const unsigned char *r = q + 1 + t.len;
+		uint64_t zz, va, size = t.size;
 
-		if (__builtin_expect((tag & 3) == 3 || sc > 5, 0)) {
+		if (__builtin_expect(!t.kind, 0)) {
 			ps->line = line;
-			ret = bad_record(ps, "bad tag byte", tag);
+			ret = bad_record(ps, "bad tag byte", q[0]);
 			break;
 		}
-		if (sc == 5) {
+		if (__builtin_expect(!size, 0)) {
 			if (r + 2 > end)
 				break;
 			size = (uint64_t)r[0] | (uint64_t)r[1] << 8;
@@ -97,13 +119,11 @@ static int vmb_parse(struct wl_parse *ps)
 				ret = bad_record(ps, "size", 0);
 				break;
 			}
-		} else {
-			if (r > end)
-				break;
-			size = 1u << sc;
+		} else if (r > end) {
+			break;
 		}
 		/* The padding after @end makes the 8-byte load safe. */
-		zz = wl_load64((const char *)q + 1) & len_mask[lc];
+		zz = wl_load64((const char *)q + 1) & t.mask;
 		va = prev + ((zz >> 1) ^ (0 - (zz & 1)));
 		if (__builtin_expect(size - 1 > UINT64_MAX - va, 0)) {
 			ps->line = line;
@@ -113,7 +133,7 @@ static int vmb_parse(struct wl_parse *ps)
 			break;
 		}
 		line++;
-		wl_put(o++, va, size, code_kind[tag & 3], line);
+		wl_put(o++, va, size, t.kind, line);
 		prev = va;
 		q = r;
 	}

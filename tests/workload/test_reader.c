@@ -394,8 +394,46 @@ static void vmap_chunks(void)
 	}
 }
 
+/* A generator streamed in batches of any size makes its array. */
+static void gen_stream(void)
+{
+	static const size_t batch[] = { 1, 7, 4096, 100000 };
+	size_t nw;
+	const struct wl_access_workload *w = wl_access_workloads(&nw);
+
+	for (size_t i = 0; i < nw; i++) {
+		struct wl_access_gen_params p;
+		struct wl_access_trace a = { 0 };
+		struct reason err;
+
+		wl_access_gen_defaults(&p);
+		p.accesses = 50000;
+		p.pages = 300;
+		p.write_pct = 40;
+		ASSERT_OK(wl_access_gen(w[i].name, &p, &a, &err));
+		for (size_t b = 0; b < sizeof(batch) / sizeof(batch[0]); b++) {
+			struct wl_access *buf = malloc(batch[b] * sizeof(*buf));
+			struct wl_access_gen *g;
+			size_t n, at = 0;
+
+			ASSERT(buf);
+			ASSERT_OK(wl_access_gen_open(&g, w[i].name, &p, &err));
+			while ((n = wl_access_gen_next(g, buf, batch[b]))) {
+				ASSERT(at + n <= a.n);
+				ASSERT(!memcmp(buf, a.a + at, n * sizeof(*buf)));
+				at += n;
+			}
+			ASSERT_EQ(at, a.n);
+			wl_access_gen_close(g);
+			free(buf);
+		}
+		wl_access_trace_free(&a);
+	}
+}
+
 int main(void)
 {
+	gen_stream();
 	vmap_chunks();
 	text_formats();
 	specific();
