@@ -22,6 +22,8 @@
 #endif
 
 #include "../test.h"
+/* The SWAR helpers, which builds with SSE2 do not use for wl_hex16(). */
+#include "../../src/workload/access_impl.h"
 
 #define SEED 42
 
@@ -394,6 +396,35 @@ static void vmap_chunks(void)
 	}
 }
 
+/* The portable SWAR hex code against a byte-by-byte reference. */
+static void swar_words(void)
+{
+	static const char alphabet[] = "0123456789abcdefABCDEF/:@G`g,\n \x80"
+				       "\xff\x10\x19";
+	struct rng g;
+
+	rng_seed(&g, SEED);
+	for (int i = 0; i < 200000; i++) {
+		char b[8];
+		uint64_t w, want = 0, bad;
+		unsigned k = 0, got;
+
+		for (int j = 0; j < 8; j++)
+			b[j] = alphabet[rng_below(&g, rng_below(&g, 4) ? 22 :
+						  sizeof(alphabet) - 1)];
+		memcpy(&w, b, 8);
+		while (k < 8 && wl_hexval[(uint8_t)b[k]]) {
+			want = want << 4 | (wl_hexval[(uint8_t)b[k]] - 1u);
+			k++;
+		}
+		bad = wl_hex8_bad(w);
+		got = bad ? (unsigned)__builtin_ctzll(bad) >> 3 : 8;
+		ASSERT_EQ(got, k);
+		if (k)
+			ASSERT_EQ(wl_hex8_pack(w << (8 * (8 - k))), want);
+	}
+}
+
 /* A generator streamed in batches of any size makes its array. */
 static void gen_stream(void)
 {
@@ -433,6 +464,7 @@ static void gen_stream(void)
 
 int main(void)
 {
+	swar_words();
 	gen_stream();
 	vmap_chunks();
 	text_formats();
