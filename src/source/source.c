@@ -166,6 +166,7 @@ static int plain_fill(struct source *s, char *out, size_t *outlen,
 	return n > 0;
 }
 
+__attribute__((unused))
 static int truncated(struct source *s, struct reason *err)
 {
 	return reason_fail(err, -EPIPE, 0, "%s data truncated: the input "
@@ -174,6 +175,7 @@ static int truncated(struct source *s, struct reason *err)
 			   (unsigned long long)s->raw_off);
 }
 
+__attribute__((unused))
 static int corrupt(struct source *s, const char *why, struct reason *err)
 {
 	return reason_fail(err, -EBADMSG, 0, "corrupt %s data near byte "
@@ -191,6 +193,8 @@ static int decode_step(struct source *s, char *out, size_t *n,
 		       struct reason *err)
 {
 	size_t in_avail = s->len - s->pos, used = 0, made = 0;
+
+	(void)in_avail;   /* unused in a build without decoders */
 
 	switch (s->codec) {
 #ifdef VMBENCH_HAVE_ZLIB

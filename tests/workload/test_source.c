@@ -95,6 +95,7 @@ static void check_decodes(const void *z, size_t zlen, const char *want,
  * reason that names the codec; the bytes before the failure are a prefix
  * of @want.
  */
+__attribute__((unused))
 static void check_truncations(const unsigned char *z, size_t zlen,
 			      const char *want, size_t wlen,
 			      enum source_codec codec, size_t step)
@@ -122,6 +123,7 @@ static void check_truncations(const unsigned char *z, size_t zlen,
 }
 
 /* Flip each of some bytes of @z: an error, never a clean wrong read. */
+__attribute__((unused))
 static void check_corruptions(unsigned char *z, size_t zlen,
 			      const char *want, size_t wlen,
 			      enum source_codec codec)
