@@ -254,7 +254,31 @@ int pt_mem_create(struct pt_mem **out, unsigned frame_shift,
 		  uint64_t pa_limit);
 void pt_mem_destroy(struct pt_mem *m);
 
-/* A zeroed frame at *pa.  -ENOMEM: host out of memory or pa_limit hit. */
+/*
+ * A frame source: where a memory created by pt_mem_create_sourced() takes
+ * its frames from (the buddy allocator's buddy_pt_mem_create() is one).
+ * alloc returns 0 and a frame-aligned address inside the memory's range,
+ * or a negative errno; free takes back what alloc handed out.
+ */
+struct pt_frame_source {
+	int (*alloc)(void *ctx, uint64_t *pa);
+	void (*free)(void *ctx, uint64_t pa);
+};
+
+/*
+ * A simulated memory of @frames frames from PT_MEM_BASE, all addressable
+ * at once (reserved on the host, committed only where written), whose
+ * pt_frame_alloc / pt_frame_free go to @src with @ctx.  Frames the source
+ * hands to others (data pages) read as zero.  -EINVAL: frame_shift
+ * outside 10..24, @frames 0 or beyond the host's address space; -ENOMEM.
+ */
+int pt_mem_create_sourced(struct pt_mem **out, unsigned frame_shift,
+			  uint64_t frames, const struct pt_frame_source *src,
+			  void *ctx);
+
+/* A zeroed frame at *pa.  -ENOMEM: host out of memory or pa_limit hit
+ * (or the frame source's error; -EFAULT when the source hands out a frame
+ * outside the memory, which is given back). */
 int pt_frame_alloc(struct pt_mem *m, uint64_t *pa);
 /* Give back a frame from pt_frame_alloc(). */
 void pt_frame_free(struct pt_mem *m, uint64_t pa);
@@ -304,6 +328,19 @@ uint64_t pt_root(const struct pt *pt);
  */
 int pt_map(struct pt *pt, uint64_t va, uint64_t pa, uint64_t size,
 	   uint32_t prot, unsigned flags);
+
+/*
+ * Make sure the table at @level that translates @va exists, creating it
+ * and any missing table above it (a kernel's boot-time preallocation:
+ * the fixmap's PTE tables, x86-64's vmalloc P4D/PUD tables).  *@table
+ * (may be NULL) gets its physical address; @level == root level gives
+ * the root.  A table left empty this way stays until pt_unmap() of a
+ * range in it or pt_destroy().  -EINVAL: @va not valid for the geometry
+ * or @level above the root; -EEXIST: a leaf above @level covers @va;
+ * -ENOMEM; -EFAULT as pt_map.  On failure, tables created on the way
+ * may stay (empty).
+ */
+int pt_populate(struct pt *pt, uint64_t va, unsigned level, uint64_t *table);
 
 /*
  * Unmap every leaf in [va, va + size); holes are allowed.  Tables left

@@ -3,8 +3,16 @@
  * Simulated physical memory: one byte array that doubles when it runs out
  * of frames, addressed from PT_MEM_BASE.  The allocator hands out fresh
  * frames in address order and reuses freed ones last-in first-out.
+ *
+ * A sourced memory (pt_mem_create_sourced) is the seam to a physical page
+ * allocator: its whole range is one mmap() reservation from the start
+ * (top = cap = max, so every address in it can be read), and its frames
+ * come from the source, which also hands frames of the same range to
+ * other users.  Nothing else differs, so a table reads the same either way.
  */
+#define _DEFAULT_SOURCE  /* MAP_ANONYMOUS, MAP_NORESERVE */
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "pt_impl.h"
 
@@ -26,11 +34,47 @@ int pt_mem_create(struct pt_mem **out, unsigned frame_shift,
 	return 0;
 }
 
+int pt_mem_create_sourced(struct pt_mem **out, unsigned frame_shift,
+			  uint64_t frames, const struct pt_frame_source *src,
+			  void *ctx)
+{
+	struct pt_mem *m;
+	void *p;
+
+	if (frame_shift < 10 || frame_shift > 24 || !frames ||
+	    frames > (SIZE_MAX >> frame_shift) / 2 ||
+	    frames > SIZE_MAX / sizeof(*m->count))
+		return -EINVAL;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->count = calloc((size_t)frames, sizeof(*m->count));
+	p = mmap(NULL, (size_t)frames << frame_shift, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (!m->count || p == MAP_FAILED) {
+		if (p != MAP_FAILED)
+			munmap(p, (size_t)frames << frame_shift);
+		free(m->count);
+		free(m);
+		return -ENOMEM;
+	}
+	m->bytes = p;
+	m->shift = frame_shift;
+	m->cap = m->top = m->max = frames;
+	m->src = src;
+	m->src_ctx = ctx;
+	*out = m;
+	return 0;
+}
+
 void pt_mem_destroy(struct pt_mem *m)
 {
 	if (!m)
 		return;
-	free(m->bytes);
+	if (m->src)
+		munmap(m->bytes, (size_t)m->cap << m->shift);
+	else
+		free(m->bytes);
 	free(m->count);
 	free(m->free_stack);
 	free(m);
@@ -62,6 +106,24 @@ int pt_frame_alloc(struct pt_mem *m, uint64_t *pa)
 {
 	uint64_t i;
 
+	if (m->src) {
+		int err = m->src->alloc(m->src_ctx, pa);
+
+		if (err)
+			return err;
+		/* A frame outside the memory would be written out of
+		 * bounds: refuse it (a source that breaks its contract). */
+		if (*pa < PT_MEM_BASE || *pa & ((1ULL << m->shift) - 1) ||
+		    pt_mem_frame_index(m, *pa) >= m->cap) {
+			m->src->free(m->src_ctx, *pa);
+			return -EFAULT;
+		}
+		i = pt_mem_frame_index(m, *pa);
+		memset(m->bytes + (i << m->shift), 0, (size_t)1 << m->shift);
+		m->count[i] = 0;
+		m->in_use++;
+		return 0;
+	}
 	if (m->nfree) {
 		i = m->free_stack[--m->nfree];
 	} else {
@@ -82,6 +144,11 @@ int pt_frame_alloc(struct pt_mem *m, uint64_t *pa)
 
 void pt_frame_free(struct pt_mem *m, uint64_t pa)
 {
+	if (m->src) {
+		m->src->free(m->src_ctx, pa);
+		m->in_use--;
+		return;
+	}
 	if (m->nfree == m->free_cap) {
 		uint64_t cap = m->free_cap ? 2 * m->free_cap : 64;
 		uint64_t *s = realloc(m->free_stack, cap * sizeof(*s));

@@ -469,6 +469,52 @@ int pt_map(struct pt *pt, uint64_t va, uint64_t pa, uint64_t size,
 	return err;
 }
 
+/*
+ * The tables down to @level on the way to @va, created where missing, as
+ * a kernel preallocates page-table pages at boot.  A failure leaves the
+ * tables created before it in place (reachable and valid, each holding
+ * only the next one).
+ */
+int pt_populate(struct pt *pt, uint64_t va, unsigned level, uint64_t *table)
+{
+	uint64_t t = pt->root, raw, last;
+	unsigned l;
+
+	if (level > pt->top || range_ok(pt, va & ~pt->page_mask,
+					1ULL << pt->g->page_shift, &last))
+		return -EINVAL;
+	for (l = pt->top; l > level; l--) {
+		uint64_t a = entry_addr(pt, t, l, va);
+		struct pt_entry e;
+		int err = rd_entry(pt, l, a, &e);
+
+		if (err)
+			return err;
+		if (e.kind == PT_ENTRY_LEAF)
+			return -EEXIST;
+		if (e.kind == PT_ENTRY_NONE) {
+			err = new_table(pt, l - 1, &e.pa);
+			if (err)
+				return err;
+			e = (struct pt_entry){ .pa = e.pa, .level = (uint8_t)l,
+					       .kind = PT_ENTRY_TABLE,
+					       .prot = TABLE_PROT };
+			err = pt_entry_encode(pt->g, &e, &raw);
+			if (!err)
+				err = wr(pt, a, raw);
+			if (err) {
+				free_table(pt, l - 1, e.pa);
+				return err;
+			}
+			(*cnt(pt, t))++;
+		}
+		t = e.pa;
+	}
+	if (table)
+		*table = t;
+	return 0;
+}
+
 /* ---- unmap and protect ---- */
 
 /*

@@ -118,6 +118,9 @@ struct pt_mem {
 	uint64_t max;        /* frames allowed below pa_limit */
 	uint64_t in_use;
 	unsigned shift;
+	/* pt_mem_create_sourced(): frames from src, bytes[] mmap()ed. */
+	const struct pt_frame_source *src;
+	void *src_ctx;
 };
 
 static inline uint64_t pt_mem_frame_index(const struct pt_mem *m, uint64_t pa)

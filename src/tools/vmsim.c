@@ -24,6 +24,7 @@ static const struct {
 	{ "tlb", vmsim_tlb_main, "translate an access trace through an MMU" },
 	{ "trace", vmsim_trace_main, "trace convert: change an access "
 	  "trace's format" },
+	{ "layout", vmsim_layout_main, "print a kernel address-space layout" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
