@@ -23,7 +23,8 @@ vmb_need_packages() {
 }
 
 # The packages every build needs.
-VMB_BUILD_PACKAGES=(gcc g++ libc6-dev meson ninja-build pkg-config libbenchmark-dev libpfm4-dev)
+VMB_BUILD_PACKAGES=(gcc g++ libc6-dev meson ninja-build pkg-config libbenchmark-dev libpfm4-dev
+	zlib1g-dev liblzma-dev libzstd-dev)
 
 # Kernel sources for the vmap strategy linux (src/vmap/linux): the default
 # build compiles it from 6.12; CI also builds against 6.1.
