@@ -479,7 +479,8 @@ static void test_top_of_space(const char *name)
 /* Plant one fault at a time in a hand-built tree; busy_check() must see it. */
 static void test_check_catches(void)
 {
-	static const struct vmap_strategy st = { "busytree", true, "", NULL };
+	static const struct vmap_strategy st = { .name = "busytree",
+		.lowest_fit = true, .summary = "" };
 	struct vmap v = { .strategy = &st, .start = S, .end = S + 64 * P,
 			  .page_size = P, .page_shift = 12, .live = 3 };
 	struct rb_root root = RB_ROOT;
