@@ -80,23 +80,28 @@ static inline uint64_t x86_addr(const struct pt_masks *mk, uint64_t raw)
 
 _Static_assert(PT_PROT_WRITE == X86_RW && PT_PROT_USER == X86_US << 1 &&
 	       PT_PROT_ACCESSED == X86_A && PT_PROT_DIRTY == X86_D &&
-	       PT_PROT_GLOBAL == X86_G >> 4,
+	       PT_PROT_GLOBAL == X86_G >> 4 && PT_PROT_EXEC == 1u << 2 &&
+	       X86_NX == 1ULL << 63,
 	       "x86_prot moves x86 bits to PT_PROT_* by shifts");
 
 /*
  * The one x86 permission rule: R/W and U/S of the leaf ANDed with the
  * tables', NX ORed (no NX: everything executes); A, D, G the leaf's own.
+ * The bits are moved, not tested (the fast walk computes it on every
+ * walk): RW stays at bit 1, US moves from bit 2 to bit 3 by adding it to
+ * itself, A and D keep their places, G moves down four, and NX (bit 63)
+ * clear becomes EXEC (bit 2).  No two moved bits land on one place, so
+ * the sum is the OR.
  */
 static inline __attribute__((always_inline)) uint32_t
 x86_prot(uint64_t e, uint64_t and_tab, uint64_t or_tab, const bool nx)
 {
-	uint64_t and_bits = and_tab & e;
+	uint64_t rw_us = and_tab & e & (X86_RW | X86_US);
+	uint64_t exec = nx ? ~(or_tab | e) >> 63 << 2 : PT_PROT_EXEC;
 
-	return PT_PROT_READ | (uint32_t)(and_bits & X86_RW) |
-	       (uint32_t)(and_bits & X86_US) << 1 |
-	       (uint32_t)(e & (X86_A | X86_D)) |
-	       (uint32_t)(e & X86_G) >> 4 |
-	       (nx && (or_tab | e) & X86_NX ? 0 : PT_PROT_EXEC);
+	return (uint32_t)(PT_PROT_READ + rw_us + (rw_us & X86_US) +
+			  (e & (X86_A | X86_D)) + (e >> 4 & PT_PROT_GLOBAL) +
+			  exec);
 }
 
 static inline uint32_t x86_nx_prot(uint64_t e, uint64_t and_tab,
@@ -333,30 +338,9 @@ x86f_slow(const struct pt *pt, uint64_t va, unsigned start, uint64_t table,
 }
 
 /*
- * x86_prot() of a leaf under tables whose entries ANDed to @and_tab and
- * ORed to @or_tab, for the fast walk: the same bits by fewer steps.  RW
- * stays at bit 1, US moves from bit 2 to bit 3 by adding it to itself, A
- * and D keep their places, G moves down four, NX (bit 63) becomes EXEC.
- * The walk test compares every walk with a reference decoder.
- */
-static inline __attribute__((always_inline)) uint32_t
-x86f_prot(uint64_t e, uint64_t and_tab, uint64_t or_tab)
-{
-	uint64_t rw_us = and_tab & e & (X86_RW | X86_US);
-
-	return (uint32_t)(PT_PROT_READ + rw_us + (rw_us & X86_US) +
-			  (e & (X86_A | X86_D)) + (e >> 4 & PT_PROT_GLOBAL) +
-			  (~(or_tab | e) >> 63 << 2));
-}
-
-_Static_assert(X86_RW == PT_PROT_WRITE && X86_US << 1 == PT_PROT_USER &&
-	       (X86_A | X86_D) == (PT_PROT_ACCESSED | PT_PROT_DIRTY) &&
-	       X86_G >> 4 == PT_PROT_GLOBAL && PT_PROT_EXEC == 1u << 2 &&
-	       X86_NX == 1ULL << 63, "x86f_prot()'s moves of the bits");
-
-/*
- * What x86f_prot() reads of the tables' AND and OR, in one word: R/W and
- * U/S of the AND, NX of the OR; x86f_prot(e, tabs, tabs) is then the same.
+ * What x86_prot() reads of the tables' AND and OR, in one word: R/W and
+ * U/S of the AND, NX of the OR; x86_prot(e, tabs, tabs, true) is then the
+ * same.
  */
 static inline uint64_t x86f_tabs(uint64_t and_tab, uint64_t or_tab)
 {
@@ -374,7 +358,7 @@ x86f_done(uint64_t va, struct pt_walk *w, uint64_t e, uint64_t and_tab,
 	w->pa = pa;
 	w->size = sz;
 	w->entry = e;
-	w->prot = x86f_prot(e, and_tab, or_tab);
+	w->prot = x86_prot(e, and_tab, or_tab, true);
 	w->fault = PT_FAULT_NONE;
 	w->level = (uint8_t)l;
 	w->start = (uint8_t)start;
