@@ -111,14 +111,18 @@ static inline void st_changed(struct tlb_st *st, uint64_t i)
 /*
  * Entry @base + @w was written under @tag: a slot of it is stale, and so
  * is a slot of any other entry of the set with that tag, which the new
- * one may now answer first.
+ * one may now answer first.  @others: such an entry may exist (the
+ * caller's scan of the set saw one, or did not see every way); without
+ * one the set is not scanned again.
  */
 static void st_written(struct tlb_st *st, uint64_t base, uint32_t w,
-		       uint64_t tag)
+		       uint64_t tag, bool others)
 {
 	if (!st->fronted)
 		return;
 	st->stamp[base + w].epoch++;
+	if (!others)
+		return;
 	for (uint32_t v = 0; v < st->ways; v++)
 		if (v != w && st->tag[base + v] == tag)
 			st->stamp[base + v].epoch++;
@@ -202,15 +206,19 @@ static bool st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
 	const uint64_t *tags = st->tag + base;
 	const struct tlb_stamp *stamp = st->stamp + base;
 	uint32_t w, inval = UINT32_MAX, oldest = 0;
-	bool evicted = false;
+	bool evicted = false, others = false;
 
-	/* One pass: a match, the first invalid way, the oldest valid one. */
+	/*
+	 * One pass: a match, the first invalid way, the oldest valid one,
+	 * and whether another ASID's entry holds the tag (st_written()).
+	 */
 	for (w = 0; w < st->ways; w++) {
 		if (tags[w] == tag) {
 			const struct tlb_entry *o = &st->data[base + w];
 
 			if (o->asid == d->asid || o->global || d->global)
 				break;
+			others = true;
 		}
 		if (!tags[w]) {
 			if (inval == UINT32_MAX)
@@ -226,10 +234,12 @@ static bool st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
 			w = st->pol->victim(st, set, oldest);
 			evicted = true;
 		}
+	} else {
+		others = true;  /* the ways after the match were not seen */
 	}
 	st->tag[base + w] = tag;
 	st->data[base + w] = *d;
-	st_written(st, base, w, tag);
+	st_written(st, base, w, tag, others);
 	/* The common stamp inline; any other policy's own action called. */
 	if (st->pol->filled == tlb_st_stamp)
 		st->stamp[base + w].age = tlb_st_tick(st);
