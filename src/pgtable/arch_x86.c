@@ -384,19 +384,21 @@ x86f_huge(const struct pt *pt, uint64_t va, struct pt_walk *w, uint64_t e,
 
 /*
  * The walk from level @start with the table at @table0 (@check_start: it
- * came from the caller and may be bad).  The loop follows the table as
- * its offset in the memory, off = table - PT_MEM_BASE: one unsigned
- * compare with the bytes handed out checks it, the load adds it to the
- * host address of the entry, and w->table[] is written before the check
- * (a failed check walks again from the start, which rewrites it).
+ * came from the caller and may be bad).  One unsigned compare of the
+ * table's offset in the memory with the bytes handed out checks it, and
+ * the load adds the table to the host address of the entry's offset, so
+ * the chain of loads has one AND per level.  w->table[] is written before
+ * the check (a failed check walks again from the start, which rewrites
+ * it).
  */
 static inline __attribute__((always_inline)) uint64_t
 x86f_walk(const struct pt *pt, uint64_t va, const unsigned start,
 	  const uint64_t table0, struct pt_walk *w, const bool check_start)
 {
-	const uint8_t *bytes = *pt->bytes;
+	/* Host address of physical 0: the entry is host0 + table + idx*8. */
+	uintptr_t host0 = pt->cmem->host0;
 	uint64_t end = pt->cmem->end;
-	uint64_t e, off = table0 - PT_MEM_BASE, and_tab = ~0ULL, or_tab = 0;
+	uint64_t e, table = table0, and_tab = ~0ULL, or_tab = 0;
 	unsigned l;
 
 	w->table[start] = table0;
@@ -406,17 +408,17 @@ x86f_walk(const struct pt *pt, uint64_t va, const unsigned start,
 		uint64_t idx = (va >> (X86F_SHIFT + X86F_BITS * l)) &
 			       ((1u << X86F_BITS) - 1);
 
-		if ((l != start || check_start) && off >= end)
+		if ((l != start || check_start) && table - PT_MEM_BASE >= end)
 			break;
-		uintptr_t slot = (uintptr_t)bytes + idx * 8;
+		uintptr_t slot = host0 + idx * 8;
 
 		/*
-		 * Keep bytes + idx * 8 one value, computed off the chain of
-		 * loads, so that the table's offset is added by the load
+		 * Keep host0 + idx * 8 one value, computed off the chain of
+		 * loads, so that the table address is added by the load
 		 * itself and not by an extra step on that chain.
 		 */
 		__asm__("" : "+r"(slot));
-		memcpy(&e, (const void *)(slot + off), 8);
+		memcpy(&e, (const void *)(slot + table), 8);
 		if (l == 0) {
 			if ((e & (X86_P | X86F_RSVD)) != X86_P)
 				break;
@@ -435,12 +437,11 @@ x86f_walk(const struct pt *pt, uint64_t va, const unsigned start,
 		/*
 		 * The next table: bits 51..12.  Bits 63..52 (NX, protection
 		 * keys, ignored) are kept: set in a table pointer they make
-		 * the offset fail the check, and the generic walk, which
+		 * the table fail the check, and the generic walk, which
 		 * masks them, takes it from the start.
 		 */
-		e &= ~(uint64_t)((1u << X86F_SHIFT) - 1);
-		w->table[l - 1] = e;
-		off = e - PT_MEM_BASE;
+		table = e & ~(uint64_t)((1u << X86F_SHIFT) - 1);
+		w->table[l - 1] = table;
 	}
 	return x86f_slow(pt, va, start, w->table[start], w);
 }
