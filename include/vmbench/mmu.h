@@ -181,8 +181,9 @@ void mmu_counters_reset(struct mmu *m);
 /* ======================== Advanced API ============================ */
 /*
  * mmu_translate() is inline so that its common case, a one-page access
- * that the MMU's TLB port answers (tlb.h, Advanced API: tlb_port_hit())
- * with enough rights, needs no call; every other case calls
+ * that the MMU's TLB port answers (tlb.h, Advanced API: tlb_port_slot(),
+ * tlb_port_answers() with the access's rights, tlb_port_count()), needs no
+ * call; every other case calls
  * mmu_translate_slow() or mmu_translate_missed(), which are the whole of
  * mmu_translate().  Results and counters are the same either way: the
  * port counts its own inline hits, and mmu_get_counters() adds them as
@@ -194,7 +195,7 @@ void mmu_counters_reset(struct mmu *m);
 /* The first member of struct mmu: what the inline path reads. */
 struct mmu_fast {
 	struct tlb_port port;      /* the MMU's client state of its TLB */
-	uint64_t page_hi;          /* ~(base page size - 1) */
+	uint64_t key_mask[MMU_NACCESS];  /* tlb_port_key_mask() of need[] */
 	uint32_t need[MMU_NACCESS];  /* rights each access kind needs */
 };
 
@@ -208,50 +209,42 @@ int mmu_translate_slow(struct mmu *m, uint64_t va, uint64_t size,
 		       enum mmu_access access, struct mmu_result *r);
 
 /*
- * mmu_translate() of an access within one base page, of a valid kind,
- * whose tlb_port_hit() missed.  A function apart from mmu_translate_slow()
- * so that the two calls are not merged into one with a flag set on every
- * access.
+ * mmu_translate() of an access within one 1K block, of a valid kind,
+ * whose port slot did not answer (not current, or too few rights).  A
+ * function apart from mmu_translate_slow() so that the two calls are not
+ * merged into one with a flag set on every access.
  */
 int mmu_translate_missed(struct mmu *m, uint64_t va, uint64_t size,
 			 enum mmu_access access, struct mmu_result *r);
-
-/* An inline hit on a page of rights @prot, too few: the fault, as slow. */
-int mmu_translate_denied(struct mmu *m, uint64_t va, uint64_t pa,
-			 uint32_t prot, struct mmu_result *r);
 
 static inline int mmu_translate(struct mmu *m, uint64_t va, uint64_t size,
 				enum mmu_access access, struct mmu_result *r)
 {
 	struct mmu_fast *f = mmu_fast(m);
 	const struct tlb_port_slot *s;
-	uint64_t pa;
-	uint32_t need;
 
 	/*
-	 * 1 <= size <= page size (size - 1 has no bit of page_hi; size 0
-	 * makes it all ones), and the last byte in va's base page: the bits
-	 * above the page offset of va and of va + size - 1 agree (with so
-	 * small a size, an access that wraps past 2^64 - 1 changes them).
-	 * Base pages are at least 1K (pt_geometry_check), so a size up to
-	 * 1K needs the second test only: a constant one costs nothing.
-	 * Without a TLB the port's probe misses.
+	 * 1 <= size <= 1K and the last byte in va's 1K block: base pages
+	 * are at least 1K (pt_geometry_check), so the access stays in one
+	 * base page, and with so small a size an access that wraps past
+	 * 2^64 - 1 leaves the block.  Constants only: for a constant size
+	 * this is two instructions.  Accesses across a 1K boundary inside
+	 * one page take the out-of-line path, which answers the same.
 	 */
 	if (__builtin_expect((unsigned)access >= MMU_NACCESS ||
-			     ((size - 1 >= 1024 ? size - 1 : 0) |
-			      ((va + (size - 1)) ^ va)) & f->page_hi, 0))
+			     (((va + (size - 1)) ^ va) |
+			      (size - 1 >= 1024 ? ~0ULL : 0)) & ~1023ULL, 0))
 		return mmu_translate_slow(m, va, size, access, r);
-	s = tlb_port_hit(&f->port, va);
-	if (__builtin_expect(!s, 0))
+	/* The port's slot, current and with the rights: an L1 hit. */
+	s = tlb_port_slot(&f->port, va);
+	if (__builtin_expect(!tlb_port_answers(&f->port, s, va,
+					       f->key_mask[access]), 0))
 		return mmu_translate_missed(m, va, size, access, r);
-	pa = s->phys | (va & f->port.off_mask);
-	need = f->need[access];
-	if (__builtin_expect(need & ~s->perm, 0))
-		return mmu_translate_denied(m, va, pa, s->perm, r);
-	r->pa = pa;
+	tlb_port_count(&f->port, s);
+	r->pa = tlb_port_slot_pa(s, va);
 	r->pa2 = PT_PA_NONE;
 	r->fault_va = va;
-	r->prot = s->perm;
+	r->prot = tlb_port_slot_perm(s);
 	r->fault = MMU_FAULT_NONE;
 	r->pages = 1;
 	r->source = 1;

@@ -342,60 +342,95 @@ void tlb_counters_reset(struct tlb *t);
  * structure at its smallest page size).  Any number of ports may serve one
  * TLB, with any ASIDs; every structure shape and policy has a front.
  *
- *	tlb_port_hit(p, va)             inline: the slot, or NULL; on a hit
- *	                                the replacement state and the counts
- *	                                are updated as tlb_lookup() would
- *	NULL: tlb_port_lookup(p, va, &x)
+ *	s = tlb_port_slot(p, va)        inline: the one slot va may use
+ *	tlb_port_answers(p, s, va, key_mask)
+ *	                                inline: s is current and holds va's
+ *	                                page with the rights in key_mask
+ *	tlb_port_count(p, s)            inline: the hit recorded as
+ *	                                tlb_lookup() records it
+ *	tlb_port_hit(p, va)             the three above, no rights asked
+ *	otherwise: tlb_port_lookup(p, va, &x)
  *	                                exactly tlb_lookup(t, va, asid, &x),
  *	                                then the front learns the entry found
  *
- * A slot is a copy of entry idx as it was when the slot was written,
- * together with the epoch of its set then.  Every change of a tag or
- * payload in that structure (fill, eviction, any flush) advances its set's
- * epoch, so a slot whose epoch is current is still the entry that
- * tlb_lookup() would find first for that page and ASID: the inline hit is
- * exact, never a guess.  A stale slot is a miss of the front, answered by
- * tlb_port_lookup().  The TLB never writes a port and a port never writes
- * the TLB's structure; ports and TLBs may be released in any order (a port
- * must not be used after its TLB is destroyed).
+ * A slot is a copy of one entry as it was when the slot was written,
+ * together with that entry's epoch then.  The TLB advances the epoch of
+ * an entry whenever its tag or payload changes (fill, eviction, flush) and
+ * whenever an entry of the same set is written with the same tag (which
+ * may now answer the slot's lookups first), so a slot whose epoch is
+ * current is still the entry that tlb_lookup() would find first for that
+ * page and ASID: the inline hit is exact, never a guess.  A stale slot is
+ * a miss of the front, answered by tlb_port_lookup().  The TLB never
+ * writes a port and a port writes only the stamp of the entry it hit
+ * (as a lookup would) and the TLB's tally; ports and TLBs may be released
+ * in any order (a port must not be used after its TLB is destroyed).
  */
 
 /* What a hit does to the replacement state (struct tlb_policy_ops). */
 enum tlb_hit_action {
 	TLB_HIT_NONE,             /* nothing (FIFO, random) */
-	TLB_HIT_STAMP,            /* age[idx] = ++clock (LRU) */
+	TLB_HIT_STAMP,            /* stamp->age = ++clock (LRU) */
 	TLB_HIT_CALL,             /* tlb_port_touch(): the policy's touch */
 };
 
-/* One slot of a port's front. */
+/*
+ * Per entry of every structure, beside its tag and payload: the stamp the
+ * policies order by, and (in the fronted structure) the entry's epoch.
+ * Together, so that a hit reads the one and writes the other through one
+ * pointer.
+ */
+struct tlb_stamp {
+	uint64_t age;             /* a value of the TLB's clock */
+	uint64_t epoch;           /* changes of this entry, see above */
+};
+
+/* The TLB's words that an inline hit updates. */
+struct tlb_tally {
+	uint64_t clock;           /* the stamp source of every structure */
+	uint64_t hits;            /* inline hits of every port */
+};
+
+/*
+ * One slot of a port's front, 32 bytes:
+ *
+ *	 63                     shift  ...  10  9           1   0
+ *	+--------------------------------+-----+-------------+---+
+ *	| page base (va, fronted size)   |  0  | ~perm (9b)  | E |   key
+ *	+--------------------------------+-----+-------------+---+
+ *	| phys base - page base (mod 2^64): pa = va + delta      |   delta
+ *	| the entry's epoch when the slot was written            |   epoch
+ *	| &the entry's struct tlb_stamp                          |   stamp
+ *
+ * E = 1: empty.  Page sizes are at least 1K, so the rights the entry
+ * lacks fit below the page base: one XOR and one AND test page, empty
+ * and rights together (tlb_port_key_mask()).  Entries whose perm has bits
+ * at or above TLB_PORT_PERM_BITS are never learned (always the lookup).
+ */
 struct tlb_port_slot {
-	uint64_t key;             /* ~vpn; 0: empty */
-	uint64_t epoch;           /* the set's epoch when written */
-	uint64_t phys;            /* page base */
-	uint32_t perm;
-	uint32_t idx;             /* entry index: set * ways + way */
+	uint64_t key;
+	uint64_t delta;
+	uint64_t epoch;
+	struct tlb_stamp *stamp;  /* read only when the key matched */
 };
 
 #define TLB_PORT_SLOT_SHIFT 5
+#define TLB_PORT_PERM_BITS 9
+#define TLB_PORT_EMPTY 1ULL
 _Static_assert(sizeof(struct tlb_port_slot) == 1u << TLB_PORT_SLOT_SHIFT,
 	       "a slot's offset is the VPN shifted, no multiply");
+_Static_assert(TLB_PORT_PERM_BITS + 1 <= TLB_MIN_PAGE_SHIFT,
+	       "the key's low field fits below the smallest page");
 
 struct tlb_port {
 	/* Read by the inline hit. */
 	struct tlb_port_slot *front;
-	const uint64_t *epoch;    /* per set of the fronted structure */
-	uint64_t *age;            /* the structure's stamps (STAMP) */
-	uint64_t *clock;          /* the TLB's stamp source (STAMP) */
-	uint64_t *tlb_hits;       /* the TLB's tally of inline hits */
-	uint64_t front_mask;      /* slots - 1 */
-	uint64_t slot_mask;       /* front_mask * sizeof(slot) */
-	uint64_t set_mask;        /* sets - 1 */
-	uint64_t off_mask;        /* page size - 1 */
+	struct tlb_tally *tally;  /* the TLB's (STAMP: clock; all: hits) */
+	uint64_t slot_mask;       /* (slots - 1) << TLB_PORT_SLOT_SHIFT */
+	uint64_t page_mask;       /* ~(fronted page size - 1) */
 	uint64_t hits;            /* inline hits through this port */
-	uint16_t asid;
-	uint8_t shift;            /* the fronted page size */
-	uint8_t slot_shift;       /* shift - log2(sizeof(slot)) */
+	uint8_t slot_shift;       /* fronted shift - TLB_PORT_SLOT_SHIFT */
 	uint8_t hit;              /* enum tlb_hit_action */
+	uint16_t asid;
 	/* Read on a miss. */
 	struct tlb *tlb;
 };
@@ -431,6 +466,9 @@ int tlb_port_check(const struct tlb_port *p, struct reason *r);
 /* A hit on entry @idx of the fronted structure, for TLB_HIT_CALL. */
 void tlb_port_touch(struct tlb_port *p, uint32_t idx);
 
+/* A hit on the entry of slot @s, for TLB_HIT_CALL. */
+void tlb_port_touch_slot(struct tlb_port *p, const struct tlb_port_slot *s);
+
 /* Hits taken inline through @p since its init or tlb_port_reset(). */
 static inline uint64_t tlb_port_hits(const struct tlb_port *p)
 {
@@ -443,29 +481,80 @@ static inline void tlb_port_reset(struct tlb_port *p)
 }
 
 /*
+ * The mask tlb_port_answers() tests the key with: the page bits, the
+ * empty bit, and the rights @need (PT_PROT_* style bits, below
+ * 1 << TLB_PORT_PERM_BITS).  Depends on @p only through its page size: a
+ * client may compute it once.
+ */
+static inline uint64_t tlb_port_key_mask(const struct tlb_port *p,
+					 uint32_t need)
+{
+	return p->page_mask | TLB_PORT_EMPTY | (uint64_t)need << 1;
+}
+
+/* The one slot of @p's front that may answer @va. */
+static inline const struct tlb_port_slot *
+tlb_port_slot(const struct tlb_port *p, uint64_t va)
+{
+	/* &front[(va >> shift) & (slots - 1)], one shift on the path */
+	return (const struct tlb_port_slot *)(const void *)
+		((const char *)p->front + (va >> p->slot_shift & p->slot_mask));
+}
+
+/*
+ * Whether slot @s answers @va with every right in @key_mask
+ * (tlb_port_key_mask()): the key holds va's page, is not empty and lacks
+ * none of the rights, and the entry has not changed since.
+ */
+static inline bool tlb_port_answers(const struct tlb_port *p,
+				    const struct tlb_port_slot *s,
+				    uint64_t va, uint64_t key_mask)
+{
+	return !(((va & p->page_mask) ^ s->key) & key_mask) &&
+	       s->epoch == s->stamp->epoch;
+}
+
+/* Record the hit of slot @s as tlb_lookup() records one. */
+static inline void tlb_port_count(struct tlb_port *p,
+				  const struct tlb_port_slot *s)
+{
+	struct tlb_tally *t = p->tally;
+
+	if (__builtin_expect(p->hit == TLB_HIT_STAMP, 1))
+		s->stamp->age = ++t->clock;
+	else if (__builtin_expect(p->hit == TLB_HIT_CALL, 0))
+		tlb_port_touch_slot(p, s);
+	t->hits++;
+	p->hits++;
+}
+
+/* The physical address of @va through slot @s (which answers @va). */
+static inline uint64_t tlb_port_slot_pa(const struct tlb_port_slot *s,
+					uint64_t va)
+{
+	return va + s->delta;
+}
+
+/* The rights of slot @s's entry, as filled. */
+static inline uint32_t tlb_port_slot_perm(const struct tlb_port_slot *s)
+{
+	return (uint32_t)(~s->key >> 1) & ((1u << TLB_PORT_PERM_BITS) - 1);
+}
+
+/*
  * The inline hit: the slot of @va when it is current, after recording the
  * hit as tlb_lookup() does (replacement state, the TLB's counters, the
- * port's hits); NULL, with nothing changed, otherwise.  The slot's phys is
- * the page base of the fronted size (p->off_mask gives the offset).
+ * port's hits); NULL, with nothing changed, otherwise.
  */
 static inline const struct tlb_port_slot *tlb_port_hit(struct tlb_port *p,
 							uint64_t va)
 {
-	uint64_t vpn = va >> p->shift;
-	/* &front[vpn & front_mask], one shift shorter on the address path */
-	const struct tlb_port_slot *s = (const struct tlb_port_slot *)
-		(const void *)((const char *)p->front +
-			       (va >> p->slot_shift & p->slot_mask));
+	const struct tlb_port_slot *s = tlb_port_slot(p, va);
 
-	if (__builtin_expect(s->key != ~vpn ||
-			     s->epoch != p->epoch[vpn & p->set_mask], 0))
+	if (__builtin_expect(!tlb_port_answers(p, s, va,
+					       tlb_port_key_mask(p, 0)), 0))
 		return NULL;
-	if (p->hit == TLB_HIT_STAMP)
-		p->age[s->idx] = ++*p->clock;
-	else if (__builtin_expect(p->hit == TLB_HIT_CALL, 0))
-		tlb_port_touch(p, s->idx);
-	++*p->tlb_hits;
-	p->hits++;
+	tlb_port_count(p, s);
 	return s;
 }
 

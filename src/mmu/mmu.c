@@ -19,6 +19,9 @@
 
 #include <vmbench/mmu.h>
 
+_Static_assert(!((PT_PROT_RWX | PT_PROT_USER) >> TLB_PORT_PERM_BITS),
+	       "the rights an access needs fit a port key's rights field");
+
 struct mmu {
 	/* Read on every access. */
 	struct mmu_fast fast;     /* first: see mmu_fast() */
@@ -57,7 +60,6 @@ int mmu_create(struct mmu **out, struct pt *pt, struct tlb *tlb,
 	m->asid = m->cfg.asid;
 	m->g = g;
 	m->base_shift = g->page_shift;
-	m->fast.page_hi = ~((1ULL << g->page_shift) - 1);
 	m->pa_limit = 1ULL << g->pa_bits;
 	m->demand_size = m->cfg.demand_page_size ?
 			 m->cfg.demand_page_size : 1ULL << g->page_shift;
@@ -105,9 +107,12 @@ int mmu_create(struct mmu **out, struct pt *pt, struct tlb *tlb,
 	m->fast.need[MMU_READ] = PT_PROT_READ;
 	m->fast.need[MMU_WRITE] = PT_PROT_WRITE;
 	m->fast.need[MMU_EXEC] = PT_PROT_EXEC;
-	if (m->cfg.user)
-		for (unsigned a = 0; a < MMU_NACCESS; a++)
+	for (unsigned a = 0; a < MMU_NACCESS; a++) {
+		if (m->cfg.user)
 			m->fast.need[a] |= PT_PROT_USER;
+		m->fast.key_mask[a] = tlb_port_key_mask(&m->fast.port,
+							m->fast.need[a]);
+	}
 	*out = m;
 	return 0;
 }
@@ -293,13 +298,6 @@ translate_rest(struct mmu *m, uint64_t va, uint64_t last, uint32_t need,
 	r->fault = (uint8_t)f;
 	m->c.faults[f]++;
 	return err ? err : -EFAULT;
-}
-
-int mmu_translate_denied(struct mmu *m, uint64_t va, uint64_t pa,
-			 uint32_t prot, struct mmu_result *r)
-{
-	return translate_rest(m, va, va, 0, r, 0, MMU_FAULT_PERM, pa, prot,
-			      1);
 }
 
 static int translate(struct mmu *m, uint64_t va, uint64_t size,

@@ -80,23 +80,28 @@ static inline uint64_t x86_addr(const struct pt_masks *mk, uint64_t raw)
 
 _Static_assert(PT_PROT_WRITE == X86_RW && PT_PROT_USER == X86_US << 1 &&
 	       PT_PROT_ACCESSED == X86_A && PT_PROT_DIRTY == X86_D &&
-	       PT_PROT_GLOBAL == X86_G >> 4,
+	       PT_PROT_GLOBAL == X86_G >> 4 && PT_PROT_EXEC == 1u << 2 &&
+	       X86_NX == 1ULL << 63,
 	       "x86_prot moves x86 bits to PT_PROT_* by shifts");
 
 /*
  * The one x86 permission rule: R/W and U/S of the leaf ANDed with the
  * tables', NX ORed (no NX: everything executes); A, D, G the leaf's own.
+ * The bits are moved, not tested (the fast walk computes it on every
+ * walk): RW stays at bit 1, US moves from bit 2 to bit 3 by adding it to
+ * itself, A and D keep their places, G moves down four, and NX (bit 63)
+ * clear becomes EXEC (bit 2).  No two moved bits land on one place, so
+ * the sum is the OR.
  */
 static inline __attribute__((always_inline)) uint32_t
 x86_prot(uint64_t e, uint64_t and_tab, uint64_t or_tab, const bool nx)
 {
-	uint64_t and_bits = and_tab & e;
+	uint64_t rw_us = and_tab & e & (X86_RW | X86_US);
+	uint64_t exec = nx ? ~(or_tab | e) >> 63 << 2 : PT_PROT_EXEC;
 
-	return PT_PROT_READ | (uint32_t)(and_bits & X86_RW) |
-	       (uint32_t)(and_bits & X86_US) << 1 |
-	       (uint32_t)(e & (X86_A | X86_D)) |
-	       (uint32_t)(e & X86_G) >> 4 |
-	       (nx && (or_tab | e) & X86_NX ? 0 : PT_PROT_EXEC);
+	return (uint32_t)(PT_PROT_READ + rw_us + (rw_us & X86_US) +
+			  (e & (X86_A | X86_D)) + (e >> 4 & PT_PROT_GLOBAL) +
+			  exec);
 }
 
 static inline uint32_t x86_nx_prot(uint64_t e, uint64_t and_tab,
@@ -317,14 +322,29 @@ static inline bool x86f_va_ok(uint64_t va, const unsigned levels)
 	return t == 0 || t == ~0ULL >> (X86F_SHIFT + X86F_BITS * levels - 1);
 }
 
-/* General continuation of x86f_walk(), kept out of its line. */
+/*
+ * Anything the fast walk is not sure of: the generic walk of the same
+ * request from its start, which reads the entries again and answers as a
+ * walk of its own.  Five arguments and out of line, so that the fast walk
+ * reaches it by a jump and keeps no frame of its own.
+ */
 static __attribute__((noinline, cold)) uint64_t
-x86f_slow(const struct pt *pt, uint64_t va, unsigned l, uint64_t table,
-	  struct pt_walk *w, uint64_t and_tab, uint64_t or_tab, unsigned start)
+x86f_slow(const struct pt *pt, uint64_t va, unsigned start, uint64_t table,
+	  struct pt_walk *w)
 {
 	w->start = (uint8_t)start;
-	return pt_walk_generic(pt, &pt_arch_x86_64, va, l, table, w, and_tab,
-			       or_tab, start - l);
+	return pt_walk_generic(pt, &pt_arch_x86_64, va, start, table, w, ~0ULL,
+			       0, 0);
+}
+
+/*
+ * What x86_prot() reads of the tables' AND and OR, in one word: R/W and
+ * U/S of the AND, NX of the OR; x86_prot(e, tabs, tabs, true) is then the
+ * same.
+ */
+static inline uint64_t x86f_tabs(uint64_t and_tab, uint64_t or_tab)
+{
+	return (and_tab & (X86_RW | X86_US)) | (or_tab & X86_NX);
 }
 
 /* Fill *w for the valid leaf @e at level @l; and/or_tab: the tables'. */
@@ -346,28 +366,42 @@ x86f_done(uint64_t va, struct pt_walk *w, uint64_t e, uint64_t and_tab,
 	return pa;
 }
 
-/* A PS leaf @e at level @l >= 1 (present). */
+/*
+ * A present entry @e with PS or reserved bits at level @l >= 1 (@ls: l |
+ * start << 8): a PS leaf without reserved bits is done here, anything
+ * else walks again from the start.  Six arguments: a jump from the walk.
+ */
 static __attribute__((noinline)) uint64_t
 x86f_huge(const struct pt *pt, uint64_t va, struct pt_walk *w, uint64_t e,
-	  uint64_t and_tab, uint64_t or_tab, unsigned l, unsigned start)
+	  uint64_t tabs, unsigned ls)
 {
-	if (e & pt->mk[l].leaf_rsvd) {
-		w->start = (uint8_t)start;
-		return pt_walk_fault(w, PT_FAULT_RESERVED, l, start - l + 1, e);
-	}
-	return x86f_done(va, w, e, and_tab, or_tab, l, start);
+	unsigned l = ls & 0xff, start = ls >> 8;
+
+	if (!(e & X86_PS) || e & pt->mk[l].leaf_rsvd)
+		return x86f_slow(pt, va, start, w->table[start], w);
+	return x86f_done(va, w, e, tabs, tabs, l, start);
 }
 
+/*
+ * The walk from level @start with the table at @table0 (@check_start: it
+ * came from the caller and may be bad).  One unsigned compare of the
+ * table's offset in the memory with the bytes handed out checks it, and
+ * the load adds the table to the host address of the entry's offset, so
+ * the chain of loads has one AND per level.  w->table[] is written before
+ * the check (a failed check walks again from the start, which rewrites
+ * it).
+ */
 static inline __attribute__((always_inline)) uint64_t
 x86f_walk(const struct pt *pt, uint64_t va, const unsigned start,
-	  uint64_t table, struct pt_walk *w, const bool check_start)
+	  const uint64_t table0, struct pt_walk *w, const bool check_start)
 {
 	/* Host address of physical 0: the entry is host0 + table + idx*8. */
-	uintptr_t host0 = (uintptr_t)*pt->bytes - PT_MEM_BASE;
-	uint64_t end = pt->cmem->top << X86F_SHIFT;
-	uint64_t e, and_tab = ~0ULL, or_tab = 0;
+	uintptr_t host0 = pt->cmem->host0;
+	uint64_t end = pt->cmem->end;
+	uint64_t e, table = table0, and_tab = ~0ULL, or_tab = 0;
 	unsigned l;
 
+	w->table[start] = table0;
 	/* Every step returns at level 0: the condition only bounds it. */
 #pragma GCC unroll 5
 	for (l = start; l <= start; l--) {
@@ -384,27 +418,32 @@ x86f_walk(const struct pt *pt, uint64_t va, const unsigned start,
 		 * itself and not by an extra step on that chain.
 		 */
 		__asm__("" : "+r"(slot));
-		w->table[l] = table;
 		memcpy(&e, (const void *)(slot + table), 8);
 		if (l == 0) {
 			if ((e & (X86_P | X86F_RSVD)) != X86_P)
 				break;
 			return x86f_done(va, w, e, and_tab, or_tab, 0, start);
 		}
-		if (!(e & X86_P))
-			break;
-		if (e & (X86_PS | X86F_RSVD)) {
-			if (!(e & X86_PS))
+		if (__builtin_expect((e & (X86_P | X86_PS | X86F_RSVD)) !=
+				     X86_P, 0)) {
+			if (!(e & X86_P))
 				break;
-			return x86f_huge(pt, va, w, e, and_tab, or_tab, l,
-					 start);
+			return x86f_huge(pt, va, w, e,
+					 x86f_tabs(and_tab, or_tab),
+					 l | start << 8);
 		}
 		and_tab &= e;
 		or_tab |= e;
-		table = e & X86F_ADDR;
+		/*
+		 * The next table: bits 51..12.  Bits 63..52 (NX, protection
+		 * keys, ignored) are kept: set in a table pointer they make
+		 * the table fail the check, and the generic walk, which
+		 * masks them, takes it from the start.
+		 */
+		table = e & ~(uint64_t)((1u << X86F_SHIFT) - 1);
+		w->table[l - 1] = table;
 	}
-	/* Each break leaves with the state of its level, entry unread. */
-	return x86f_slow(pt, va, l, table, w, and_tab, or_tab, start);
+	return x86f_slow(pt, va, start, w->table[start], w);
 }
 
 static uint64_t x86_64_walk_from(const struct pt *pt, uint64_t va,

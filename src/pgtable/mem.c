@@ -30,6 +30,7 @@ int pt_mem_create(struct pt_mem **out, unsigned frame_shift,
 		return -ENOMEM;
 	m->shift = frame_shift;
 	m->max = (pa_limit - PT_MEM_BASE) >> frame_shift;
+	m->host0 = (uintptr_t)0 - PT_MEM_BASE;
 	*out = m;
 	return 0;
 }
@@ -94,6 +95,7 @@ static int grow(struct pt_mem *m)
 	if (!b)
 		return -ENOMEM;
 	m->bytes = b;
+	m->host0 = (uintptr_t)b - PT_MEM_BASE;
 	c = realloc(m->count, (size_t)cap * sizeof(*c));
 	if (!c)
 		return -ENOMEM;
@@ -134,6 +136,7 @@ int pt_frame_alloc(struct pt_mem *m, uint64_t *pa)
 				return err;
 		}
 		i = m->top++;
+		m->end = m->top << m->shift;
 	}
 	memset(m->bytes + (i << m->shift), 0, (size_t)1 << m->shift);
 	m->count[i] = 0;

@@ -106,9 +106,13 @@ struct pt_arch {
  * The simulated physical memory: frame i lies at PT_MEM_BASE + (i << shift)
  * in bytes[i << shift].  Frames [0, top) have been handed out at least
  * once; freed ones wait on the free stack.  count[i] is scratch for the
- * table occupying frame i (its number of non-empty entries).
+ * table occupying frame i (its number of non-empty entries).  host0 and
+ * end restate bytes and top for a walk (two loads, no arithmetic): the
+ * host address of physical address 0, and the bytes handed out.
  */
 struct pt_mem {
+	uintptr_t host0;     /* (uintptr_t)bytes - PT_MEM_BASE */
+	uint64_t end;        /* top << shift */
 	uint8_t *bytes;
 	uint32_t *count;
 	uint64_t *free_stack;

@@ -62,5 +62,5 @@ uint32_t tlb_st_oldest(struct tlb_st *st, uint64_t set, uint32_t oldest)
 
 void tlb_st_stamp(struct tlb_st *st, uint64_t set, uint32_t w)
 {
-	st->age[set * st->ways + w] = tlb_st_tick(st);
+	st->stamp[set * st->ways + w].age = tlb_st_tick(st);
 }

@@ -50,9 +50,9 @@ struct tlb {
 	unsigned npsc;
 	struct tlb_st psc[TLB_MAX_PSC];
 	struct tlb_counters c;
-	uint64_t clock;           /* stamps of every structure */
-	uint64_t port_hits;       /* inline hits of every port: L1 hits of
-				   * the fronted structure's first size */
+	struct tlb_tally tally;   /* the clock of every structure; inline
+				   * hits of every port: L1 hits of the
+				   * fronted structure's first size */
 };
 
 static inline uint64_t make_tag(uint64_t va, unsigned shift,
@@ -75,11 +75,11 @@ static int st_init(struct tlb_st *st, uint32_t entries, uint32_t ways,
 	st->pol = tlb_policies[policy];
 	rng_seed(&st->rng, seed);
 	st->tag = calloc(entries, sizeof(*st->tag));
-	st->age = calloc(entries, sizeof(*st->age));
+	st->stamp = calloc(entries, sizeof(*st->stamp));
 	st->data = calloc(entries, sizeof(*st->data));
 	if (st->pol->set_word)
 		st->bits = calloc(sets, sizeof(*st->bits));
-	if (!st->tag || !st->age || !st->data ||
+	if (!st->tag || !st->stamp || !st->data ||
 	    (st->pol->set_word && !st->bits))
 		return -ENOMEM;
 	return 0;
@@ -88,25 +88,44 @@ static int st_init(struct tlb_st *st, uint32_t entries, uint32_t ways,
 static void st_free(struct tlb_st *st)
 {
 	free(st->tag);
-	free(st->age);
+	free(st->stamp);
 	free(st->data);
 	free(st->bits);
-	free(st->epoch);
 }
 
 static inline void st_touch(struct tlb_st *st, uint64_t set, uint32_t w)
 {
 	if (st->pol->hit == TLB_HIT_STAMP)
-		st->age[set * st->ways + w] = tlb_st_tick(st);
+		st->stamp[set * st->ways + w].age = tlb_st_tick(st);
 	else if (st->pol->hit == TLB_HIT_CALL)
 		st->pol->touch(st, set, w);
 }
 
-/* A tag or payload of @set changed: every port slot of it is stale. */
-static inline void st_changed(struct tlb_st *st, uint64_t set)
+/* Entry @i was invalidated: a port slot of it is stale. */
+static inline void st_changed(struct tlb_st *st, uint64_t i)
 {
-	if (st->epoch)
-		st->epoch[set]++;
+	if (st->fronted)
+		st->stamp[i].epoch++;
+}
+
+/*
+ * Entry @base + @w was written under @tag: a slot of it is stale, and so
+ * is a slot of any other entry of the set with that tag, which the new
+ * one may now answer first.  @others: such an entry may exist (the
+ * caller's scan of the set saw one, or did not see every way); without
+ * one the set is not scanned again.
+ */
+static void st_written(struct tlb_st *st, uint64_t base, uint32_t w,
+		       uint64_t tag, bool others)
+{
+	if (!st->fronted)
+		return;
+	st->stamp[base + w].epoch++;
+	if (!others)
+		return;
+	for (uint32_t v = 0; v < st->ways; v++)
+		if (v != w && st->tag[base + v] == tag)
+			st->stamp[base + v].epoch++;
 }
 
 /*
@@ -185,22 +204,26 @@ static bool st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
 {
 	uint64_t base = set * st->ways;
 	const uint64_t *tags = st->tag + base;
-	const uint64_t *age = st->age + base;
+	const struct tlb_stamp *stamp = st->stamp + base;
 	uint32_t w, inval = UINT32_MAX, oldest = 0;
-	bool evicted = false;
+	bool evicted = false, others = false;
 
-	/* One pass: a match, the first invalid way, the oldest valid one. */
+	/*
+	 * One pass: a match, the first invalid way, the oldest valid one,
+	 * and whether another ASID's entry holds the tag (st_written()).
+	 */
 	for (w = 0; w < st->ways; w++) {
 		if (tags[w] == tag) {
 			const struct tlb_entry *o = &st->data[base + w];
 
 			if (o->asid == d->asid || o->global || d->global)
 				break;
+			others = true;
 		}
 		if (!tags[w]) {
 			if (inval == UINT32_MAX)
 				inval = w;
-		} else if (age[w] < age[oldest]) {
+		} else if (stamp[w].age < stamp[oldest].age) {
 			oldest = w;
 		}
 	}
@@ -211,13 +234,15 @@ static bool st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
 			w = st->pol->victim(st, set, oldest);
 			evicted = true;
 		}
+	} else {
+		others = true;  /* the ways after the match were not seen */
 	}
 	st->tag[base + w] = tag;
 	st->data[base + w] = *d;
-	st_changed(st, set);
+	st_written(st, base, w, tag, others);
 	/* The common stamp inline; any other policy's own action called. */
 	if (st->pol->filled == tlb_st_stamp)
-		st->age[base + w] = tlb_st_tick(st);
+		st->stamp[base + w].age = tlb_st_tick(st);
 	else if (st->pol->filled)
 		st->pol->filled(st, set, w);
 	if (way)
@@ -235,9 +260,9 @@ static void st_clear(struct tlb_st *st, uint64_t *flushed)
 	memset(st->tag, 0, n * sizeof(*st->tag));
 	if (st->bits)
 		memset(st->bits, 0, (st->set_mask + 1) * sizeof(*st->bits));
-	if (st->epoch)
-		for (uint64_t set = 0; set <= st->set_mask; set++)
-			st->epoch[set]++;
+	if (st->fronted)
+		for (uint64_t i = 0; i < n; i++)
+			st->stamp[i].epoch++;
 }
 
 /* Drop non-global entries of @asid, or every entry of @asid if @psc. */
@@ -249,7 +274,7 @@ static void st_clear_asid(struct tlb_st *st, uint16_t asid, uint64_t *flushed)
 		if (st->tag[i] && !st->data[i].global &&
 		    st->data[i].asid == asid) {
 			st->tag[i] = 0;
-			st_changed(st, i / st->ways);
+			st_changed(st, i);
 			if (flushed)
 				(*flushed)++;
 		}
@@ -369,7 +394,7 @@ static void level_flush_page(struct tlb_level *lv, uint64_t va,
 				if (st->tag[base + w] == tag &&
 				    (d->global || d->asid == asid)) {
 					st->tag[base + w] = 0;
-					st_changed(st, base / st->ways);
+					st_changed(st, base + w);
 					(*flushed)++;
 				}
 			}
@@ -406,27 +431,22 @@ int tlb_create(struct tlb **out, const struct tlb_config *cfg)
 	t->cfg = *cfg;
 	/* Distinct seeds per structure so random victims are independent. */
 	err = level_init(&t->l1, cfg, cfg->l1, cfg->nl1, cfg->seed,
-			 &t->clock);
+			 &t->tally.clock);
 	if (!err)
 		err = level_init(&t->l2, cfg, cfg->l2, cfg->nl2,
-				 cfg->seed + 0x100, &t->clock);
+				 cfg->seed + 0x100, &t->tally.clock);
 	for (unsigned p = 0; !err && p < cfg->npsc; p++) {
 		const struct tlb_psc_config *pc = &cfg->psc[p];
 
 		t->npsc++;
 		err = st_init(&t->psc[p], pc->entries, pc->ways, pc->policy,
-			      cfg->seed + 0x200 + p, &t->clock);
+			      cfg->seed + 0x200 + p, &t->tally.clock);
 		t->psc[p].nsizes = 1;
 		t->psc[p].shift[0] = (uint8_t)pc->shift;
 	}
-	/* Ports front the first probe: the first L1 structure's epochs. */
-	if (!err && t->l1.nst) {
-		struct tlb_st *st = &t->l1.st[0];
-
-		st->epoch = calloc(st->set_mask + 1, sizeof(*st->epoch));
-		if (!st->epoch)
-			err = -ENOMEM;
-	}
+	/* Ports front the first probe: the first L1 structure's entries. */
+	if (!err && t->l1.nst)
+		t->l1.st[0].fronted = true;
 	if (err) {
 		tlb_destroy(t);
 		return err;
@@ -644,7 +664,7 @@ void tlb_flush_range(struct tlb *t, uint64_t start, uint64_t end,
 
 void tlb_get_counters(const struct tlb *t, struct tlb_counters *c)
 {
-	uint64_t h = t->port_hits;
+	uint64_t h = t->tally.hits;
 
 	*c = t->c;
 	/* A port's inline hit is a lookup that hit the first L1 probe. */
@@ -659,28 +679,24 @@ void tlb_get_counters(const struct tlb *t, struct tlb_counters *c)
 void tlb_counters_reset(struct tlb *t)
 {
 	memset(&t->c, 0, sizeof(t->c));
-	t->port_hits = 0;
+	t->tally.hits = 0;
 }
 
 /* ---- ports (tlb.h, Advanced API) ---- */
 
-/* The front of a port of no TLB: one empty slot, one epoch. */
-static struct tlb_port_slot no_front;
-static const uint64_t no_epoch;
-static uint64_t no_count;
+/*
+ * The front of a port of no TLB: one empty slot, which no key mask
+ * accepts, so nothing else of the port is ever read or written.
+ */
+static struct tlb_port_slot no_front = { .key = TLB_PORT_EMPTY };
 
 static void port_none(struct tlb_port *p, uint16_t asid)
 {
 	memset(p, 0, sizeof(*p));
 	p->front = &no_front;
-	p->epoch = &no_epoch;
-	p->age = &no_count;
-	p->clock = &no_count;
-	p->tlb_hits = &no_count;
 	p->asid = asid;
-	/* vpn <= 1, so ~vpn, the key looked for, is never an empty slot's 0 */
-	p->shift = 63;
-	p->slot_shift = 63 - TLB_PORT_SLOT_SHIFT;
+	p->page_mask = ~((1ULL << TLB_MIN_PAGE_SHIFT) - 1);
+	p->slot_shift = 63;
 	p->hit = TLB_HIT_NONE;
 }
 
@@ -693,26 +709,22 @@ int tlb_port_init(struct tlb_port *p, struct tlb *t, uint16_t asid)
 	if (!t)
 		return 0;
 	p->tlb = t;
-	p->tlb_hits = &t->port_hits;
+	p->tally = &t->tally;
 	if (!t->l1.nst)
 		return 0;       /* every lookup goes to L2: nothing to front */
 	st = &t->l1.st[0];
 	while (n < TLB_FRONT_MAX && n < 2 * (st->set_mask + 1) * st->ways)
 		n *= 2;
-	p->front = calloc(n, sizeof(*p->front));
+	p->front = malloc(n * sizeof(*p->front));
 	if (!p->front) {
 		port_none(p, asid);
 		return -ENOMEM;
 	}
-	p->front_mask = n - 1;
+	for (uint64_t i = 0; i < n; i++)
+		p->front[i] = no_front;
 	p->slot_mask = (n - 1) << TLB_PORT_SLOT_SHIFT;
-	p->epoch = st->epoch;
-	p->set_mask = st->set_mask;
-	p->age = st->age;
-	p->clock = &t->clock;
-	p->shift = st->shift[0];
+	p->page_mask = ~((1ULL << st->shift[0]) - 1);
 	p->slot_shift = (uint8_t)(st->shift[0] - TLB_PORT_SLOT_SHIFT);
-	p->off_mask = (1ULL << st->shift[0]) - 1;
 	p->hit = (uint8_t)st->pol->hit;
 	return 0;
 }
@@ -724,18 +736,29 @@ void tlb_port_release(struct tlb_port *p)
 	port_none(p, p->asid);
 }
 
+/* The slot of @va in @p's front, writable (the port's own memory). */
+static struct tlb_port_slot *port_slot(struct tlb_port *p, uint64_t va)
+{
+	return (struct tlb_port_slot *)tlb_port_slot(p, va);
+}
+
 /* The front of @p learns entry @idx of the first L1 structure, for @va. */
 static void port_learn(struct tlb_port *p, uint64_t va, uint64_t idx)
 {
-	const struct tlb_st *st = &p->tlb->l1.st[0];
-	uint64_t vpn = va >> p->shift;
-	struct tlb_port_slot *s = &p->front[vpn & p->front_mask];
+	struct tlb_st *st = &p->tlb->l1.st[0];
+	struct tlb_port_slot *s = port_slot(p, va);
+	uint64_t page = va & p->page_mask;
+	uint32_t perm = st->data[idx].perm;
 
-	s->key = ~vpn;
-	s->epoch = st->epoch[vpn & st->set_mask];
-	s->phys = st->data[idx].phys;
-	s->perm = st->data[idx].perm;
-	s->idx = (uint32_t)idx;
+	if (perm >> TLB_PORT_PERM_BITS) {
+		*s = no_front;  /* rights too wide for the key: not fronted */
+		return;
+	}
+	s->key = page | (uint64_t)(~perm & ((1u << TLB_PORT_PERM_BITS) - 1))
+			<< 1;
+	s->delta = st->data[idx].phys - page;
+	s->epoch = st->stamp[idx].epoch;
+	s->stamp = &st->stamp[idx];
 }
 
 int tlb_port_lookup(struct tlb_port *p, uint64_t va, struct tlb_xlate *out)
@@ -767,52 +790,69 @@ void tlb_port_touch(struct tlb_port *p, uint32_t idx)
 	st->pol->touch(st, idx / st->ways, idx % st->ways);
 }
 
+void tlb_port_touch_slot(struct tlb_port *p, const struct tlb_port_slot *s)
+{
+	tlb_port_touch(p, (uint32_t)(s->stamp - p->tlb->l1.st[0].stamp));
+}
+
 int tlb_port_check(const struct tlb_port *p, struct reason *r)
 {
 	const struct tlb_st *st;
+	uint64_t n, entries;
 
 	reason_clear(r);
 	if (!p->tlb || !p->tlb->l1.nst)
 		return 0;
 	st = &p->tlb->l1.st[0];
-	for (uint64_t i = 0; i <= p->front_mask; i++) {
+	n = (p->slot_mask >> TLB_PORT_SLOT_SHIFT) + 1;
+	entries = (st->set_mask + 1) * st->ways;
+	for (uint64_t i = 0; i < n; i++) {
 		const struct tlb_port_slot *s = &p->front[i];
-		uint64_t vpn = ~s->key, set = vpn & st->set_mask, idx;
+		uint64_t page = s->key & p->page_mask;
+		uint64_t vpn = page >> st->shift[0], set = vpn & st->set_mask;
+		uint64_t idx;
 		int64_t w;
 
-		if (!s->key)
+		if (s->key & TLB_PORT_EMPTY)
 			continue;
-		if ((vpn & p->front_mask) != i)
+		if ((vpn & (n - 1)) != i)
 			return reason_fail(r, -EUCLEAN, 0, "port slot %llu "
 					   "holds page %#llx of slot %llu",
 					   (unsigned long long)i,
 					   (unsigned long long)vpn,
-					   (unsigned long long)(vpn &
-								p->front_mask));
-		if (s->epoch > st->epoch[set])
+					   (unsigned long long)(vpn & (n - 1)));
+		if (s->stamp < st->stamp || s->stamp >= st->stamp + entries)
 			return reason_fail(r, -EUCLEAN, 0, "port slot %llu: "
-					   "epoch %llu ahead of its set's %llu",
-					   (unsigned long long)i,
+					   "stamp outside the structure",
+					   (unsigned long long)i);
+		idx = (uint64_t)(s->stamp - st->stamp);
+		if (s->epoch > s->stamp->epoch)
+			return reason_fail(r, -EUCLEAN, 0, "port slot %llu: "
+					   "epoch %llu ahead of its entry's "
+					   "%llu", (unsigned long long)i,
 					   (unsigned long long)s->epoch,
-					   (unsigned long long)st->epoch[set]);
-		if (s->epoch != st->epoch[set])
+					   (unsigned long long)s->stamp->epoch);
+		if (s->epoch != s->stamp->epoch)
 			continue;       /* stale: never answers */
-		w = st_find(st, set, make_tag(vpn << p->shift, st->shift[0],
+		w = st_find(st, set, make_tag(page, st->shift[0],
 					      st->size_idx[0]), p->asid);
-		idx = set * st->ways + (uint64_t)w;
-		if (w < 0 || idx != s->idx)
+		if (w < 0 || set * st->ways + (uint64_t)w != idx)
 			return reason_fail(r, -EUCLEAN, 0, "port slot %llu: "
-					   "page %#llx answered by entry %u, "
+					   "page %#llx answered by entry %llu, "
 					   "the TLB finds %lld",
 					   (unsigned long long)i,
-					   (unsigned long long)vpn, s->idx,
-					   w < 0 ? -1LL : (long long)idx);
-		if (st->data[idx].phys != s->phys ||
-		    st->data[idx].perm != s->perm)
+					   (unsigned long long)vpn,
+					   (unsigned long long)idx,
+					   w < 0 ? -1LL :
+					   (long long)(set * st->ways +
+						       (uint64_t)w));
+		if (st->data[idx].phys != page + s->delta ||
+		    st->data[idx].perm != tlb_port_slot_perm(s))
 			return reason_fail(r, -EUCLEAN, 0, "port slot %llu: "
 					   "page %#llx copy differs from "
-					   "entry %u", (unsigned long long)i,
-					   (unsigned long long)vpn, s->idx);
+					   "entry %llu", (unsigned long long)i,
+					   (unsigned long long)vpn,
+					   (unsigned long long)idx);
 	}
 	return 0;
 }

@@ -5,9 +5,10 @@
  * policy files (policy_*.c) include it.
  *
  * A structure's entry i = set * ways + w has tag[i] (0: invalid; layout in
- * tlb.c), age[i] (a stamp of the TLB's clock, for the policies that keep
- * one) and data[i] (the payload).  bits[set] is one word of per-set state
- * for the policies that ask for it (tlb_policy_ops.set_word).
+ * tlb.c), stamp[i] (age: a stamp of the TLB's clock, for the policies that
+ * keep one; epoch: its changes, kept in the fronted structure, tlb.h) and
+ * data[i] (the payload).  bits[set] is one word of per-set state for the
+ * policies that ask for it (tlb_policy_ops.set_word).
  */
 #ifndef VMBENCH_TLB_INTERNAL_H
 #define VMBENCH_TLB_INTERNAL_H
@@ -47,10 +48,9 @@ static inline uint64_t tlb_match_ways(const uint64_t *tags, uint64_t tag,
 
 struct tlb_st {
 	uint64_t *tag;            /* sets * ways */
-	uint64_t *age;
+	struct tlb_stamp *stamp;
 	struct tlb_entry *data;
 	uint64_t *bits;           /* one word per set, set_word policies */
-	uint64_t *epoch;          /* per set, the fronted structure only */
 	uint64_t set_mask;
 	uint32_t ways;
 	const struct tlb_policy_ops *pol;
@@ -58,6 +58,7 @@ struct tlb_st {
 	uint8_t size_idx[TLB_MAX_PAGE_SIZES];
 	uint8_t shift[TLB_MAX_PAGE_SIZES];
 	uint64_t *clock;          /* the TLB's one stamp source */
+	bool fronted;             /* ports front it: epochs are kept */
 	struct rng rng;           /* seeded per structure */
 };
 
@@ -72,8 +73,9 @@ static inline uint64_t tlb_st_tick(struct tlb_st *st)
  * struct of this type and one row in tlb_policies[] (policy.c).
  *
  *   name      the word of the text spec; lower case, unique
- *   hit       what a hit does (tlb.h): TLB_HIT_STAMP writes age[i] from
- *             the clock, TLB_HIT_NONE nothing, TLB_HIT_CALL calls touch
+ *   hit       what a hit does (tlb.h): TLB_HIT_STAMP writes stamp[i].age
+ *             from the clock, TLB_HIT_NONE nothing, TLB_HIT_CALL calls
+ *             touch
  *   set_word  the policy keeps bits[set]; zero on create and flush_all
  *   check     NULL, or the limits of @ways this policy has: 0, or -EINVAL
  *             with the reason written into @why (@n bytes)
@@ -99,7 +101,7 @@ extern const struct tlb_policy_ops *const tlb_policies[];
 /* @oldest: the victim of LRU and FIFO. */
 uint32_t tlb_st_oldest(struct tlb_st *st, uint64_t set, uint32_t oldest);
 
-/* age[i] = the next stamp (LRU touch, LRU and FIFO fill). */
+/* stamp[i].age = the next stamp (LRU touch, LRU and FIFO fill). */
 void tlb_st_stamp(struct tlb_st *st, uint64_t set, uint32_t w);
 
 #endif /* VMBENCH_TLB_INTERNAL_H */

@@ -570,13 +570,20 @@ static void test_port_shapes(void)
 		ASSERT_EQ(x.phys, 0x2000);
 		sl = tlb_port_hit(&p, far * PG + 5);
 		ASSERT(sl != NULL);
-		ASSERT_EQ(sl->phys, 0x2000);
-		ASSERT_EQ(sl->perm, 5);
+		ASSERT_EQ(tlb_port_slot_pa(sl, far * PG + 5), 0x2005);
+		ASSERT_EQ(tlb_port_slot_perm(sl), 5);
+		/* Rights the entry lacks: the slot does not answer them. */
+		ASSERT(tlb_port_answers(&p, sl, far * PG + 5,
+					tlb_port_key_mask(&p, 5)));
+		ASSERT(!tlb_port_answers(&p, sl, far * PG + 5,
+					 tlb_port_key_mask(&p, 2)));
+		ASSERT(!tlb_port_answers(&p, sl, (far + 1) * PG,
+					 tlb_port_key_mask(&p, 0)));
 		ASSERT_EQ(tlb_port_lookup(&q, far * PG, &x), 1);
 		ASSERT_EQ(x.phys, 0x1000);
 		sl = tlb_port_hit(&q, far * PG);
 		ASSERT(sl != NULL);
-		ASSERT_EQ(sl->phys, 0x1000);
+		ASSERT_EQ(tlb_port_slot_pa(sl, far * PG), 0x1000);
 		ASSERT_EQ(tlb_port_hits(&p), 1);
 		ASSERT_EQ(tlb_port_hits(&q), 1);
 		ASSERT_EQ(cnt(t)->l1.hits, 4);
@@ -594,7 +601,7 @@ static void test_port_shapes(void)
 		ASSERT_EQ(x.phys, 0x4000);
 		sl = tlb_port_hit(&p, far * PG);
 		ASSERT(sl != NULL);
-		ASSERT_EQ(sl->phys, 0x4000);
+		ASSERT_EQ(tlb_port_slot_pa(sl, far * PG), 0x4000);
 		ASSERT_EQ(tlb_port_lookup(&q, far * PG, &x), 1);
 		ASSERT_EQ(x.phys, 0x4000);
 		/* A flush for ASID 3 takes the global entry and ASID 3's. */
@@ -630,22 +637,32 @@ static void test_port_check(void)
 	ASSERT_OK(tlb_port_init(&p, t, 1));
 	ASSERT_OK(tlb_port_check(&p, &why));
 	ASSERT_OK(tlb_port_fill(&p, 5 * PG, 12, 0x7000, 3, false));
+	/* Page 7 in the same set, next way: an entry of the same epoch. */
+	ASSERT_OK(tlb_fill(t, 7 * PG, 1, 12, 0x9000, 3, false));
 	ASSERT_EQ(tlb_port_lookup(&p, 5 * PG, &x), 1);
 	ASSERT_OK(tlb_port_check(&p, &why));
-	s = &p.front[5 & p.front_mask];
-	s->phys ^= PG;
+	s = (struct tlb_port_slot *)tlb_port_slot(&p, 5 * PG);
+	s->delta ^= PG;
 	ASSERT_EQ(tlb_port_check(&p, &why), -EUCLEAN);
 	ASSERT(strstr(why.msg, "copy differs from entry"));
-	s->phys ^= PG;
-	s->idx ^= 1;
+	s->delta ^= PG;
+	s->key ^= 2;            /* one right more or less */
+	ASSERT_EQ(tlb_port_check(&p, &why), -EUCLEAN);
+	ASSERT(strstr(why.msg, "copy differs from entry"));
+	s->key ^= 2;
+	s->stamp++;             /* the next entry of the set, same epoch */
 	ASSERT_EQ(tlb_port_check(&p, NULL), -EUCLEAN);
 	ASSERT_EQ(tlb_port_check(&p, &why), -EUCLEAN);
 	ASSERT(strstr(why.msg, "answered by entry"));
-	s->idx ^= 1;
+	s->stamp--;
 	s->epoch++;
 	ASSERT_EQ(tlb_port_check(&p, &why), -EUCLEAN);
-	ASSERT(strstr(why.msg, "ahead of its set's"));
+	ASSERT(strstr(why.msg, "ahead of its entry's"));
 	s->epoch--;
+	s->key += 8 * PG;       /* another page, in the same slot */
+	ASSERT_EQ(tlb_port_check(&p, &why), -EUCLEAN);
+	ASSERT(strstr(why.msg, "of slot"));
+	s->key -= 8 * PG;
 	/* A stale slot is no fault: it never answers. */
 	tlb_flush_all(t);
 	ASSERT_OK(tlb_port_check(&p, &why));
