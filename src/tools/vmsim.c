@@ -22,6 +22,8 @@ static const struct {
 	{ "vmap", vmsim_vmap_main, "replay a vmap op trace on strategies" },
 	{ "gen-vmap", vmsim_gen_vmap_main, "generate a vmap op trace" },
 	{ "tlb", vmsim_tlb_main, "translate an access trace through an MMU" },
+	{ "trace", vmsim_trace_main, "trace convert: change an access "
+	  "trace's format" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -25,6 +25,7 @@
 int vmsim_vmap_main(int argc, char **argv);
 int vmsim_gen_vmap_main(int argc, char **argv);
 int vmsim_tlb_main(int argc, char **argv);
+int vmsim_trace_main(int argc, char **argv);
 
 /*
  * Walks argv: each call yields the next option (name, and its value if

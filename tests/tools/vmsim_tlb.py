@@ -93,9 +93,9 @@ BAD_OPTS = [
      "--page-size: ", "not a power of two"),
     # The formats are named from their table.
     ("format", ["--trace", "T", "--format", "dinero"], "--format: ",
-     "unknown format 'dinero' (lackey or din)\n"),
+     "unknown format 'dinero' (lackey, din or vmb)\n"),
     ("no format", ["--trace", "T"], "--format: ",
-     "required with --trace: lackey or din\n"),
+     "required with --trace: lackey, din or vmb\n"),
     ("both", ["--trace", "T", "--format", "din", "--workload", "uniform"],
      "--trace: ", "not both"),
     ("neither", [], "--trace: ", "required"),
