@@ -314,6 +314,8 @@ try:
         f.write(b"\xfd7zXZ\x00\x00rest")
     empty = os.path.join(tmp, "empty.din")
     write(empty, "")
+    fifo = os.path.join(tmp, "fifo")
+    os.mkfifo(fifo)
     bad = os.path.join(tmp, "bad.din")
     write(bad, "r 1000 4\nq 2000 4\n")
     cases = [
@@ -349,6 +351,8 @@ try:
         (base + [xz], None, "T/t.din.xz: xz-compressed; DineroIV reads "
          "text only: decompress it first"),
         (base + [empty], None, "T/empty.din: empty trace"),
+        (base + [fifo], None, "T/fifo: not a regular file (each program "
+         "reads the trace once per round)"),
         (base + ["--shape", "8x8", bad], None,
          "T/bad.din:2: unknown label 'q' (expected r, w, i, m, c, v or "
          "0-4)"),
