@@ -277,7 +277,8 @@ int pt_mem_create_sourced(struct pt_mem **out, unsigned frame_shift,
 			  void *ctx);
 
 /* A zeroed frame at *pa.  -ENOMEM: host out of memory or pa_limit hit
- * (or the frame source's error). */
+ * (or the frame source's error; -EFAULT when the source hands out a frame
+ * outside the memory, which is given back). */
 int pt_frame_alloc(struct pt_mem *m, uint64_t *pa);
 /* Give back a frame from pt_frame_alloc(). */
 void pt_frame_free(struct pt_mem *m, uint64_t pa);

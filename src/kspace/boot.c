@@ -6,6 +6,7 @@
  * of each step are what pt_get_stats() counts before and after it.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -188,13 +189,19 @@ int ks_boot(struct ks_kernel **out, const struct ks_config *c,
 	k->g = pt_geometry_find(k->layout.name);
 	if (!k->g)
 		return fail(k, -ENOENT, r, "arch", "no geometry for the layout");
+	/* RAM from PT_MEM_BASE below 2^pa_bits (and 4 PiB, a host limit). */
+	uint64_t ram_max = ((k->g->pa_bits < 52 ? 1ULL << k->g->pa_bits
+						 : 1ULL << 52) - PT_MEM_BASE) &
+			   ~(IMAGE_CHUNK - 1);
 	if (!c->ram_bytes || c->ram_bytes % IMAGE_CHUNK ||
-	    c->ram_bytes > (1ULL << 52) ||
-	    (k->g->pa_bits < 64 &&
-	     PT_MEM_BASE + c->ram_bytes > 1ULL << k->g->pa_bits))
-		return fail(k, -EINVAL, r, "ram",
-			    "RAM must be a non-zero multiple of 2 MiB that the "
-			    "architecture can address");
+	    c->ram_bytes > ram_max) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "RAM must be a non-zero multiple "
+			 "of 2 MiB, at most %llu MiB on %s",
+			 (unsigned long long)(ram_max >> 20), k->layout.name);
+		return fail(k, -EINVAL, r, "ram", msg);
+	}
 	if (c->image_bytes % IMAGE_CHUNK ||
 	    c->image_bytes > k->layout.kernel_size - k->layout.text_offset ||
 	    c->image_bytes >= c->ram_bytes)

@@ -111,6 +111,13 @@ int pt_frame_alloc(struct pt_mem *m, uint64_t *pa)
 
 		if (err)
 			return err;
+		/* A frame outside the memory would be written out of
+		 * bounds: refuse it (a source that breaks its contract). */
+		if (*pa < PT_MEM_BASE || *pa & ((1ULL << m->shift) - 1) ||
+		    pt_mem_frame_index(m, *pa) >= m->cap) {
+			m->src->free(m->src_ctx, *pa);
+			return -EFAULT;
+		}
 		i = pt_mem_frame_index(m, *pa);
 		memset(m->bytes + (i << m->shift), 0, (size_t)1 << m->shift);
 		m->count[i] = 0;

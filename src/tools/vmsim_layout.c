@@ -146,7 +146,6 @@ static const char *option_of(const char *what)
 	static const char *const map[][2] = {
 		{ "arch", "--arch" }, { "kaslr", "--kaslr" },
 		{ "ram", "--ram" }, { "image", "--image" },
-		{ "max-order", "--ram" },
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
@@ -392,7 +391,11 @@ static void print_tables(FILE *f, struct csv *c, struct ks_kernel *k,
 			if (t.direct_leaves[i])
 				fprintf(f, " %" PRIu64 " x L%u", t.direct_leaves[i], i);
 		fprintf(f, " leaves; buddy: %" PRIu64 " of %" PRIu64
-			" frames free after boot\n", bs.free_frames, bs.frames);
+			" frames free after boot\nfree blocks per order "
+			"(buddyinfo):", bs.free_frames, bs.frames);
+		for (unsigned o = 0; o <= bs.max_order; o++)
+			fprintf(f, " %" PRIu64, bs.free_blocks[o]);
+		fputc('\n', f);
 	}
 }
 

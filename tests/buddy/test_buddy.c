@@ -211,6 +211,43 @@ static void test_pt_mem(void)
 	buddy_destroy(b);
 }
 
+/* A frame source that breaks its contract: the memory refuses its frame
+ * (and gives it back) instead of writing outside itself. */
+static int bad_given, bad_taken;
+
+static int bad_alloc(void *ctx, uint64_t *pa)
+{
+	(void)ctx;
+	bad_given++;
+	*pa = PT_MEM_BASE + (64ULL << 12);   /* one past the last frame */
+	return 0;
+}
+
+static void bad_free(void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	ASSERT_EQ(pa, PT_MEM_BASE + (64ULL << 12));
+	bad_taken++;
+}
+
+static void test_bad_source(void)
+{
+	static const struct pt_frame_source bad = { bad_alloc, bad_free };
+	struct pt_mem *mem;
+	struct pt *pt;
+	uint64_t pa;
+
+	ASSERT_OK(pt_mem_create_sourced(&mem, 12, 64, &bad, NULL));
+	ASSERT_EQ(pt_frame_alloc(mem, &pa), -EFAULT);
+	ASSERT_EQ(pt_create(&pt, pt_geometry_find("sv39"), mem), -EFAULT);
+	ASSERT_EQ(bad_given, 2);
+	ASSERT_EQ(bad_taken, 2);
+	ASSERT_EQ(pt_mem_frames_in_use(mem), 0);
+	pt_mem_destroy(mem);
+	ASSERT_EQ(pt_mem_create_sourced(&mem, 12, 0, &bad, NULL), -EINVAL);
+	ASSERT_EQ(pt_mem_create_sourced(&mem, 9, 64, &bad, NULL), -EINVAL);
+}
+
 /* ---- the reference ---- */
 
 struct ref {
@@ -466,6 +503,7 @@ int main(int argc, char **argv)
 	test_alignment_and_exhaustion();
 	test_bulk_and_split();
 	test_pt_mem();
+	test_bad_source();
 	/* RAM aligned, off alignment at both ends, tiny, one frame, 64K. */
 	diff_run(PT_MEM_BASE, 2048, 12, 10, ops, seed);
 	diff_run(0x123000, 1500, 12, 4, ops, seed + 1);
