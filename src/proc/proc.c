@@ -501,7 +501,7 @@ int proc_touch(struct proc_sys *ps, unsigned pid, unsigned cpu, uint64_t va,
 
 		for (;;) {
 			err = mmu_translate(m, a, 1, MMU_WRITE, &res);
-			if (res.source == 0 && err != -EINVAL)
+			if (err != -EINVAL && res.source == 0)
 				ps->c.tlb_misses++;
 			if (!err)
 				break;

@@ -37,7 +37,7 @@ static void proc_usage(FILE *f)
 	fprintf(f,
 "usage: vmsim proc [--model NAME|all] [--procs N] [--live N] [--cpus N]\n"
 "                  [--areas N] [--pages N] [--touches N] [--seed N]\n"
-"                  [-o FILE]\n"
+"                  [--per-process] [-o FILE]\n"
 "       vmsim proc --list\n"
 "\n"
 "A fork-heavy server: --procs processes are forked over time (the oldest\n"
@@ -56,6 +56,8 @@ static void proc_usage(FILE *f)
 "  --pages N        pages per area, 1..4096, default 16\n"
 "  --touches N      writes after each event, default 8\n"
 "  --seed N         default 1\n"
+"  --per-process    one row per process (model, pid, touches, faults,\n"
+"                   entries synced) instead of one per model\n"
 "  -o FILE          write the CSV there, atomically\n"
 "  --list           the models\n"
 "\n"
@@ -67,7 +69,7 @@ static void proc_usage(FILE *f)
 
 struct proc_args {
 	const char *model, *out;
-	bool list;
+	bool list, per_process;
 	uint64_t procs, live, cpus, areas, pages, touches, seed;
 };
 
@@ -108,6 +110,8 @@ static int parse_args(int argc, char **argv, struct proc_args *pa)
 		}
 		if (!strcmp(o.name, "--list")) {
 			pa->list = true;
+		} else if (!strcmp(o.name, "--per-process")) {
+			pa->per_process = true;
 		} else if (!strcmp(o.name, "--model")) {
 			if (!(pa->model = vmsim_value(&a, &o)))
 				return VMSIM_BAD_INPUT;
@@ -319,8 +323,16 @@ int vmsim_proc_main(int argc, char **argv)
 	ret = vmsim_csv_open(&c, pa.out);
 	if (ret)
 		return ret;
-	for (size_t i = 0; i < sizeof(header) / sizeof(header[0]); i++)
-		csv_field_str(c, header[i]);
+	if (pa.per_process) {
+		static const char *const h[] = { "model", "pid", "touches",
+			"vmalloc_faults", "synced" };
+
+		for (size_t i = 0; i < sizeof(h) / sizeof(h[0]); i++)
+			csv_field_str(c, h[i]);
+	} else {
+		for (size_t i = 0; i < sizeof(header) / sizeof(header[0]); i++)
+			csv_field_str(c, header[i]);
+	}
 	csv_end_row(c);
 	for (size_t i = 0; i < n; i++) {
 		const struct proc_model *m = &models[i];
@@ -333,6 +345,21 @@ int vmsim_proc_main(int argc, char **argv)
 			run_free(&x);
 			csv_abort(c);
 			return ret;
+		}
+		if (pa.per_process) {
+			for (unsigned pid = 0; pid < x.c.forks; pid++) {
+				struct proc_counters_one one;
+
+				proc_get_counters_one(x.ps, pid, &one);
+				csv_field_str(c, m->name);
+				csv_field_u64(c, pid);
+				csv_field_u64(c, one.touches);
+				csv_field_u64(c, one.vmalloc_faults);
+				csv_field_u64(c, one.synced);
+				csv_end_row(c);
+			}
+			run_free(&x);
+			continue;
 		}
 		csv_field_str(c, m->name);
 		csv_field_str(c, m->geometry);

@@ -73,6 +73,20 @@ def main():
     if one["x86-pae-pti-4.19"] != got["x86-pae-pti-4.19"]:
         fail("--model x86-pae-pti-4.19 differs from its row in all")
 
+    # Per process: the sums are the model's totals.
+    per = list(csv.DictReader(io.StringIO(run(*args, "--per-process").stdout)))
+    for m, r in got.items():
+        mine = [p for p in per if p["model"] == m]
+        if len(mine) != 64:
+            fail(f"{m}: {len(mine)} per-process rows")
+        for col, tot in (("vmalloc_faults", "vmalloc_faults"),
+                         ("touches", "touches")):
+            if sum(int(p[col]) for p in mine) != int(r[tot]):
+                fail(f"{m}: per-process {col} do not add up")
+        if sum(int(p["synced"]) for p in mine) != \
+                int(r["synced_fault"]) + int(r["synced_eager"]):
+            fail(f"{m}: per-process synced do not add up")
+
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "o.csv")
         for bad, opt in ((["--model", "nope"], "--model"),
