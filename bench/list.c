@@ -7,5 +7,6 @@ const struct bench_def *const bench_tables[] = {
 	bench_vmap_defs,
 	bench_mmu_defs, bench_pair_defs,
 	bench_vmalloc_defs,
+	bench_kmap_defs,
 	NULL,
 };

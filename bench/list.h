@@ -16,6 +16,8 @@ extern struct bench_def bench_vmap_defs[];
 extern const struct bench_def bench_mmu_defs[], bench_pair_defs[];
 /* Filled from vmap_strategies() before main() (bench_vmalloc.c). */
 extern struct bench_def bench_vmalloc_defs[];
+/* Temporary mappings (bench_kmap.c). */
+extern const struct bench_def bench_kmap_defs[];
 
 extern const struct bench_def *const bench_tables[];
 

@@ -26,6 +26,7 @@ static const struct {
 	  "trace's format" },
 	{ "layout", vmsim_layout_main, "print a kernel address-space layout" },
 	{ "vmalloc", vmsim_vmalloc_main, "run a workload on the vmalloc system" },
+	{ "proc", vmsim_proc_main, "processes, vmalloc faults and entry syncs" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
