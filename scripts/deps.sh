@@ -23,7 +23,8 @@ vmb_need_packages() {
 }
 
 # The packages every build needs.
-VMB_BUILD_PACKAGES=(gcc g++ libc6-dev meson ninja-build pkg-config libbenchmark-dev libpfm4-dev)
+VMB_BUILD_PACKAGES=(gcc g++ libc6-dev meson ninja-build pkg-config libbenchmark-dev libpfm4-dev
+	zlib1g-dev liblzma-dev libzstd-dev)
 
 # Configure (once) and build the release tree in build/.
 vmb_build_release() {

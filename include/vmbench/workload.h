@@ -91,10 +91,15 @@ int wl_vmap_parse(const char *buf, size_t len, struct wl_vmap_trace *t,
 		  struct reason *err);
 
 /*
- * Read @f to its end and parse it as wl_vmap_parse() does.  Read errors
- * give their negative errno with @err at line 0.
+ * Read the byte source @src (source.h: a file or a pipe, plain or
+ * compressed) to its end a chunk at a time and parse it as
+ * wl_vmap_parse() does, appending to @t; only the ops are kept, not the
+ * text.  Errors as wl_vmap_parse(), -E2BIG for a line longer than
+ * WL_LINE_MAX, and the source's errors (source_next()).
  */
-int wl_vmap_read(FILE *f, struct wl_vmap_trace *t, struct reason *err);
+struct source;
+int wl_vmap_read_source(struct source *src, struct wl_vmap_trace *t,
+			struct reason *err);
 
 /*
  * Write @n ops to @f in the text format, one line each.  -EIO (or the
@@ -212,8 +217,8 @@ int wl_vmap_gen(const char *name, const struct wl_vmap_gen_params *p,
 
 /*
  * Streams of memory accesses for the MMU (mmu.h): seeded generators and
- * readers of two trace formats.  An access is 16 bytes; ten million take
- * 160 MB.
+ * streaming readers of three trace formats.  An access is 16 bytes; ten
+ * million take 160 MB in an array (generators), a reader's batch 64 KiB.
  */
 enum wl_access_kind {
 	WL_ACCESS_READ = 'r',
@@ -225,7 +230,8 @@ enum wl_access_kind {
 
 struct wl_access {
 	uint64_t va;
-	uint32_t line;          /* line in the trace (saturating); 0 if
+	uint32_t line;          /* line (vmb: record) in the trace,
+				 * saturating; 0 if
 				 * generated */
 	uint16_t size;          /* bytes, 1..WL_ACCESS_MAX_SIZE */
 	uint8_t kind;           /* enum wl_access_kind */
@@ -272,28 +278,72 @@ int wl_access_push(struct wl_access_trace *t, const struct wl_access *a);
  * an error.
  */
 /*
+ * vmb: vmbench's binary access trace (README, "The vmb trace format").
+ * A 16-byte header: "VMBT", version (1), record kind (1: memory
+ * accesses), address width in bytes (8), flags (0), 8 zero bytes.  Then
+ * one record per access: a tag byte (bits 0-1 the kind: 0 read, 1
+ * write, 2 instruction fetch; bits 2-4 the size: 0-4 for 1, 2, 4, 8, 16
+ * bytes, 5 for a 2-byte size after the delta; bits 5-7 the delta's
+ * length: 0-6 bytes, 7 for 8) and the address as a zigzag delta from the
+ * previous record's (the first from 0), modulo 2^64, in that many bytes.
+ * All little-endian; at most WL_VMB_MAX_RECORD bytes a record.
+ */
+#define WL_VMB_HEADER 16
+#define WL_VMB_MAX_RECORD 11
+#define WL_VMB_VERSION 1
+
+/*
+ * What a format's parser works on: [p, end) with SOURCE_PAD (source.h)
+ * readable bytes after @end.  A text format gets whole lines only
+ * (end[-1] is '\n', no NUL among them); a binary format any bytes, and
+ * stops before a record that does not fit.  The parser appends to
+ * out[n], stopping when fewer than two slots are left, and advances @p
+ * past what it consumed and @line by one per line (record) consumed.
+ * @state is the format's own, zero at the start of a trace.
+ */
+struct wl_parse {
+	const char *p, *end;
+	struct wl_access *out;
+	size_t n, cap;
+	uint64_t line;
+	uint64_t state;
+	struct reason *err;
+};
+
+/*
  * A trace format: one table row, defined in the format's own file.  A
- * format may lack a writer (write NULL): writing it is then an error,
- * never another format.
+ * format may lack a reader or a writer (NULL): using it is then an
+ * error, never another format.
  */
 struct wl_trace_format {
 	const char *name;       /* "lackey", as --format takes it */
 	const char *summary;    /* one line for --help */
+	bool binary;            /* records of bytes, not lines of text */
+	size_t header;          /* bytes of header before the records */
 	/*
-	 * Parse @len bytes at @buf (no NUL among them), appending to @t;
-	 * the contract of wl_access_parse().  NULL: no reader.
+	 * Check the @header bytes at ps->p and advance it past them: 1, or
+	 * -EINVAL with ps->err set.  NULL when @header is 0.
 	 */
-	int (*parse)(const char *buf, size_t len, struct wl_access_trace *t,
-		     struct reason *err);
+	int (*check_header)(struct wl_parse *ps);
 	/*
-	 * Write @n accesses to @f, one line each; stream errors are checked
-	 * by wl_access_write().  NULL: no writer.
+	 * Parse ps->p..ps->end as struct wl_parse says.  0, or -EINVAL
+	 * with ps->err set to the line (record) at fault.  NULL: no reader.
 	 */
-	void (*write)(FILE *f, const struct wl_access *a, size_t n);
+	int (*parse)(struct wl_parse *ps);
+	/* Write the format's header to @f; NULL: it has none. */
+	void (*write_header)(FILE *f);
+	/*
+	 * Write @n accesses to @f; @state is the format's own, zero after
+	 * the header; stream errors are checked by the caller.  NULL: no
+	 * writer.
+	 */
+	void (*write)(FILE *f, const struct wl_access *a, size_t n,
+		      uint64_t *state);
 };
 
 /* The built-in formats, for callers that name one in code. */
-extern const struct wl_trace_format wl_trace_lackey, wl_trace_din;
+extern const struct wl_trace_format wl_trace_lackey, wl_trace_din,
+	wl_trace_vmb;
 
 /* Every format, in a fixed order; *count receives their number. */
 const struct wl_trace_format *const *wl_trace_formats(size_t *count);
@@ -302,27 +352,88 @@ const struct wl_trace_format *const *wl_trace_formats(size_t *count);
 const struct wl_trace_format *wl_trace_format_find(const char *name);
 
 /*
- * Parse @len bytes at @buf in format @fmt, appending to @t.  The text need
- * not end in a newline; a NUL byte is an error.  -EINVAL with @err set on
- * the first malformed line (@t keeps the accesses before it); -ENOMEM when
- * out of memory (@err says so); -EOPNOTSUPP for a format without a reader.
+ * The streaming reader: accesses of a trace in batches of at most
+ * WL_ACCESS_BATCH, read from a byte source (source.h) a chunk at a time,
+ * so memory does not grow with the trace.  A record split between chunks
+ * is joined in a small buffer of the reader's (a line may be up to
+ * WL_LINE_MAX bytes).  A text trace need not end in a newline; CR before
+ * LF is a blank.  With @threaded the source is read and parsed on a
+ * thread of the reader's, WL_READER_SLOTS batches ahead of the caller;
+ * the batches are the same either way.
  */
+#define WL_ACCESS_BATCH 4096
+#define WL_READER_SLOTS 8
+#define WL_LINE_MAX 65536
+
+struct wl_access_reader;
+
+/*
+ * Start reading @src (which the reader uses but does not close) in
+ * format @fmt.  -EOPNOTSUPP for a format without a reader, -ENOMEM, or
+ * the errno of starting the thread; @err says which.
+ */
+int wl_access_reader_open(struct wl_access_reader **r,
+			  const struct wl_trace_format *fmt,
+			  struct source *src, bool threaded,
+			  struct reason *err);
+
+/*
+ * The next batch: *a points at the accesses, valid until the next call.
+ * Returns their number (> 0), 0 at the end of the trace, or a negative
+ * errno with @err set: -EINVAL for a malformed line (record) or a NUL
+ * byte in a text trace (the line in err->line), -E2BIG for a line longer
+ * than WL_LINE_MAX, -EPIPE for a vmb trace cut inside a record or its
+ * header, or the source's error (source_next()).  The end and an error
+ * are final.
+ */
+long wl_access_reader_next(struct wl_access_reader *r,
+			   const struct wl_access **a, struct reason *err);
+
+/* Stop the reader's thread and free the reader.  NULL is allowed. */
+void wl_access_reader_close(struct wl_access_reader *r);
+
+/*
+ * Parse @len bytes at @buf in format @fmt into @t (appending), through
+ * the streaming reader over a source in memory (source_open_mem(), which
+ * also decompresses): what tests, fuzz targets and benchmarks that hold
+ * a trace in memory use.  @chunk: the source's chunk size, 0 for the
+ * default (small ones split records between chunks).  Errors as
+ * wl_access_reader_next(); -ENOMEM when @t cannot grow (@err says so);
+ * -EOPNOTSUPP for a format without a reader.  @t keeps the accesses read
+ * before an error.
+ */
+int wl_access_parse_chunked(const struct wl_trace_format *fmt,
+			    const char *buf, size_t len, size_t chunk,
+			    struct wl_access_trace *t, struct reason *err);
+
+/* wl_access_parse_chunked() with the default chunk size. */
 int wl_access_parse(const struct wl_trace_format *fmt, const char *buf,
 		    size_t len, struct wl_access_trace *t,
 		    struct reason *err);
 
 /*
- * Read @f to its end and parse it as wl_access_parse() does.  Read errors
- * give their negative errno with @err at line 0.
+ * Writing a trace in pieces: begin writes the header (vmb), put appends
+ * accesses.  begin: -EOPNOTSUPP, writing nothing, for a format without a
+ * writer.  Both: -EIO (or the failed write's errno) when the stream
+ * reports an error.  @err says which.
  */
-int wl_access_read(FILE *f, const struct wl_trace_format *fmt,
-		   struct wl_access_trace *t, struct reason *err);
+struct wl_access_writer {
+	FILE *f;
+	const struct wl_trace_format *fmt;
+	uint64_t state;
+};
+
+int wl_access_writer_begin(struct wl_access_writer *w, FILE *f,
+			   const struct wl_trace_format *fmt,
+			   struct reason *err);
+int wl_access_writer_put(struct wl_access_writer *w,
+			 const struct wl_access *a, size_t n,
+			 struct reason *err);
 
 /*
- * Write @n accesses to @f in format @fmt (lackey: "I  ", " L ", " S "
- * lines; din: "r|w|i ADDR SIZE" in hex).  -EOPNOTSUPP, writing nothing,
- * for a format without a writer; -EIO (or the failed write's errno) when
- * the stream reports an error.  @err says which.
+ * Write @n accesses to @f in format @fmt as one whole trace (begin, put,
+ * flush): lackey "I  ", " L ", " S " lines; din "r|w|i ADDR SIZE" in hex;
+ * vmb records.  Errors as the writer's.
  */
 int wl_access_write(FILE *f, const struct wl_trace_format *fmt,
 		    const struct wl_access *a, size_t n, struct reason *err);
@@ -375,10 +486,13 @@ struct wl_access_workload {
 const struct wl_access_workload *wl_access_workloads(size_t *count);
 
 /*
- * Bounds of a generated workload: at most WL_ACCESS_GEN_MAX accesses
- * (16 bytes each: 4 GiB; the sweep's phases included) and, for the
- * workloads that keep a table entry per page (zipf, chase), at most
- * WL_ACCESS_GEN_MAX_TABLE pages.
+ * Bounds of a generated workload: for the workloads that keep a table
+ * entry per page (zipf, chase), at most WL_ACCESS_GEN_MAX_TABLE pages; a
+ * sweep (which touches every page, so a page table holds them all) at
+ * most WL_ACCESS_GEN_MAX accesses, its phases included; and when it is
+ * generated into an array (wl_access_gen()), at most WL_ACCESS_GEN_MAX
+ * accesses (16 bytes each: 4 GiB).  A stream (wl_access_gen_open()) has
+ * no other bound on accesses.
  */
 #define WL_ACCESS_GEN_MAX (1ULL << 28)
 #define WL_ACCESS_GEN_MAX_TABLE (1ULL << 26)
@@ -398,6 +512,21 @@ void wl_access_gen_defaults(struct wl_access_gen_params *p);
  */
 int wl_access_gen(const char *name, const struct wl_access_gen_params *p,
 		  struct wl_access_trace *t, struct reason *err);
+
+/*
+ * The same accesses as a stream, a batch at a time, in constant memory
+ * (the zipf and chase tables aside).  open: the errors of wl_access_gen()
+ * but for the bound on accesses.  next: fills up to @cap accesses at @a
+ * and returns their number, 0 at the end; cannot fail.  close: NULL is
+ * allowed.  Batches of any sizes make the same sequence.
+ */
+struct wl_access_gen;
+int wl_access_gen_open(struct wl_access_gen **g, const char *name,
+		       const struct wl_access_gen_params *p,
+		       struct reason *err);
+size_t wl_access_gen_next(struct wl_access_gen *g, struct wl_access *a,
+			  size_t cap);
+void wl_access_gen_close(struct wl_access_gen *g);
 
 /*
  * The sweep's phases: writes up to @max working-set sizes (pages) into

@@ -24,6 +24,8 @@ static const struct {
 	{ "tlb", vmsim_tlb_main, "translate an access trace through an MMU" },
 	{ "layout", vmsim_layout_main, "print a kernel address-space layout" },
 	{ "vmalloc", vmsim_vmalloc_main, "run a workload on the vmalloc system" },
+	{ "trace", vmsim_trace_main, "trace convert: change an access "
+	  "trace's format" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

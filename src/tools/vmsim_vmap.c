@@ -15,6 +15,7 @@
 #include <vmbench/csv.h>
 #include <vmbench/measure.h>
 #include <vmbench/report.h>
+#include <vmbench/source.h>
 #include <vmbench/vmap.h>
 #include <vmbench/workload.h>
 
@@ -74,13 +75,14 @@ static int load_trace(const char *path, const char *shown,
 		      struct wl_vmap_trace *t)
 {
 	struct reason err = { 0 };
-	FILE *f = vmsim_open_input(path, shown);
+	struct source *src;
 	int ret;
 
-	if (!f)
-		return VMSIM_BAD_INPUT;
-	ret = wl_vmap_read(f, t, &err);
-	vmsim_close_input(f);
+	/* A chunk at a time, plain or compressed; only the ops are kept. */
+	if (source_open(&src, path, NULL, &err))
+		return vmsim_input_error(shown, &err);
+	ret = wl_vmap_read_source(src, t, &err);
+	source_close(src);
 	return ret ? vmsim_input_error(shown, &err) : 0;
 }
 

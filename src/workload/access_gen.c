@@ -91,17 +91,16 @@ static int check(const struct wl_access_gen_params *p, struct reason *err)
 	if (!p->stride) {
 		return reason_fail_opt(err, -EINVAL, "stride", "must not be 0");
 	}
-	if (p->accesses > WL_ACCESS_GEN_MAX) {
-		return reason_fail_opt(err, -EINVAL, "accesses",
-				"at most %llu (16 bytes each)",
-			     WL_ACCESS_GEN_MAX);
-	}
 	return 0;
 }
 
-/* The bounds that depend on the workload: 0 or -EINVAL. */
+/*
+ * The bounds that depend on the workload: 0 or -EINVAL.  @array: the
+ * accesses are to be held in memory (wl_access_gen()), so their number is
+ * bounded too; a stream (wl_access_gen_open()) is not.
+ */
 static int check_size(const char *name, const struct wl_access_gen_params *p,
-		      struct reason *err)
+		      bool array, struct reason *err)
 {
 	uint64_t ws[65], count[65], total = 0;
 	size_t n;
@@ -112,9 +111,18 @@ static int check_size(const char *name, const struct wl_access_gen_params *p,
 				"at most %llu for %s (a table "
 			     "entry per page)", WL_ACCESS_GEN_MAX_TABLE, name);
 	}
+	if (array && p->accesses > WL_ACCESS_GEN_MAX) {
+		return reason_fail_opt(err, -EINVAL, "accesses",
+				"at most %llu (16 bytes each)",
+			     WL_ACCESS_GEN_MAX);
+	}
 	if (strcmp(name, "sweep"))
 		return 0;
-	/* Each phase is at least one pass over its working set. */
+	/*
+	 * Each phase is at least one pass over its working set, so the
+	 * sweep touches every page: this bound also keeps a streamed
+	 * sweep's page table (one entry per page) in bounds.
+	 */
 	n = wl_access_sweep_plan(p, ws, count, 65);
 	for (size_t k = 0; k < n; k++)
 		total += count[k];
@@ -128,16 +136,36 @@ static int check_size(const char *name, const struct wl_access_gen_params *p,
 	return 0;
 }
 
-struct gen {
-	const struct wl_access_gen_params *p;
-	struct rng rng;
-	uint64_t slots;         /* access-sized slots per page */
-	struct wl_access_trace *t;
+enum gen_kind { SEQUENTIAL, STRIDED, UNIFORM, ZIPF, CHASE, SWEEP };
+
+static const char *const gen_names[] = {
+	[SEQUENTIAL] = "sequential", [STRIDED] = "strided",
+	[UNIFORM] = "uniform", [ZIPF] = "zipf", [CHASE] = "chase",
+	[SWEEP] = "sweep",
 };
 
-static inline uint8_t kind(struct gen *g)
+/*
+ * A generator's whole state, so that it can stop after any access and go
+ * on later: the rng, the next access's index, and each workload's own
+ * (the linear offset, the chase's current page, the sweep's phase).
+ */
+struct wl_access_gen {
+	struct wl_access_gen_params p;
+	enum gen_kind which;
+	struct rng rng;
+	uint64_t slots;         /* access-sized slots per page */
+	uint64_t i;             /* accesses made (of this phase: sweep) */
+	uint64_t off, step, span;       /* sequential, strided */
+	uint64_t cur, *next;            /* chase */
+	uint64_t *perm;                 /* zipf */
+	double *cdf, sum;               /* zipf */
+	size_t phase, nphases;          /* sweep */
+	uint64_t ws[65], count[65];     /* sweep */
+};
+
+static inline uint8_t kind(struct wl_access_gen *g)
 {
-	uint64_t w = g->p->write_pct;
+	uint64_t w = g->p.write_pct;
 
 	if (w == 0)
 		return WL_ACCESS_READ;
@@ -147,52 +175,34 @@ static inline uint8_t kind(struct gen *g)
 }
 
 /* A fixed offset for @page: the same for every visit. */
-static inline uint64_t page_offset(const struct gen *g, uint64_t page)
+static inline uint64_t page_offset(const struct wl_access_gen *g,
+				   uint64_t page)
 {
-	uint64_t x = g->p->seed ^ (page * 0x9e3779b97f4a7c15ULL);
+	uint64_t x = g->p.seed ^ (page * 0x9e3779b97f4a7c15ULL);
 
-	return (rng_splitmix64(&x) % g->slots) * g->p->size;
+	return (rng_splitmix64(&x) % g->slots) * g->p.size;
 }
 
-static inline int emit(struct gen *g, uint64_t page, uint64_t off)
+static inline void put(struct wl_access_gen *g, struct wl_access *a,
+		       uint64_t va)
 {
-	return wl_access_add(g->t, g->p->base + page * g->p->page_size + off,
-			     g->p->size, kind(g), 0);
+	a->va = va;
+	a->line = 0;
+	a->size = (uint16_t)g->p.size;
+	a->kind = kind(g);
+	a->pad = 0;
 }
 
-static int gen_linear(struct gen *g, uint64_t step)
+static inline void put_page(struct wl_access_gen *g, struct wl_access *a,
+			    uint64_t page, uint64_t off)
 {
-	uint64_t span = g->p->pages * g->p->page_size, off = 0;
-
-	step %= span;
-	for (uint64_t i = 0; i < g->p->accesses; i++) {
-		uint64_t a = off & ~(g->p->size - 1);
-
-		if (wl_access_add(g->t, g->p->base + a, g->p->size, kind(g),
-				  0))
-			return -ENOMEM;
-		/* off + step may pass 2^64 only if span does: it cannot. */
-		off = off >= span - step ? off - (span - step) : off + step;
-	}
-	return 0;
-}
-
-static int gen_uniform(struct gen *g)
-{
-	for (uint64_t i = 0; i < g->p->accesses; i++) {
-		uint64_t page = rng_below(&g->rng, g->p->pages);
-		uint64_t off = rng_below(&g->rng, g->slots) * g->p->size;
-
-		if (emit(g, page, off))
-			return -ENOMEM;
-	}
-	return 0;
+	put(g, a, g->p.base + page * g->p.page_size + off);
 }
 
 /* Fisher-Yates; with @cyclic, Sattolo's variant (one cycle). */
-static uint64_t *permutation(struct gen *g, bool cyclic)
+static uint64_t *permutation(struct wl_access_gen *g, bool cyclic)
 {
-	uint64_t n = g->p->pages, *a;
+	uint64_t n = g->p.pages, *a;
 
 	if (n > SIZE_MAX / sizeof(*a))
 		return NULL;
@@ -209,61 +219,6 @@ static uint64_t *permutation(struct gen *g, bool cyclic)
 		a[j] = x;
 	}
 	return a;
-}
-
-static int gen_zipf(struct gen *g)
-{
-	uint64_t n = g->p->pages, *perm;
-	double *cdf, sum = 0;
-	int ret = 0;
-
-	if (n > SIZE_MAX / sizeof(*cdf))
-		return -ENOMEM;
-	cdf = malloc(n * sizeof(*cdf));
-	perm = permutation(g, false);
-	if (!cdf || !perm) {
-		free(cdf);
-		free(perm);
-		return -ENOMEM;
-	}
-	for (uint64_t k = 0; k < n; k++) {
-		sum += pow((double)(k + 1), -g->p->zipf_s);
-		cdf[k] = sum;
-	}
-	for (uint64_t i = 0; i < g->p->accesses && !ret; i++) {
-		double u = rng_double(&g->rng) * sum;
-		uint64_t lo = 0, hi = n - 1;
-
-		/* The first rank whose cumulative weight exceeds u. */
-		while (lo < hi) {
-			uint64_t mid = lo + (hi - lo) / 2;
-
-			if (cdf[mid] > u)
-				hi = mid;
-			else
-				lo = mid + 1;
-		}
-		ret = emit(g, perm[lo],
-			   rng_below(&g->rng, g->slots) * g->p->size);
-	}
-	free(cdf);
-	free(perm);
-	return ret;
-}
-
-static int gen_chase(struct gen *g)
-{
-	uint64_t *next = permutation(g, true), cur = 0;
-	int ret = 0;
-
-	if (!next)
-		return -ENOMEM;
-	for (uint64_t i = 0; i < g->p->accesses && !ret; i++) {
-		ret = emit(g, cur, page_offset(g, cur));
-		cur = next[cur];
-	}
-	free(next);
-	return ret;
 }
 
 size_t wl_access_sweep_plan(const struct wl_access_gen_params *p,
@@ -288,51 +243,178 @@ size_t wl_access_sweep_plan(const struct wl_access_gen_params *p,
 	return n;
 }
 
-static int gen_sweep(struct gen *g)
+/* Set up @g (tables included): 0 or -ENOMEM. */
+static int gen_start(struct wl_access_gen *g)
 {
-	uint64_t ws[65], count[65];
-	size_t n = wl_access_sweep_plan(g->p, ws, count, 65);
+	uint64_t n = g->p.pages;
 
-	for (size_t k = 0; k < n; k++)
-		for (uint64_t i = 0; i < count[k]; i++) {
-			uint64_t page = i % ws[k];
-
-			if (emit(g, page, page_offset(g, page)))
-				return -ENOMEM;
+	rng_seed(&g->rng, g->p.seed);
+	g->slots = g->p.page_size / g->p.size;
+	switch (g->which) {
+	case SEQUENTIAL:
+	case STRIDED:
+		g->span = g->p.pages * g->p.page_size;
+		g->step = (g->which == SEQUENTIAL ? g->p.size : g->p.stride) %
+			  g->span;
+		break;
+	case ZIPF:
+		if (n > SIZE_MAX / sizeof(*g->cdf))
+			return -ENOMEM;
+		g->cdf = malloc(n * sizeof(*g->cdf));
+		g->perm = permutation(g, false);
+		if (!g->cdf || !g->perm)
+			return -ENOMEM;
+		for (uint64_t k = 0; k < n; k++) {
+			g->sum += pow((double)(k + 1), -g->p.zipf_s);
+			g->cdf[k] = g->sum;
 		}
+		break;
+	case CHASE:
+		g->next = permutation(g, true);
+		if (!g->next)
+			return -ENOMEM;
+		break;
+	case SWEEP:
+		g->nphases = wl_access_sweep_plan(&g->p, g->ws, g->count, 65);
+		break;
+	case UNIFORM:
+		break;
+	}
 	return 0;
+}
+
+size_t wl_access_gen_next(struct wl_access_gen *g, struct wl_access *a,
+			  size_t cap)
+{
+	size_t k = 0;
+
+	if (g->which == SWEEP) {
+		for (; k < cap && g->phase < g->nphases; k++) {
+			uint64_t page = g->i % g->ws[g->phase];
+
+			put_page(g, &a[k], page, page_offset(g, page));
+			if (++g->i == g->count[g->phase]) {
+				g->i = 0;
+				g->phase++;
+			}
+		}
+		return k;
+	}
+	if (cap > g->p.accesses - g->i)
+		cap = (size_t)(g->p.accesses - g->i);
+	for (; k < cap; k++) {
+		switch (g->which) {
+		case SEQUENTIAL:
+		case STRIDED:
+			put(g, &a[k], g->p.base + (g->off & ~(g->p.size - 1)));
+			/* off + step passes 2^64 only if span does: never. */
+			g->off = g->off >= g->span - g->step ?
+				 g->off - (g->span - g->step) :
+				 g->off + g->step;
+			break;
+		case UNIFORM: {
+			uint64_t page = rng_below(&g->rng, g->p.pages);
+			uint64_t off = rng_below(&g->rng, g->slots) * g->p.size;
+
+			put_page(g, &a[k], page, off);
+			break;
+		}
+		case ZIPF: {
+			double u = rng_double(&g->rng) * g->sum;
+			uint64_t lo = 0, hi = g->p.pages - 1, off;
+
+			/* The first rank whose cumulative weight exceeds u. */
+			while (lo < hi) {
+				uint64_t mid = lo + (hi - lo) / 2;
+
+				if (g->cdf[mid] > u)
+					hi = mid;
+				else
+					lo = mid + 1;
+			}
+			off = rng_below(&g->rng, g->slots) * g->p.size;
+			put_page(g, &a[k], g->perm[lo], off);
+			break;
+		}
+		case CHASE:
+			put_page(g, &a[k], g->cur, page_offset(g, g->cur));
+			g->cur = g->next[g->cur];
+			break;
+		case SWEEP:
+			break;
+		}
+	}
+	g->i += k;
+	return k;
+}
+
+void wl_access_gen_close(struct wl_access_gen *g)
+{
+	if (!g)
+		return;
+	free(g->cdf);
+	free(g->perm);
+	free(g->next);
+	free(g);
+}
+
+static int gen_open(struct wl_access_gen **gp, const char *name,
+		    const struct wl_access_gen_params *p, bool array,
+		    struct reason *err)
+{
+	struct wl_access_gen *g;
+	size_t w;
+	int ret;
+
+	*gp = NULL;
+	ret = check(p, err);
+	if (!ret)
+		ret = check_size(name, p, array, err);
+	if (ret)
+		return ret;
+	for (w = 0; w < sizeof(gen_names) / sizeof(gen_names[0]); w++)
+		if (!strcmp(name, gen_names[w]))
+			break;
+	if (w == sizeof(gen_names) / sizeof(gen_names[0]))
+		return reason_fail_opt(err, -EINVAL, "name",
+				       "unknown workload '%s'", name);
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return reason_fail(err, -ENOMEM, 0, "out of memory");
+	g->p = *p;
+	g->which = (enum gen_kind)w;
+	if (gen_start(g)) {
+		wl_access_gen_close(g);
+		return reason_fail(err, -ENOMEM, 0, "out of memory");
+	}
+	*gp = g;
+	return 0;
+}
+
+int wl_access_gen_open(struct wl_access_gen **g, const char *name,
+		       const struct wl_access_gen_params *p,
+		       struct reason *err)
+{
+	return gen_open(g, name, p, false, err);
 }
 
 int wl_access_gen(const char *name, const struct wl_access_gen_params *p,
 		  struct wl_access_trace *t, struct reason *err)
 {
-	struct gen g = { .p = p, .t = t };
-	int ret;
+	struct wl_access_gen *g;
+	size_t n;
+	int ret = gen_open(&g, name, p, true, err);
 
-	ret = check(p, err);
-	if (!ret)
-		ret = check_size(name, p, err);
 	if (ret)
 		return ret;
-	rng_seed(&g.rng, p->seed);
-	g.slots = p->page_size / p->size;
-	if (!strcmp(name, "sequential"))
-		ret = gen_linear(&g, p->size);
-	else if (!strcmp(name, "strided"))
-		ret = gen_linear(&g, p->stride);
-	else if (!strcmp(name, "uniform"))
-		ret = gen_uniform(&g);
-	else if (!strcmp(name, "zipf"))
-		ret = gen_zipf(&g);
-	else if (!strcmp(name, "chase"))
-		ret = gen_chase(&g);
-	else if (!strcmp(name, "sweep"))
-		ret = gen_sweep(&g);
-	else {
-		return reason_fail_opt(err, -EINVAL, "name",
-				"unknown workload '%s'", name);
-	}
-	if (ret)
-		reason_fail(err, -ENOMEM, 0, "out of memory");
-	return ret;
+	do {
+		if (wl_access_grow(t, WL_ACCESS_BATCH)) {
+			wl_access_gen_close(g);
+			return reason_fail(err, -ENOMEM, 0, "out of memory");
+		}
+		n = wl_access_gen_next(g, t->a + t->n, WL_ACCESS_BATCH);
+		t->n += n;
+	} while (n);
+	wl_access_gen_close(g);
+	return 0;
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The reader of DineroIV's text formats, extended (-informat D) and
- * traditional (-informat d) din (what is accepted: workload.h).  Same
- * structure as lackey.c: memchr per line, one cursor, table lookups.
+ * The reader and writer of DineroIV's text formats, extended (-informat
+ * D) and traditional (-informat d) din (what is accepted: workload.h).
+ * Same structure as lackey.c: a fast path for "LABEL ADDR [SIZE]" with
+ * single blanks and at most 16 hex digits a field, and the careful
+ * per-line parser din_line() for everything else and every error.
  */
 #include <errno.h>
 #include <string.h>
@@ -21,11 +23,6 @@ static const uint8_t label_kind[256] = {
 	['2'] = WL_ACCESS_IFETCH, ['3'] = WL_ACCESS_READ, ['4'] = SKIP,
 };
 
-static inline bool blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r';
-}
-
 /*
  * A hex number with an optional 0x at *q, ending at a blank or @eol.
  * 0, or -EINVAL with the error set (naming @what).
@@ -41,94 +38,127 @@ static int hex_field(const char **qp, const char *eol, const char *what,
 	if (q + 1 < eol && q[0] == '0' && (q[1] == 'x' || q[1] == 'X'))
 		q += 2;
 	for (; q < eol && (d = wl_hexval[(uint8_t)*q]); q++, digits++) {
-		if (v >> 60) {
+		if (v >> 60)
 			return reason_fail(err, -EINVAL, line,
-					"%s: more than 64 bits",
-					what);
-		}
+					   "%s: more than 64 bits", what);
 		v = v << 4 | (d - 1);
 	}
-	if (!digits || (q < eol && !blank(*q))) {
+	if (!digits || (q < eol && !wl_blank(*q)))
 		return reason_fail(err, -EINVAL, line,
-				"%s: expected hex digits, got %s",
-				what, q == eol ? "end of line" :
-				wl_char_name(*q, cb));
-	}
+				   "%s: expected hex digits, got %s", what,
+				   q == eol ? "end of line" :
+				   wl_char_name(*q, cb));
 	*qp = q;
 	*out = v;
 	return 0;
 }
 
-static int din_parse(const char *buf, size_t len, struct wl_access_trace *t,
-		 struct reason *err)
+/* One line [q, eol): the whole grammar, every error worded. */
+static int din_line(struct wl_parse *ps, const char *q, const char *eol,
+		    uint64_t line)
 {
-	const char *p = buf, *end = buf + len;
-	uint64_t line = 0;
+	struct reason *err = ps->err;
+	uint64_t va, size = 4;
+	uint8_t kind;
 
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		const char *q = p;
-		uint64_t va, size = 4;
-		uint8_t kind;
-
-		if (!eol)
-			eol = end;
-		p = eol < end ? eol + 1 : end;
-		line++;
-		while (q < eol && blank(*q))
-			q++;
-		if (q == eol)
-			continue;
-		kind = label_kind[(uint8_t)*q];
-		if (!kind || (q + 1 < eol && !blank(q[1]))) {
-			const char *e = q;
-
-			while (e < eol && !blank(*e))
-				e++;
-			return reason_fail(err, -EINVAL, line,
-					"unknown label '%.*s' "
-					"(expected r, w, i, m, c, v or 0-4)",
-					(int)(e - q > 16 ? 16 : e - q), q);
-		}
+	while (q < eol && wl_blank(*q))
 		q++;
-		while (q < eol && blank(*q))
-			q++;
-		if (q == eol) {
-			return reason_fail(err, -EINVAL, line,
-					"missing address");
-		}
-		if (hex_field(&q, eol, "address", &va, line, err))
-			return -EINVAL;
-		while (q < eol && blank(*q))
-			q++;
-		if (q < eol) {
-			if (hex_field(&q, eol, "size", &size, line, err))
-				return -EINVAL;
-			if (!size || size > WL_ACCESS_MAX_SIZE) {
-				return reason_fail(err, -EINVAL, line,
-						"size: %#llx is "
-						"not in 1..%#x",
-						(unsigned long long)size,
-						WL_ACCESS_MAX_SIZE);
-			}
-		}
-		if (size - 1 > UINT64_MAX - va) {
-			return reason_fail(err, -EINVAL, line,
-					"access wraps past "
-					"2^64 - 1");
-		}
-		if (kind == SKIP)
-			continue;
-		if (wl_access_add(t, va, size, kind, line)) {
-			reason_fail(err, -ENOMEM, line, "out of memory");
-			return -ENOMEM;
-		}
+	if (q == eol)
+		return 0;
+	kind = label_kind[(uint8_t)*q];
+	if (!kind || (q + 1 < eol && !wl_blank(q[1]))) {
+		const char *e = q;
+
+		while (e < eol && !wl_blank(*e))
+			e++;
+		return reason_fail(err, -EINVAL, line, "unknown label '%.*s' "
+				   "(expected r, w, i, m, c, v or 0-4)",
+				   (int)(e - q > 16 ? 16 : e - q), q);
 	}
+	q++;
+	while (q < eol && wl_blank(*q))
+		q++;
+	if (q == eol)
+		return reason_fail(err, -EINVAL, line, "missing address");
+	if (hex_field(&q, eol, "address", &va, line, err))
+		return -EINVAL;
+	while (q < eol && wl_blank(*q))
+		q++;
+	if (q < eol) {
+		if (hex_field(&q, eol, "size", &size, line, err))
+			return -EINVAL;
+		if (!size || size > WL_ACCESS_MAX_SIZE)
+			return reason_fail(err, -EINVAL, line, "size: %#llx is "
+					   "not in 1..%#x",
+					   (unsigned long long)size,
+					   WL_ACCESS_MAX_SIZE);
+	}
+	if (size - 1 > UINT64_MAX - va)
+		return reason_fail(err, -EINVAL, line,
+				   "access wraps past 2^64 - 1");
+	if (kind != SKIP)
+		wl_emit(ps, va, size, kind, line);
 	return 0;
 }
 
-static void din_write(FILE *f, const struct wl_access *a, size_t n)
+static int din_parse(struct wl_parse *ps)
 {
+	const char *p = ps->p, *end = ps->end;
+	struct wl_access *o = ps->out + ps->n;
+	struct wl_access *const stop = ps->out + ps->cap - 1;
+	uint64_t line = ps->line;
+	int ret = 0;
+
+	while (p < end && o < stop) {
+		const char *q = p, *eol;
+		uint64_t va, size = 4;
+		unsigned k;
+		uint8_t kind;
+
+		line++;
+		kind = label_kind[(uint8_t)*q];
+		if (kind <= SKIP || q[1] != ' ')
+			goto slow;
+		q += 2;
+		q += (q[0] == '0' && (q[1] | 0x20) == 'x') * 2;
+		k = wl_hex16(q, &va);
+		if (!k || k == 16)
+			goto slow;
+		q += k;
+		if (*q == ' ') {
+			q++;
+			q += (q[0] == '0' && (q[1] | 0x20) == 'x') * 2;
+			size = wl_hex4(q, &k);
+			if (!k || k == 4)
+				goto slow;
+			q += k;
+		}
+		q += *q == '\r';
+		if (*q != '\n' || !size || size > WL_ACCESS_MAX_SIZE ||
+		    size - 1 > UINT64_MAX - va)
+			goto slow;
+		wl_put(o++, va, size, kind, line);
+		p = q + 1;
+		continue;
+slow:
+		eol = memchr(p, '\n', (size_t)(end - p));
+		ps->n = (size_t)(o - ps->out);
+		ret = din_line(ps, p, eol, line);
+		o = ps->out + ps->n;
+		if (ret)
+			break;
+		p = eol + 1;
+	}
+	ps->n = (size_t)(o - ps->out);
+	ps->p = p;
+	ps->line = line;
+	return ret;
+}
+
+static void din_write(FILE *f, const struct wl_access *a, size_t n,
+		      uint64_t *state)
+{
+	(void)state;
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "%c %llx %x\n", a[i].kind,
 			(unsigned long long)a[i].va, (unsigned)a[i].size);

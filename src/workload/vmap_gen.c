@@ -32,7 +32,6 @@
 #include <vmbench/vmap.h>
 #include <vmbench/workload.h>
 
-#include "wl_impl.h"
 
 #define GUARD 1  /* pages of guard after each area */
 

@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <vmbench/source.h>
 #include <vmbench/vmap.h>
 #include <vmbench/workload.h>
 
-#include "wl_impl.h"
 
 void wl_vmap_trace_free(struct wl_vmap_trace *t)
 {
@@ -217,11 +217,15 @@ static int parse_line(struct scan *s, struct wl_vmap_op *op)
 	return 0;
 }
 
-int wl_vmap_parse(const char *buf, size_t len, struct wl_vmap_trace *t,
-		  struct reason *err)
+/*
+ * Parse the lines of [buf, buf + len) (the last may lack its newline),
+ * numbering them from *line + 1; *line is the last line parsed.
+ */
+static int parse_lines(const char *buf, size_t len, struct wl_vmap_trace *t,
+		       uint64_t *line, struct reason *err)
 {
 	const char *end = buf + len;
-	struct scan s = { .p = buf, .line = 0, .err = err };
+	struct scan s = { .p = buf, .line = *line, .err = err };
 
 	while (s.p < end) {
 		struct wl_vmap_op op;
@@ -246,19 +250,72 @@ int wl_vmap_parse(const char *buf, size_t len, struct wl_vmap_trace *t,
 		}
 		s.p = s.eol + (s.eol < end);
 	}
+	*line = s.line;
 	return 0;
 }
 
-int wl_vmap_read(FILE *f, struct wl_vmap_trace *t, struct reason *err)
+int wl_vmap_parse(const char *buf, size_t len, struct wl_vmap_trace *t,
+		  struct reason *err)
 {
-	size_t len;
-	char *buf;
-	int ret = wl_read_all(f, 1 << 16, &buf, &len, err);
+	uint64_t line = 0;
 
-	if (ret)
-		return ret;
-	ret = wl_vmap_parse(buf, len, t, err);
-	free(buf);
+	return parse_lines(buf, len, t, &line, err);
+}
+
+int wl_vmap_read_source(struct source *src, struct wl_vmap_trace *t,
+			struct reason *err)
+{
+	/* The line a chunk cuts waits here for the rest of it. */
+	char *carry = malloc(WL_LINE_MAX);
+	size_t clen = 0, n;
+	uint64_t line = 0;
+	const char *p;
+	int ret;
+
+	if (!carry)
+		return reason_fail(err, -ENOMEM, 0, "out of memory");
+	while ((ret = source_next(src, &p, &n, err)) == 1) {
+		const char *end = p + n, *nl, *last = NULL;
+
+		if (clen) {
+			nl = memchr(p, '\n', n);
+			if ((size_t)((nl ? nl + 1 : end) - p) > WL_LINE_MAX - clen) {
+				ret = reason_fail(err, -E2BIG, line + 1, "line "
+						  "longer than %u bytes",
+						  WL_LINE_MAX);
+				break;
+			}
+			memcpy(carry + clen, p, (size_t)((nl ? nl + 1 : end) -
+							 p));
+			clen += (size_t)((nl ? nl + 1 : end) - p);
+			if (!nl)
+				continue;
+			if ((ret = parse_lines(carry, clen, t, &line, err)))
+				break;
+			clen = 0;
+			p = nl + 1;
+		}
+		for (const char *q = end; q > p; q--)
+			if (q[-1] == '\n') {
+				last = q;
+				break;
+			}
+		if (last && (ret = parse_lines(p, (size_t)(last - p), t,
+					       &line, err)))
+			break;
+		if (!last)
+			last = p;
+		if ((size_t)(end - last) > WL_LINE_MAX) {
+			ret = reason_fail(err, -E2BIG, line + 1, "line longer "
+					  "than %u bytes", WL_LINE_MAX);
+			break;
+		}
+		memcpy(carry, last, (size_t)(end - last));
+		clen = (size_t)(end - last);
+	}
+	if (!ret && clen)
+		ret = parse_lines(carry, clen, t, &line, err);
+	free(carry);
 	return ret;
 }
 

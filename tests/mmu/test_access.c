@@ -154,7 +154,7 @@ static void round_trip(void)
 	size_t nf;
 	const struct wl_trace_format *const *fmts = wl_trace_formats(&nf);
 
-	ASSERT_EQ(nf, 2);
+	ASSERT_EQ(nf, 3);
 	for (size_t k = 0; k < nf; k++) {
 		const struct wl_trace_format *fmt = fmts[k];
 		FILE *f = open_memstream(&buf, &len);

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * source — the bytes of an input, a chunk at a time: a file, standard
+ * input or a buffer in memory, plain or compressed (gzip, xz, zstd,
+ * recognised by their magic bytes, never by a file name).  Memory is
+ * bounded whatever the input's length: the ring of chunks, the input
+ * buffer and the decoder's window.  With @thread the reading and
+ * decompression run on a thread of their own, a chunk or more ahead of
+ * the consumer (ring.h).
+ *
+ * Errors: 0 / 1 or a negative errno, with the reason in the caller's
+ * struct reason at line 0 (a compressed input's fault names the byte
+ * offset of the compressed data in the message).  Nothing here prints.
+ */
+#ifndef VMBENCH_SOURCE_H
+#define VMBENCH_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vmbench/reason.h>
+
+struct source;
+
+enum source_codec {
+	SOURCE_PLAIN,
+	SOURCE_GZIP,    /* 1f 8b; every member of a multi-member file */
+	SOURCE_XZ,      /* fd 37 7a 58 5a 00; concatenated streams too */
+	SOURCE_ZSTD,    /* 28 b5 2f fd; every frame */
+};
+
+/* Readable zero bytes after the end of every chunk (see ring.h). */
+#define SOURCE_PAD 64
+
+/* The default chunk: 1 MiB of decompressed bytes. */
+#define SOURCE_CHUNK_DEFAULT (1u << 20)
+
+struct source_opts {
+	size_t chunk;           /* bytes per chunk; 0: the default */
+	bool thread;            /* read and decompress on a thread */
+};
+
+/*
+ * Open @path ("-" is standard input) and look at its first bytes.
+ * @o NULL: the defaults.  -errno of open() with the reason; -ENOTSUP when
+ * the input is compressed with a codec this build lacks (the reason names
+ * it); -ENOMEM.
+ */
+int source_open(struct source **s, const char *path,
+		const struct source_opts *o, struct reason *err);
+
+/*
+ * The same over @len bytes at @buf, which must stay valid until
+ * source_close(); a chunk of @o->chunk bytes (as small as 1) lets tests
+ * and fuzz targets split records anywhere.
+ */
+int source_open_mem(struct source **s, const void *buf, size_t len,
+		    const struct source_opts *o, struct reason *err);
+
+/*
+ * The next chunk of (decompressed) bytes: *p, *len > 0, followed by
+ * SOURCE_PAD zero bytes; valid until the next call or source_close().
+ * Returns 1, 0 at the end, or a negative errno with @err filled: -EIO
+ * (or the read's errno) for a read error, -EBADMSG for corrupt compressed
+ * data, -EPIPE for compressed data that ends before its stream does.
+ */
+int source_next(struct source *s, const char **p, size_t *len,
+		struct reason *err);
+
+/* The codec recognised, and its name ("plain", "gzip", "xz", "zstd"). */
+enum source_codec source_codec(const struct source *s);
+const char *source_codec_name(enum source_codec c);
+
+/* Whether this build decodes @c (SOURCE_PLAIN always). */
+bool source_codec_built(enum source_codec c);
+
+/* Close the input (never standard input) and free everything. */
+void source_close(struct source *s);
+
+#endif /* VMBENCH_SOURCE_H */

@@ -1,0 +1,476 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The streaming access-trace reader: the same accesses (and the same
+ * error, line and message) whatever the chunk size, so every record is
+ * split between chunks at every byte somewhere; with and without the
+ * reader's thread; CRLF, no final newline, NUL bytes, an overlong line;
+ * the SWAR hex fast path against a reference on random addresses (upper
+ * case, leading zeros, 1 to 20 digits); vmb: text -> vmb -> text is
+ * byte-identical for canonical text, a cut vmb trace or a bad header is
+ * an error; compressed traces read as their text.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <vmbench/rng.h>
+#include <vmbench/source.h>
+#include <vmbench/workload.h>
+
+#ifdef VMBENCH_HAVE_ZLIB
+#include <zlib.h>
+#endif
+
+#include "../test.h"
+/* The SWAR helpers, which builds with SSE2 do not use for wl_hex16(). */
+#include "../../src/workload/access_impl.h"
+
+#define SEED 42
+
+struct result {
+	struct wl_access_trace t;
+	int ret;
+	struct reason err;
+};
+
+static void parse(const struct wl_trace_format *fmt, const char *buf,
+		  size_t len, size_t chunk, struct result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->ret = wl_access_parse_chunked(fmt, buf, len, chunk, &r->t,
+					 &r->err);
+}
+
+/* Through a threaded reader over a source with a thread of its own. */
+static void parse_threaded(const struct wl_trace_format *fmt,
+			   const char *buf, size_t len, size_t chunk,
+			   struct result *r)
+{
+	struct source_opts o = { chunk, true };
+	struct wl_access_reader *rd;
+	struct source *s;
+	const struct wl_access *a;
+	long n;
+
+	memset(r, 0, sizeof(*r));
+	ASSERT_OK(source_open_mem(&s, buf, len, &o, &r->err));
+	ASSERT_OK(wl_access_reader_open(&rd, fmt, s, true, &r->err));
+	while ((n = wl_access_reader_next(rd, &a, &r->err)) > 0)
+		for (long i = 0; i < n; i++)
+			ASSERT_OK(wl_access_push(&r->t, &a[i]));
+	r->ret = (int)n;
+	wl_access_reader_close(rd);
+	source_close(s);
+}
+
+static void same(const struct result *a, const struct result *b,
+		 const char *what, size_t chunk)
+{
+	if (a->ret != b->ret || a->t.n != b->t.n)
+		TEST_FAIL("%s, chunk %zu: ret %d n %zu vs ret %d n %zu (%s)",
+			  what, chunk, a->ret, a->t.n, b->ret, b->t.n,
+			  b->err.msg);
+	ASSERT(!memcmp(a->t.a, b->t.a, a->t.n * sizeof(struct wl_access)));
+	if (a->ret) {
+		ASSERT_EQ(a->err.line, b->err.line);
+		ASSERT_STREQ(a->err.msg, b->err.msg);
+	}
+}
+
+/* Every chunk size from 1 to 40, some larger ones, threaded or not. */
+static void chunk_invariant(const struct wl_trace_format *fmt,
+			    const char *buf, size_t len)
+{
+	static const size_t big[] = { 63, 64, 65, 4095, 65536 };
+	struct result ref, r;
+
+	parse(fmt, buf, len, 0, &ref);
+	for (size_t c = 1; c <= 40 + 5; c++) {
+		size_t chunk = c <= 40 ? c : big[c - 41];
+
+		parse(fmt, buf, len, chunk, &r);
+		same(&ref, &r, fmt->name, chunk);
+		wl_access_trace_free(&r.t);
+		/* A thread handing over single bytes is slow: some sizes. */
+		if (chunk > 8 && chunk % 4 && chunk < 4000)
+			continue;
+		parse_threaded(fmt, buf, len, chunk, &r);
+		same(&ref, &r, fmt->name, chunk);
+		wl_access_trace_free(&r.t);
+	}
+	wl_access_trace_free(&ref.t);
+}
+
+static const char *const lackey_texts[] = {
+	"==1== x\nI  0400d7d4,8\n L 04222cac,8\n S 7ff000398,4\n"
+	" M 0421d7d0,16\nI  ffffffffffffff00,1   \n\tL\t10,65535",
+	"I  0400d7d4,8\r\n L 04222cac,8\r\n",     /* CRLF */
+	" L 1,1",                                  /* no final newline */
+	" L 0000000000000000000000001f,2\n",       /* > 16 digits */
+	"\n\n L 1000,4\n L 2000,8\n L 3000\n",     /* error, line 5 */
+	" L 1000,4\n L 20\0" "00,8\n",             /* NUL, line 2 */
+	" L 1000,4\n\0",                           /* NUL, line 2 */
+	"I  FFFFfff0,16\n S abc,65536\n",          /* size error */
+	"",
+	"\n",
+};
+
+static const char *const din_texts[] = {
+	"r 1000\nw 0x2000 8\ni 3000 10 junk\nc 4000\n2 5000 1\nR 6000 4",
+	"r 1000 8\r\nw 2000 4\r\n",
+	"r 0X1000 0x8\n\n\n   w\t2000\t4   \n",
+	"r 1000\nx 2000\n",
+	"r 1000\nr 20\0" "00\n",
+	"r ffffffffffffffff 2\n",
+	"r 12345678901234567\n",
+	"r 0000000000000000000000000001 1\n",
+};
+
+static void text_formats(void)
+{
+	for (size_t i = 0; i < sizeof(lackey_texts) / sizeof(lackey_texts[0]);
+	     i++) {
+		const char *t = lackey_texts[i];
+		size_t len = strlen(t);
+
+		/* The NUL cases: through their end. */
+		if (strstr(t, " L 20") || !strcmp(t, " L 1000,4\n"))
+			len += strlen(t + len + 1) + 1;
+		chunk_invariant(&wl_trace_lackey, t, len);
+	}
+	for (size_t i = 0; i < sizeof(din_texts) / sizeof(din_texts[0]); i++) {
+		const char *t = din_texts[i];
+		size_t len = strlen(t);
+
+		if (!strcmp(t, "r 1000\nr 20"))
+			len += strlen(t + len + 1) + 1;
+		chunk_invariant(&wl_trace_din, t, len);
+	}
+}
+
+static void specific(void)
+{
+	struct result r;
+	char *big;
+
+	/* A split record, CRLF and no final newline give what they say. */
+	parse(&wl_trace_lackey, " L 1000,4\r\n M 20,8", 18, 3, &r);
+	ASSERT_OK(r.ret);
+	ASSERT_EQ(r.t.n, 3);
+	ASSERT_EQ(r.t.a[0].va, 0x1000);
+	ASSERT_EQ(r.t.a[0].size, 4);
+	ASSERT_EQ(r.t.a[2].va, 0x20);
+	ASSERT_EQ(r.t.a[2].kind, WL_ACCESS_WRITE);
+	ASSERT_EQ(r.t.a[2].line, 2);
+	wl_access_trace_free(&r.t);
+	/* A NUL byte names its line. */
+	parse(&wl_trace_din, "r 1\nr 2\nr \0" "3\n", 12, 5, &r);
+	ASSERT_EQ(r.ret, -EINVAL);
+	ASSERT_EQ(r.err.line, 3);
+	ASSERT(strstr(r.err.msg, "NUL byte"));
+	ASSERT_EQ(r.t.n, 2);
+	wl_access_trace_free(&r.t);
+	/* A line longer than WL_LINE_MAX is refused, in bounded memory. */
+	big = malloc(WL_LINE_MAX * 2);
+	ASSERT(big);
+	memset(big, ' ', WL_LINE_MAX * 2);
+	parse(&wl_trace_din, big, WL_LINE_MAX * 2, 4096, &r);
+	ASSERT_EQ(r.ret, -E2BIG);
+	ASSERT_EQ(r.err.line, 1);
+	free(big);
+	wl_access_trace_free(&r.t);
+}
+
+/* Random addresses, 1 to 20 digits, mixed case, against a reference. */
+static void swar_hex(void)
+{
+	struct rng g;
+	char *text = malloc(1 << 20);
+	size_t len = 0, n = 0;
+	uint64_t *want = malloc(20000 * sizeof(*want));
+	struct result r;
+
+	ASSERT(text && want);
+	rng_seed(&g, SEED);
+	while (n < 20000) {
+		unsigned digits = 1 + (unsigned)rng_below(&g, 20);
+		uint64_t v = 0;
+		bool over = false;
+
+		len += (size_t)sprintf(text + len, "%s", rng_below(&g, 2) ?
+				       " L " : "I  ");
+		for (unsigned d = 0; d < digits; d++) {
+			unsigned x = (unsigned)rng_below(&g, 16);
+
+			/* Leading zeros keep long numbers in 64 bits. */
+			if (digits > 16 && d < digits - 16)
+				x = 0;
+			text[len++] = (x < 10 ? '0' : rng_below(&g, 2) ?
+				       'a' - 10 : 'A' - 10) + (char)x;
+			over |= v >> 60 != 0;
+			v = v << 4 | x;
+		}
+		ASSERT(!over);
+		len += (size_t)sprintf(text + len, ",1\n");
+		want[n++] = v;
+	}
+	parse(&wl_trace_lackey, text, len, 0, &r);
+	ASSERT_OK(r.ret);
+	ASSERT_EQ(r.t.n, n);
+	for (size_t i = 0; i < n; i++)
+		ASSERT_EQ(r.t.a[i].va, want[i]);
+	wl_access_trace_free(&r.t);
+	free(text);
+	free(want);
+}
+
+/* Write @t in @fmt into a memory buffer. */
+static char *write_mem(const struct wl_trace_format *fmt,
+		       const struct wl_access_trace *t, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+	struct reason err;
+
+	ASSERT(f);
+	ASSERT_OK(wl_access_write(f, fmt, t->a, t->n, &err));
+	fclose(f);
+	return buf;
+}
+
+static void vmb(void)
+{
+	struct wl_access_gen_params p;
+	struct wl_access_trace t = { 0 };
+	struct reason err;
+	struct result r, back;
+	size_t tlen, blen, tlen2;
+	char *text, *bin, *text2;
+
+	wl_access_gen_defaults(&p);
+	p.accesses = 20000;
+	p.write_pct = 30;
+	ASSERT_OK(wl_access_gen("uniform", &p, &t, &err));
+	t.a[3].kind = WL_ACCESS_IFETCH;
+	t.a[4].size = 3;
+	t.a[5].size = 65535;
+	t.a[6].va = 0xffffffffffff0000ULL;
+	t.a[7].va = 0;
+	for (size_t k = 0; k < 2; k++) {
+		const struct wl_trace_format *fmt = k ? &wl_trace_din :
+						   &wl_trace_lackey;
+
+		/* Canonical text: what the writer writes. */
+		text = write_mem(fmt, &t, &tlen);
+		parse(fmt, text, tlen, 0, &r);
+		ASSERT_OK(r.ret);
+		bin = write_mem(&wl_trace_vmb, &r.t, &blen);
+		ASSERT(blen < tlen);
+		chunk_invariant(&wl_trace_vmb, bin, blen);
+		parse(&wl_trace_vmb, bin, blen, 0, &back);
+		ASSERT_OK(back.ret);
+		text2 = write_mem(fmt, &back.t, &tlen2);
+		ASSERT_EQ(tlen2, tlen);
+		ASSERT(!memcmp(text, text2, tlen));
+		/* Every cut inside the trace is an error, never a short
+		 * trace read as whole. */
+		for (size_t cut = 1; cut < 300; cut++) {
+			struct result c;
+
+			parse(&wl_trace_vmb, bin, cut, 7, &c);
+			if (cut < WL_VMB_HEADER) {
+				ASSERT_EQ(c.ret, -EPIPE);
+				ASSERT(strstr(c.err.msg, "header"));
+			} else if (c.ret) {
+				ASSERT_EQ(c.ret, -EPIPE);
+				ASSERT(strstr(c.err.msg, "inside a record"));
+			}
+			wl_access_trace_free(&c.t);
+		}
+		free(text);
+		free(text2);
+		free(bin);
+		wl_access_trace_free(&r.t);
+		wl_access_trace_free(&back.t);
+	}
+	/* A bad header, a bad tag. */
+	parse(&wl_trace_vmb, "VMBT\2\1\10\0\0\0\0\0\0\0\0\0", 16, 0, &r);
+	ASSERT_EQ(r.ret, -EINVAL);
+	ASSERT(strstr(r.err.msg, "version 2"));
+	parse(&wl_trace_vmb, "r 1000\n", 7, 0, &r);
+	ASSERT_EQ(r.ret, -EPIPE);
+	parse(&wl_trace_vmb, "r 1000 and then some text\n", 26, 0, &r);
+	ASSERT_EQ(r.ret, -EINVAL);
+	ASSERT(strstr(r.err.msg, "not a vmb trace"));
+	parse(&wl_trace_vmb, "VMBT\1\1\10\0\0\0\0\0\0\0\0\0\xff\0", 18, 0, &r);
+	ASSERT_EQ(r.ret, -EINVAL);
+	ASSERT(strstr(r.err.msg, "record 1: bad tag"));
+	wl_access_trace_free(&t);
+}
+
+/* Many batches: the threaded reader hands the same batches. */
+static void batches(void)
+{
+	struct wl_access_gen_params p;
+	struct wl_access_trace t = { 0 };
+	struct reason err;
+	struct result a, b;
+	size_t len;
+	char *text;
+
+	wl_access_gen_defaults(&p);
+	p.accesses = 10 * WL_ACCESS_BATCH + 17;
+	ASSERT_OK(wl_access_gen("zipf", &p, &t, &err));
+	text = write_mem(&wl_trace_din, &t, &len);
+	parse(&wl_trace_din, text, len, 1000, &a);
+	parse_threaded(&wl_trace_din, text, len, 1000, &b);
+	same(&a, &b, "din", 1000);
+	ASSERT_EQ(a.t.n, t.n);
+#ifdef VMBENCH_HAVE_ZLIB
+	{
+		uLongf zlen = compressBound(len) + 64;
+		unsigned char *z = malloc(zlen);
+		z_stream zs = { 0 };
+		struct result c;
+
+		ASSERT(z);
+		ASSERT_EQ(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8,
+				       Z_DEFAULT_STRATEGY), Z_OK);
+		zs.next_in = (Bytef *)text;
+		zs.avail_in = (uInt)len;
+		zs.next_out = z;
+		zs.avail_out = (uInt)zlen;
+		ASSERT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
+		deflateEnd(&zs);
+		parse_threaded(&wl_trace_din, (char *)z, zs.total_out, 0, &c);
+		same(&a, &c, "din.gz", 0);
+		wl_access_trace_free(&c.t);
+		free(z);
+	}
+#endif
+	free(text);
+	wl_access_trace_free(&a.t);
+	wl_access_trace_free(&b.t);
+	wl_access_trace_free(&t);
+}
+
+/* vmap op traces read a chunk at a time: the same ops and errors. */
+static void vmap_chunks(void)
+{
+	static const char *const texts[] = {
+		"a 1 4096\n# comment\na 2 0x2000 4096 0 0x100000\r\nf 1\n"
+		"l 2 8   # after\n\n",
+		"a 1 4096\nf 1",
+		"a 1 4096\nq 2\n",
+		"a 1 4096\na 2\n",
+		"",
+	};
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct wl_vmap_trace a = { 0 };
+		struct reason ea = { 0 };
+		size_t len = strlen(texts[i]);
+		int ra = wl_vmap_parse(texts[i], len, &a, &ea);
+
+		for (size_t chunk = 1; chunk <= 41; chunk += 4) {
+			struct source_opts o = { chunk, chunk & 4 };
+			struct wl_vmap_trace b = { 0 };
+			struct reason eb = { 0 };
+			struct source *s;
+			int rb;
+
+			ASSERT_OK(source_open_mem(&s, texts[i], len, &o, &eb));
+			rb = wl_vmap_read_source(s, &b, &eb);
+			source_close(s);
+			ASSERT_EQ(rb, ra);
+			ASSERT_EQ(b.n, a.n);
+			ASSERT(!a.n || !memcmp(a.ops, b.ops,
+					       a.n * sizeof(*a.ops)));
+			if (ra) {
+				ASSERT_EQ(eb.line, ea.line);
+				ASSERT_STREQ(eb.msg, ea.msg);
+			}
+			wl_vmap_trace_free(&b);
+		}
+		wl_vmap_trace_free(&a);
+	}
+}
+
+/* The portable SWAR hex code against a byte-by-byte reference. */
+static void swar_words(void)
+{
+	static const char alphabet[] = "0123456789abcdefABCDEF/:@G`g,\n \x80"
+				       "\xff\x10\x19";
+	struct rng g;
+
+	rng_seed(&g, SEED);
+	for (int i = 0; i < 200000; i++) {
+		char b[8];
+		uint64_t w, want = 0, bad;
+		unsigned k = 0, got;
+
+		for (int j = 0; j < 8; j++)
+			b[j] = alphabet[rng_below(&g, rng_below(&g, 4) ? 22 :
+						  sizeof(alphabet) - 1)];
+		memcpy(&w, b, 8);
+		while (k < 8 && wl_hexval[(uint8_t)b[k]]) {
+			want = want << 4 | (wl_hexval[(uint8_t)b[k]] - 1u);
+			k++;
+		}
+		bad = wl_hex8_bad(w);
+		got = bad ? (unsigned)__builtin_ctzll(bad) >> 3 : 8;
+		ASSERT_EQ(got, k);
+		if (k)
+			ASSERT_EQ(wl_hex8_pack(w << (8 * (8 - k))), want);
+	}
+}
+
+/* A generator streamed in batches of any size makes its array. */
+static void gen_stream(void)
+{
+	static const size_t batch[] = { 1, 7, 4096, 100000 };
+	size_t nw;
+	const struct wl_access_workload *w = wl_access_workloads(&nw);
+
+	for (size_t i = 0; i < nw; i++) {
+		struct wl_access_gen_params p;
+		struct wl_access_trace a = { 0 };
+		struct reason err;
+
+		wl_access_gen_defaults(&p);
+		p.accesses = 50000;
+		p.pages = 300;
+		p.write_pct = 40;
+		ASSERT_OK(wl_access_gen(w[i].name, &p, &a, &err));
+		for (size_t b = 0; b < sizeof(batch) / sizeof(batch[0]); b++) {
+			struct wl_access *buf = malloc(batch[b] * sizeof(*buf));
+			struct wl_access_gen *g;
+			size_t n, at = 0;
+
+			ASSERT(buf);
+			ASSERT_OK(wl_access_gen_open(&g, w[i].name, &p, &err));
+			while ((n = wl_access_gen_next(g, buf, batch[b]))) {
+				ASSERT(at + n <= a.n);
+				ASSERT(!memcmp(buf, a.a + at, n * sizeof(*buf)));
+				at += n;
+			}
+			ASSERT_EQ(at, a.n);
+			wl_access_gen_close(g);
+			free(buf);
+		}
+		wl_access_trace_free(&a);
+	}
+}
+
+int main(void)
+{
+	swar_words();
+	gen_stream();
+	vmap_chunks();
+	text_formats();
+	specific();
+	swar_hex();
+	vmb();
+	batches();
+	return 0;
+}

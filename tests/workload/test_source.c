@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The byte source: plain and compressed inputs (every codec this build
+ * has, compressed here with the same libraries) read back byte for byte
+ * with chunks of 1 byte to the default, with and without the reading
+ * thread; several gzip members and zstd frames in a row; every
+ * truncation of a compressed input and corruption of a checksummed one
+ * is an error with a reason, never a silent short read; a file and a
+ * missing file.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <vmbench/rng.h>
+#include <vmbench/source.h>
+
+#ifdef VMBENCH_HAVE_ZLIB
+#include <zlib.h>
+#endif
+#ifdef VMBENCH_HAVE_LZMA
+#include <lzma.h>
+#endif
+#ifdef VMBENCH_HAVE_ZSTD
+#include <zstd.h>
+#endif
+
+#include "../test.h"
+
+#define SEED 42
+
+/* Read all of @s; its return code, the bytes in *out (*len). */
+static int drain(struct source *s, char **out, size_t *len,
+		 struct reason *err)
+{
+	const char *p;
+	size_t n, cap = 1024;
+	int ret;
+
+	*out = malloc(cap);
+	*len = 0;
+	ASSERT(*out);
+	while ((ret = source_next(s, &p, &n, err)) == 1) {
+		ASSERT(n > 0);
+		/* The padding is there and zero. */
+		for (size_t i = 0; i < SOURCE_PAD; i++)
+			ASSERT_EQ(p[n + i], 0);
+		while (*len + n > cap) {
+			cap *= 2;
+			*out = realloc(*out, cap);
+			ASSERT(*out);
+		}
+		memcpy(*out + *len, p, n);
+		*len += n;
+	}
+	/* The end and an error are final. */
+	ASSERT_EQ(source_next(s, &p, &n, NULL), ret);
+	return ret;
+}
+
+/* @z decodes to exactly @want, at several chunk sizes, both ways. */
+static void check_decodes(const void *z, size_t zlen, const char *want,
+			  size_t wlen, enum source_codec codec)
+{
+	static const size_t chunks[] = { 1, 3, 64, 4093, 0 };
+
+	for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+		for (int th = 0; th < 2; th++) {
+			struct source_opts o = { chunks[c], th };
+			struct reason err = { 0 };
+			struct source *s;
+			char *got;
+			size_t len;
+
+			if (chunks[c] == 1 && wlen > 200000)
+				continue;
+			if (source_open_mem(&s, z, zlen, &o, &err))
+				TEST_FAIL("open: %s", err.msg);
+			ASSERT_EQ(source_codec(s), codec);
+			if (drain(s, &got, &len, &err))
+				TEST_FAIL("%s, chunk %zu: %s",
+					  source_codec_name(codec), chunks[c],
+					  err.msg);
+			ASSERT_EQ(len, wlen);
+			ASSERT(!memcmp(got, want, wlen));
+			free(got);
+			source_close(s);
+		}
+	}
+}
+
+/*
+ * Every cut of @z after its magic fails (-EPIPE or -EBADMSG) with a
+ * reason that names the codec; the bytes before the failure are a prefix
+ * of @want.
+ */
+__attribute__((unused))
+static void check_truncations(const unsigned char *z, size_t zlen,
+			      const char *want, size_t wlen,
+			      enum source_codec codec, size_t step)
+{
+	for (size_t cut = 6; cut < zlen; cut += step) {
+		struct source_opts o = { 512, cut & 1 };
+		struct reason err = { 0 };
+		struct source *s;
+		char *got;
+		size_t len;
+		int ret;
+
+		ASSERT_OK(source_open_mem(&s, z, cut, &o, &err));
+		ret = drain(s, &got, &len, &err);
+		if (ret != -EPIPE && ret != -EBADMSG)
+			TEST_FAIL("%s cut at %zu of %zu: %d",
+				  source_codec_name(codec), cut, zlen, ret);
+		ASSERT(strstr(err.msg, source_codec_name(codec)));
+		ASSERT_EQ(err.line, 0);
+		ASSERT(len <= wlen);
+		ASSERT(!memcmp(got, want, len));
+		free(got);
+		source_close(s);
+	}
+}
+
+/* Flip each of some bytes of @z: an error, never a clean wrong read. */
+__attribute__((unused))
+static void check_corruptions(unsigned char *z, size_t zlen,
+			      const char *want, size_t wlen,
+			      enum source_codec codec)
+{
+	struct rng r;
+
+	rng_seed(&r, SEED);
+	for (int i = 0; i < 200; i++) {
+		size_t at = 6 + rng_below(&r, zlen - 6);
+		unsigned char was = z[at];
+		struct source_opts o = { 4096, i & 1 };
+		struct reason err = { 0 };
+		struct source *s;
+		char *got;
+		size_t len;
+		int ret;
+
+		z[at] ^= (unsigned char)(1 + rng_below(&r, 255));
+		ASSERT_OK(source_open_mem(&s, z, zlen, &o, &err));
+		ret = drain(s, &got, &len, &err);
+		if (!ret && (len != wlen || memcmp(got, want, wlen)))
+			TEST_FAIL("%s: byte %zu flipped read back wrong data "
+				  "without an error", source_codec_name(codec),
+				  at);
+		if (ret)
+			ASSERT(ret == -EBADMSG || ret == -EPIPE);
+		free(got);
+		source_close(s);
+		z[at] = was;
+	}
+}
+
+/* A text trace-like input of @n bytes. */
+static char *make_text(size_t n)
+{
+	char *t = malloc(n);
+	struct rng r;
+
+	ASSERT(t);
+	rng_seed(&r, SEED);
+	for (size_t i = 0; i < n; i++)
+		t[i] = rng_below(&r, 16) == 0 ? '\n' :
+		       "0123456789abcdef L,"[rng_below(&r, 19)];
+	return t;
+}
+
+static void plain(void)
+{
+	char *t = make_text(300000);
+
+	check_decodes(t, 300000, t, 300000, SOURCE_PLAIN);
+	check_decodes(t, 1000, t, 1000, SOURCE_PLAIN);
+	check_decodes(t, 0, t, 0, SOURCE_PLAIN);
+	/* A prefix of a magic number is plain data. */
+	check_decodes("\x1f", 1, "\x1f", 1, SOURCE_PLAIN);
+	check_decodes("\x28\xb5\x2f", 3, "\x28\xb5\x2f", 3, SOURCE_PLAIN);
+	free(t);
+}
+
+#ifdef VMBENCH_HAVE_ZLIB
+static size_t gzip(const char *in, size_t n, unsigned char *out, size_t cap)
+{
+	z_stream z = { 0 };
+
+	ASSERT_EQ(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8,
+			       Z_DEFAULT_STRATEGY), Z_OK);
+	z.next_in = (Bytef *)in;
+	z.avail_in = (uInt)n;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	ASSERT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
+	deflateEnd(&z);
+	return cap - z.avail_out;
+}
+#endif
+
+static void gzip_input(void)
+{
+#ifdef VMBENCH_HAVE_ZLIB
+	size_t n = 300000, cap = n + 4096, a, b;
+	char *t = make_text(n);
+	unsigned char *z = malloc(2 * cap);
+
+	ASSERT(z);
+	a = gzip(t, n, z, cap);
+	check_decodes(z, a, t, n, SOURCE_GZIP);
+	/* Two members: the two halves. */
+	a = gzip(t, n / 2, z, cap);
+	b = gzip(t + n / 2, n - n / 2, z + a, cap);
+	check_decodes(z, a + b, t, n, SOURCE_GZIP);
+	a = gzip(t, 3000, z, cap);
+	check_truncations(z, a, t, 3000, SOURCE_GZIP, 1);
+	check_corruptions(z, a, t, 3000, SOURCE_GZIP);
+	free(z);
+	free(t);
+#else
+	ASSERT(!source_codec_built(SOURCE_GZIP));
+#endif
+}
+
+static void xz_input(void)
+{
+#ifdef VMBENCH_HAVE_LZMA
+	size_t n = 300000, cap = n + 4096, a = 0, b = 0;
+	char *t = make_text(n);
+	unsigned char *z = malloc(2 * cap);
+
+	ASSERT(z);
+	ASSERT_EQ(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, NULL,
+					  (const uint8_t *)t, n, z, &a, cap),
+		  LZMA_OK);
+	check_decodes(z, a, t, n, SOURCE_XZ);
+	a = 0;
+	ASSERT_EQ(lzma_easy_buffer_encode(1, LZMA_CHECK_CRC64, NULL,
+					  (const uint8_t *)t, n / 2, z, &a,
+					  cap), LZMA_OK);
+	b = a;
+	ASSERT_EQ(lzma_easy_buffer_encode(1, LZMA_CHECK_CRC64, NULL,
+					  (const uint8_t *)t + n / 2,
+					  n - n / 2, z, &b, 2 * cap), LZMA_OK);
+	check_decodes(z, b, t, n, SOURCE_XZ);
+	a = 0;
+	ASSERT_EQ(lzma_easy_buffer_encode(1, LZMA_CHECK_CRC64, NULL,
+					  (const uint8_t *)t, 3000, z, &a,
+					  cap), LZMA_OK);
+	check_truncations(z, a, t, 3000, SOURCE_XZ, 1);
+	check_corruptions(z, a, t, 3000, SOURCE_XZ);
+	free(z);
+	free(t);
+#else
+	ASSERT(!source_codec_built(SOURCE_XZ));
+#endif
+}
+
+static void zstd_input(void)
+{
+#ifdef VMBENCH_HAVE_ZSTD
+	size_t n = 300000, cap = ZSTD_compressBound(n), a, b;
+	char *t = make_text(n);
+	unsigned char *z = malloc(2 * cap);
+
+	ASSERT(z);
+	a = ZSTD_compress(z, cap, t, n, 3);
+	ASSERT(!ZSTD_isError(a));
+	check_decodes(z, a, t, n, SOURCE_ZSTD);
+	a = ZSTD_compress(z, cap, t, n / 2, 3);
+	b = ZSTD_compress(z + a, cap, t + n / 2, n - n / 2, 3);
+	ASSERT(!ZSTD_isError(a) && !ZSTD_isError(b));
+	check_decodes(z, a + b, t, n, SOURCE_ZSTD);
+	a = ZSTD_compress(z, cap, t, 3000, 3);
+	check_truncations(z, a, t, 3000, SOURCE_ZSTD, 1);
+	free(z);
+	free(t);
+#else
+	ASSERT(!source_codec_built(SOURCE_ZSTD));
+#endif
+}
+
+static void files(void)
+{
+	char path[] = "/tmp/vmbench-source-XXXXXX";
+	int fd = mkstemp(path);
+	char *t = make_text(3000000), *got;
+	struct reason err = { 0 };
+	struct source *s;
+	size_t len;
+
+	ASSERT(fd >= 0);
+	ASSERT_EQ(write(fd, t, 3000000), 3000000);
+	close(fd);
+	for (int th = 0; th < 2; th++) {
+		struct source_opts o = { 0, th };
+
+		ASSERT_OK(source_open(&s, path, &o, &err));
+		ASSERT_OK(drain(s, &got, &len, &err));
+		ASSERT_EQ(len, 3000000);
+		ASSERT(!memcmp(got, t, len));
+		free(got);
+		source_close(s);
+	}
+	unlink(path);
+	ASSERT_EQ(source_open(&s, path, NULL, &err), -ENOENT);
+	ASSERT(strstr(err.msg, "cannot open"));
+	ASSERT(s == NULL);
+	free(t);
+}
+
+int main(void)
+{
+	plain();
+	gzip_input();
+	xz_input();
+	zstd_input();
+	files();
+	return 0;
+}
