@@ -24,6 +24,8 @@ static const struct {
 	{ "tlb", vmsim_tlb_main, "translate an access trace through an MMU" },
 	{ "layout", vmsim_layout_main, "print a kernel address-space layout" },
 	{ "vmalloc", vmsim_vmalloc_main, "run a workload on the vmalloc system" },
+	{ "import-kernel", vmsim_import_main, "import a kernel's vmalloc "
+	  "capture as an op trace" },
 	{ "trace", vmsim_trace_main, "trace convert: change an access "
 	  "trace's format" },
 };
