@@ -543,6 +543,36 @@ int vmalloc_node_range(struct vmalloc *vm, uint64_t size, uint64_t align,
 	return 0;
 }
 
+int vmalloc_reserve(struct vmalloc *vm, uint64_t addr, uint64_t size,
+		    int cpu)
+{
+	struct vm_area *a;
+	uint64_t got;
+	int err;
+
+	if (!size || (addr | size) & (vm->page - 1) ||
+	    (cpu >= 0 && !cpu_ok(vm, (unsigned)cpu)) ||
+	    addr < vm->cfg.start || addr > vm->cfg.end ||
+	    size > vm->cfg.end - addr)
+		return -EINVAL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	err = vmap_alloc(vm->v, size, vm->page, addr, addr + size, &got);
+	if (err) {
+		free(a);
+		return err == -ENOSPC ? -EBUSY : err;
+	}
+	a->addr = addr;
+	a->size = size;
+	a->flags = VMALLOC_ALLOC;
+	a->page_shift = vm->page_shift;
+	a->vn = cpu >= 0 && vm->nodes > 1 ? (int)((unsigned)cpu % vm->nodes)
+					  : -1;
+	rb_add(&a->node, &vm->areas, area_less);
+	return 0;
+}
+
 int vmalloc_vmalloc(struct vmalloc *vm, uint64_t size, unsigned cpu,
 		    uint64_t *addr)
 {
