@@ -258,6 +258,17 @@ int vmalloc_node_range(struct vmalloc *vm, uint64_t size, uint64_t align,
 int vmalloc_reserve(struct vmalloc *vm, uint64_t addr, uint64_t size,
 		    int cpu);
 
+/*
+ * alloc_vmap_area() alone: an area of @size bytes (the guard page, if
+ * any, included) aligned to @align, from @cpu's node pool or the strategy
+ * (a purge and one retry on no room), with no pages mapped; for replays of
+ * real kernels' traces, which record every area (a pages array that
+ * vmalloc itself vmalloc'd among them) with its size as reserved.
+ * vmalloc_vfree() frees it.  Errors as vmalloc_node_range().
+ */
+int vmalloc_alloc_area(struct vmalloc *vm, uint64_t size, uint64_t align,
+		       unsigned cpu, uint64_t *addr);
+
 /* vmalloc(), vzalloc(), vmalloc_huge(): vmalloc_node_range() with a page
  * alignment, caller 0 and no flags, VMALLOC_ZERO, VMALLOC_ALLOW_HUGE. */
 int vmalloc_vmalloc(struct vmalloc *vm, uint64_t size, unsigned cpu,

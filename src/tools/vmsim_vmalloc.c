@@ -634,15 +634,16 @@ static int replay_ops(struct vmalloc *vm, const struct wl_vmap_trace *t,
 				*slot = REPLAY_SKIP;
 				continue;
 			}
-			if (op->arg <= page || op->arg % page)
+			if (!op->arg || op->arg % page)
 				return reason_fail(r, -EINVAL, op->line, "size "
 						   "%#llx: not a whole number of"
-						   " pages with the guard page",
+						   " pages",
 						   (unsigned long long)op->arg);
-			/* The trace's size includes the guard page. */
-			err = vmalloc_node_range(vm, op->arg - page,
+			/* Every area is in the trace (a pages array too),
+			 * its size with the guard: reserve, map nothing. */
+			err = vmalloc_alloc_area(vm, op->arg,
 				op->flags & WL_VMAP_HAS_ALIGN ? op->align : page,
-				0, (unsigned)cpu, 0, &got);
+				(unsigned)cpu, &got);
 			if (err == -ENOSPC || err == -ENOMEM) {
 				y->alloc_failed++;
 				*slot = REPLAY_SKIP;

@@ -573,6 +573,29 @@ int vmalloc_reserve(struct vmalloc *vm, uint64_t addr, uint64_t size,
 	return 0;
 }
 
+int vmalloc_alloc_area(struct vmalloc *vm, uint64_t size, uint64_t align,
+		       unsigned cpu, uint64_t *addr)
+{
+	struct vm_area *a;
+	int err;
+
+	if (!size || size & (vm->page - 1) || (align & (align - 1)) ||
+	    !cpu_ok(vm, cpu))
+		return -EINVAL;
+	if (align < vm->page)
+		align = vm->page;
+	/* The size holds the guard already: NO_GUARD adds none. */
+	err = get_area(vm, size, align, VMALLOC_ALLOC | VMALLOC_NO_GUARD,
+		       vm->page_shift, 0, cpu, &a);
+	if (err) {
+		vm->c.failed++;
+		return err;
+	}
+	vm->c.vmallocs++;
+	*addr = a->addr;
+	return 0;
+}
+
 int vmalloc_vmalloc(struct vmalloc *vm, uint64_t size, unsigned cpu,
 		    uint64_t *addr)
 {
