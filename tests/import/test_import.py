@@ -139,6 +139,24 @@ bad("snapshot size mismatch", "".join(sl[:5]) + "%s %d %s" % (
 bad("snapshot area twice", "".join(sl[:7]) + sl[3] + "".join(sl[7:]),
     trace_text, "snap", 8, "listed twice")
 
+# Events between the markers: imported when the snapshot cannot hold them
+# (an allocation it does not list, a free of one it lists), counted.
+end_i = next(i for i, l in enumerate(tl) if l.rstrip().endswith("SNAP_END"))
+moved = tl[:end_i] + tl[end_i + 1:end_i + 11]
+ts = tl[end_i + 10].split(": ")[0].split()[-1]
+moved += [tl[end_i].replace(tl[end_i].split(": ")[0].split()[-1], ts)]
+moved += tl[end_i + 11:]
+t = os.path.join(tmp, "moved.trace")
+open(t, "w").write("".join(moved))
+p = run(["import-kernel", SNAP, t])
+expect("markers apart rc", p.returncode, 0)
+expect("markers apart counted",
+       "10 between the markers (0 left out" in p.stdout, True)
+expect("markers apart imports every allocation",
+       sum(1 for l in p.stdout.splitlines() if " at=" in l), allocs)
+expect("markers apart imports every free",
+       sum(1 for l in p.stdout.splitlines() if " lazy=" in l), frees)
+
 # ---- the op trace's annotations ----
 plain = "a 1 0x2000\na 2 0x3000 0x1000\nf 1\na 3 0x1000\nl 3 0x10\n"
 noted = ("a 1 0x2000 cpu=1 at=0xffffc90000000000\na 2 0x3000 0x1000 cpu=0\n"
