@@ -246,6 +246,29 @@ int vmalloc_node_range(struct vmalloc *vm, uint64_t size, uint64_t align,
 		       unsigned flags, unsigned cpu, uint64_t caller,
 		       uint64_t *addr);
 
+/*
+ * The area [@addr, @addr + @size) (guard included), busy from now on, with
+ * no pages mapped: an area a real kernel had before a replay began (an
+ * imported snapshot).  vmalloc_vfree() frees it like any other; with node
+ * pools it belongs to the node of @cpu, or to none when @cpu is -1 (its
+ * CPU unknown: a purge gives it back to the free space).
+ * -EINVAL: not page-aligned, outside the range, bad cpu; -EBUSY: the
+ * range is not free; -ENOMEM.
+ */
+int vmalloc_reserve(struct vmalloc *vm, uint64_t addr, uint64_t size,
+		    int cpu);
+
+/*
+ * alloc_vmap_area() alone: an area of @size bytes (the guard page, if
+ * any, included) aligned to @align, from @cpu's node pool or the strategy
+ * (a purge and one retry on no room), with no pages mapped; for replays of
+ * real kernels' traces, which record every area (a pages array that
+ * vmalloc itself vmalloc'd among them) with its size as reserved.
+ * vmalloc_vfree() frees it.  Errors as vmalloc_node_range().
+ */
+int vmalloc_alloc_area(struct vmalloc *vm, uint64_t size, uint64_t align,
+		       unsigned cpu, uint64_t *addr);
+
 /* vmalloc(), vzalloc(), vmalloc_huge(): vmalloc_node_range() with a page
  * alignment, caller 0 and no flags, VMALLOC_ZERO, VMALLOC_ALLOW_HUGE. */
 int vmalloc_vmalloc(struct vmalloc *vm, uint64_t size, unsigned cpu,

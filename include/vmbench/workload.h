@@ -28,34 +28,52 @@ struct vmap;
  * Text format, one op per line; '#' starts a comment, also after an op;
  * blank lines are ignored; numbers are decimal or 0x-hex, unsigned 64-bit:
  *
- *   a <id> <size> [<align> [<vstart> <vend>]]   allocate
- *   f <id>                                       free the area of <id>
+ *   a <id> <size> [<align> [<vstart> <vend>]] [cpu=N] [at=ADDR]   allocate
+ *   f <id> [cpu=N] [lazy=N]                      free the area of <id>
  *   l <id> <offset>                              find(start(<id>) + offset)
  *                                                must return area <id>
+ *   p [cpu=N]                                    purge the lazily freed areas
  *
  * <align> defaults to the page size, the window [vstart, vend) to the whole
  * range.  An id names one live area at a time and may be reused once freed.
+ * The key=value fields are optional and follow the positional ones: cpu=
+ * the CPU that made the request (default 0, at most WL_VMAP_CPU_MAX); at=
+ * the address a real kernel chose for the area, lazy= the kernel's count
+ * of lazily freed pages (nr_lazy) after the free (annotations of imported
+ * kernel captures, which a replay compares against, never obeys).  A vmap
+ * replay ignores them and treats 'p' as doing nothing (the allocators have
+ * no lazy list); the vmalloc system model purges.  Traces without them
+ * read as before.
  */
 
 enum wl_vmap_kind {
 	WL_VMAP_ALLOC = 'a',
 	WL_VMAP_FREE = 'f',
 	WL_VMAP_LOOKUP = 'l',
+	WL_VMAP_PURGE = 'p',
 };
 
 /* Flags of struct wl_vmap_op. */
 #define WL_VMAP_HAS_ALIGN  0x1u
 #define WL_VMAP_HAS_WINDOW 0x2u
+#define WL_VMAP_HAS_CPU    0x4u   /* cpu= given */
+#define WL_VMAP_HAS_AT     0x8u   /* alloc: at= in note */
+#define WL_VMAP_HAS_LAZY   0x10u  /* free: lazy= in note */
 
-/* One op; 48 bytes, so a million ops take 48 MB. */
+/* The largest cpu= value. */
+#define WL_VMAP_CPU_MAX 65535u
+
+/* One op; 56 bytes, so a million ops take 56 MB. */
 struct wl_vmap_op {
 	uint8_t kind;           /* enum wl_vmap_kind */
 	uint8_t flags;          /* WL_VMAP_HAS_* */
+	uint16_t cpu;           /* cpu= (0 when not given) */
 	uint32_t line;          /* line in the trace; 0 for generated ops */
 	uint64_t id;
 	uint64_t arg;           /* alloc: size; lookup: offset */
 	uint64_t align;         /* alloc with WL_VMAP_HAS_ALIGN */
 	uint64_t vstart, vend;  /* alloc with WL_VMAP_HAS_WINDOW */
+	uint64_t note;          /* at= (alloc) or lazy= (free) */
 };
 
 /* A growable array of ops. */

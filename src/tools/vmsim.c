@@ -27,6 +27,8 @@ static const struct {
 	{ "layout", vmsim_layout_main, "print a kernel address-space layout" },
 	{ "vmalloc", vmsim_vmalloc_main, "run a workload on the vmalloc system" },
 	{ "proc", vmsim_proc_main, "processes, vmalloc faults and entry syncs" },
+	{ "import-kernel", vmsim_import_main, "import a kernel's vmalloc "
+	  "capture as an op trace" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -29,6 +29,7 @@ int vmsim_trace_main(int argc, char **argv);
 int vmsim_layout_main(int argc, char **argv);
 int vmsim_vmalloc_main(int argc, char **argv);
 int vmsim_proc_main(int argc, char **argv);
+int vmsim_import_main(int argc, char **argv);
 
 /*
  * Walks argv: each call yields the next option (name, and its value if

@@ -30,6 +30,7 @@
 
 struct va_args {
 	const char *arch, *strategy, *workload, *tlb, *out, *kernel;
+	const char *replay;      /* --replay FILE */
 	struct vmalloc_gen_params gp;
 	uint64_t cpus, lazy_max, ceiling, ram, nr_cpus_config;
 	unsigned reps;
@@ -52,6 +53,13 @@ static void usage(FILE *f)
 "                     [--lazy-max-pages N | --eager] [--flush-ceiling N]\n"
 "                     [--loops N] [--pages N] [--seed S] [--tlb SPEC]\n"
 "                     [--ram BYTES] [--stats [--repetitions N]] [-o FILE]\n"
+"       vmsim vmalloc --replay FILE [--kernel MODEL | --strategy NAME]\n"
+"                     [--cpus N] [-o FILE]\n"
+"\n"
+"--replay FILE replays an op trace of vmsim import-kernel on every kernel\n"
+"model and strategy (or the one named) and adds the rows replay_* (the\n"
+"kernel's placements predicted, nr_lazy matched after each free, the\n"
+"hidden state counted apart).\n"
 "\n"
 "Run a workload on the vmalloc system: the kernel page table of --arch\n"
 "built as at boot over a buddy allocator of --ram bytes, vmalloc areas\n"
@@ -223,6 +231,7 @@ static int parse(int argc, char **argv, struct va_args *va)
 			   !strcmp(o.name, "--workload") ||
 			   !strcmp(o.name, "--tlb") ||
 			   !strcmp(o.name, "--kernel") ||
+			   !strcmp(o.name, "--replay") ||
 			   !strcmp(o.name, "-o") ||
 			   !strcmp(o.name, "--output")) {
 			const char **dst =
@@ -231,6 +240,7 @@ static int parse(int argc, char **argv, struct va_args *va)
 				!strcmp(o.name, "--workload") ? &va->workload :
 				!strcmp(o.name, "--tlb") ? &va->tlb :
 				!strcmp(o.name, "--kernel") ? &va->kernel :
+				!strcmp(o.name, "--replay") ? &va->replay :
 				&va->out;
 
 			if (!strcmp(o.name, "--strategy"))
@@ -256,6 +266,13 @@ static int parse(int argc, char **argv, struct va_args *va)
 	if (va->lazy_given && !va->lazy_max)
 		return vmsim_opt_error("--lazy-max-pages", "must be at least "
 				       "1");
+	if (va->replay && va->workload)
+		return vmsim_opt_error("--replay", "give --replay or "
+				       "--workload, not both");
+	if (va->replay && va->stats)
+		return vmsim_opt_error("--replay", "has no --stats");
+	if (va->replay)
+		va->workload = "replay";
 	if (!va->workload)
 		return vmsim_opt_error("--workload", "required (try vmsim "
 				       "vmalloc --list)");
@@ -457,7 +474,8 @@ static void row_double(struct csv *c, const struct va_args *va,
 }
 
 static void print_csv(struct csv *f, const struct va_run *x,
-		      const struct measure_summary *tm, size_t nops)
+		      const struct measure_summary *tm, size_t nops,
+		      bool header)
 {
 	static const char *const columns[] = {
 		"arch", "strategy", "kernel", "cpus", "mode", "workload",
@@ -515,9 +533,11 @@ static void print_csv(struct csv *f, const struct va_run *x,
 	};
 	char name[48];
 
-	for (size_t i = 0; i < sizeof(columns) / sizeof(columns[0]); i++)
+	for (size_t i = 0; header && i < sizeof(columns) / sizeof(columns[0]);
+	     i++)
 		csv_field_str(f, columns[i]);
-	csv_end_row(f);
+	if (header)
+		csv_end_row(f);
 	row_u64(f, va, "ops", -1, nops);
 	for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++)
 		row_u64(f, va, sys[i].name, -1, sys[i].v);
@@ -553,6 +573,332 @@ static void print_csv(struct csv *f, const struct va_run *x,
 	}
 }
 
+/* ---- --replay: an imported kernel capture on every model ---- */
+
+/* What a replay of an imported capture found (vmsim import-kernel). */
+struct replay_tally {
+	uint64_t initial, initial_cpu_unknown, initial_outside;
+	uint64_t allocs, predicted, annotated, alloc_failed, other_window;
+	uint64_t frees, frees_skipped, lazy_checks, lazy_matched;
+	uint64_t first_lazy_mismatch;   /* its line; 0: none */
+	uint64_t purges;
+};
+
+/* An id whose area was not replayed (outside the range, failed). */
+#define REPLAY_SKIP UINT64_MAX
+/* The largest id --replay takes (ids index an array). */
+#define REPLAY_MAX_ID (1ULL << 26)
+
+static int replay_ops(struct vmalloc *vm, const struct wl_vmap_trace *t,
+		      const struct va_args *va, uint64_t *addr,
+		      struct replay_tally *y, struct reason *r)
+{
+	uint64_t page = va->gp.page_size;
+	struct vmalloc_counters c;
+
+	memset(y, 0, sizeof(*y));
+	for (size_t i = 0; i < t->n; i++) {
+		const struct wl_vmap_op *op = &t->ops[i];
+		uint64_t *slot = &addr[op->id], got;
+		int cpu = op->flags & WL_VMAP_HAS_CPU ? op->cpu : 0;
+		int err;
+
+		switch (op->kind) {
+		case WL_VMAP_ALLOC:
+			if (*slot)
+				return reason_fail(r, -EINVAL, op->line, "alloc"
+						   " of id %llu, which is live",
+						   (unsigned long long)op->id);
+			if (op->flags & WL_VMAP_HAS_WINDOW &&
+			    !(op->flags & WL_VMAP_HAS_AT) &&
+			    op->vend > op->vstart &&
+			    op->vend - op->vstart == op->arg) {
+				/* A fixed area: the state before the trace. */
+				y->initial++;
+				if (!(op->flags & WL_VMAP_HAS_CPU))
+					y->initial_cpu_unknown++;
+				err = vmalloc_reserve(vm, op->vstart, op->arg,
+					op->flags & WL_VMAP_HAS_CPU ? cpu : -1);
+				if (err == -EINVAL) {
+					y->initial_outside++;
+					*slot = REPLAY_SKIP;
+					continue;
+				}
+				if (err)
+					return reason_fail(r, err, op->line,
+						"area %#llx+%#llx: %s",
+						(unsigned long long)op->vstart,
+						(unsigned long long)op->arg,
+						err == -EBUSY ? "overlaps "
+						"another" : strerror(-err));
+				*slot = op->vstart;
+				continue;
+			}
+			if (op->flags & WL_VMAP_HAS_WINDOW &&
+			    (op->vstart != va->gp.start ||
+			     op->vend != va->gp.end)) {
+				y->other_window++;
+				*slot = REPLAY_SKIP;
+				continue;
+			}
+			if (!op->arg || op->arg % page)
+				return reason_fail(r, -EINVAL, op->line, "size "
+						   "%#llx: not a whole number of"
+						   " pages",
+						   (unsigned long long)op->arg);
+			/* Every area is in the trace (a pages array too),
+			 * its size with the guard: reserve, map nothing. */
+			err = vmalloc_alloc_area(vm, op->arg,
+				op->flags & WL_VMAP_HAS_ALIGN ? op->align : page,
+				(unsigned)cpu, &got);
+			if (err == -ENOSPC || err == -ENOMEM) {
+				y->alloc_failed++;
+				*slot = REPLAY_SKIP;
+				continue;
+			}
+			if (err)
+				return reason_fail(r, err, op->line, "alloc of "
+						   "id %llu: %s",
+						   (unsigned long long)op->id,
+						   strerror(-err));
+			y->allocs++;
+			if (op->flags & WL_VMAP_HAS_AT) {
+				y->annotated++;
+				y->predicted += got == op->note;
+			}
+			*slot = got;
+			break;
+		case WL_VMAP_FREE:
+			if (*slot == REPLAY_SKIP) {
+				y->frees_skipped++;
+				*slot = 0;
+				continue;
+			}
+			if (!*slot)
+				return reason_fail(r, -EINVAL, op->line, "free "
+						   "of id %llu, which is not "
+						   "live",
+						   (unsigned long long)op->id);
+			err = vmalloc_vfree(vm, *slot, (unsigned)cpu);
+			if (err)
+				return reason_fail(r, err, op->line, "free of "
+						   "id %llu: %s",
+						   (unsigned long long)op->id,
+						   strerror(-err));
+			*slot = 0;
+			y->frees++;
+			if (op->flags & WL_VMAP_HAS_LAZY) {
+				vmalloc_get_counters(vm, &c);
+				y->lazy_checks++;
+				if (c.lazy_pages == op->note)
+					y->lazy_matched++;
+				else if (!y->first_lazy_mismatch)
+					y->first_lazy_mismatch = op->line;
+			}
+			break;
+		case WL_VMAP_PURGE:
+			vmalloc_purge(vm);
+			y->purges++;
+			break;
+		default:
+			/* Lookups check a vmap replay; nothing to do here. */
+			break;
+		}
+	}
+	return 0;
+}
+
+static void replay_rows(struct csv *f, const struct va_args *va,
+			const struct replay_tally *y)
+{
+	const struct {
+		const char *name;
+		uint64_t v;
+	} rows[] = {
+		{ "replay_initial_areas", y->initial },
+		{ "replay_initial_cpu_unknown", y->initial_cpu_unknown },
+		{ "replay_initial_outside_range", y->initial_outside },
+		{ "replay_allocs", y->allocs },
+		{ "replay_allocs_annotated", y->annotated },
+		{ "replay_predicted", y->predicted },
+		{ "replay_alloc_failed", y->alloc_failed },
+		{ "replay_other_window", y->other_window },
+		{ "replay_frees", y->frees },
+		{ "replay_frees_skipped", y->frees_skipped },
+		{ "replay_purges", y->purges },
+		{ "replay_lazy_checks", y->lazy_checks },
+		{ "replay_lazy_matched", y->lazy_matched },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		row_u64(f, va, rows[i].name, -1, rows[i].v);
+	row_double(f, va, "replay_predicted_pct", y->annotated ?
+		   100.0 * (double)y->predicted / (double)y->annotated : NAN);
+	if (y->first_lazy_mismatch) {
+		row_u64(f, va, "replay_first_lazy_mismatch_line", -1,
+			y->first_lazy_mismatch);
+	} else {
+		lead(f, va, "replay_first_lazy_mismatch_line", -1);
+		csv_field_na(f);
+		csv_end_row(f);
+	}
+}
+
+/* Read the op trace @path whole. */
+static int replay_read(const char *path, struct wl_vmap_trace *t)
+{
+	FILE *f = vmsim_open_input(path, path);
+	struct reason err = { 0 };
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+	int ret;
+
+	if (!f)
+		return VMSIM_BAD_INPUT;
+	do {
+		if (len == cap) {
+			char *b = realloc(buf, cap = cap ? cap * 2 : 65536);
+
+			if (!b) {
+				free(buf);
+				vmsim_close_input(f);
+				fprintf(stderr, "%s: out of memory\n", path);
+				return VMSIM_BAD_INPUT;
+			}
+			buf = b;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+	} while (n);
+	ret = ferror(f);
+	vmsim_close_input(f);
+	if (ret) {
+		free(buf);
+		fprintf(stderr, "%s: read error\n", path);
+		return VMSIM_BAD_INPUT;
+	}
+	ret = wl_vmap_parse(buf, len, t, &err);
+	free(buf);
+	if (ret)
+		return vmsim_input_error(path, &err);
+	for (size_t i = 0; i < t->n; i++)
+		if (t->ops[i].kind != WL_VMAP_PURGE &&
+		    t->ops[i].id >= REPLAY_MAX_ID) {
+			err.line = t->ops[i].line;
+			snprintf(err.msg, sizeof(err.msg), "id %llu: --replay "
+				 "takes ids below %llu",
+				 (unsigned long long)t->ops[i].id,
+				 (unsigned long long)REPLAY_MAX_ID);
+			return vmsim_input_error(path, &err);
+		}
+	return 0;
+}
+
+/*
+ * --replay FILE: the op trace on every kernel model and every strategy
+ * (or the one --kernel / --strategy names), purging where the trace
+ * purges (the kernel purges from a workqueue, at the trace's 'p').
+ */
+static int replay_main(struct va_args *va)
+{
+	static const struct vmalloc_ops none = { 0 };
+	struct wl_vmap_trace t = { 0 };
+	struct replay_tally y;
+	struct csv *csv = NULL;
+	size_t nk, ns, nmodels = 0;
+	const struct vmalloc_kernel *k = vmalloc_kernels(&nk);
+	const struct vmap_strategy *s = vmap_strategies(&ns);
+	uint64_t max_id = 0, *addr = NULL;
+	unsigned cpus = 0;
+	int ret = replay_read(va->replay, &t);
+
+	if (ret)
+		goto out;
+	for (size_t i = 0; i < t.n; i++) {
+		if (t.ops[i].kind != WL_VMAP_PURGE && t.ops[i].id > max_id)
+			max_id = t.ops[i].id;
+		if (t.ops[i].flags & WL_VMAP_HAS_CPU &&
+		    t.ops[i].cpu + 1u > cpus)
+			cpus = t.ops[i].cpu + 1u;
+	}
+	if (cpus > VMALLOC_MAX_CPUS) {
+		fprintf(stderr, "%s: cpu=%u exceeds the model's %d CPUs\n",
+			va->replay, cpus - 1, VMALLOC_MAX_CPUS);
+		ret = VMSIM_BAD_INPUT;
+		goto out;
+	}
+	if (va->cpus < cpus)
+		va->cpus = cpus;
+	if (!va->lazy_given)
+		va->lazy_max = 1ULL << 40;   /* purges come from the trace */
+	addr = calloc(max_id + 1, sizeof(*addr));
+	if (!addr) {
+		fprintf(stderr, "vmsim vmalloc: out of memory\n");
+		ret = VMSIM_BAD_INPUT;
+		goto out;
+	}
+	ret = vmsim_csv_open(&csv, va->out);
+	if (ret)
+		goto out;
+	for (size_t m = 0; m < nk + ns; m++) {
+		struct va_args one = *va;
+		struct va_run x = { 0 };
+
+		if (m < nk) {
+			if (va->strategy_given || (va->kernel &&
+						   strcmp(va->kernel,
+							  k[m].name)))
+				continue;
+			one.kernel = k[m].name;
+			one.strategy = k[m].strategy;
+			one.eager = k[m].eager;
+			one.pools = k[m].node_pools;
+		} else {
+			if (va->kernel || (va->strategy_given &&
+					   strcmp(va->strategy,
+						  s[m - nk].name)))
+				continue;
+			one.kernel = NULL;
+			one.strategy = s[m - nk].name;
+		}
+		x.va = &one;
+		x.ops = &none;
+		x.cpu = calloc(one.cpus, sizeof(*x.cpu));
+		if (!x.cpu) {
+			fprintf(stderr, "vmsim vmalloc: out of memory\n");
+			ret = VMSIM_BAD_INPUT;
+			break;
+		}
+		ret = setup(&x, 0);
+		if (!ret) {
+			memset(addr, 0, (max_id + 1) * sizeof(*addr));
+			ret = replay_ops(x.vm, &t, &one, addr, &y, &x.r);
+			teardown(&x, 0);
+		}
+		if (ret) {
+			if (x.r.line)
+				vmsim_input_error(va->replay, &x.r);
+			else
+				fprintf(stderr, "vmsim vmalloc: %s\n",
+					x.r.msg);
+			free(x.cpu);
+			ret = VMSIM_BAD_INPUT;
+			break;
+		}
+		print_csv(csv, &x, NULL, t.n, !nmodels++);
+		replay_rows(csv, &one, &y);
+		free(x.cpu);
+	}
+	if (ret)
+		csv_abort(csv);
+	else
+		ret = vmsim_csv_close(csv, va->out);
+out:
+	free(addr);
+	wl_vmap_trace_free(&t);
+	return ret;
+}
+
 int vmsim_vmalloc_main(int argc, char **argv)
 {
 	static const struct measure_subject subject = { setup, run, teardown };
@@ -584,6 +930,8 @@ int vmsim_vmalloc_main(int argc, char **argv)
 	va.gp.start = layout.vmalloc_start;
 	va.gp.end = layout.vmalloc_end;
 	va.gp.page_size = 1ULL << pt_geometry_find(va.arch)->page_shift;
+	if (va.replay)
+		return replay_main(&va);
 	if (vmalloc_gen(va.workload, &va.gp, &ops, &r)) {
 		static const struct { const char *field, *opt; } map[] = {
 			{ "name", "--workload" }, { "loops", "--loops" },
@@ -623,7 +971,7 @@ int vmsim_vmalloc_main(int argc, char **argv)
 		goto out;
 	}
 	measure_summarize(sec, va.reps, &tm);
-	print_csv(csv, &x, va.stats ? &tm : NULL, ops.n);
+	print_csv(csv, &x, va.stats ? &tm : NULL, ops.n, true);
 	ret = vmsim_csv_close(csv, va.out);
 out:
 	free(sec);

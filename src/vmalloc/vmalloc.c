@@ -543,6 +543,59 @@ int vmalloc_node_range(struct vmalloc *vm, uint64_t size, uint64_t align,
 	return 0;
 }
 
+int vmalloc_reserve(struct vmalloc *vm, uint64_t addr, uint64_t size,
+		    int cpu)
+{
+	struct vm_area *a;
+	uint64_t got;
+	int err;
+
+	if (!size || (addr | size) & (vm->page - 1) ||
+	    (cpu >= 0 && !cpu_ok(vm, (unsigned)cpu)) ||
+	    addr < vm->cfg.start || addr > vm->cfg.end ||
+	    size > vm->cfg.end - addr)
+		return -EINVAL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	err = vmap_alloc(vm->v, size, vm->page, addr, addr + size, &got);
+	if (err) {
+		free(a);
+		return err == -ENOSPC ? -EBUSY : err;
+	}
+	a->addr = addr;
+	a->size = size;
+	a->flags = VMALLOC_ALLOC;
+	a->page_shift = vm->page_shift;
+	a->vn = cpu >= 0 && vm->nodes > 1 ? (int)((unsigned)cpu % vm->nodes)
+					  : -1;
+	rb_add(&a->node, &vm->areas, area_less);
+	return 0;
+}
+
+int vmalloc_alloc_area(struct vmalloc *vm, uint64_t size, uint64_t align,
+		       unsigned cpu, uint64_t *addr)
+{
+	struct vm_area *a;
+	int err;
+
+	if (!size || size & (vm->page - 1) || (align & (align - 1)) ||
+	    !cpu_ok(vm, cpu))
+		return -EINVAL;
+	if (align < vm->page)
+		align = vm->page;
+	/* The size holds the guard already: NO_GUARD adds none. */
+	err = get_area(vm, size, align, VMALLOC_ALLOC | VMALLOC_NO_GUARD,
+		       vm->page_shift, 0, cpu, &a);
+	if (err) {
+		vm->c.failed++;
+		return err;
+	}
+	vm->c.vmallocs++;
+	*addr = a->addr;
+	return 0;
+}
+
 int vmalloc_vmalloc(struct vmalloc *vm, uint64_t size, unsigned cpu,
 		    uint64_t *addr)
 {

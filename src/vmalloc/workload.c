@@ -147,6 +147,8 @@ static int convert(const struct wl_vmap_trace *t,
 				err = push(o, &op);
 			continue;
 		}
+		if (w->kind == WL_VMAP_PURGE)
+			continue;   /* generated traces have none */
 		/* The kernel test writes to the area: a touch. */
 		if (w->kind == WL_VMAP_LOOKUP && !p->touch)
 			continue;

@@ -151,12 +151,6 @@ static int scan_u64(struct scan *s, const char *what, uint64_t *out)
 	return 0;
 }
 
-/* True when the rest of the line is blank or a comment. */
-static bool at_end(struct scan *s)
-{
-	return !next_token(s);
-}
-
 static int extra_field(struct scan *s, char op)
 {
 	char buf[32];
@@ -164,6 +158,79 @@ static int extra_field(struct scan *s, char op)
 	return reason_fail(s->err, -EINVAL, s->line,
 			"extra field '%s' after '%c' op",
 		  quote(s, buf), op);
+}
+
+/* True when a positional field follows, not a key=value one. */
+static bool positional_next(struct scan *s)
+{
+	return next_token(s) && !memchr(s->p, '=', (size_t)(token_end(s) -
+							     s->p));
+}
+
+/*
+ * The key=value annotations after the positional fields: cpu= on every op
+ * but 'l', at= on 'a', lazy= on 'f'; each at most once.
+ */
+static int parse_keys(struct scan *s, struct wl_vmap_op *op)
+{
+	char buf[32];
+
+	while (next_token(s)) {
+		const char *end = token_end(s), *eq = s->p;
+		const char *key;
+		uint8_t flag;
+		size_t klen;
+		uint64_t v;
+		int err;
+
+		while (eq < end && *eq != '=')
+			eq++;
+		klen = (size_t)(eq - s->p);
+		if (eq == end || op->kind == WL_VMAP_LOOKUP)
+			return extra_field(s, (char)op->kind);
+		if (klen == 3 && !memcmp(s->p, "cpu", 3)) {
+			key = "cpu";
+			flag = WL_VMAP_HAS_CPU;
+		} else if (klen == 2 && !memcmp(s->p, "at", 2) &&
+			   op->kind == WL_VMAP_ALLOC) {
+			key = "at";
+			flag = WL_VMAP_HAS_AT;
+		} else if (klen == 4 && !memcmp(s->p, "lazy", 4) &&
+			   op->kind == WL_VMAP_FREE) {
+			key = "lazy";
+			flag = WL_VMAP_HAS_LAZY;
+		} else {
+			return reason_fail(s->err, -EINVAL, s->line,
+					   "unknown field '%s' for '%c' op",
+					   quote(s, buf), (char)op->kind);
+		}
+		if (op->flags & flag) {
+			return reason_fail(s->err, -EINVAL, s->line,
+					   "%s= given twice", key);
+		}
+		/* The number after '=': scan it as a token of its own. */
+		s->p = eq + 1;
+		if (s->p == end || is_blank(*s->p) || *s->p == '#') {
+			return reason_fail(s->err, -EINVAL, s->line,
+					   "missing value after %s=", key);
+		}
+		err = scan_u64(s, key, &v);
+		if (err)
+			return err;
+		if (flag == WL_VMAP_HAS_CPU) {
+			if (v > WL_VMAP_CPU_MAX) {
+				return reason_fail(s->err, -EINVAL, s->line,
+						   "cpu=%llu exceeds %u",
+						   (unsigned long long)v,
+						   WL_VMAP_CPU_MAX);
+			}
+			op->cpu = (uint16_t)v;
+		} else {
+			op->note = v;
+		}
+		op->flags |= flag;
+	}
+	return 0;
 }
 
 static int parse_line(struct scan *s, struct wl_vmap_op *op)
@@ -174,14 +241,17 @@ static int parse_line(struct scan *s, struct wl_vmap_op *op)
 
 	memset(op, 0, sizeof(*op));
 	end = token_end(s);
-	if (end - s->p != 1 || (*s->p != 'a' && *s->p != 'f' && *s->p != 'l')) {
+	if (end - s->p != 1 || (*s->p != 'a' && *s->p != 'f' &&
+				*s->p != 'l' && *s->p != 'p')) {
 		return reason_fail(s->err, -EINVAL, s->line,
-				"unknown op '%s' (expected a, f or l)",
+				"unknown op '%s' (expected a, f, l or p)",
 			  quote(s, buf));
 	}
 	op->kind = (uint8_t)*s->p;
 	op->line = (uint32_t)s->line;
 	s->p = end;
+	if (op->kind == WL_VMAP_PURGE)
+		return parse_keys(s, op);
 	err = scan_u64(s, "id", &op->id);
 	if (err)
 		return err;
@@ -193,17 +263,17 @@ static int parse_line(struct scan *s, struct wl_vmap_op *op)
 		break;
 	case WL_VMAP_ALLOC:
 		err = scan_u64(s, "size", &op->arg);
-		if (err || at_end(s))
+		if (err || !positional_next(s))
 			break;
 		op->flags |= WL_VMAP_HAS_ALIGN;
 		err = scan_u64(s, "align", &op->align);
-		if (err || at_end(s))
+		if (err || !positional_next(s))
 			break;
 		op->flags |= WL_VMAP_HAS_WINDOW;
 		err = scan_u64(s, "vstart", &op->vstart);
 		if (err)
 			break;
-		if (at_end(s)) {
+		if (!positional_next(s)) {
 			return reason_fail(s->err, -EINVAL, s->line,
 					"vstart without vend");
 		}
@@ -212,9 +282,7 @@ static int parse_line(struct scan *s, struct wl_vmap_op *op)
 	}
 	if (err)
 		return err;
-	if (!at_end(s))
-		return extra_field(s, (char)op->kind);
-	return 0;
+	return parse_keys(s, op);
 }
 
 /*
@@ -319,6 +387,18 @@ int wl_vmap_read_source(struct source *src, struct wl_vmap_trace *t,
 	return ret;
 }
 
+/* The key=value annotations of @op, with a leading blank each. */
+static void write_keys(FILE *f, const struct wl_vmap_op *op)
+{
+	if (op->flags & WL_VMAP_HAS_CPU)
+		fprintf(f, " cpu=%u", (unsigned)op->cpu);
+	if (op->kind == WL_VMAP_ALLOC && op->flags & WL_VMAP_HAS_AT)
+		fprintf(f, " at=%#llx", (unsigned long long)op->note);
+	if (op->kind == WL_VMAP_FREE && op->flags & WL_VMAP_HAS_LAZY)
+		fprintf(f, " lazy=%llu", (unsigned long long)op->note);
+	fputc('\n', f);
+}
+
 int wl_vmap_write(FILE *f, const struct wl_vmap_op *ops, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -328,25 +408,29 @@ int wl_vmap_write(FILE *f, const struct wl_vmap_op *ops, size_t n)
 		switch (op->kind) {
 		case WL_VMAP_ALLOC:
 			if (op->flags & WL_VMAP_HAS_WINDOW)
-				fprintf(f, "a %llu %#llx %#llx %#llx %#llx\n",
+				fprintf(f, "a %llu %#llx %#llx %#llx %#llx",
 					id, arg, (unsigned long long)op->align,
 					(unsigned long long)op->vstart,
 					(unsigned long long)op->vend);
 			else if (op->flags & WL_VMAP_HAS_ALIGN)
-				fprintf(f, "a %llu %#llx %#llx\n", id, arg,
+				fprintf(f, "a %llu %#llx %#llx", id, arg,
 					(unsigned long long)op->align);
 			else
-				fprintf(f, "a %llu %#llx\n", id, arg);
+				fprintf(f, "a %llu %#llx", id, arg);
 			break;
 		case WL_VMAP_FREE:
-			fprintf(f, "f %llu\n", id);
+			fprintf(f, "f %llu", id);
 			break;
 		case WL_VMAP_LOOKUP:
-			fprintf(f, "l %llu %#llx\n", id, arg);
+			fprintf(f, "l %llu %#llx", id, arg);
+			break;
+		case WL_VMAP_PURGE:
+			fputc('p', f);
 			break;
 		default:
 			return -EINVAL;
 		}
+		write_keys(f, op);
 	}
 	if (fflush(f) || ferror(f))
 		return errno ? -errno : -EIO;
@@ -596,6 +680,10 @@ int wl_vmap_replay_run(struct wl_vmap_replay *r, struct vmap *v,
 			break;
 		case WL_VMAP_LOOKUP:
 			ret = replay_lookup(r, v, &ops[i], err);
+			break;
+		case WL_VMAP_PURGE:
+			/* The allocators have no lazy list. */
+			ret = 0;
 			break;
 		default:
 			reason_fail(err, -EINVAL, ops[i].line,

@@ -54,7 +54,10 @@ static void check_round_trip(const struct wl_vmap_trace *t)
 		const struct wl_vmap_op *a = &t->ops[i], *b = &back.ops[i];
 
 		FUZZ_CHECK(a->kind == b->kind && a->flags == b->flags &&
-			   a->id == b->id && a->arg == b->arg);
+			   a->id == b->id && a->arg == b->arg &&
+			   a->cpu == b->cpu);
+		if (a->flags & (WL_VMAP_HAS_AT | WL_VMAP_HAS_LAZY))
+			FUZZ_CHECK(a->note == b->note);
 		if (a->flags & WL_VMAP_HAS_ALIGN)
 			FUZZ_CHECK(a->align == b->align);
 		if (a->flags & WL_VMAP_HAS_WINDOW)

@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""vmsim import-kernel on the committed capture (exact counts, same bytes
+twice), malformed and truncated captures (FILE:LINE, exit 2, no -o file),
+the op trace's annotations (cpu=, at=, lazy=, p: old traces place alike,
+bad ones are FILE:LINE errors), and vmsim vmalloc --replay of the import
+(every model runs to the end; the lazy models match the kernel's nr_lazy
+after every free; the 6.9 model predicts the most placements).
+
+usage: test_import.py VMSIM CAPTURE_DIR
+"""
+import csv
+import io
+import os
+import subprocess
+import sys
+import tempfile
+
+VMSIM, CAP = sys.argv[1], sys.argv[2]
+SNAP, TRACE = os.path.join(CAP, "vmallocinfo"), os.path.join(CAP, "trace")
+failures = []
+
+
+def run(args):
+    return subprocess.run([VMSIM] + args, capture_output=True, text=True)
+
+
+def fail(name, why, p=None):
+    extra = ""
+    if p is not None:
+        extra = " (rc %d, stderr %r)" % (p.returncode, p.stderr[:300])
+    failures.append("%s: %s%s" % (name, why, extra))
+
+
+def expect(name, got, want):
+    if got != want:
+        fail(name, "got %r, want %r" % (got, want))
+
+
+tmp = tempfile.mkdtemp()
+out = os.path.join(tmp, "fixture.trace")
+
+# ---- the fixture: exact counts ----
+p = run(["import-kernel", SNAP, TRACE, "-o", out])
+expect("import rc", p.returncode, 0)
+text = open(out).read() if os.path.exists(out) else ""
+lines = [l for l in text.splitlines() if l and not l.startswith("#")]
+ops = {k: sum(1 for l in lines if l.split()[0] == k) for k in "afpl"}
+snap_lines = [l for l in open(SNAP).read().splitlines() if l.strip()]
+lazy = sum(1 for l in snap_lines if "unpurged vm_area" in l)
+busy = len(snap_lines) - lazy
+trace = open(TRACE).read().splitlines()
+begin = next(i for i, l in enumerate(trace) if l.endswith("SNAP_BEGIN"))
+after = trace[begin:]
+allocs = sum(1 for l in after if "alloc_vmap_area:" in l)
+frees = sum(1 for l in after if "free_vmap_area_noflush:" in l)
+purges = sum(1 for l in after if "purge_vmap_area_lazy:" in l)
+# The capture's README figures, recounted from its text.
+expect("snapshot busy", busy, 162)
+expect("snapshot lazy", lazy, 794)
+expect("allocs after the snapshot", allocs, 168)
+expect("frees after the snapshot", frees, 168)
+expect("purges", purges, 1)
+expect("a ops", ops["a"], busy + lazy + allocs)
+expect("f ops", ops["f"], lazy + frees)
+expect("p ops", ops["p"], purges)
+expect("l ops", ops["l"], 0)
+expect("at= annotations", sum(" at=" in l for l in lines), allocs)
+expect("lazy= annotations", sum(" lazy=" in l for l in lines), frees)
+expect("header counts", "# snapshot: 162 busy, 794 lazily freed" in text,
+       True)
+expect("header events", "# 168 allocations, 168 frees, 1 purges" in text,
+       True)
+# The kernel's addresses, in order, are those of the trace.
+want_at = [int(l.split("va_start: ")[1].split()[0]) for l in after
+           if "alloc_vmap_area:" in l]
+got_at = [int(l.split(" at=")[1].split()[0], 16) for l in lines
+          if " at=" in l]
+expect("at= addresses", got_at, want_at)
+want_lazy = [int(l.split("nr_lazy=")[1].split()[0]) for l in after
+             if "free_vmap_area_noflush:" in l]
+got_lazy = [int(l.split(" lazy=")[1].split()[0]) for l in lines
+            if " lazy=" in l]
+expect("lazy= values", got_lazy, want_lazy)
+p2 = run(["import-kernel", SNAP, TRACE])
+expect("stdout = -o file", p2.stdout, text)
+
+# ---- malformed and truncated captures ----
+
+
+def bad(name, snap_text, trace_text, which, line, words):
+    s = os.path.join(tmp, "snap")
+    t = os.path.join(tmp, "trace")
+    o = os.path.join(tmp, "bad.out")
+    if os.path.exists(o):
+        os.unlink(o)
+    open(s, "w").write(snap_text)
+    open(t, "w").write(trace_text)
+    p = run(["import-kernel", s, t, "-o", o])
+    path = s if which == "snap" else t
+    prefix = "%s:%d: " % (path, line) if line else "%s: " % path
+    if p.returncode != 2 or not p.stderr.startswith(prefix) or \
+       words not in p.stderr:
+        fail(name, "want exit 2 and %r...%r" % (prefix, words), p)
+    if os.path.exists(o):
+        fail(name, "left %s behind" % o)
+
+
+snap_text = open(SNAP).read()
+trace_text = open(TRACE).read()
+tl = trace_text.splitlines(True)
+sl = snap_text.splitlines(True)
+bad("trace cut mid-line", snap_text, "".join(tl[:600]) + tl[600][:40],
+    "trace", 601, "cut short")
+bad("snapshot cut mid-line", "".join(sl[:100]) + sl[100][:20], trace_text,
+    "snap", 101, "cut short")
+bad("alloc without size", snap_text,
+    "".join(tl[:999]) + tl[999].replace("size=", "sz=") + "".join(tl[1000:]),
+    "trace", 1000, "alloc_vmap_area without")
+fi = next(i for i in range(1100, len(tl)) if "nr_lazy=" in tl[i])
+bad("free without nr_lazy", snap_text,
+    "".join(l.replace("nr_lazy=", "nrlazy=") if i == fi else l
+            for i, l in enumerate(tl)), "trace", fi + 1, "without va_start")
+bad("no timestamp", snap_text,
+    "".join(tl[:20]) + "  foo-1 [000] ..... notatime: x\n" +
+    "".join(tl[20:]), "trace", 21, "timestamp")
+bad("no SNAP_END", snap_text,
+    "".join(l for l in tl if "SNAP_END" not in l), "trace", 0,
+    "no SNAP_END marker")
+bad("two SNAP_BEGIN", snap_text,
+    trace_text + [l for l in tl if "SNAP_BEGIN" in l][0].replace(
+        "9795.547231", "9797.000000"), "trace", len(tl) + 1, "second")
+bad("snapshot line junk", "".join(sl[:50]) + "hello world\n" +
+    "".join(sl[50:]), trace_text, "snap", 51, "expected")
+f6 = sl[5].split(None, 2)
+bad("snapshot size mismatch", "".join(sl[:5]) + "%s %d %s" % (
+    f6[0], int(f6[1]) + 4096, f6[2]) + "".join(sl[6:]), trace_text, "snap",
+    6, "not its end minus its start")
+bad("snapshot area twice", "".join(sl[:7]) + sl[3] + "".join(sl[7:]),
+    trace_text, "snap", 8, "listed twice")
+
+# Events between the markers: imported when the snapshot cannot hold them
+# (an allocation it does not list, a free of one it lists), counted.
+end_i = next(i for i, l in enumerate(tl) if l.rstrip().endswith("SNAP_END"))
+moved = tl[:end_i] + tl[end_i + 1:end_i + 11]
+ts = tl[end_i + 10].split(": ")[0].split()[-1]
+moved += [tl[end_i].replace(tl[end_i].split(": ")[0].split()[-1], ts)]
+moved += tl[end_i + 11:]
+t = os.path.join(tmp, "moved.trace")
+open(t, "w").write("".join(moved))
+p = run(["import-kernel", SNAP, t])
+expect("markers apart rc", p.returncode, 0)
+expect("markers apart counted",
+       "10 between the markers (0 left out" in p.stdout, True)
+expect("markers apart imports every allocation",
+       sum(1 for l in p.stdout.splitlines() if " at=" in l), allocs)
+expect("markers apart imports every free",
+       sum(1 for l in p.stdout.splitlines() if " lazy=" in l), frees)
+
+# ---- the op trace's annotations ----
+plain = "a 1 0x2000\na 2 0x3000 0x1000\nf 1\na 3 0x1000\nl 3 0x10\n"
+noted = ("a 1 0x2000 cpu=1 at=0xffffc90000000000\na 2 0x3000 0x1000 cpu=0\n"
+         "f 1 cpu=1 lazy=2\np cpu=1\na 3 0x1000 at=0x5\nl 3 0x10\np\n")
+res = []
+for name, body in (("plain", plain), ("noted", noted)):
+    f = os.path.join(tmp, name + ".t")
+    open(f, "w").write(body)
+    p = run(["vmap", "--strategy", "all", f])
+    expect(name + " rc", p.returncode, 0)
+    res.append(p.stdout)
+expect("annotations change no placement", res[0], res[1])
+for body, line, words in (("a 1 0x2000\nf 1 at=5\n", 2, "unknown field"),
+                          ("a 1 0x2000 cpu=70000\n", 1, "exceeds"),
+                          ("a 1 0x2000 cpu=1 cpu=1\n", 1, "given twice"),
+                          ("p 7\n", 1, "extra field"),
+                          ("l 1 0 cpu=1\n", 1, "extra field"),
+                          ("a 1 0x2000 0x1000 0x0 cpu=1\n", 1,
+                           "vstart without vend")):
+    f = os.path.join(tmp, "badnote.t")
+    open(f, "w").write(body)
+    p = run(["vmap", "--strategy", "augrb", f])
+    if p.returncode != 2 or not p.stderr.startswith("%s:%d: " % (f, line)) \
+       or words not in p.stderr:
+        fail("bad annotation %r" % body, "want %s:%d: %s" % (f, line, words),
+             p)
+
+# ---- replay ----
+p = run(["vmalloc", "--replay", out])
+expect("replay rc", p.returncode, 0)
+rows = list(csv.DictReader(io.StringIO(p.stdout)))
+val = {}
+for r in rows:
+    val[(r["strategy"], r["kernel"], r["counter"])] = r["value"]
+models = sorted({(r["strategy"], r["kernel"]) for r in rows})
+expect("models replayed", len(models), 9)
+for s, k in models:
+    g = lambda c: val.get((s, k, c))
+    expect("%s/%s allocs" % (s, k), g("replay_allocs"), str(allocs))
+    expect("%s/%s frees" % (s, k), g("replay_frees"), str(lazy + frees))
+    expect("%s/%s initial" % (s, k), g("replay_initial_areas"),
+           str(busy + lazy))
+    expect("%s/%s lazy checks" % (s, k), g("replay_lazy_checks"),
+           str(frees))
+    if k != "2.6.27":
+        expect("%s/%s nr_lazy after every free" % (s, k),
+               g("replay_lazy_matched"), str(frees))
+        expect("%s/%s no mismatch" % (s, k),
+               g("replay_first_lazy_mismatch_line"), "NA")
+pred = {m: int(val[m + ("replay_predicted",)]) for m in models}
+best = pred[("augrb", "6.9")]
+expect("6.9 predicts >= 95%", best * 100 >= 95 * allocs, True)
+for m, v in pred.items():
+    if m != ("augrb", "6.9") and v >= best:
+        fail("6.9 best", "%s predicts %d >= 6.9's %d" % (m, v, best))
+p2 = run(["vmalloc", "--replay", out])
+expect("replay deterministic", p2.stdout, p.stdout)
+p = run(["vmalloc", "--replay", out, "--workload", "fix_size"])
+expect("--replay with --workload", (p.returncode,
+                                    p.stderr.startswith("--replay: ")),
+       (2, True))
+f = os.path.join(tmp, "dangling.t")
+open(f, "w").write("a 1 0x2000\nf 2 cpu=0\n")
+p = run(["vmalloc", "--replay", f])
+expect("replay free of unknown id", (p.returncode,
+                                     p.stderr.startswith(f + ":2: ")),
+       (2, True))
+
+if failures:
+    print("\n".join(failures))
+    sys.exit(1)
+print("ok: import %d ops, 6.9 predicts %d/%d" % (len(lines), best, allocs))
