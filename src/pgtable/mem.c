@@ -62,6 +62,8 @@ int pt_mem_create_sourced(struct pt_mem **out, unsigned frame_shift,
 	m->bytes = p;
 	m->shift = frame_shift;
 	m->cap = m->top = m->max = frames;
+	m->host0 = (uintptr_t)p - PT_MEM_BASE;
+	m->end = m->top << frame_shift;
 	m->src = src;
 	m->src_ctx = ctx;
 	*out = m;
