@@ -31,6 +31,13 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), "pylib"))
 from snapshot import snapshot  # noqa: E402
 
+# The signal cases need the default dispositions in the tools they start:
+# launched under nohup (or as a background job), the tests would hand them
+# SIGHUP (or SIGINT) ignored, which the tools rightly honour.
+for _sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM):
+    if signal.getsignal(_sig) == signal.SIG_IGN:
+        signal.signal(_sig, signal.SIG_DFL)
+
 failures = []
 
 
