@@ -35,10 +35,15 @@ static const struct {
 
 static void usage(FILE *f)
 {
+	int w = 0;
+
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if ((int)strlen(commands[i].name) > w)
+			w = (int)strlen(commands[i].name);
 	fprintf(f, "usage: vmsim COMMAND [OPTIONS]   (vmsim COMMAND --help)\n\n"
 		   "commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name,
+		fprintf(f, "  %-*s  %s\n", w, commands[i].name,
 			commands[i].summary);
 	fprintf(f, "\nexit status: 0 ok, 1 divergence between strategies, "
 		   "2 bad input;\n130/143/129 on SIGINT/SIGTERM/SIGHUP, "
