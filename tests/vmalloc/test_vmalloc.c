@@ -329,6 +329,83 @@ static void test_huge(void)
 	sys_down(&s);
 }
 
+/*
+ * Every frame comes back.  pt_map(PT_MAP_HUGE) over an empty PTE page
+ * frees it (pmd_free_pte_page()), and on arm64 4K a 1 GiB leaf over an
+ * empty PMD page frees it and the empty PTE pages below; then the system:
+ * vmalloc_huge over windows that small areas used before (their PTE
+ * pages kept by vfree), vfree and purge: the buddy allocator holds every
+ * frame but the page table's, and the table holds exactly the frames the
+ * kernel keeps by design (no PTE page where PMD leaves are).
+ */
+static void test_huge_frames_returned(void)
+{
+	const uint64_t win = 2ULL << 20, npg = 4 * 512;
+	struct vmalloc_config cfg = { .strategy = "augrb", .cpus = 2 };
+	uint64_t addr[8], pa, free0, pt0, base;
+	struct pt_stats st;
+	struct sys s;
+
+	sys_up(&s, "x86-64-4l", 8192, cfg);
+	free0 = buddy_free_frames(s.b);
+	pt_get_stats(s.pt, &st);
+	pt0 = st.frames;
+	base = VMAP_DEFAULT_START;
+	/* pt directly: a base page makes the PTE page, unmap keeps it. */
+	ASSERT_OK(buddy_alloc(s.b, 9, &pa));
+	ASSERT_OK(pt_map(s.pt, base + 5 * PG, pa, PG, PT_PROT_READ | PT_PROT_WRITE, 0));
+	ASSERT_OK(pt_unmap_keep(s.pt, base + 5 * PG, PG, 0));
+	pt_get_stats(s.pt, &st);
+	ASSERT_EQ(st.tables[0], 1);
+	ASSERT_OK(pt_map(s.pt, base, pa, win, PT_PROT_READ | PT_PROT_WRITE,
+			 PT_MAP_HUGE));
+	pt_get_stats(s.pt, &st);
+	ASSERT_EQ(st.tables[0], 0);
+	ASSERT_EQ(st.leaves[1], 1);
+	ASSERT_OK(pt_unmap(s.pt, base, win));
+	ASSERT_OK(buddy_free(s.b, pa, 9));
+	pt_get_stats(s.pt, &st);
+	ASSERT_EQ(st.frames, pt0);
+	ASSERT_EQ(buddy_free_frames(s.b), free0);
+	check(&s);
+
+	/* The system: 1-page areas over 4 windows, then huge areas. */
+	for (uint64_t i = 0; i < npg / 2; i++) {
+		uint64_t a;
+
+		ASSERT_OK(vmalloc_vmalloc(s.vm, PG, 0, &a));
+	}
+	vmalloc_destroy(s.vm);   /* vfree of all, purge; tables kept */
+	ASSERT_OK(vmalloc_create(&s.vm, &(struct vmalloc_config){
+		.strategy = "augrb", .cpus = 2, .pt = s.pt, .buddy = s.b,
+		.start = VMAP_DEFAULT_START, .end = VMAP_DEFAULT_END },
+		NULL));
+	pt_get_stats(s.pt, &st);
+	ASSERT_EQ(st.tables[0], 4);
+	for (int i = 0; i < 3; i++) {
+		struct vmalloc_area a;
+
+		ASSERT_OK(vmalloc_huge(s.vm, win, 0, &addr[i]));
+		ASSERT_OK(vmalloc_area(s.vm, addr[i], &a));
+		ASSERT_EQ(a.page_shift, 21);
+	}
+	/* Areas of 2 MiB + guard: PMD-aligned at 0, 4 and 8 MiB; the PTE
+	 * pages of windows 0 and 2 gave way; 1 and 3 hold only
+	 * guard pages now and keep theirs. */
+	ASSERT_EQ(addr[0], base);
+	ASSERT_EQ(addr[1], base + 2 * win);
+	ASSERT_EQ(addr[2], base + 4 * win);
+	ASSERT_EQ(ctr(&s).pte_pages_freed, 2);
+	for (int i = 0; i < 3; i++)
+		ASSERT_OK(vmalloc_vfree(s.vm, addr[i], i & 1));
+	vmalloc_purge(s.vm);
+	check(&s);
+	pt_get_stats(s.pt, &st);
+	ASSERT_EQ(st.tables[0], 2);
+	ASSERT_EQ(buddy_free_frames(s.b) + st.frames, free0 + pt0);
+	sys_down(&s);
+}
+
 /* vmap: the caller's pages, never freed by vunmap; no VM_NO_GUARD. */
 static void test_vmap_kvmalloc(void)
 {
@@ -870,6 +947,7 @@ int main(void)
 	test_purge_closed_form();
 	test_eager();
 	test_huge();
+	test_huge_frames_returned();
 	test_vmap_kvmalloc();
 	test_vm_map_ram();
 	test_node_pools();
