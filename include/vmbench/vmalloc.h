@@ -206,6 +206,8 @@ struct vmalloc_counters {
 	uint64_t pool_adds;             /* purged areas kept in a pool */
 	uint64_t pool_decays;           /* pooled areas given back */
 	uint64_t pooled_areas;          /* in the pools now */
+	uint64_t node_visits;           /* the strategy's node visits
+					 * (vmap_stats()), setup included */
 	uint64_t pt_tables[PT_MAX_LEVELS];  /* the page table's tables now */
 };
 

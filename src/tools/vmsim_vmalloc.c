@@ -561,6 +561,8 @@ static void print_csv(struct csv *f, const struct va_run *x,
 			x->cpu[i].entries_dropped);
 		row_u64(f, va, "ipis_received", i, x->cpu[i].ipis);
 	}
+	/* Appended after the rows above, which keep their order. */
+	row_u64(f, va, "node_visits", -1, c->node_visits);
 	if (tm) {
 		row_double(f, va, "seconds", tm->median);
 		row_double(f, va, "ns_per_op", measure_ns_per_op(tm->median,

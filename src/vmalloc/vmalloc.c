@@ -1109,12 +1109,15 @@ int vmalloc_area(const struct vmalloc *vm, uint64_t addr,
 void vmalloc_get_counters(const struct vmalloc *vm,
 			  struct vmalloc_counters *c)
 {
+	struct vmap_stats vs;
 	struct pt_stats st;
 
 	*c = vm->c;
 	pt_get_stats(vm->pt, &st);
 	for (unsigned l = 0; l < PT_MAX_LEVELS; l++)
 		c->pt_tables[l] = st.tables[l];
+	vmap_stats(vm->v, &vs);
+	c->node_visits = vs.node_visits;
 }
 
 void vmalloc_get_cpu_counters(const struct vmalloc *vm, unsigned cpu,

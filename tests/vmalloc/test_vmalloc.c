@@ -406,6 +406,60 @@ static void test_huge_frames_returned(void)
 	sys_down(&s);
 }
 
+/*
+ * --workload sequential: the tests of test_vmalloc.sh's performance mode
+ * in turn, 3 repeats: its allocations are exactly those of the seven
+ * workloads generated alone, and each id is allocated once and freed
+ * once after that, so a run ends with no live area.
+ */
+static void test_sequential(void)
+{
+	static const char *const tests[] = {
+		"fix_size", "full_fit", "long_busy_list", "random_size",
+		"fix_align", "random_size_align", "align_shift",
+	};
+	struct vmalloc_gen_params p;
+	struct vmalloc_ops o = { 0 }, one = { 0 };
+	uint64_t allocs = 0, want = 0, frees = 0, live = 0;
+	unsigned char *state;
+	struct reason r;
+
+	vmalloc_gen_defaults(&p);
+	p.loops = 20;
+	p.cpus = 2;
+	for (size_t t = 0; t < sizeof(tests) / sizeof(tests[0]); t++) {
+		ASSERT_OK(vmalloc_gen(tests[t], &p, &one, &r));
+		for (size_t i = 0; i < one.n; i++)
+			want += one.ops[i].kind == VMALLOC_OP_ALLOC;
+	}
+	vmalloc_ops_free(&one);
+	ASSERT_OK(vmalloc_gen("sequential", &p, &o, &r));
+	state = calloc(o.ids, 1);
+	ASSERT(state);
+	for (size_t i = 0; i < o.n; i++) {
+		const struct vmalloc_op *op = &o.ops[i];
+
+		ASSERT_LT(op->id, o.ids);
+		ASSERT_LT(op->cpu, p.cpus);
+		if (op->kind == VMALLOC_OP_ALLOC) {
+			ASSERT_EQ(state[op->id], 0);
+			state[op->id] = 1;
+			allocs++;
+			live++;
+		} else if (op->kind == VMALLOC_OP_FREE) {
+			ASSERT_EQ(state[op->id], 1);
+			state[op->id] = 2;
+			frees++;
+			live--;
+		}
+	}
+	ASSERT_EQ(allocs, 3 * want);
+	ASSERT_EQ(frees, allocs);
+	ASSERT_EQ(live, 0);
+	free(state);
+	vmalloc_ops_free(&o);
+}
+
 /* vmap: the caller's pages, never freed by vunmap; no VM_NO_GUARD. */
 static void test_vmap_kvmalloc(void)
 {
@@ -948,6 +1002,7 @@ int main(void)
 	test_eager();
 	test_huge();
 	test_huge_frames_returned();
+	test_sequential();
 	test_vmap_kvmalloc();
 	test_vm_map_ram();
 	test_node_pools();
