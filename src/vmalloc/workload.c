@@ -486,6 +486,46 @@ static int interleave(struct stream *s, unsigned n, struct vmalloc_ops *o)
 	return err;
 }
 
+/*
+ * --stack-every: a thread stack allocated and freed after every
+ * @p->stack_every-th ALLOC of @o, on that op's CPU, with new ids above
+ * the workload's.
+ */
+static int add_stacks(const struct vmalloc_gen_params *p,
+		      struct vmalloc_ops *o)
+{
+	struct vmalloc_ops all = { 0 };
+	uint64_t id = o->ids, allocs = 0;
+	int err = 0;
+
+	for (size_t i = 0; i < o->n && !err; i++) {
+		struct vmalloc_op op = o->ops[i];
+
+		err = push(&all, &op);
+		if (err || op.kind != VMALLOC_OP_ALLOC ||
+		    ++allocs % p->stack_every)
+			continue;
+		op = (struct vmalloc_op){
+			.kind = VMALLOC_OP_ALLOC, .id = id++, .cpu = op.cpu,
+			.size = VMALLOC_STACK_BYTES,
+			.align = VMALLOC_STACK_BYTES,
+		};
+		err = push(&all, &op);
+		if (!err) {
+			op.kind = VMALLOC_OP_FREE;
+			op.size = op.align = 0;
+			err = push(&all, &op);
+		}
+	}
+	vmalloc_ops_free(o);
+	if (err) {
+		vmalloc_ops_free(&all);
+		return err;
+	}
+	*o = all;
+	return 0;
+}
+
 int vmalloc_gen(const char *name, const struct vmalloc_gen_params *p,
 		struct vmalloc_ops *out, struct reason *r)
 {
@@ -533,6 +573,8 @@ int vmalloc_gen(const char *name, const struct vmalloc_gen_params *p,
 	}
 	if (!err && p->streams)
 		err = interleave(s, n, out);
+	if (!err && p->stack_every)
+		err = add_stacks(p, out);
 	for (unsigned c = 0; c < n; c++)
 		vmalloc_ops_free(&s[c].o);
 	free(s);
