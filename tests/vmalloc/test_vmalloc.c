@@ -536,6 +536,30 @@ static void test_cont_pte(void)
 	ASSERT_EQ(buddy_free_frames(s.b) + table_frames(&s), free0 + pt0);
 	sys_down(&s);
 
+	/* No free order-4 block: the retry with base pages. */
+	sys_up(&s, "arm64-4k-48", 4096, (struct vmalloc_config){
+		.start = ARM64_START, .end = ARM64_END });
+	{
+		uint64_t pa;
+
+		while (!buddy_alloc(s.b, 4, &pa)) {
+			ASSERT_OK(buddy_split(s.b, pa, 4));
+			for (int j = 1; j < 16; j += 2)
+				ASSERT_OK(buddy_free(s.b, pa + (uint64_t)j * PG,
+						     0));
+		}
+	}
+	ASSERT_OK(vmalloc_huge(s.vm, 128 << 10, 0, &addr[0]));
+	ASSERT_OK(vmalloc_area(s.vm, addr[0], &a));
+	ASSERT_EQ(a.page_shift, 12);
+	ASSERT_EQ(a.nr_pages, 32);
+	v = ctr(&s);
+	ASSERT_EQ(v.huge_fallbacks, 1);
+	ASSERT_EQ(v.cont_areas, 0);
+	ASSERT_EQ(v.cont_runs, 0);
+	check(&s);
+	sys_down(&s);
+
 	/* 64K pages: runs of 32 PTEs, 2 MiB; 3 MiB takes two. */
 	sys_up(&s, "arm64-64k-42", 8192, (struct vmalloc_config){
 		.start = 0xfffffc0080000000ULL, .end = 0xfffffd0000000000ULL });
