@@ -22,6 +22,7 @@
 #include <vmbench/workload.h>
 
 #include "vmsim.h"
+#include "vmsim_timing.h"
 
 static void vmap_usage(FILE *f)
 {
@@ -398,11 +399,13 @@ static void print_stats_header(struct csv *c)
 static void print_stats_row(struct csv *c, const struct vmap_strategy *s,
 			    size_t nops, const struct run_stats *rs)
 {
+	struct vmsim_per_op per = vmsim_per_op(&rs->time, nops);
+
 	csv_field_str(c, s->name);
 	csv_field_u64(c, s->lowest_fit);
 	csv_field_u64(c, nops);
 	csv_field_double(c, rs->time.median);
-	csv_field_double(c, measure_ns_per_op(rs->time.median, nops));
+	csv_field_double(c, per.median);
 	csv_field_u64(c, rs->vs.live_areas);
 	csv_field_u64(c, rs->peak_live);
 	csv_field_u64(c, rs->vs.meta_bytes);
@@ -417,8 +420,8 @@ static void print_stats_row(struct csv *c, const struct vmap_strategy *s,
 	else
 		csv_field_na(c);
 	csv_field_u64(c, rs->time.n);
-	csv_field_double(c, measure_ns_per_op(rs->time.min, nops));
-	csv_field_double(c, measure_ns_per_op(rs->time.max, nops));
+	csv_field_double(c, per.min);
+	csv_field_double(c, per.max);
 	csv_end_row(c);
 }
 
