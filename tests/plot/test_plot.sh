@@ -38,10 +38,10 @@ has_plots() {	# DIR NAME...
 has_plots "$tmp/out" vmap_churn_cost vmap_churn_visits vmap_workloads \
 	mmu_translate tlb_reach vmalloc_shootdowns vmalloc_pt_pages \
 	vmalloc_huge_tlb
-# This fixture has neither linux nor kmap rows: those two are skipped,
-# and nothing else.
+# This fixture has neither linux, kmap nor vmalloc rows: those three are
+# skipped, and nothing else.
 [ "$(grep 'note:' "$tmp/log" | sed 's/: skipped.*//' | sort | tr '\n' ' ')" = \
-  "note: kmap note: vmap_linux_ratio " ] ||
+  "note: kmap note: vmalloc_cost note: vmap_linux_ratio " ] ||
 	fail "unexpected notes: $(cat "$tmp/log")"
 [ ! -e "$tmp/out/kmap.png" ] || fail "kmap from no kmap rows"
 svg_has() {
@@ -101,7 +101,13 @@ mkdir "$tmp/run4"
 cp "$src/tests/plot/system.csv" "$tmp/run4/results.csv"
 "$src/scripts/plot" -o "$tmp/out4" "$tmp/run4" >"$tmp/log4" 2>&1 ||
 	{ cat "$tmp/log4"; fail "scripts/plot exited $? on system.csv"; }
-has_plots "$tmp/out4" vmap_churn_cost vmap_linux_ratio kmap
+has_plots "$tmp/out4" vmap_churn_cost vmap_linux_ratio kmap vmalloc_cost
+# Strategies as clusters, kernel models labelled with their strategy,
+# one bar per area size.
+for t in '>linux<' '>augrb<' '>kernel-5.2<' '>(augrb)<' '>1 page<' '>64 pages<'; do
+	grep -qF -- "$t" "$tmp/out4/vmalloc_cost.svg" ||
+		fail "vmalloc_cost.svg lacks '$t'"
+done
 grep -q 'note: vmalloc_\*: skipped, no vmalloc.csv' "$tmp/log4" ||
 	fail "no note for the missing vmalloc.csv"
 grep -q 'note: vmap_linux_ratio' "$tmp/log4" && fail "ratio plot skipped"
