@@ -162,6 +162,70 @@ RB__INLINE void rb__insert_fixup(struct rb_node *n, struct rb_root *root,
 }
 
 /*
+ * The link of @n on side @right (false: left).  The erase fixup below is
+ * written once for @n on either side of its parent, naming the sibling's
+ * sides "near" (towards @n) and "far" through this.
+ */
+RB__INLINE struct rb_node **rb__side(struct rb_node *n, bool right)
+{
+	return right ? &n->right : &n->left;
+}
+
+/* rb__rotate_left(@x) if @left, else rb__rotate_right(@x). */
+RB__INLINE void rb__rotate(struct rb_node *x, bool left, struct rb_root *root,
+			   rb__update_fn update, rb__copy_fn copy)
+{
+	if (left)
+		rb__rotate_left(x, root, update, copy);
+	else
+		rb__rotate_right(x, root, update, copy);
+}
+
+/*
+ * One step of the erase fixup below, for @n (possibly NULL) black and one
+ * black short, a child of @p: `l` is true when @n is p's left child.  The
+ * sibling `s` is then p's right child, its near child s->left, its far
+ * child s->right, and the rotations towards @n are left rotations; all
+ * mirrored when `l` is false.  The caller passes `l` as a constant in each
+ * of two calls, so both sides compile to straight-line code as if written
+ * out twice.  Returns true when the deficit moved up to p (*n, *p updated),
+ * false when it is resolved.
+ */
+RB__INLINE bool rb__erase_step(struct rb_node **n, struct rb_node **p,
+			       const bool l, struct rb_root *root,
+			       rb__update_fn update, rb__copy_fn copy)
+{
+	struct rb_node *s = *rb__side(*p, l), *far;
+
+	if (rb_is_red(s)) {
+		rb__set_black(s);
+		rb__set_red(*p);
+		rb__rotate(*p, l, root, update, copy);
+		s = *rb__side(*p, l);
+	}
+	far = *rb__side(s, l);
+	if (rb_is_black(*rb__side(s, !l)) && rb_is_black(far)) {
+		rb__set_red(s);
+		*n = *p;
+		*p = rb_parent(*n);
+		return true;
+	}
+	if (rb_is_black(far)) {
+		rb__set_black(*rb__side(s, !l));
+		rb__set_red(s);
+		rb__rotate(s, !l, root, update, copy);
+		s = *rb__side(*p, l);
+		far = *rb__side(s, l);
+	}
+	s->parent_color = (s->parent_color & ~(uintptr_t)1) |
+			  ((*p)->parent_color & 1);
+	rb__set_black(*p);
+	rb__set_black(far);
+	rb__rotate(*p, l, root, update, copy);
+	return false;
+}
+
+/*
  * A black node was removed above @n (possibly NULL), a child of @p: the
  * paths through @n are one black short.  Push the deficit up or end it with
  * rotations.
@@ -171,60 +235,12 @@ RB__INLINE void rb__erase_fixup(struct rb_node *n, struct rb_node *p,
 				rb__update_fn update, rb__copy_fn copy)
 {
 	while (p && rb_is_black(n)) {
-		struct rb_node *s;
+		bool up = n == p->left ?
+			rb__erase_step(&n, &p, true, root, update, copy) :
+			rb__erase_step(&n, &p, false, root, update, copy);
 
-		if (n == p->left) {
-			s = p->right;
-			if (rb_is_red(s)) {
-				rb__set_black(s);
-				rb__set_red(p);
-				rb__rotate_left(p, root, update, copy);
-				s = p->right;
-			}
-			if (rb_is_black(s->left) && rb_is_black(s->right)) {
-				rb__set_red(s);
-				n = p;
-				p = rb_parent(n);
-				continue;
-			}
-			if (rb_is_black(s->right)) {
-				rb__set_black(s->left);
-				rb__set_red(s);
-				rb__rotate_right(s, root, update, copy);
-				s = p->right;
-			}
-			s->parent_color = (s->parent_color & ~(uintptr_t)1) |
-					  (p->parent_color & 1);
-			rb__set_black(p);
-			rb__set_black(s->right);
-			rb__rotate_left(p, root, update, copy);
-		} else {
-			s = p->left;
-			if (rb_is_red(s)) {
-				rb__set_black(s);
-				rb__set_red(p);
-				rb__rotate_right(p, root, update, copy);
-				s = p->left;
-			}
-			if (rb_is_black(s->left) && rb_is_black(s->right)) {
-				rb__set_red(s);
-				n = p;
-				p = rb_parent(n);
-				continue;
-			}
-			if (rb_is_black(s->left)) {
-				rb__set_black(s->right);
-				rb__set_red(s);
-				rb__rotate_left(s, root, update, copy);
-				s = p->left;
-			}
-			s->parent_color = (s->parent_color & ~(uintptr_t)1) |
-					  (p->parent_color & 1);
-			rb__set_black(p);
-			rb__set_black(s->left);
-			rb__rotate_right(p, root, update, copy);
-		}
-		return;
+		if (!up)
+			return;
 	}
 	if (n)
 		rb__set_black(n);
@@ -340,6 +356,10 @@ RB__INLINE void rb__erase(struct rb_node *node, struct rb_root *root,
 	{                                                                      \
 		rb__insert(node, root, update, copy);                          \
 	}                                                                      \
+	RB__DECLARE_OPS(prefix, update, copy)
+
+/* The functions of RB_DECLARE_AUGMENTED() but prefix_insert. */
+#define RB__DECLARE_OPS(prefix, update, copy)                                  \
 	static inline void                                                     \
 	prefix##_add(struct rb_node *node, struct rb_root *root,               \
 		     bool (*less)(const struct rb_node *,                      \
@@ -349,7 +369,7 @@ RB__INLINE void rb__erase(struct rb_node *node, struct rb_root *root,
 		struct rb_node **link_ =                                       \
 			rb_add_link(node, root, less, &parent_);               \
 		rb_link_node(node, parent_, link_);                            \
-		rb__insert(node, root, update, copy);                          \
+		prefix##_insert(node, root);                                   \
 	}                                                                      \
 	static inline void prefix##_erase(struct rb_node *node,                \
 					  struct rb_root *root)                \
@@ -366,9 +386,22 @@ RB__INLINE void rb__erase(struct rb_node *node, struct rb_root *root,
  * for `type` with an rb_node `field`, a summary member `max` of integer type
  * `mtype` and a node value computed by `value(node)`, max = the largest
  * value in the subtree.  Defines `prefix_update`, `prefix_copy`,
- * `prefix_summary_ok` (for rb_validate()) and the functions of
- * RB_DECLARE_AUGMENTED(): `prefix_insert`, `prefix_add`, `prefix_erase`,
- * `prefix_propagate`.
+ * `prefix_summary_ok` (for rb_validate()), the functions of
+ * RB_DECLARE_AUGMENTED() (`prefix_insert`, `prefix_add`, `prefix_erase`,
+ * `prefix_propagate`) and
+ *
+ *   prefix_grow(node)          after @node's own value grew (never shrank):
+ *                              raise the maxima from @node upwards to it,
+ *                              stopping at the first that already holds as
+ *                              much.
+ *
+ * A maximum that can only rise needs no sibling: prefix_grow() and the
+ * propagation in prefix_insert() (a new leaf only raises its ancestors'
+ * maxima) read the nodes on the path up and nothing else, where
+ * prefix_propagate() recomputes each from both children.  In a tree too
+ * big for the caches each sibling read is a likely miss.  The result is the
+ * same: update() would stop at the same node, the first whose max was
+ * already at least the new value.
  */
 #define RB_DECLARE_MAX(prefix, type, field, mtype, max, value)               \
 	static inline bool prefix##_update(struct rb_node *rb)                 \
@@ -406,6 +439,28 @@ RB__INLINE void rb__erase(struct rb_node *node, struct rb_root *root,
 			m_ = rb_entry(rb->right, type, field)->max;            \
 		return n_->max == m_;                                          \
 	}                                                                      \
-	RB_DECLARE_AUGMENTED(prefix, prefix##_update, prefix##_copy)
+	/* Raise the maxima from @rb up to @m until one holds as much. */      \
+	static inline void prefix##_raise(struct rb_node *rb, mtype m_)        \
+	{                                                                      \
+		for (; rb; rb = rb_parent(rb)) {                               \
+			type *n_ = rb_entry(rb, type, field);                  \
+			if (n_->max >= m_)                                     \
+				return;                                        \
+			n_->max = m_;                                          \
+		}                                                              \
+	}                                                                      \
+	static inline void prefix##_grow(struct rb_node *rb)                   \
+	{                                                                      \
+		prefix##_raise(rb, value(rb_entry(rb, type, field)));          \
+	}                                                                      \
+	static inline void prefix##_insert(struct rb_node *node,               \
+					   struct rb_root *root)               \
+	{                                                                      \
+		type *n_ = rb_entry(node, type, field);                        \
+		n_->max = value(n_);                                           \
+		prefix##_raise(rb_parent(node), n_->max);                      \
+		rb__insert_fixup(node, root, prefix##_update, prefix##_copy);  \
+	}                                                                      \
+	RB__DECLARE_OPS(prefix, prefix##_update, prefix##_copy)
 
 #endif /* VMBENCH_RBTREE_AUGMENTED_H */

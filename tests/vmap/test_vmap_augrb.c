@@ -191,6 +191,41 @@ static void test_merges(void)
 	vmap_destroy(v);
 }
 
+/*
+ * meta_bytes, counted from the outside: the allocator object, 64 bytes per
+ * node in either tree, and the busy hash's buckets from the moment they
+ * are allocated (AUGRB_HASH_FROM) for as long as they are held -- they
+ * stay when the last area is freed, as the array only grows.  Nothing
+ * else: an empty allocator is its object and one free block.
+ */
+static void test_meta_bytes(void)
+{
+	struct vmap *v = make(S, S + 64 * P);
+	const uint64_t obj = sizeof(struct augrb_vmap), node = 64;
+	uint64_t buckets = 0, at;
+	struct vmap_stats st;
+
+	vmap_stats(v, &st);
+	ASSERT_EQ(st.meta_bytes, obj + node);
+	ASSERT_EQ(to_augrb(v)->bucket, NULL);
+	/* A middle split: two free blocks and one area. */
+	ASSERT_OK(vmap_alloc(v, 4 * P, P, S + 8 * P, S + 64 * P, &at));
+	ASSERT_EQ(at, S + 8 * P);
+	if (AUGRB_HASH_FROM == 0) {
+		ASSERT_EQ(to_augrb(v)->hbits, AUGRB_HASH_MIN_BITS);
+		buckets = sizeof(struct augrb_node *) << AUGRB_HASH_MIN_BITS;
+	} else {
+		ASSERT_EQ(to_augrb(v)->bucket, NULL);
+	}
+	vmap_stats(v, &st);
+	ASSERT_EQ(st.meta_bytes, obj + 3 * node + buckets);
+	free_ok(v, at);
+	vmap_stats(v, &st);
+	ASSERT_EQ(st.live_areas, 0);
+	ASSERT_EQ(st.meta_bytes, obj + node + buckets);
+	vmap_destroy(v);
+}
+
 static void test_alignment(void)
 {
 	struct vmap *v = make(S, S + 64 * P);
@@ -647,6 +682,7 @@ int main(void)
 {
 	test_splits();
 	test_merges();
+	test_meta_bytes();
 	test_alignment();
 	test_windows();
 	test_exhaustion();
