@@ -76,7 +76,10 @@ static const struct vmalloc_kernel kernels[] = {
 	  "rbtree-cached", false, false },
 	{ "5.2", "augmented free tree (Rezki), lazy purge", "augrb", false,
 	  false },
-	{ "6.9", "5.2 plus vmap_node pools per CPU", "augrb", false, true },
+	/* 6.9: the search length size + align - 1 for align > page
+	 * (find_vmap_lowest_match(), read in 6.12): augrb-linux. */
+	{ "6.9", "vmap_node pools per CPU, the kernel's aligned search",
+	  "augrb-linux", false, true },
 };
 
 const struct vmalloc_kernel *vmalloc_kernels(size_t *count)

@@ -211,10 +211,10 @@ for s, k in models:
         expect("%s/%s no mismatch" % (s, k),
                g("replay_first_lazy_mismatch_line"), "NA")
 pred = {m: int(val[m + ("replay_predicted",)]) for m in models}
-best = pred[("augrb", "6.9")]
+best = pred[("augrb-linux", "6.9")]
 expect("6.9 predicts >= 95%", best * 100 >= 95 * allocs, True)
 for m, v in pred.items():
-    if m != ("augrb", "6.9") and v >= best:
+    if m != ("augrb-linux", "6.9") and v >= best:
         fail("6.9 best", "%s predicts %d >= 6.9's %d" % (m, v, best))
 p2 = run(["vmalloc", "--replay", out])
 expect("replay deterministic", p2.stdout, p.stdout)
