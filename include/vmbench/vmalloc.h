@@ -370,6 +370,28 @@ uint64_t vmalloc_flush_ceiling(const struct vmalloc *vm);
 /* The MMU of @cpu (for tests: translate through that CPU's TLB). */
 struct mmu *vmalloc_cpu_mmu(const struct vmalloc *vm, unsigned cpu);
 
+/* The free space of the vmalloc range as the strategy holds it. */
+struct vmalloc_layout {
+	uint64_t free_blocks;    /* maximal free runs */
+	uint64_t free_bytes;
+	uint64_t largest_free;   /* bytes of the largest run (the lowest
+				  * of equals) */
+	uint64_t low_end;        /* where that run starts: below it lies
+				  * the packed part allocations fill */
+	uint64_t low_free;       /* free bytes below low_end */
+	uint64_t low_largest;    /* the largest run below low_end */
+};
+
+/*
+ * vmalloc_layout(): the free runs of the range between every area that
+ * holds strategy space (live, lazily freed, pooled, the reserved range).
+ * The largest run is usually the vast middle of the range (some areas,
+ * e.g. per-CPU chunks, sit near its end), so the part below it is
+ * measured apart.  O(n log n) in the areas.  0, or -ENOMEM (then *l is
+ * untouched).
+ */
+int vmalloc_layout(const struct vmalloc *vm, struct vmalloc_layout *l);
+
 /*
  * Validator: the areas agree with the strategy (every live and lazy area
  * is busy there, vmap_check() passes), the lazy count is the sum of the

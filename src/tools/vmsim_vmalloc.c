@@ -31,6 +31,7 @@
 struct va_args {
 	const char *arch, *strategy, *workload, *tlb, *out, *kernel;
 	const char *replay;      /* --replay FILE */
+	const char *layout;      /* --layout-csv FILE */
 	struct vmalloc_gen_params gp;
 	uint64_t cpus, lazy_max, ceiling, ram, nr_cpus_config;
 	unsigned reps;
@@ -54,12 +55,17 @@ static void usage(FILE *f)
 "                     [--loops N] [--pages N] [--seed S] [--tlb SPEC]\n"
 "                     [--ram BYTES] [--stats [--repetitions N]] [-o FILE]\n"
 "       vmsim vmalloc --replay FILE [--kernel MODEL | --strategy NAME]\n"
-"                     [--cpus N] [-o FILE]\n"
+"                     [--cpus N] [--layout-csv FILE] [-o FILE]\n"
 "\n"
 "--replay FILE replays an op trace of vmsim import-kernel on every kernel\n"
 "model and strategy (or the one named) and adds the rows replay_* (the\n"
 "kernel's placements predicted, nr_lazy matched after each free, the\n"
-"hidden state counted apart).\n"
+"hidden state counted apart).  --layout-csv FILE writes, per model, the\n"
+"free space after the snapshot and after every op since (op 0: the\n"
+"snapshot): free_blocks, free_bytes, largest_free, low_span (range\n"
+"start to the largest free run), low_free and low_largest (the free runs\n"
+"below it), fragmentation (1 - low_largest / low_free); scripts/plot-layout\n"
+"plots it.\n"
 "\n"
 "Run a workload on the vmalloc system: the kernel page table of --arch\n"
 "built as at boot over a buddy allocator of --ram bytes, vmalloc areas\n"
@@ -232,6 +238,7 @@ static int parse(int argc, char **argv, struct va_args *va)
 			   !strcmp(o.name, "--tlb") ||
 			   !strcmp(o.name, "--kernel") ||
 			   !strcmp(o.name, "--replay") ||
+			   !strcmp(o.name, "--layout-csv") ||
 			   !strcmp(o.name, "-o") ||
 			   !strcmp(o.name, "--output")) {
 			const char **dst =
@@ -241,6 +248,7 @@ static int parse(int argc, char **argv, struct va_args *va)
 				!strcmp(o.name, "--tlb") ? &va->tlb :
 				!strcmp(o.name, "--kernel") ? &va->kernel :
 				!strcmp(o.name, "--replay") ? &va->replay :
+				!strcmp(o.name, "--layout-csv") ? &va->layout :
 				&va->out;
 
 			if (!strcmp(o.name, "--strategy"))
@@ -271,6 +279,8 @@ static int parse(int argc, char **argv, struct va_args *va)
 				       "--workload, not both");
 	if (va->replay && va->stats)
 		return vmsim_opt_error("--replay", "has no --stats");
+	if (va->layout && !va->replay)
+		return vmsim_opt_error("--layout-csv", "only with --replay");
 	if (va->replay)
 		va->workload = "replay";
 	if (!va->workload)
@@ -589,20 +599,81 @@ struct replay_tally {
 /* The largest id --replay takes (ids index an array). */
 #define REPLAY_MAX_ID (1ULL << 26)
 
+/* One row of --layout-csv: the free space after op @n (0: the snapshot). */
+static int layout_row(struct csv *f, const struct va_args *va,
+		      const struct vmalloc *vm, uint64_t n, uint64_t line,
+		      struct reason *r)
+{
+	uint64_t vm_start = va->gp.start;
+	struct vmalloc_layout l;
+
+	if (vmalloc_layout(vm, &l))
+		return reason_fail(r, -ENOMEM, 0, "out of memory");
+	csv_field_str(f, va->strategy);
+	if (va->kernel)
+		csv_field_str(f, va->kernel);
+	else
+		csv_field_na(f);
+	csv_field_u64(f, n);
+	if (line)
+		csv_field_u64(f, line);
+	else
+		csv_field_na(f);
+	csv_field_u64(f, l.free_blocks);
+	csv_field_u64(f, l.free_bytes);
+	csv_field_u64(f, l.largest_free);
+	csv_field_u64(f, l.low_end - vm_start);
+	csv_field_u64(f, l.low_free);
+	csv_field_u64(f, l.low_largest);
+	csv_field_double(f, l.low_free ? 1.0 - (double)l.low_largest /
+			 (double)l.low_free : NAN);
+	csv_end_row(f);
+	return 0;
+}
+
+/* Whether @op sets up the snapshot's state (a fixed area or its free). */
+static bool replay_initial(const struct wl_vmap_op *op)
+{
+	if (op->kind == WL_VMAP_ALLOC)
+		return op->flags & WL_VMAP_HAS_WINDOW &&
+		       !(op->flags & WL_VMAP_HAS_AT) &&
+		       op->vend > op->vstart &&
+		       op->vend - op->vstart == op->arg;
+	return op->kind == WL_VMAP_FREE && !(op->flags & WL_VMAP_HAS_LAZY);
+}
+
 static int replay_ops(struct vmalloc *vm, const struct wl_vmap_trace *t,
 		      const struct va_args *va, uint64_t *addr,
-		      struct replay_tally *y, struct reason *r)
+		      struct replay_tally *y, struct csv *lay,
+		      struct reason *r)
 {
-	uint64_t page = va->gp.page_size;
+	uint64_t page = va->gp.page_size, since = 0, prev = 0;
 	struct vmalloc_counters c;
+	bool started = false;
+	int err;
 
 	memset(y, 0, sizeof(*y));
 	for (size_t i = 0; i < t->n; i++) {
 		const struct wl_vmap_op *op = &t->ops[i];
 		uint64_t *slot = &addr[op->id], got;
 		int cpu = op->flags & WL_VMAP_HAS_CPU ? op->cpu : 0;
-		int err;
 
+		/* The row of the previous op: its effect is in now. */
+		if (lay && op->kind != WL_VMAP_LOOKUP) {
+			if (started)
+				err = layout_row(lay, va, vm, since, prev, r);
+			else if (!replay_initial(op))
+				err = layout_row(lay, va, vm, 0, 0, r);
+			else
+				err = 0;
+			if (err)
+				return err;
+			if (started || !replay_initial(op)) {
+				started = true;
+				since++;
+				prev = op->line;
+			}
+		}
 		switch (op->kind) {
 		case WL_VMAP_ALLOC:
 			if (*slot)
@@ -705,6 +776,8 @@ static int replay_ops(struct vmalloc *vm, const struct wl_vmap_trace *t,
 			break;
 		}
 	}
+	if (lay && started)
+		return layout_row(lay, va, vm, since, prev, r);
 	return 0;
 }
 
@@ -804,7 +877,7 @@ static int replay_main(struct va_args *va)
 	static const struct vmalloc_ops none = { 0 };
 	struct wl_vmap_trace t = { 0 };
 	struct replay_tally y;
-	struct csv *csv = NULL;
+	struct csv *csv = NULL, *lay = NULL;
 	size_t nk, ns, nmodels = 0;
 	const struct vmalloc_kernel *k = vmalloc_kernels(&nk);
 	const struct vmap_strategy *s = vmap_strategies(&ns);
@@ -840,6 +913,23 @@ static int replay_main(struct va_args *va)
 	ret = vmsim_csv_open(&csv, va->out);
 	if (ret)
 		goto out;
+	if (va->layout) {
+		static const char *const head[] = {
+			"strategy", "kernel", "op", "line", "free_blocks",
+			"free_bytes", "largest_free", "low_span", "low_free",
+			"low_largest", "fragmentation",
+		};
+
+		ret = vmsim_csv_open(&lay, va->layout);
+		if (ret) {
+			csv_abort(csv);
+			csv = NULL;
+			goto out;
+		}
+		for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++)
+			csv_field_str(lay, head[i]);
+		csv_end_row(lay);
+	}
 	for (size_t m = 0; m < nk + ns; m++) {
 		struct va_args one = *va;
 		struct va_run x = { 0 };
@@ -872,7 +962,8 @@ static int replay_main(struct va_args *va)
 		ret = setup(&x, 0);
 		if (!ret) {
 			memset(addr, 0, (max_id + 1) * sizeof(*addr));
-			ret = replay_ops(x.vm, &t, &one, addr, &y, &x.r);
+			ret = replay_ops(x.vm, &t, &one, addr, &y, lay,
+					 &x.r);
 			teardown(&x, 0);
 		}
 		if (ret) {
@@ -889,10 +980,19 @@ static int replay_main(struct va_args *va)
 		replay_rows(csv, &one, &y);
 		free(x.cpu);
 	}
-	if (ret)
+	if (ret) {
 		csv_abort(csv);
-	else
+		if (lay)
+			csv_abort(lay);
+	} else {
 		ret = vmsim_csv_close(csv, va->out);
+		if (lay) {
+			int r2 = ret ? (csv_abort(lay), 0) :
+				 vmsim_csv_close(lay, va->layout);
+
+			ret = ret ? ret : r2;
+		}
+	}
 out:
 	free(addr);
 	wl_vmap_trace_free(&t);

@@ -1191,6 +1191,79 @@ static int check_area(const struct vmalloc *vm, const struct vm_area *a,
 	return 0;
 }
 
+/* ---- layout: the free runs between held areas ---- */
+
+struct span {
+	uint64_t start, end;
+};
+
+static int span_cmp(const void *x, const void *y)
+{
+	const struct span *a = x, *b = y;
+
+	return a->start < b->start ? -1 : a->start > b->start;
+}
+
+int vmalloc_layout(const struct vmalloc *vm, struct vmalloc_layout *l)
+{
+	uint64_t n = vm->c.lazy_areas + vm->c.pooled_areas + 1, i = 0;
+	uint64_t at = vm->cfg.start, run;
+	struct vmalloc_layout out = { 0 };
+	struct span *s;
+
+	for (struct rb_node *nd = rb_first(&vm->areas); nd; nd = rb_next(nd))
+		n++;
+	s = malloc(n * sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	for (struct rb_node *nd = rb_first(&vm->areas); nd; nd = rb_next(nd)) {
+		const struct vm_area *a = rb_entry(nd, struct vm_area, node);
+
+		s[i++] = (struct span){ a->addr, a->addr + a->size };
+	}
+	for (const struct vm_area *a = vm->lazy; a; a = a->lazy_next)
+		s[i++] = (struct span){ a->addr, a->addr + a->size };
+	for (uint64_t p = 0; vm->pools &&
+	     p < (uint64_t)vm->nodes * VMALLOC_POOL_PAGES; p++)
+		for (const struct vm_area *a = vm->pools[p].head; a;
+		     a = a->pool_next)
+			s[i++] = (struct span){ a->addr, a->addr + a->size };
+	if (vm->reserved)
+		s[i++] = (struct span){ vm->cfg.reserved_start,
+					vm->cfg.reserved_end };
+	qsort(s, i, sizeof(*s), span_cmp);
+	/* Pass 0 finds the largest run, pass 1 measures below it. */
+	for (int pass = 0; pass < 2; pass++) {
+		at = vm->cfg.start;
+		for (uint64_t k = 0; k <= i; k++) {
+			uint64_t next = k < i ? s[k].start : vm->cfg.end;
+
+			if (next > at) {
+				run = next - at;
+				if (!pass) {
+					out.free_blocks++;
+					out.free_bytes += run;
+					if (run > out.largest_free) {
+						out.largest_free = run;
+						out.low_end = at;
+					}
+				} else if (at < out.low_end) {
+					out.low_free += run;
+					if (run > out.low_largest)
+						out.low_largest = run;
+				}
+			}
+			if (k < i && s[k].end > at)
+				at = s[k].end;
+		}
+	}
+	if (!out.free_blocks)
+		out.low_end = vm->cfg.end;
+	free(s);
+	*l = out;
+	return 0;
+}
+
 int vmalloc_check(const struct vmalloc *vm, struct reason *r)
 {
 	uint64_t live = 0, pages = 0, lazy = 0, lazy_pages = 0, all = 0;
