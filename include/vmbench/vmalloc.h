@@ -271,6 +271,19 @@ int vmalloc_alloc_area(struct vmalloc *vm, uint64_t size, uint64_t align,
 
 /* vmalloc(), vzalloc(), vmalloc_huge(): vmalloc_node_range() with a page
  * alignment, caller 0 and no flags, VMALLOC_ZERO, VMALLOC_ALLOW_HUGE. */
+/*
+ * For replays that follow a recorded kernel: move the area just placed
+ * by vmalloc_alloc_area() at @from (no pages) to @to, as if it had been
+ * placed there.  @from's space goes back where it came from: the head of
+ * its node's pool when @pooled (it was a pool hit), else the strategy's
+ * free space; @to is taken from whichever node's pool holds an area of
+ * that size there, else from the strategy's free space.  0; -ENOENT: no
+ * such area at @from; -EBUSY: @to is neither pooled nor free; -EINVAL:
+ * @pooled without pools; -ENOMEM.  On failure nothing has changed.
+ */
+int vmalloc_area_move(struct vmalloc *vm, uint64_t from, uint64_t to,
+		      bool pooled);
+
 int vmalloc_vmalloc(struct vmalloc *vm, uint64_t size, unsigned cpu,
 		    uint64_t *addr);
 int vmalloc_vzalloc(struct vmalloc *vm, uint64_t size, unsigned cpu,

@@ -32,6 +32,7 @@ struct va_args {
 	const char *arch, *strategy, *workload, *tlb, *out, *kernel;
 	const char *replay;      /* --replay FILE */
 	const char *layout;      /* --layout-csv FILE */
+	bool follow;             /* --follow */
 	struct vmalloc_gen_params gp;
 	uint64_t cpus, lazy_max, ceiling, ram, nr_cpus_config;
 	unsigned reps;
@@ -55,12 +56,16 @@ static void usage(FILE *f)
 "                     [--loops N] [--pages N] [--seed S] [--tlb SPEC]\n"
 "                     [--ram BYTES] [--stats [--repetitions N]] [-o FILE]\n"
 "       vmsim vmalloc --replay FILE [--kernel MODEL | --strategy NAME]\n"
-"                     [--cpus N] [--layout-csv FILE] [-o FILE]\n"
+"                     [--cpus N] [--follow] [--layout-csv FILE] [-o FILE]\n"
 "\n"
 "--replay FILE replays an op trace of vmsim import-kernel on every kernel\n"
 "model and strategy (or the one named) and adds the rows replay_* (the\n"
 "kernel's placements predicted, nr_lazy matched after each free, the\n"
-"hidden state counted apart).  --layout-csv FILE writes, per model, the\n"
+"hidden state counted apart).  --follow: after each allocation the model\n"
+"takes the kernel's address (from its pools or free space), so that one\n"
+"choice the capture cannot explain does not shift every later one:\n"
+"replay_predicted then counts one-step predictions from the kernel's own\n"
+"state.  --layout-csv FILE writes, per model, the\n"
 "free space after the snapshot and after every op since (op 0: the\n"
 "snapshot): free_blocks, free_bytes, largest_free, low_span (range\n"
 "start to the largest free run), low_free and low_largest (the free runs\n"
@@ -226,6 +231,8 @@ static int parse(int argc, char **argv, struct va_args *va)
 			va->gp.streams = true;
 		} else if (!strcmp(o.name, "--list")) {
 			va->list = true;
+		} else if (!strcmp(o.name, "--follow")) {
+			va->follow = true;
 		} else if (!strcmp(o.name, "--repetitions")) {
 			if (!(val = vmsim_value(&a, &o)) ||
 			    !vmsim_opt_repetitions(o.name, val, &va->reps))
@@ -281,6 +288,8 @@ static int parse(int argc, char **argv, struct va_args *va)
 		return vmsim_opt_error("--replay", "has no --stats");
 	if (va->layout && !va->replay)
 		return vmsim_opt_error("--layout-csv", "only with --replay");
+	if (va->follow && !va->replay)
+		return vmsim_opt_error("--follow", "only with --replay");
 	if (va->replay)
 		va->workload = "replay";
 	if (!va->workload)
@@ -589,6 +598,9 @@ static void print_csv(struct csv *f, const struct va_run *x,
 struct replay_tally {
 	uint64_t initial, initial_cpu_unknown, initial_outside;
 	uint64_t allocs, predicted, annotated, alloc_failed, other_window;
+	uint64_t hidden_node;    /* missed: the kernel reused an area of
+				  * unknown node (a snapshot area) */
+	uint64_t followed, follow_failed;   /* --follow */
 	uint64_t frees, frees_skipped, lazy_checks, lazy_matched;
 	uint64_t first_lazy_mismatch;   /* its line; 0: none */
 	uint64_t purges;
@@ -642,17 +654,73 @@ static bool replay_initial(const struct wl_vmap_op *op)
 	return op->kind == WL_VMAP_FREE && !(op->flags & WL_VMAP_HAS_LAZY);
 }
 
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Whether @at is a snapshot area of unknown CPU not allocated since;
+ * it is not one after this call. */
+static bool replay_hidden(uint64_t *hidden, uint64_t nh, uint64_t at)
+{
+	uint64_t *h = nh ? bsearch(&at, hidden, nh, sizeof(*hidden),
+				   u64_cmp) : NULL;
+
+	if (!h)
+		return false;
+	*h |= 1;    /* no longer found; still in order (pages) */
+	return true;
+}
+
+static int replay_loop(struct vmalloc *vm, const struct wl_vmap_trace *t,
+		       const struct va_args *va, uint64_t *addr,
+		       struct replay_tally *y, struct csv *lay,
+		       uint64_t *hidden, uint64_t nh, struct reason *r);
+
 static int replay_ops(struct vmalloc *vm, const struct wl_vmap_trace *t,
 		      const struct va_args *va, uint64_t *addr,
 		      struct replay_tally *y, struct csv *lay,
 		      struct reason *r)
+{
+	uint64_t *hidden = NULL;  /* snapshot areas of unknown CPU, sorted */
+	uint64_t nh = 0;
+	int err;
+
+	memset(y, 0, sizeof(*y));
+	for (size_t i = 0; i < t->n; i++)
+		nh += replay_initial(&t->ops[i]) &&
+		      t->ops[i].kind == WL_VMAP_ALLOC &&
+		      !(t->ops[i].flags & WL_VMAP_HAS_CPU);
+	if (nh && !(hidden = malloc(nh * sizeof(*hidden))))
+		return reason_fail(r, -ENOMEM, 0, "out of memory");
+	nh = 0;
+	for (size_t i = 0; i < t->n; i++)
+		if (replay_initial(&t->ops[i]) &&
+		    t->ops[i].kind == WL_VMAP_ALLOC &&
+		    !(t->ops[i].flags & WL_VMAP_HAS_CPU))
+			hidden[nh++] = t->ops[i].vstart;
+	if (nh)
+		qsort(hidden, nh, sizeof(*hidden), u64_cmp);
+	err = replay_loop(vm, t, va, addr, y, lay, hidden, nh, r);
+	free(hidden);
+	return err;
+}
+
+/* The ops of replay_ops(); @hidden: sorted addresses of the snapshot's
+ * areas of unknown CPU (an entry stops matching once the kernel
+ * allocates there again). */
+static int replay_loop(struct vmalloc *vm, const struct wl_vmap_trace *t,
+		       const struct va_args *va, uint64_t *addr,
+		       struct replay_tally *y, struct csv *lay,
+		       uint64_t *hidden, uint64_t nh, struct reason *r)
 {
 	uint64_t page = va->gp.page_size, since = 0, prev = 0;
 	struct vmalloc_counters c;
 	bool started = false;
 	int err;
 
-	memset(y, 0, sizeof(*y));
 	for (size_t i = 0; i < t->n; i++) {
 		const struct wl_vmap_op *op = &t->ops[i];
 		uint64_t *slot = &addr[op->id], got;
@@ -719,6 +787,7 @@ static int replay_ops(struct vmalloc *vm, const struct wl_vmap_trace *t,
 						   (unsigned long long)op->arg);
 			/* Every area is in the trace (a pages array too),
 			 * its size with the guard: reserve, map nothing. */
+			vmalloc_get_counters(vm, &c);
 			err = vmalloc_alloc_area(vm, op->arg,
 				op->flags & WL_VMAP_HAS_ALIGN ? op->align : page,
 				(unsigned)cpu, &got);
@@ -733,11 +802,32 @@ static int replay_ops(struct vmalloc *vm, const struct wl_vmap_trace *t,
 						   (unsigned long long)op->id,
 						   strerror(-err));
 			y->allocs++;
-			if (op->flags & WL_VMAP_HAS_AT) {
-				y->annotated++;
-				y->predicted += got == op->note;
-			}
 			*slot = got;
+			if (!(op->flags & WL_VMAP_HAS_AT))
+				break;
+			y->annotated++;
+			y->predicted += got == op->note;
+			err = replay_hidden(hidden, nh, op->note);
+			if (got != op->note && err)
+				y->hidden_node++;
+			if (got == op->note || !va->follow)
+				break;
+			{
+				uint64_t hits = c.pool_hits;
+
+				vmalloc_get_counters(vm, &c);
+				err = vmalloc_area_move(vm, got, op->note,
+							c.pool_hits > hits);
+			}
+			if (err == -ENOMEM)
+				return reason_fail(r, err, op->line, "out of "
+						   "memory");
+			if (err) {
+				y->follow_failed++;
+				break;
+			}
+			y->followed++;
+			*slot = op->note;
 			break;
 		case WL_VMAP_FREE:
 			if (*slot == REPLAY_SKIP) {
@@ -794,6 +884,7 @@ static void replay_rows(struct csv *f, const struct va_args *va,
 		{ "replay_allocs", y->allocs },
 		{ "replay_allocs_annotated", y->annotated },
 		{ "replay_predicted", y->predicted },
+		{ "replay_missed_hidden_node", y->hidden_node },
 		{ "replay_alloc_failed", y->alloc_failed },
 		{ "replay_other_window", y->other_window },
 		{ "replay_frees", y->frees },
@@ -805,6 +896,10 @@ static void replay_rows(struct csv *f, const struct va_args *va,
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 		row_u64(f, va, rows[i].name, -1, rows[i].v);
+	if (va->follow) {
+		row_u64(f, va, "replay_followed", -1, y->followed);
+		row_u64(f, va, "replay_follow_failed", -1, y->follow_failed);
+	}
 	row_double(f, va, "replay_predicted_pct", y->annotated ?
 		   100.0 * (double)y->predicted / (double)y->annotated : NAN);
 	if (y->first_lazy_mismatch) {

@@ -599,6 +599,61 @@ int vmalloc_alloc_area(struct vmalloc *vm, uint64_t size, uint64_t align,
 	return 0;
 }
 
+int vmalloc_area_move(struct vmalloc *vm, uint64_t from, uint64_t to,
+		      bool pooled)
+{
+	struct vm_area *a = area_find(vm, from), *p, *back = NULL;
+	uint64_t got;
+	int err;
+
+	if (!a || a->nr_pages || a->pages_va)
+		return -ENOENT;
+	if (from == to)
+		return 0;
+	if (to < vm->cfg.start || to > vm->cfg.end ||
+	    a->size > vm->cfg.end - to)
+		return -EBUSY;
+	if (pooled) {
+		if (a->vn < 0 || !vm->pools ||
+		    a->size > (uint64_t)VMALLOC_POOL_PAGES << vm->page_shift)
+			return -EINVAL;
+		back = calloc(1, sizeof(*back));
+		if (!back)
+			return -ENOMEM;
+	}
+	/* Release @from first: @to may overlap it. */
+	if (back) {
+		back->addr = from;
+		back->size = a->size;
+		back->vn = a->vn;
+		vmalloc_pool_put(vm, back);
+	} else {
+		(void)vmap_free(vm->v, from);
+	}
+	p = vmalloc_pool_take(vm, to, a->size);
+	if (p) {
+		vmalloc_area_release(p);
+		err = 0;
+	} else {
+		err = vmap_alloc(vm->v, a->size, vm->page, to, to + a->size,
+				 &got);
+	}
+	if (err) {
+		/* Undo: @from was held a moment ago, so this cannot fail. */
+		if (back) {
+			(void)vmalloc_pool_take(vm, from, a->size);
+			vmalloc_area_release(back);
+		} else
+			(void)vmap_alloc(vm->v, a->size, vm->page, from,
+					 from + a->size, &got);
+		return err == -ENOSPC ? -EBUSY : err;
+	}
+	rb_erase(&a->node, &vm->areas);
+	a->addr = to;
+	rb_add(&a->node, &vm->areas, area_less);
+	return 0;
+}
+
 int vmalloc_vmalloc(struct vmalloc *vm, uint64_t size, unsigned cpu,
 		    uint64_t *addr)
 {

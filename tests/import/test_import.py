@@ -218,6 +218,35 @@ for m, v in pred.items():
         fail("6.9 best", "%s predicts %d >= 6.9's %d" % (m, v, best))
 p2 = run(["vmalloc", "--replay", out])
 expect("replay deterministic", p2.stdout, p.stdout)
+# The fixture's misses are all reuses of snapshot areas of unknown node.
+hid = int(val[("augrb-linux", "6.9", "replay_missed_hidden_node")])
+expect("6.9 misses only areas of unknown node", (hid, best + hid),
+       (5, allocs))
+for m in models:
+    h = int(val[m + ("replay_missed_hidden_node",)])
+    if h > allocs - pred[m]:
+        fail("%s hidden <= missed" % (m,), "%d > %d" % (h, allocs - pred[m]))
+# --follow: every miss moved to the kernel's address; the free-running
+# counts stay, the rows replay_followed / replay_follow_failed appear.
+p = run(["vmalloc", "--replay", out, "--follow"])
+expect("--follow rc", p.returncode, 0)
+fol = {}
+for r in csv.DictReader(io.StringIO(p.stdout)):
+    fol[(r["strategy"], r["kernel"], r["counter"])] = r["value"]
+for m in models:
+    g = lambda c: int(fol[m + (c,)])
+    expect("%s/%s --follow accounts for every allocation" % m,
+           g("replay_predicted") + g("replay_followed") +
+           g("replay_follow_failed"), allocs)
+    if m[1] != "2.6.27":
+        expect("%s/%s --follow nr_lazy after every free" % m,
+               g("replay_lazy_matched"), frees)
+expect("6.9 --follow", [int(fol[("augrb-linux", "6.9", c)]) for c in
+                        ("replay_predicted", "replay_followed",
+                         "replay_follow_failed")], [best, 5, 0])
+p = run(["vmalloc", "--workload", "fix_size", "--follow"])
+expect("--follow without --replay", (p.returncode, p.stderr.strip()),
+       (2, "--follow: only with --replay"))
 p = run(["vmalloc", "--replay", out, "--workload", "fix_size"])
 expect("--replay with --workload", (p.returncode,
                                     p.stderr.startswith("--replay: ")),
