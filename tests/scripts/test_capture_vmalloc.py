@@ -83,6 +83,8 @@ with tempdir("vmb-capture-") as tmp:
         (["-o", new, "--duration", "1", "--buffer-kb", "1e3"],
          "--buffer-kb: '1e3': expected a whole number of KiB from 64 to "
          "1048576"),
+        (["-o", new, "--duration", "1", "--prepare", " "],
+         "--prepare: empty command"),
         (["-o", new, "--duration", "1", "--bogus"],
          P + "unrecognized arguments: --bogus" + H),
         (["-o", full, "--duration", "1"],
@@ -101,6 +103,9 @@ with tempdir("vmb-capture-") as tmp:
         (["-o", new, "--duration", "1"], P + "needs root (tracefs, "
          "kernel.kptr_restrict and the addresses in /proc/vmallocinfo): "
          "run it as root, e.g. with sudo"),
+        (["-o", empty, "--prepare", "true", "--", "true"],
+         P + "needs root (tracefs, kernel.kptr_restrict and the addresses "
+         "in /proc/vmallocinfo): run it as root, e.g. with sudo"),
         (["-o", empty, "--drop-pools", "--pre", "1", "--", "true"],
          P + "needs root (tracefs, kernel.kptr_restrict and the addresses "
          "in /proc/vmallocinfo): run it as root, e.g. with sudo"),
