@@ -157,6 +157,57 @@ expect("markers apart imports every allocation",
 expect("markers apart imports every free",
        sum(1 for l in p.stdout.splitlines() if " lazy=" in l), frees)
 
+# A hand-made capture: between the markers, an allocation on CPU 1 of an
+# area the snapshot lists as unpurged, then its free (both shown by the
+# snapshot: left out, the area's CPU learnt), and an allocation on CPU 0 of
+# an area it lists as busy (left out, its CPU learnt).  With a purge
+# between the markers, nothing is learnt from them.
+B = 0xffffc90000000000
+VS, VE = "vstart=0xffffc90000000000", "vend=0xffffe8ffffffffff"
+
+
+def ev(ts, cpu, body):
+    return "  t-1 [%03d] ..... %d.000000: %s\n" % (cpu, ts, body)
+
+
+def alloc(ts, cpu, addr, size):
+    return ev(ts, cpu, "alloc_vmap_area: va_start: %d size=%d align=1 %s %s "
+              "failed=0" % (addr, size, VS, VE))
+
+
+hsnap = os.path.join(tmp, "h.snap")
+open(hsnap, "w").write(
+    "0x%x-0x%x    8192 unpurged vm_area\n" % (B + 0x10000, B + 0x12000) +
+    "0x%x-0x%x    8192 f+0x1/0x2 pages=1 vmalloc\n" % (B + 0x20000,
+                                                     B + 0x22000))
+for purge, want in ((False, ["cpu=1", "cpu=1", "cpu=0"]), (True, [])):
+    body = (ev(1, 0, "tracing_mark_write: SNAP_BEGIN") +
+            (ev(2, 0, "purge_vmap_area_lazy: start=0x%x end=0x%x "
+                "num_purged=0" % (B, B)) if purge else "") +
+            alloc(3, 1, B + 0x10000, 8192) +
+            ev(4, 1, "free_vmap_area_noflush: va_start=0x%x nr_lazy=2 "
+               "nr_lazy_max=16384" % (B + 0x10000)) +
+            alloc(5, 0, B + 0x20000, 8192) +
+            ev(6, 0, "tracing_mark_write: SNAP_END") +
+            ev(7, 1, "free_vmap_area_noflush: va_start=0x%x nr_lazy=4 "
+               "nr_lazy_max=16384" % (B + 0x20000)))
+    htrace = os.path.join(tmp, "h.trace")
+    open(htrace, "w").write(body)
+    p = run(["import-kernel", hsnap, htrace])
+    name = "between the markers%s" % (" with a purge" if purge else "")
+    expect(name + " rc", p.returncode, 0)
+    body_ops = [l for l in p.stdout.splitlines() if l and l[0] != "#"]
+    expect(name + ": CPUs learnt",
+           [w for l in body_ops for w in l.split() if w.startswith("cpu=")]
+           [:len(want)] if want else
+           [w for l in body_ops[:3] for w in l.split()
+            if w.startswith("cpu=")], want)
+    if not purge:
+        expect(name + ": no allocation imported twice",
+               sum(1 for l in body_ops if " at=" in l), 0)
+        expect(name + ": 3 events left out",
+               "3 between the markers (3 left out" in p.stdout, True)
+
 # ---- the op trace's annotations ----
 plain = "a 1 0x2000\na 2 0x3000 0x1000\nf 1\na 3 0x1000\nl 3 0x10\n"
 noted = ("a 1 0x2000 cpu=1 at=0xffffc90000000000\na 2 0x3000 0x1000 cpu=0\n"

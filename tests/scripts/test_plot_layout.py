@@ -108,6 +108,24 @@ with tempdir("vmb-plot-layout-") as tmp:
     check(sorted(os.listdir(out)) == ["layout.png", "layout.svg"],
           "nothing else in OUT_DIR", sorted(os.listdir(out)))
 
+    # gnuplot failing (exit 1) or absent (exit 3): no OUT_DIR left.
+    fake = os.path.join(tmp, "fakebin")
+    os.mkdir(fake)
+    with open(os.path.join(fake, "gnuplot"), "w") as f:
+        f.write("#!/bin/sh\necho 'gnuplot: broken' >&2\nexit 1\n")
+    os.chmod(os.path.join(fake, "gnuplot"), 0o755)
+    for what, path, rc in (("failing", fake, 1),
+                           ("absent", os.path.join(tmp, "nobin"), 3)):
+        o3 = os.path.join(tmp, "out3")
+        before = snapshot(tmp)
+        p = subprocess.run([sys.executable, SCRIPT, "-o", o3, lay],
+                           capture_output=True, text=True, cwd=tmp,
+                           env=dict(os.environ, PATH=path), timeout=120)
+        check(p.returncode == rc and "Traceback" not in p.stderr,
+              "gnuplot %s: exit %d" % (what, rc), p.returncode, rc, p)
+        check(snapshot(tmp) == before, "gnuplot %s: nothing left behind" %
+              what)
+
     bad = os.path.join(tmp, "bad.csv")
     with open(lay) as f:
         text = f.read().splitlines()
