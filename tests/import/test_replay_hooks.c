@@ -10,63 +10,20 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include <vmbench/buddy.h>
-#include <vmbench/reason.h>
 #include <vmbench/vmalloc.h>
 #include <vmbench/vmap.h>
 
 #include "test.h"
+#include "vmalloc_sys.h"
 
 #define PG 4096ULL
 #define S VMAP_DEFAULT_START
 
-struct sys {
-	struct buddy *b;
-	struct pt_mem *mem;
-	struct pt *pt;
-	struct vmalloc *vm;
-};
-
 static void up(struct sys *s, const char *strategy, bool pools)
 {
-	struct vmalloc_config cfg = { .strategy = strategy, .cpus = 2,
-				      .node_pools = pools,
-				      .lazy_max_pages = 1 << 20,
-				      .start = S, .end = VMAP_DEFAULT_END };
-	struct reason r;
-
-	ASSERT_OK(buddy_create(&s->b, PT_MEM_BASE, 1024, 12,
-			       BUDDY_DEFAULT_MAX_ORDER));
-	ASSERT_OK(buddy_pt_mem_create(s->b, &s->mem));
-	ASSERT_OK(pt_create(&s->pt, pt_geometry_find("x86-64-4l"), s->mem));
-	cfg.pt = s->pt;
-	cfg.buddy = s->b;
-	if (vmalloc_create(&s->vm, &cfg, &r))
-		TEST_FAIL("vmalloc_create: %s: %s", r.what, r.msg);
-}
-
-static void down(struct sys *s)
-{
-	vmalloc_destroy(s->vm);
-	pt_destroy(s->pt);
-	pt_mem_destroy(s->mem);
-	buddy_destroy(s->b);
-}
-
-static void check(const struct sys *s)
-{
-	struct reason r;
-
-	if (vmalloc_check(s->vm, &r))
-		TEST_FAIL("vmalloc_check: %s", r.msg);
-}
-
-static struct vmalloc_counters ctr(const struct sys *s)
-{
-	struct vmalloc_counters c;
-
-	vmalloc_get_counters(s->vm, &c);
-	return c;
+	sys_up(s, "x86-64-4l", 1024, (struct vmalloc_config){
+		.strategy = strategy, .cpus = 2, .node_pools = pools,
+		.lazy_max_pages = 1 << 20 });
 }
 
 static struct vmalloc_layout layout(const struct sys *s)
@@ -122,7 +79,7 @@ static void test_move_strategy(void)
 	ASSERT_EQ(l.low_free, 12 * PG);
 	ASSERT_EQ(l.low_largest, 11 * PG);
 	check(&s);
-	down(&s);
+	sys_down(&s);
 }
 
 /* 6.9's pools: the kernel took an area from the other node's pool. */
@@ -164,7 +121,7 @@ static void test_move_pools(void)
 	ASSERT_EQ(ctr(&s).pooled_areas, 0);
 	ASSERT_EQ(layout(&s).low_end, S + 8 * PG);
 	check(&s);
-	down(&s);
+	sys_down(&s);
 }
 
 int main(void)
