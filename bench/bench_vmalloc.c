@@ -72,6 +72,38 @@ static void vmb_free(struct vmb_ctx *c)
 	c->k = NULL;
 }
 
+/*
+ * Boot the x86-64 kernel model over VMB_RAM and create the vmalloc system
+ * of @vc over its vmalloc range, page table and buddy allocator.  0, or
+ * -1 after reporting the error to @st (nothing left allocated).
+ */
+static int vmb_boot(struct bench_state *st, struct vmb_ctx *c,
+		    struct vmalloc_config *vc)
+{
+	const struct ks_layout *l;
+	struct ks_config kc;
+
+	ks_config_default(&kc);
+	kc.arch = VMB_ARCH;
+	kc.ram_bytes = VMB_RAM;
+	if (ks_boot(&c->k, &kc, NULL)) {
+		bench_error(st, "cannot boot the kernel model");
+		return -1;
+	}
+	l = ks_layout_of(c->k);
+	vc->start = l->vmalloc_start;
+	vc->end = l->vmalloc_end;
+	vc->pt = ks_pt(c->k);
+	vc->buddy = ks_buddy(c->k);
+	vc->direct_map = l->page_offset;
+	if (vmalloc_create(&c->vm, vc, NULL)) {
+		vmb_free(c);
+		bench_error(st, "cannot create the vmalloc system");
+		return -1;
+	}
+	return 0;
+}
+
 /* One op: vmalloc, optionally touch, vfree.  0 or a negative errno. */
 static inline int vmb_op(struct vmalloc *vm, uint64_t bytes, unsigned flags,
 			 bool touch)
@@ -107,30 +139,12 @@ static void vmb_run_kernel(struct bench_state *st)
 				     .eager = k->eager,
 				     .node_pools = k->node_pools };
 	struct vmalloc_counters a, b;
-	struct ks_config kc;
 	struct vmb_ctx c = { 0 };
-	const struct ks_layout *l;
 	uint64_t pass, i = 0;
 	int err = 0;
 
-	ks_config_default(&kc);
-	kc.arch = VMB_ARCH;
-	kc.ram_bytes = VMB_RAM;
-	if (ks_boot(&c.k, &kc, NULL)) {
-		bench_error(st, "cannot boot the kernel model");
+	if (vmb_boot(st, &c, &vc))
 		return;
-	}
-	l = ks_layout_of(c.k);
-	vc.start = l->vmalloc_start;
-	vc.end = l->vmalloc_end;
-	vc.pt = ks_pt(c.k);
-	vc.buddy = ks_buddy(c.k);
-	vc.direct_map = l->page_offset;
-	if (vmalloc_create(&c.vm, &vc, NULL)) {
-		vmb_free(&c);
-		bench_error(st, "cannot create the vmalloc system");
-		return;
-	}
 	pass = VMB_PASS_PAGES / (bytes / VMAP_DEFAULT_PAGE);
 	if (pass < 64)
 		pass = 64;
@@ -163,29 +177,11 @@ static void vmb_run(struct bench_state *st)
 	struct vmalloc_config vc = { .strategy = d->strategy, .cpus = 1,
 				     .eager = eager };
 	struct vmalloc_counters a, b;
-	struct ks_config kc;
 	struct vmb_ctx c = { 0 };
-	const struct ks_layout *l;
 	int err = 0;
 
-	ks_config_default(&kc);
-	kc.arch = VMB_ARCH;
-	kc.ram_bytes = VMB_RAM;
-	if (ks_boot(&c.k, &kc, NULL)) {
-		bench_error(st, "cannot boot the kernel model");
+	if (vmb_boot(st, &c, &vc))
 		return;
-	}
-	l = ks_layout_of(c.k);
-	vc.start = l->vmalloc_start;
-	vc.end = l->vmalloc_end;
-	vc.pt = ks_pt(c.k);
-	vc.buddy = ks_buddy(c.k);
-	vc.direct_map = l->page_offset;
-	if (vmalloc_create(&c.vm, &vc, NULL)) {
-		vmb_free(&c);
-		bench_error(st, "cannot create the vmalloc system");
-		return;
-	}
 	pass = VMB_PASS_PAGES / pages < 64 ? 64 : VMB_PASS_PAGES / pages;
 	vmalloc_get_counters(c.vm, &a);
 	for (uint64_t i = 0; i < pass && !err; i++)

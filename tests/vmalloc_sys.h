@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A vmalloc system for tests: a buddy allocator of @frames 4 KiB frames,
- * the page table of one geometry over it, and vmalloc on top; check()
- * validates the system and the buddy allocator; ctr() reads the counters.
+ * A vmalloc system for tests: a buddy allocator of @frames frames of the
+ * geometry's page size, the page table of that geometry over it, and
+ * vmalloc on top; check() validates the system and the buddy allocator;
+ * ctr() reads the counters.
  * Every failure ends the test (test.h).
  */
 #ifndef VMBENCH_TESTS_VMALLOC_SYS_H
@@ -31,7 +32,8 @@ static inline void sys_up(struct sys *s, const char *geom, uint64_t frames,
 	struct reason r;
 
 	s->frames = frames;
-	ASSERT_OK(buddy_create(&s->b, PT_MEM_BASE, frames, 12,
+	ASSERT_OK(buddy_create(&s->b, PT_MEM_BASE, frames,
+			       pt_geometry_find(geom)->page_shift,
 			       BUDDY_DEFAULT_MAX_ORDER));
 	ASSERT_OK(buddy_pt_mem_create(s->b, &s->mem));
 	ASSERT_OK(pt_create(&s->pt, pt_geometry_find(geom), s->mem));

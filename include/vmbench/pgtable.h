@@ -319,7 +319,9 @@ uint64_t pt_root(const struct pt *pt);
  * pt_prot_fit().  Base pages unless PT_MAP_HUGE, which uses at each
  * address the largest leaf whose size va and pa are aligned to and that
  * fits in the range; PT_MAP_CONT also sets the arm64 contiguous hint on
- * aligned runs.  -EINVAL: size 0, va/pa/size not page-aligned, va range
+ * aligned runs.  A huge leaf that takes the slot of an (empty) table
+ * frees that table and the empty ones below it, as the kernel's
+ * pmd_free_pte_page() does.  -EINVAL: size 0, va/pa/size not page-aligned, va range
  * not valid for the geometry (see above) or pa + size beyond pa_bits;
  * -EEXIST: some page in the range is mapped already; -ENOMEM: frame
  * allocation failed (whatever was mapped is undone); -EFAULT: a table

@@ -19,7 +19,8 @@
  *     VMALLOC_NO_GUARD; its flags, a caller tag and its pages array.  Its
  *     address comes from the chosen vmap strategy over [start, end).
  *   - Pages: order-0 pages in bulk calls of at most 100 (BUDDY_BULK_MAX);
- *     a huge area takes order-(PMD_SHIFT - PAGE_SHIFT) blocks, split into
+ *     a huge area takes order-(PMD_SHIFT - PAGE_SHIFT) blocks (or of the
+ *     contiguous run's order), split into
  *     base pages.  The pages array of more than a page of pointers is
  *     itself vmalloc'd (an area flagged VMALLOC_VPAGES); smaller arrays
  *     are slab objects, which are not modelled.
@@ -33,7 +34,14 @@
  *     (x86-64, arm64, RISC-V) and size >= PMD size: PMD alignment, size
  *     rounded to PMD size, PMD leaves; if the PMD-order pages cannot be
  *     had, the area is vfree()d and the request retried with base pages
- *     (counted in huge_fallbacks).
+ *     (counted in huge_fallbacks).  Below PMD size, arm64 (6.16,
+ *     arch_vmap_pte_supported_shift()) uses CONT_PTE_SHIFT when size >=
+ *     CONT_PTE_SIZE (the geometry's contiguous run at level 0: 64 KiB
+ *     with 4K pages, 2 MiB with 16K and 64K): that alignment, size
+ *     rounded to it, pages in blocks of that order, one run of PTEs with
+ *     the contiguous hint per chunk (cont_areas, cont_runs); the same
+ *     retry with base pages on failure.  RISC-V's Svnapot version was
+ *     reverted and is not modelled.
  *   - Lazy freeing: vfree/vunmap clear the leaves at once and free the
  *     pages, but the area stays reserved on the lazy list; vmap_lazy_nr
  *     grows by the area's pages, guard included.  When it exceeds
@@ -65,7 +73,7 @@
  *   - Kernel generations (vmalloc_kernels()): 2.6.27 (a list, a flush on
  *     every free), 4.19 (rbtree-cached, lazy), 5.2 (augrb, lazy), 6.9
  *     (augrb, lazy, node pools).
- *   - Not modelled: KASAN, NUMA, arm64 contiguous PTEs, x86 INVLPGB,
+ *   - Not modelled: KASAN, NUMA, x86 INVLPGB,
  *     RISC-V SBI remote fences.
  *
  * CPUs.  Every CPU has its own TLB (the same spec for all) and MMU over the
@@ -206,6 +214,11 @@ struct vmalloc_counters {
 	uint64_t pool_adds;             /* purged areas kept in a pool */
 	uint64_t pool_decays;           /* pooled areas given back */
 	uint64_t pooled_areas;          /* in the pools now */
+	uint64_t node_visits;           /* the strategy's node visits
+					 * (vmap_stats()), setup included */
+	uint64_t cont_areas;            /* areas mapped with contiguous-PTE
+					 * runs (arm64 CONT_PTE) */
+	uint64_t cont_runs;             /* such runs written */
 	uint64_t pt_tables[PT_MAX_LEVELS];  /* the page table's tables now */
 };
 
@@ -473,7 +486,18 @@ struct vmalloc_gen_params {
 	uint64_t start, end;     /* the vmalloc range (placement of the
 				  * address-only generators) */
 	uint64_t page_size;
+	/*
+	 * Background load: after every stack_every-th vmalloc of the
+	 * workload, a thread is created and exits on that CPU: its stack
+	 * (VMALLOC_STACK_BYTES aligned to as much, x86-64's THREAD_SIZE and
+	 * THREAD_ALIGN with CONFIG_VMAP_STACK) is vmalloc'd and vfree'd, as
+	 * alloc_thread_stack_node() does when its cache of 2 stacks per CPU
+	 * is empty.  0: none.
+	 */
+	uint64_t stack_every;
 };
+
+#define VMALLOC_STACK_BYTES (16ULL << 10)
 
 struct vmalloc_workload {
 	const char *name;

@@ -120,14 +120,37 @@ int wl_vmap_read_source(struct source *src, struct wl_vmap_trace *t,
 			struct reason *err);
 
 /*
+ * The streaming reader of vmap op traces that wl_vmap_read_source() is
+ * built on: it holds one chunk of the source and one line (at most
+ * WL_LINE_MAX bytes), never the trace.
+ *
+ * wl_vmap_reader_open(): 0, or -ENOMEM (@err says so).  @src stays the
+ * caller's; close it after the reader.
+ * wl_vmap_reader_next(): parse up to @max ops into @ops: their number,
+ * 0 at the end of the trace, or a negative errno with @err set, the
+ * errors of wl_vmap_read_source().  Ops come out in trace order: the ops
+ * before a bad line are handed out first, the error on the next call (and
+ * on every call after it).
+ */
+struct wl_vmap_reader;
+int wl_vmap_reader_open(struct wl_vmap_reader **r, struct source *src,
+			struct reason *err);
+long wl_vmap_reader_next(struct wl_vmap_reader *r, struct wl_vmap_op *ops,
+			 size_t max, struct reason *err);
+void wl_vmap_reader_close(struct wl_vmap_reader *r);
+
+/*
  * Write @n ops to @f in the text format, one line each.  -EIO (or the
  * errno of the failed write) when the stream reports an error.
  */
 int wl_vmap_write(FILE *f, const struct wl_vmap_op *ops, size_t n);
 
 /*
- * A replay: the table from id to live area that checks each op, sized once
- * for the trace so that running it allocates nothing.
+ * A replay: the table from id to live area that checks each op.  Made by
+ * wl_vmap_replay_init() for a whole trace in memory, it is sized once so
+ * that running it allocates nothing; made by wl_vmap_replay_start() for a
+ * trace that comes in batches, it doubles as ids become live (its size
+ * follows the live areas, not the trace's length).
  */
 struct wl_vmap_replay {
 	const struct wl_vmap_op *ops;
@@ -135,7 +158,11 @@ struct wl_vmap_replay {
 	struct wl_vmap_space space;
 	struct wl_vmap_slot *slots;  /* open addressing, linear probing */
 	uint64_t mask;               /* slots - 1, a power of two minus one */
+	uint64_t used;               /* occupied slots: live ids + markers */
 	uint64_t live, peak_live;
+	bool skip_unplaced;          /* see wl_vmap_replay_start() */
+	uint64_t nospc;              /* alloc ops that found no room */
+	uint64_t skipped;            /* f / l ops skipped (skip_unplaced) */
 };
 
 /*
@@ -164,7 +191,28 @@ int wl_vmap_replay_run(struct wl_vmap_replay *r, struct vmap *v,
 		       uint64_t *addrs, size_t *failed_op,
 		       struct reason *err);
 
-/* Release what wl_vmap_replay_init() allocated. */
+/*
+ * Prepare to replay a trace that comes in batches (wl_vmap_replay_batch())
+ * over @space.  With @skip_unplaced, an id whose last alloc found no room
+ * is remembered, and its f and l ops up to its next alloc are skipped
+ * (counted in r->skipped) instead of failing with -ENOENT: the replay of a
+ * strategy that is not lowest-fit can then go on where it found no room
+ * and the trace's author did.  -ENOMEM when out of memory.
+ */
+int wl_vmap_replay_start(struct wl_vmap_replay *r,
+			 const struct wl_vmap_space *space, bool skip_unplaced);
+
+/*
+ * Replay the next @n ops of the trace, as wl_vmap_replay_run() replays
+ * all of them: addrs[i] and *failed_op index @ops.  After an error the
+ * replay must not go on.
+ */
+int wl_vmap_replay_batch(struct wl_vmap_replay *r, struct vmap *v,
+			 const struct wl_vmap_op *ops, size_t n,
+			 uint64_t *addrs, size_t *failed_op,
+			 struct reason *err);
+
+/* Release what wl_vmap_replay_init() or _start() allocated. */
 void wl_vmap_replay_fini(struct wl_vmap_replay *r);
 
 /* init + run + fini in one call, with the errors of each. */

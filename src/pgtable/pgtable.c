@@ -366,6 +366,37 @@ static int check_level(const struct pt *pt, unsigned l, uint64_t table,
 
 /* ---- map ---- */
 
+static int unmap_level(struct pt *pt, unsigned l, uint64_t table,
+		       uint64_t va, uint64_t last, unsigned keep);
+
+/*
+ * A leaf of level @l goes where the entry at @a (of @table, for @va) may
+ * point to a table: check_level() found no leaf below it, so that table
+ * and any below it are empty.  Free them and clear the entry, as the
+ * kernel's pmd_free_pte_page() / pud_free_pmd_page() do before
+ * installing a huge leaf; otherwise the tables' frames would be lost.
+ * Errors: only those of the simulated memory.
+ */
+static int drop_empty_table(struct pt *pt, unsigned l, uint64_t table,
+			    uint64_t a, uint64_t va)
+{
+	uint64_t sz = 1ULL << pt->shift[l];
+	struct pt_entry e;
+	int err = rd_entry(pt, l, a, &e);
+
+	if (err || e.kind != PT_ENTRY_TABLE)
+		return err;
+	err = unmap_level(pt, l - 1, e.pa, va & ~(sz - 1),
+			  (va & ~(sz - 1)) + (sz - 1), PT_MAX_LEVELS);
+	if (!err)
+		err = wr(pt, a, 0);
+	if (err)
+		return err;
+	free_table(pt, l - 1, e.pa);
+	(*cnt(pt, table))--;
+	return 0;
+}
+
 static int map_level(struct pt *pt, unsigned l, uint64_t table, uint64_t va,
 		     uint64_t last, uint64_t pa, uint32_t prot, unsigned flags)
 {
@@ -391,6 +422,11 @@ static int map_level(struct pt *pt, unsigned l, uint64_t table, uint64_t va,
 			e.prot = prot;
 			e.contig = run > 1;
 			for (uint64_t i = 0; i < run; i++) {
+				err = l ? drop_empty_table(pt, l, table,
+						a + (i << pt->esz_shift),
+						va + i * sz) : 0;
+				if (err)
+					return err;
 				e.pa = pa + i * sz;
 				err = pt_entry_encode(pt->g, &e, &raw);
 				if (!err)
@@ -433,8 +469,6 @@ static int map_level(struct pt *pt, unsigned l, uint64_t table, uint64_t va,
 	}
 }
 
-static int unmap_level(struct pt *pt, unsigned l, uint64_t table,
-		       uint64_t va, uint64_t last, unsigned keep);
 
 int pt_map(struct pt *pt, uint64_t va, uint64_t pa, uint64_t size,
 	   uint32_t prot, unsigned flags)

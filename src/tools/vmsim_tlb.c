@@ -27,6 +27,7 @@
 #include <vmbench/workload.h>
 
 #include "vmsim.h"
+#include "vmsim_timing.h"
 
 #define DEFAULT_ARCH "x86-64-4l"
 #define DEFAULT_TLB "skylake"
@@ -389,16 +390,16 @@ static void row(struct csv *c, const char *name, const char *suffix,
 	}
 	if (tm->on) {
 		/* The median repetition; no translation timed: NA. */
+		struct vmsim_per_op per = vmsim_per_op(&tm->sec,
+						       tm->translations);
+
 		csv_field_double(c, tm->sec.median);
 		csv_field_double(c, measure_rate(tm->translations,
 						 tm->sec.median));
 		csv_field_u64(c, tm->sec.n);
-		csv_field_double(c, measure_ns_per_op(tm->sec.median,
-						      tm->translations));
-		csv_field_double(c, measure_ns_per_op(tm->sec.min,
-						      tm->translations));
-		csv_field_double(c, measure_ns_per_op(tm->sec.max,
-						      tm->translations));
+		csv_field_double(c, per.median);
+		csv_field_double(c, per.min);
+		csv_field_double(c, per.max);
 	}
 	csv_end_row(c);
 }

@@ -54,7 +54,8 @@ static void usage(FILE *f)
 "                     [--cpus N] [--streams] [--touch] [--huge]\n"
 "                     [--lazy-max-pages N | --eager] [--flush-ceiling N]\n"
 "                     [--loops N] [--pages N] [--seed S] [--tlb SPEC]\n"
-"                     [--ram BYTES] [--stats [--repetitions N]] [-o FILE]\n"
+"                     [--ram BYTES] [--stack-every N]\n"
+"                     [--stats [--repetitions N]] [-o FILE]\n"
 "       vmsim vmalloc --replay FILE [--kernel MODEL | --strategy NAME]\n"
 "                     [--cpus N] [--follow] [--layout-csv FILE] [-o FILE]\n"
 "\n"
@@ -110,6 +111,10 @@ static void usage(FILE *f)
 "  --pages N          fix_size: pages per area; kvmalloc: largest size\n"
 "                     in pages; vm_map_ram: pages mapped (default %llu)\n"
 "  --seed S           generator seed (default %llu)\n"
+"  --stack-every N    background: after every N-th vmalloc a thread is\n"
+"                     created and exits on that CPU, its 16 KiB stack\n"
+"                     (aligned to 16 KiB) vmalloc'd and vfree'd (default\n"
+"                     0: none)\n"
 "  --tlb SPEC         every CPU's TLB (default: skylake on x86 and\n"
 "                     RISC-V, neoverse-n1 on arm64)\n"
 "  --ram BYTES        simulated RAM (default 4 GiB, or what the geometry\n"
@@ -183,6 +188,8 @@ static const struct vmsim_u64_opt u64_opts[] = {
 		     offsetof(struct vmalloc_gen_params, pages) },
 	{ "--seed", offsetof(struct va_args, gp) +
 		    offsetof(struct vmalloc_gen_params, seed) },
+	{ "--stack-every", offsetof(struct va_args, gp) +
+			   offsetof(struct vmalloc_gen_params, stack_every) },
 };
 
 /* 0, -1 after --help, or 2 after printing the error. */
@@ -579,6 +586,10 @@ static void print_csv(struct csv *f, const struct va_run *x,
 			x->cpu[i].entries_dropped);
 		row_u64(f, va, "ipis_received", i, x->cpu[i].ipis);
 	}
+	/* Appended after the rows above, which keep their order. */
+	row_u64(f, va, "node_visits", -1, c->node_visits);
+	row_u64(f, va, "cont_areas", -1, c->cont_areas);
+	row_u64(f, va, "cont_runs", -1, c->cont_runs);
 	if (tm) {
 		row_double(f, va, "seconds", tm->median);
 		row_double(f, va, "ns_per_op", measure_ns_per_op(tm->median,

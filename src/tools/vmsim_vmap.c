@@ -3,9 +3,11 @@
  * vmsim vmap: replay a vmap op trace on one strategy or all of them.
  * vmsim gen-vmap: write a generated trace.
  *
- * Output is written only after the whole replay succeeded: results are kept
- * per op and printed at the end (or written atomically with -o), so a bad
- * trace leaves no partial output.
+ * The trace streams: a batch of ops is parsed, replayed on every strategy
+ * in lock step (so --strategy all compares them as it goes), judged, and
+ * its results appended to the output; memory does not grow with the
+ * trace.  Results are held back up to VMAP_OUT_HOLD bytes and -o is
+ * atomic, so a bad line leaves no partial output there.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -20,6 +22,7 @@
 #include <vmbench/workload.h>
 
 #include "vmsim.h"
+#include "vmsim_timing.h"
 
 static void vmap_usage(FILE *f)
 {
@@ -30,8 +33,11 @@ static void vmap_usage(FILE *f)
 "usage: vmsim vmap --strategy NAME|all [OPTIONS] FILE|-\n"
 "\n"
 "Replay the vmap op trace FILE (- for standard input) and print, for each\n"
-"'a' op in order, '<id> 0x<address>' or '<id> ENOSPC'.  The whole trace is\n"
-"parsed before anything runs; output appears only if the replay succeeds.\n"
+"'a' op in order, '<id> 0x<address>' or '<id> ENOSPC'.  The trace streams\n"
+"(a batch of ops at a time, in constant memory); the first bad line in\n"
+"trace order stops the replay.  With -o the output appears only if the\n"
+"replay succeeds; on standard output too, unless the results pass 4 MiB\n"
+"(they are then written as they come).\n"
 "\n"
 "Trace format, one op per line ('#' starts a comment; numbers decimal or\n"
 "0x-hex):\n"
@@ -49,19 +55,23 @@ static void vmap_usage(FILE *f)
 "                       strategy,lowest_fit,ops,seconds,ns_per_op,\n"
 "                       live_areas,peak_live,meta_bytes,meta_bytes_per_area,\n"
 "                       node_visits_per_op,repetitions,ns_per_op_min,\n"
-"                       ns_per_op_max (only the replays are timed, each on\n"
-"                       a fresh allocator; seconds and ns_per_op are the\n"
+"                       ns_per_op_max (only the replays are timed, batch\n"
+"                       by batch, each on a fresh allocator; parsing is\n"
+"                       outside the clock; seconds and ns_per_op are the\n"
 "                       median replay; per-op figures of a trace without\n"
 "                       ops and per-area figures without live areas are NA)\n"
 "  --repetitions N      with --stats: replay N times per strategy (1 to\n"
-"                       %d, default 1)\n"
+"                       %d, default 1), reading the trace N times (a\n"
+"                       file, not standard input)\n"
 "  -o FILE              write the output to FILE atomically\n"
 "  --list               list the strategies and exit\n"
 "  --help               this text\n"
 "\n"
 "Errors: 'FILE:LINE: reason' or '--option: reason' on stderr, exit 2.\n"
 "A divergence between lowest-fit strategies: 'FILE:LINE: divergence: ...',\n"
-"exit 1.\n"
+"exit 1.  With 'all', each strategy that is not lowest-fit is compared\n"
+"too and a line on stderr says how many allocations it placed elsewhere\n"
+"than the lowest-fit reference (a property, not a failure).\n"
 "\nstrategies:\n",
 		VMAP_DEFAULT_START, VMAP_DEFAULT_END, VMAP_DEFAULT_PAGE,
 		MEASURE_MAX_REPETITIONS);
@@ -73,209 +83,59 @@ static void vmap_usage(FILE *f)
 			s[i].kernel_version ? "]" : "");
 }
 
-/* Parse the trace @path ("-" is stdin), shown in messages as @shown. */
-static int load_trace(const char *path, const char *shown,
-		      struct wl_vmap_trace *t)
-{
-	struct reason err = { 0 };
-	struct source *src;
-	int ret;
+/* Ops parsed and replayed at a time: the whole trace is never held. */
+#define VMAP_BATCH 4096
 
-	/* A chunk at a time, plain or compressed; only the ops are kept. */
-	if (source_open(&src, path, NULL, &err))
-		return vmsim_input_error(shown, &err);
-	ret = wl_vmap_read_source(src, t, &err);
-	source_close(src);
-	return ret ? vmsim_input_error(shown, &err) : 0;
-}
+/*
+ * Results wait here before they are written, so a bad line in the first
+ * VMAP_OUT_HOLD bytes of results leaves standard output empty; a longer
+ * output goes out in pieces of that size (a -o file is atomic anyway).
+ */
+#define VMAP_OUT_HOLD (4u << 20)
 
-struct run_stats {
-	bool stopped;     /* a non-lowest-fit strategy could not finish */
-	struct measure_summary time;   /* seconds per replay */
+/* One strategy's replay, run in lock step with the others batch by batch. */
+struct strat_run {
+	const struct vmap_strategy *s;
+	struct vmap *v;
+	struct wl_vmap_replay r;
+	uint64_t *addrs;        /* the batch's results */
+	bool created;           /* v and r exist */
+	bool active;            /* not stopped by an error yet */
+	bool failed;            /* its replay ended with err */
+	size_t failed_at;       /* ... at this op of the batch */
+	struct reason err;
+	uint64_t ns;            /* replay time of this pass */
+	double sec[MEASURE_MAX_REPETITIONS];
+	/* Against the reference (every strategy replayed with it). */
+	bool differs;           /* an alloc placed elsewhere */
+	uint64_t first_diff;    /* ... the first one's op index */
+	unsigned first_diff_line;
+	uint64_t diff_addr;     /* ... and its address here */
+	uint64_t ndiff, ncompared;
+	bool stopped;           /* not lowest-fit, stopped after differing */
+	/* Figures of the last pass. */
 	struct vmap_stats vs;
 	uint64_t peak_live;
 };
 
-/* One replay as a subject of the measurement core. */
-struct replay_ctx {
-	const struct vmap_strategy *s;
-	const struct wl_vmap_trace *t;
+struct vmap_pass {
+	const char *path, *shown;
 	const struct wl_vmap_space *space;
-	uint64_t *addrs;
-	size_t *failed_op;
-	struct reason *err;
-	struct run_stats *rs;
-	struct vmap *v;
-	struct wl_vmap_replay r;
-	bool setup_failed;
+	struct strat_run *runs;   /* the strategies replayed, registry order */
+	size_t nruns;
+	struct strat_run *ref;    /* whose results are printed */
+	bool every, skip, print;
+	struct wl_vmap_op *ops;   /* VMAP_BATCH */
+	FILE *out;                /* results (print) */
+	char *obuf;               /* VMAP_OUT_HOLD */
+	size_t olen;
+	/* Outcome. */
+	uint64_t nops;
+	struct strat_run *div_s;  /* the first lowest-fit divergence */
+	uint64_t div_at;
+	unsigned div_line;
+	uint64_t div_ref_addr;
 };
-
-static int replay_setup(void *ctx, unsigned rep)
-{
-	struct replay_ctx *c = ctx;
-	int ret;
-
-	(void)rep;
-	ret = vmap_create(&c->v, c->s->name, c->space->start, c->space->end,
-			  c->space->page_size);
-	if (ret) {
-		fprintf(stderr, "vmsim: cannot create %s allocator: %s\n",
-			c->s->name, strerror(-ret));
-		c->setup_failed = true;
-		return ret;
-	}
-	ret = wl_vmap_replay_init(&c->r, c->t->ops, c->t->n, c->space);
-	if (ret) {
-		vmap_destroy(c->v);
-		fprintf(stderr, "vmsim: %s\n", strerror(-ret));
-		c->setup_failed = true;
-	}
-	return ret;
-}
-
-static int replay_run(void *ctx)
-{
-	struct replay_ctx *c = ctx;
-
-	return wl_vmap_replay_run(&c->r, c->v, c->addrs, c->failed_op, c->err)
-	       ? -1 : 0;
-}
-
-/* Every replay of the trace is the same: the last one's figures stand. */
-static void replay_teardown(void *ctx, unsigned rep)
-{
-	struct replay_ctx *c = ctx;
-
-	(void)rep;
-	c->rs->peak_live = c->r.peak_live;
-	vmap_stats(c->v, &c->rs->vs);
-	wl_vmap_replay_fini(&c->r);
-	vmap_destroy(c->v);
-}
-
-/*
- * Replay @t on strategy @s @reps times, each on a fresh allocator, timing
- * only the replays: 0; -1 with the trace's error in @err and the op's
- * index in *failed_op; 2 after printing a failure of set-up.
- */
-static int replay_one(const struct vmap_strategy *s,
-		      const struct wl_vmap_trace *t,
-		      const struct wl_vmap_space *space, unsigned reps,
-		      uint64_t *addrs, size_t *failed_op,
-		      struct reason *err, struct run_stats *rs)
-{
-	static const struct measure_subject subject = {
-		replay_setup, replay_run, replay_teardown,
-	};
-	struct replay_ctx c = {
-		.s = s, .t = t, .space = space, .addrs = addrs,
-		.failed_op = failed_op, .err = err, .rs = rs,
-	};
-	double sec[MEASURE_MAX_REPETITIONS];
-	int ret = measure_repeat(&subject, &c, reps, sec);
-
-	measure_summarize(sec, reps, &rs->time);
-	if (c.setup_failed)
-		return VMSIM_BAD_INPUT;
-	return ret ? -1 : 0;
-}
-
-static const struct wl_vmap_op *sort_ops;
-
-static int by_id_then_index(const void *x, const void *y)
-{
-	size_t i = *(const size_t *)x, j = *(const size_t *)y;
-	uint64_t a = sort_ops[i].id, b = sort_ops[j].id;
-
-	return a != b ? (a < b ? -1 : 1) : (i > j) - (i < j);
-}
-
-/*
- * last[i] := the index of the alloc op of ops[i]'s id last before i, or
- * SIZE_MAX, for every f / l op i (O(n log n)).  false when out of memory.
- */
-static bool last_allocs(const struct wl_vmap_trace *t, size_t *last)
-{
-	size_t *idx = malloc((t->n ? t->n : 1) * sizeof(*idx));
-	size_t prev = SIZE_MAX;
-
-	if (!idx)
-		return false;
-	for (size_t i = 0; i < t->n; i++)
-		idx[i] = i;
-	sort_ops = t->ops;
-	qsort(idx, t->n, sizeof(*idx), by_id_then_index);
-	for (size_t k = 0; k < t->n; k++) {
-		size_t i = idx[k];
-
-		if (k == 0 || t->ops[idx[k - 1]].id != t->ops[i].id)
-			prev = SIZE_MAX;
-		if (t->ops[i].kind == WL_VMAP_ALLOC)
-			prev = i;
-		last[i] = prev;
-	}
-	free(idx);
-	return true;
-}
-
-/*
- * Replay @t on @s to its end although @s may find no room where the trace's
- * author had some (a strategy that is not lowest-fit): when the replay stops
- * at an f / l line of an id left unplaced, that id's f / l lines up to its
- * next alloc, and those of every other id unplaced before that line, are
- * dropped from a copy of the trace, and the replay starts over (it is
- * deterministic: it runs the same up to there).  *run is the trace replayed
- * last (@t or the copy in @copy, which the caller frees); *skipped counts
- * the dropped lines.  Returns what replay_one() does for the last replay.
- */
-static int replay_skipping(const struct vmap_strategy *s,
-			   const struct wl_vmap_trace *t,
-			   const struct wl_vmap_space *space, unsigned reps,
-			   uint64_t *addrs, size_t *failed, struct reason *err,
-			   struct run_stats *rs, struct wl_vmap_trace *copy,
-			   const struct wl_vmap_trace **run, uint64_t *skipped)
-{
-	const struct wl_vmap_trace *cur = t;
-	size_t *last = malloc((t->n ? t->n : 1) * sizeof(*last));
-	int rr;
-
-	*skipped = 0;
-	if (!last) {
-		fprintf(stderr, "vmsim: out of memory\n");
-		return VMSIM_BAD_INPUT;
-	}
-	for (;;) {
-		size_t n = 0, j;
-
-		*failed = cur->n;
-		rr = replay_one(s, cur, space, reps, addrs, failed, err, rs);
-		*run = cur;
-		if (rr >= 0 || !last_allocs(cur, last)) {
-			free(last);
-			return rr;
-		}
-		/* Not an unplaced id's line: the trace's own error. */
-		j = last[*failed];
-		if (cur->ops[*failed].kind == WL_VMAP_ALLOC || j == SIZE_MAX ||
-		    addrs[j] != WL_VMAP_NOSPC) {
-			free(last);
-			return rr;
-		}
-		/* Drop the later f / l lines of ids unplaced before it. */
-		for (size_t i = 0; i < cur->n; i++) {
-			j = last[i];
-			if (i >= *failed && cur->ops[i].kind != WL_VMAP_ALLOC &&
-			    j != SIZE_MAX && j < *failed &&
-			    addrs[j] == WL_VMAP_NOSPC) {
-				(*skipped)++;
-				continue;
-			}
-			copy->ops[n++] = cur->ops[i];
-		}
-		copy->n = n;
-		cur = copy;
-	}
-}
 
 static void print_replay_error(const char *shown,
 			       const struct vmap_strategy *s, bool name_it,
@@ -296,27 +156,229 @@ static void print_addr(FILE *f, uint64_t a)
 		fprintf(f, "0x%llx", (unsigned long long)a);
 }
 
-/* The first alloc op in [0, end) where @a and @b differ, or @end. */
-static size_t first_diff(const struct wl_vmap_trace *t, const uint64_t *a,
-			 const uint64_t *b, size_t end)
+static void release_run(struct strat_run *sr)
 {
-	for (size_t i = 0; i < end; i++)
-		if (t->ops[i].kind == WL_VMAP_ALLOC && a[i] != b[i])
-			return i;
-	return end;
+	if (sr->created) {
+		vmap_destroy(sr->v);
+		wl_vmap_replay_fini(&sr->r);
+	}
+	sr->created = false;
 }
 
-static void print_results(FILE *f, const struct wl_vmap_trace *t,
-			  const uint64_t *addrs)
+/* 0, or 2 after printing why the pass could not start. */
+static int start_runs(struct vmap_pass *ps)
 {
-	for (size_t i = 0; i < t->n; i++) {
-		if (t->ops[i].kind != WL_VMAP_ALLOC)
+	for (size_t i = 0; i < ps->nruns; i++) {
+		struct strat_run *sr = &ps->runs[i];
+		int ret;
+
+		sr->active = true;
+		sr->failed = false;
+		sr->ns = 0;
+		sr->differs = false;
+		sr->ndiff = sr->ncompared = 0;
+		sr->stopped = false;
+		ret = vmap_create(&sr->v, sr->s->name, ps->space->start,
+				  ps->space->end, ps->space->page_size);
+		if (ret) {
+			fprintf(stderr, "vmsim: cannot create %s allocator: "
+				"%s\n", sr->s->name, strerror(-ret));
+			return VMSIM_BAD_INPUT;
+		}
+		ret = wl_vmap_replay_start(&sr->r, ps->space, ps->skip);
+		if (ret) {
+			vmap_destroy(sr->v);
+			fprintf(stderr, "vmsim: %s\n", strerror(-ret));
+			return VMSIM_BAD_INPUT;
+		}
+		sr->created = true;
+	}
+	return 0;
+}
+
+/* 0, or 2 after printing why the results cannot be written. */
+static int out_flush(struct vmap_pass *ps)
+{
+	if (ps->olen && fwrite(ps->obuf, 1, ps->olen, ps->out) != ps->olen) {
+		fprintf(stderr, "vmsim: writing output: %s\n",
+			strerror(errno));
+		return VMSIM_BAD_INPUT;
+	}
+	ps->olen = 0;
+	return 0;
+}
+
+/* The reference's results for the @k ops of the batch. */
+static int out_batch(struct vmap_pass *ps, size_t k)
+{
+	const uint64_t *addrs = ps->ref->addrs;
+
+	for (size_t i = 0; i < k; i++) {
+		uint64_t a = addrs[i];
+		int len;
+
+		if (ps->ops[i].kind != WL_VMAP_ALLOC)
 			continue;
-		fprintf(f, "%llu ", (unsigned long long)t->ops[i].id);
-		print_addr(f, addrs[i]);
-		fputc('\n', f);
+		if (VMAP_OUT_HOLD - ps->olen < 48 && out_flush(ps))
+			return VMSIM_BAD_INPUT;
+		if (a == WL_VMAP_NOSPC)
+			len = snprintf(ps->obuf + ps->olen, 48,
+				       "%llu ENOSPC\n",
+				       (unsigned long long)ps->ops[i].id);
+		else    /* "0x0" too: %#llx would print a bare "0" */
+			len = snprintf(ps->obuf + ps->olen, 48,
+				       "%llu 0x%llx\n",
+				       (unsigned long long)ps->ops[i].id,
+				       (unsigned long long)a);
+		ps->olen += (size_t)len;
+	}
+	return 0;
+}
+
+/*
+ * Compare @sr's results in the batch's first @end ops with the
+ * reference's; @base is the batch's first op's index in the trace.
+ */
+static void compare_batch(struct vmap_pass *ps, struct strat_run *sr,
+			  size_t end, uint64_t base)
+{
+	const uint64_t *ra = ps->ref->addrs, *a = sr->addrs;
+
+	for (size_t i = 0; i < end; i++) {
+		if (ps->ops[i].kind != WL_VMAP_ALLOC)
+			continue;
+		sr->ncompared++;
+		if (a[i] == ra[i])
+			continue;
+		sr->ndiff++;
+		if (!sr->differs) {
+			sr->differs = true;
+			sr->first_diff = base + i;
+			sr->first_diff_line = ps->ops[i].line;
+			sr->diff_addr = a[i];
+			if (sr->s->lowest_fit && ps->ref->s->lowest_fit &&
+			    (!ps->div_s || base + i < ps->div_at)) {
+				ps->div_s = sr;
+				ps->div_at = base + i;
+				ps->div_line = ps->ops[i].line;
+				ps->div_ref_addr = ra[i];
+			}
+		}
 	}
 }
+
+/*
+ * Judge the batch's outcome for each strategy, in registry order: 0, or 2
+ * after printing the first error that is the trace's (not a consequence
+ * of a strategy's own placement).
+ *
+ * The reference (the first lowest-fit strategy) decides what an error is:
+ * an error of the reference, of a strategy placing as the reference did so
+ * far, or of a lowest-fit strategy before any divergence is the trace's.
+ * A strategy that is not lowest-fit and placed differently before its
+ * error is stopped (a note says so); an error of a lowest-fit strategy
+ * after its divergence is the divergence's consequence.
+ */
+static int judge_batch(struct vmap_pass *ps, size_t k, uint64_t base)
+{
+	struct strat_run *ref = ps->ref;
+
+	/* Compare first: a divergence found here may excuse an error. */
+	for (size_t i = 0; i < ps->nruns; i++) {
+		struct strat_run *sr = &ps->runs[i];
+		size_t end;
+
+		if (sr == ref || !ps->every)
+			continue;
+		if (!sr->active)
+			continue;       /* ended in an earlier batch */
+		end = sr->failed ? sr->failed_at : k;
+		if (ref->failed && ref->failed_at < end)
+			end = ref->failed_at;
+		compare_batch(ps, sr, end, base);
+	}
+	for (size_t i = 0; i < ps->nruns; i++) {
+		struct strat_run *sr = &ps->runs[i];
+
+		if (!sr->active || !sr->failed)
+			continue;
+		sr->active = false;
+		if (sr != ref && !sr->s->lowest_fit && sr->differs) {
+			sr->stopped = true;
+			continue;
+		}
+		if (sr != ref && sr->s->lowest_fit && ref->s->lowest_fit &&
+		    sr->differs)
+			continue;
+		print_replay_error(ps->shown, sr->s, sr != ref, &sr->err);
+		return VMSIM_BAD_INPUT;
+	}
+	return 0;
+}
+
+/* One replay of the whole trace on every strategy of @ps: 0 or 2. */
+static int run_pass(struct vmap_pass *ps)
+{
+	struct reason err = { 0 };
+	struct wl_vmap_reader *rd = NULL;
+	struct source *src = NULL;
+	long k;
+	int ret;
+
+	ps->nops = 0;
+	ps->div_s = NULL;
+	ps->olen = 0;
+	if (source_open(&src, ps->path, NULL, &err) ||
+	    wl_vmap_reader_open(&rd, src, &err)) {
+		ret = vmsim_input_error(ps->shown, &err);
+		goto out;
+	}
+	if ((ret = start_runs(ps)))
+		goto out;
+	while ((k = wl_vmap_reader_next(rd, ps->ops, VMAP_BATCH, &err)) > 0) {
+		for (size_t i = 0; i < ps->nruns; i++) {
+			struct strat_run *sr = &ps->runs[i];
+			uint64_t t0;
+
+			if (!sr->active)
+				continue;
+			t0 = measure_now_ns();
+			sr->failed = wl_vmap_replay_batch(&sr->r, sr->v,
+					ps->ops, (size_t)k, sr->addrs,
+					&sr->failed_at, &sr->err) != 0;
+			sr->ns += measure_now_ns() - t0;
+		}
+		if ((ret = judge_batch(ps, (size_t)k, ps->nops)))
+			goto out;
+		if (ps->print && (ret = out_batch(ps, (size_t)k)))
+			goto out;
+		ps->nops += (uint64_t)k;
+	}
+	if (k < 0) {
+		ret = vmsim_input_error(ps->shown, &err);
+		goto out;
+	}
+	if (ps->print)
+		ret = out_flush(ps);
+	for (size_t i = 0; i < ps->nruns; i++) {
+		struct strat_run *sr = &ps->runs[i];
+
+		sr->peak_live = sr->r.peak_live;
+		vmap_stats(sr->v, &sr->vs);
+	}
+out:
+	for (size_t i = 0; i < ps->nruns; i++)
+		release_run(&ps->runs[i]);
+	wl_vmap_reader_close(rd);
+	source_close(src);
+	return ret;
+}
+
+struct run_stats {
+	struct measure_summary time;   /* seconds per replay */
+	struct vmap_stats vs;
+	uint64_t peak_live;
+};
 
 static const char *const stats_columns[] = {
 	"strategy", "lowest_fit", "ops", "seconds", "ns_per_op", "live_areas",
@@ -341,11 +403,13 @@ static void print_stats_header(struct csv *c)
 static void print_stats_row(struct csv *c, const struct vmap_strategy *s,
 			    size_t nops, const struct run_stats *rs)
 {
+	struct vmsim_per_op per = vmsim_per_op(&rs->time, nops);
+
 	csv_field_str(c, s->name);
 	csv_field_u64(c, s->lowest_fit);
 	csv_field_u64(c, nops);
 	csv_field_double(c, rs->time.median);
-	csv_field_double(c, measure_ns_per_op(rs->time.median, nops));
+	csv_field_double(c, per.median);
 	csv_field_u64(c, rs->vs.live_areas);
 	csv_field_u64(c, rs->peak_live);
 	csv_field_u64(c, rs->vs.meta_bytes);
@@ -360,8 +424,8 @@ static void print_stats_row(struct csv *c, const struct vmap_strategy *s,
 	else
 		csv_field_na(c);
 	csv_field_u64(c, rs->time.n);
-	csv_field_double(c, measure_ns_per_op(rs->time.min, nops));
-	csv_field_double(c, measure_ns_per_op(rs->time.max, nops));
+	csv_field_double(c, per.min);
+	csv_field_double(c, per.max);
 	csv_end_row(c);
 }
 
@@ -471,22 +535,36 @@ static int parse_vmap_args(int argc, char **argv, struct vmap_args *va)
 	return 0;
 }
 
+/*
+ * The property of a strategy that is not lowest-fit, with --strategy all:
+ * how many of the allocations compared (those both replays made) it
+ * placed elsewhere than the lowest-fit reference.  Not a failure.
+ */
+static void print_property(const struct vmap_pass *ps,
+			   const struct strat_run *sr)
+{
+	fprintf(stderr, "vmsim: %s (not lowest-fit): %llu of %llu "
+		"allocations placed elsewhere than %s", sr->s->name,
+		(unsigned long long)sr->ndiff,
+		(unsigned long long)sr->ncompared, ps->ref->s->name);
+	if (sr->differs)
+		fprintf(stderr, ", the first at %s:%u", ps->shown,
+			sr->first_diff_line);
+	if (sr->stopped)
+		fprintf(stderr, "; stopped at line %llu",
+			(unsigned long long)sr->err.line);
+	fputc('\n', stderr);
+}
+
 int vmsim_vmap_main(int argc, char **argv)
 {
-	const struct vmap_strategy *all, *ref = NULL, *div_s = NULL;
-	uint64_t *ref_addrs = NULL, *addrs = NULL;
-	struct wl_vmap_trace t = { 0 };
-	struct run_stats *rs = NULL;
+	const struct vmap_strategy *all, *ref = NULL;
+	struct strat_run *runs = NULL;
+	struct vmap_pass ps = { 0 };
 	struct vmap_args va;
 	struct vmsim_out out = { 0 };
 	struct csv *csv = NULL;
-	uint64_t div_addr = 0;
-	size_t nall, div_at;
-	/* A single strategy's replay: the trace it ran, less skipped lines. */
-	struct wl_vmap_trace copy = { 0 };
-	const struct wl_vmap_trace *run = &t;
-	uint64_t skipped = 0;
-	const char *shown;
+	size_t nall;
 	bool every;
 	int ret;
 
@@ -504,15 +582,10 @@ int vmsim_vmap_main(int argc, char **argv)
 			       all[i].kernel_version ? "]" : "");
 		return VMSIM_OK;
 	}
-	shown = strcmp(va.file, "-") ? va.file : "<stdin>";
+	if (!strcmp(va.file, "-") && va.reps > 1)
+		return vmsim_opt_error("--repetitions", "standard input can be "
+				       "read once: give a trace file");
 	every = !strcmp(va.strategy, "all");
-	ret = va.stats ? vmsim_csv_open(&csv, va.out) :
-			 vmsim_out_open(&out, va.out);
-	if (ret)
-		return ret;
-	ret = load_trace(va.file, shown, &t);
-	if (ret)
-		goto done;
 
 	/* The reference: the first lowest-fit strategy replayed. */
 	for (size_t i = 0; i < nall && every; i++)
@@ -522,106 +595,94 @@ int vmsim_vmap_main(int argc, char **argv)
 		}
 	if (!every)
 		ref = vmap_strategy_find(va.strategy);
-	ret = VMSIM_BAD_INPUT;
-	ref_addrs = malloc((t.n ? t.n : 1) * sizeof(*ref_addrs));
-	addrs = malloc((t.n ? t.n : 1) * sizeof(*addrs));
-	rs = calloc(nall, sizeof(*rs));
-	if (!every)
-		copy.ops = malloc((t.n ? t.n : 1) * sizeof(*copy.ops));
-	if (!ref_addrs || !addrs || !rs || (!every && !copy.ops)) {
-		fprintf(stderr, "vmsim: out of memory\n");
-		goto done;
-	}
 	if (!ref)   /* no lowest-fit strategy: print the first one's results */
 		ref = &all[0];
-	div_at = t.n;
+	ret = va.stats ? vmsim_csv_open(&csv, va.out) :
+			 vmsim_out_open(&out, va.out);
+	if (ret)
+		return ret;
+	ret = VMSIM_BAD_INPUT;
+	ps = (struct vmap_pass){
+		.path = va.file,
+		.shown = strcmp(va.file, "-") ? va.file : "<stdin>",
+		.space = &va.space, .every = every,
+		/* One strategy: go on past the ids it found no room for. */
+		.skip = !every, .print = !va.stats,
+		.out = out.fp,
+	};
+	runs = calloc(nall, sizeof(*runs));
+	ps.ops = malloc(VMAP_BATCH * sizeof(*ps.ops));
+	if (!va.stats)
+		ps.obuf = malloc(VMAP_OUT_HOLD);
+	if (!runs || !ps.ops || (!va.stats && !ps.obuf))
+		goto oom;
 	for (size_t i = 0; i < nall; i++) {
-		const struct vmap_strategy *s = &all[i];
-		size_t failed = t.n, end;
-		uint64_t *mine = s == ref ? ref_addrs : addrs;
-		struct reason err = { 0 };
-		int rr;
+		struct strat_run *sr;
 
-		if (!every && s != ref)
+		if (!every && &all[i] != ref)
 			continue;
-		if (every)
-			rr = replay_one(s, &t, &va.space, va.reps, mine,
-					&failed, &err, &rs[i]);
-		else
-			rr = replay_skipping(s, &t, &va.space, va.reps, mine,
-					     &failed, &err, &rs[i], &copy,
-					     &run, &skipped);
-		if (rr > 0)
+		sr = &runs[ps.nruns++];
+		sr->s = &all[i];
+		if (sr->s == ref)
+			ps.ref = sr;
+		sr->addrs = malloc(VMAP_BATCH * sizeof(*sr->addrs));
+		if (!sr->addrs)
+			goto oom;
+	}
+	ps.runs = runs;
+	/* Every pass replays the same; the last one's figures stand. */
+	for (unsigned rep = 0; rep < va.reps; rep++) {
+		if ((ret = run_pass(&ps)))
 			goto done;
-		if (rr && s != ref && !s->lowest_fit &&
-		    first_diff(&t, ref_addrs, addrs, failed) < failed) {
-			/*
-			 * A heuristic placed differently before it stopped
-			 * (an id it could not place is then not live): the
-			 * trace is fine, the strategy just cannot finish it.
-			 */
-			fprintf(stderr, "vmsim: note: %s (not lowest-fit) "
-				"stopped at %s:%llu: %s; its placement differs "
-				"from lowest-fit before that line\n", s->name,
-				shown, (unsigned long long)err.line, err.msg);
-			rs[i].stopped = true;
-			continue;
-		}
-		if (s == ref || !s->lowest_fit || !ref->lowest_fit) {
-			if (rr) {
-				print_replay_error(shown, s, s != ref, &err);
-				goto done;
-			}
-			continue;
-		}
-		/* An error after a divergence is its consequence. */
-		end = first_diff(&t, ref_addrs, addrs, rr ? failed : t.n);
-		if (end < div_at) {
-			div_at = end;
-			div_s = s;
-			div_addr = addrs[end];
-		}
-		if (rr && end == failed) {
-			print_replay_error(shown, s, true, &err);
-			goto done;
-		}
+		for (size_t i = 0; i < ps.nruns; i++)
+			runs[i].sec[rep] = (double)runs[i].ns * 1e-9;
 	}
 
 	if (va.stats) {
 		print_stats_header(csv);
-		for (size_t i = 0; i < nall; i++)
-			if ((every || &all[i] == ref) && !rs[i].stopped)
-				print_stats_row(csv, &all[i], t.n, &rs[i]);
+		for (size_t i = 0; i < ps.nruns; i++) {
+			struct run_stats rs = {
+				.vs = runs[i].vs,
+				.peak_live = runs[i].peak_live,
+			};
+
+			if (runs[i].stopped)
+				continue;
+			measure_summarize(runs[i].sec, va.reps, &rs.time);
+			print_stats_row(csv, runs[i].s, ps.nops, &rs);
+		}
 		ret = vmsim_csv_close(csv, va.out);
 		csv = NULL;
 	} else {
-		print_results(out.fp, run, ref_addrs);
 		ret = vmsim_out_close(&out);
 	}
 	if (ret)
 		goto done;
-	if (skipped) {
-		uint64_t nospc = 0;
-
-		for (size_t i = 0; i < run->n; i++)
-			nospc += run->ops[i].kind == WL_VMAP_ALLOC &&
-				 ref_addrs[i] == WL_VMAP_NOSPC;
+	for (size_t i = 0; i < ps.nruns; i++)
+		if (runs[i].stopped)
+			fprintf(stderr, "vmsim: note: %s (not lowest-fit) "
+				"stopped at %s:%llu: %s; its placement differs "
+				"from lowest-fit before that line\n",
+				runs[i].s->name, ps.shown,
+				(unsigned long long)runs[i].err.line,
+				runs[i].err.msg);
+	if (ps.ref->r.skipped)
 		fprintf(stderr, "vmsim: note: %s found no room for %llu "
 			"allocations; %llu later f/l lines of their ids "
-			"skipped\n", ref->name, (unsigned long long)nospc,
-			(unsigned long long)skipped);
-	}
-	if (div_s) {
-		fprintf(stderr, "%s:%u: divergence: %s ", shown,
-			t.ops[div_at].line, ref->name);
-		print_addr(stderr, ref_addrs[div_at]);
-		fprintf(stderr, " vs %s ", div_s->name);
-		print_addr(stderr, div_addr);
+			"skipped\n", ref->name,
+			(unsigned long long)ps.ref->r.nospc,
+			(unsigned long long)ps.ref->r.skipped);
+	if (ps.div_s) {
+		fprintf(stderr, "%s:%u: divergence: %s ", ps.shown,
+			ps.div_line, ref->name);
+		print_addr(stderr, ps.div_ref_addr);
+		fprintf(stderr, " vs %s ", ps.div_s->s->name);
+		print_addr(stderr, ps.div_s->diff_addr);
 		fputc('\n', stderr);
 		ret = VMSIM_DIVERGED;
 	} else if (every) {
-		fprintf(stderr, "vmsim: %zu ops, no divergence among the "
-			"lowest-fit strategies:", t.n);
+		fprintf(stderr, "vmsim: %llu ops, no divergence among the "
+			"lowest-fit strategies:", (unsigned long long)ps.nops);
 		for (size_t i = 0; i < nall; i++)
 			if (all[i].lowest_fit && ref->lowest_fit)
 				fprintf(stderr, " %s", all[i].name);
@@ -634,6 +695,14 @@ int vmsim_vmap_main(int argc, char **argv)
 			}
 		fputc('\n', stderr);
 	}
+	if (every && ref->lowest_fit)
+		for (size_t i = 0; i < ps.nruns; i++)
+			if (!runs[i].s->lowest_fit)
+				print_property(&ps, &runs[i]);
+	goto done;
+oom:
+	fprintf(stderr, "vmsim: out of memory\n");
+	ret = VMSIM_BAD_INPUT;
 done:
 	if (ret == VMSIM_BAD_INPUT) {
 		if (csv)
@@ -641,11 +710,11 @@ done:
 		else
 			vmsim_out_abort(&out);
 	}
-	free(ref_addrs);
-	free(addrs);
-	free(rs);
-	free(copy.ops);
-	wl_vmap_trace_free(&t);
+	for (size_t i = 0; runs && i < nall; i++)
+		free(runs[i].addrs);
+	free(runs);
+	free(ps.ops);
+	free(ps.obuf);
 	return ret;
 }
 

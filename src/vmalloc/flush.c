@@ -35,15 +35,18 @@
 
 static const struct flush_rule rules[] = {
 	{ "x86", &pt_arch_x86_64, 33, true, true, PTE_FREE_RANGE_PAGE,
-	  "skylake" },
+	  "skylake", false },
 	/* HAVE_ARCH_HUGE_VMALLOC is x86-64 only. */
-	{ "x86", &pt_arch_x86_pae, 33, true, false, PTE_FREE_NONE, "skylake" },
-	{ "x86", &pt_arch_x86_32, 33, true, false, PTE_FREE_NONE, "skylake" },
+	{ "x86", &pt_arch_x86_pae, 33, true, false, PTE_FREE_NONE, "skylake",
+	  false },
+	{ "x86", &pt_arch_x86_32, 33, true, false, PTE_FREE_NONE, "skylake",
+	  false },
 	{ "arm64", &pt_arch_arm64, 0, false, true, PTE_FREE_TABLE,
-	  "neoverse-n1" },
+	  "neoverse-n1", true },
 	/* No published RISC-V TLB sizes: the x86 preset's shape. */
+	/* Svnapot vmap mappings were reverted: no contiguous runs. */
 	{ "riscv", &pt_arch_riscv, 64, true, true, PTE_FREE_RANGE_PMD,
-	  "skylake" },
+	  "skylake", false },
 };
 
 const struct flush_rule *vmalloc_rule_of(const struct pt_arch *arch)

@@ -150,6 +150,9 @@ int vmalloc_create(struct vmalloc **out, const struct vmalloc_config *cfg,
 	vm->pmd_shift = pt_level_shift(g, 1);
 	vm->pmd_size = 1ULL << vm->pmd_shift;
 	vm->pmd_order = vm->pmd_shift - vm->page_shift;
+	if (vm->rule->cont_pte && g->contig[0] > 1)
+		vm->cont_shift = vm->page_shift +
+				 (unsigned)__builtin_ctz(g->contig[0]);
 	vm->ceiling = cfg->flush_ceiling ? cfg->flush_ceiling :
 		      vm->rule->ceiling ? vm->rule->ceiling :
 		      1ULL << g->bits[0];
@@ -286,6 +289,20 @@ static int map_pages(struct vmalloc *vm, struct vm_area *a)
 				     KERNEL_PROT, PT_MAP_HUGE);
 			if (!err)
 				vm->c.pmd_writes++;
+		}
+	} else if (a->page_shift == vm->cont_shift) {
+		/* vmap_pte_range(): arch_vmap_pte_range_map_size() gives a
+		 * whole run per chunk, both addresses aligned to it. */
+		uint64_t per = 1ULL << (vm->cont_shift - vm->page_shift);
+
+		for (i = 0; i < n && !err; i += per) {
+			err = pt_map(vm->pt, a->addr + (i << vm->page_shift),
+				     a->pages[i], per << vm->page_shift,
+				     KERNEL_PROT, PT_MAP_CONT);
+			if (!err) {
+				vm->c.pte_writes += per;
+				vm->c.cont_runs++;
+			}
 		}
 	} else {
 		return map_base(vm, a->addr, a->pages, n);
@@ -512,15 +529,22 @@ int vmalloc_node_range(struct vmalloc *vm, uint64_t size, uint64_t align,
 	}
 	align = real_align;
 	size = real_size;
-	if (flags & VMALLOC_ALLOW_HUGE && vm->rule->huge && !vm->cfg.nohuge &&
-	    vm->g->leaf_levels & 2u && size >= vm->pmd_size &&
-	    vm->pmd_order <= buddy_max_order(vm->buddy)) {
-		shift = vm->pmd_shift;
-		if (align < vm->pmd_size)
-			align = vm->pmd_size;
-		size = align_up(size, vm->pmd_size);
-		if (!size)
-			return -ENOSPC;
+	if (flags & VMALLOC_ALLOW_HUGE && vm->rule->huge && !vm->cfg.nohuge) {
+		if (vm->g->leaf_levels & 2u && size >= vm->pmd_size) {
+			if (vm->pmd_order <= buddy_max_order(vm->buddy))
+				shift = vm->pmd_shift;
+		} else if (vm->cont_shift && size >> vm->cont_shift &&
+			   vm->cont_shift - vm->page_shift <=
+			   buddy_max_order(vm->buddy)) {
+			shift = vm->cont_shift;
+		}
+		if (shift != vm->page_shift) {
+			if (align < 1ULL << shift)
+				align = 1ULL << shift;
+			size = align_up(size, 1ULL << shift);
+			if (!size)
+				return -ENOSPC;
+		}
 	}
 	for (;;) {
 		err = get_area(vm, size, align, flags | VMALLOC_ALLOC, shift,
@@ -540,8 +564,10 @@ int vmalloc_node_range(struct vmalloc *vm, uint64_t size, uint64_t align,
 		return err;
 	}
 	vm->c.vmallocs++;
-	if (shift != vm->page_shift)
+	if (shift == vm->pmd_shift)
 		vm->c.huge_areas++;
+	else if (shift != vm->page_shift)
+		vm->c.cont_areas++;
 	*addr = a->addr;
 	return 0;
 }
@@ -1167,12 +1193,15 @@ int vmalloc_area(const struct vmalloc *vm, uint64_t addr,
 void vmalloc_get_counters(const struct vmalloc *vm,
 			  struct vmalloc_counters *c)
 {
+	struct vmap_stats vs;
 	struct pt_stats st;
 
 	*c = vm->c;
 	pt_get_stats(vm->pt, &st);
 	for (unsigned l = 0; l < PT_MAX_LEVELS; l++)
 		c->pt_tables[l] = st.tables[l];
+	vmap_stats(vm->v, &vs);
+	c->node_visits = vs.node_visits;
 }
 
 void vmalloc_get_cpu_counters(const struct vmalloc *vm, unsigned cpu,

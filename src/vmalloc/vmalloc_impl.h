@@ -69,6 +69,12 @@ struct flush_rule {
 	bool huge;               /* HAVE_ARCH_HUGE_VMALLOC */
 	enum pte_free_flush pte_free;
 	const char *tlb;         /* default TLB preset */
+	/*
+	 * arch_vmap_pte_supported_shift() above PAGE_SHIFT: huge vmalloc
+	 * below PMD size maps contiguous-PTE runs (arm64 CONT_PTE, 6.16)
+	 * where the geometry has them.
+	 */
+	bool cont_pte;
 };
 
 /*
@@ -104,6 +110,7 @@ struct vmalloc {
 	struct buddy *buddy;
 	unsigned page_shift, pmd_shift, pmd_order;
 	uint64_t page, pmd_size;
+	unsigned cont_shift;     /* CONT_PTE_SHIFT; 0: no contiguous PTEs */
 	uint64_t ceiling, lazy_max;
 	uint64_t reserved;       /* 1 when a reserved range is held */
 	struct rb_root areas;    /* live areas by address */

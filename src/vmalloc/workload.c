@@ -41,6 +41,10 @@ static const struct vmalloc_workload workloads[] = {
 	  "vm_unmap_ram of them; --loops" },
 	{ "hot_churn", "16 areas of 8 pages kept and touched by every CPU in "
 	  "turn while --pages-page areas churn; --loops" },
+	{ "sequential", "test_vmalloc.sh performance: fix_size, full_fit, "
+	  "long_busy_list, random_size, fix_align, random_size_align, "
+	  "align_shift in turn on one system, 3 repeats, each test freeing "
+	  "what it kept; --loops each" },
 	{ "pcpu", "35000 per-CPU objects of 1..page/4 bytes aligned to "
 	  "2^(1..11), packed into chunks of cpus x 64 pages, then freed; "
 	  "--loops times" },
@@ -197,6 +201,71 @@ static int gen_address_workload(const char *name,
 	if (!err)
 		err = convert(&t, p, cpu, rr, o);
 	wl_vmap_trace_free(&t);
+	return err;
+}
+
+/*
+ * sequential: what test_vmalloc.sh's "performance" mode runs
+ * (sequential_test_order=1 test_repeat_count=3, one worker): the tests in
+ * the module's order, one after the other on the same system, each
+ * freeing at its end what it kept (in allocation order, as the tests free
+ * their ptr[] arrays), so a test starts with the lazy areas and the
+ * allocator state the previous one left.  The tests' own ptr[] arrays are
+ * not modelled.
+ */
+#define SEQ_REPEATS 3
+
+static int gen_sequential(const struct vmalloc_gen_params *p, unsigned cpu,
+			  bool rr, struct vmalloc_ops *o, struct reason *r)
+{
+	static const char *const tests[] = {
+		"fix_size", "full_fit", "long_busy_list", "random_size",
+		"fix_align", "random_size_align", "align_shift",
+	};
+	struct vmalloc_gen_params q = *p;
+	int err = 0;
+
+	for (unsigned rep = 0; rep < SEQ_REPEATS && !err; rep++) {
+		for (size_t t = 0; t < sizeof(tests) / sizeof(tests[0]) &&
+		     !err; t++) {
+			struct vmalloc_ops one = { 0 };
+			uint64_t base = o->ids;
+			uint16_t *owner = NULL;
+
+			q.seed = p->seed + rep;
+			err = gen_address_workload(tests[t], &q, cpu, rr, &one,
+						   r);
+			if (!err && one.ids) {
+				owner = calloc(one.ids, sizeof(*owner));
+				if (!owner)
+					err = -ENOMEM;
+			}
+			/* Mark the ids live at the end: owner + 1. */
+			for (size_t i = 0; i < one.n && !err; i++) {
+				struct vmalloc_op op = one.ops[i];
+
+				if (op.kind == VMALLOC_OP_ALLOC)
+					owner[op.id] = (uint16_t)(op.cpu + 1);
+				else if (op.kind == VMALLOC_OP_FREE)
+					owner[op.id] = 0;
+				op.id += base;
+				err = push(o, &op);
+			}
+			for (uint64_t id = 0; id < one.ids && !err; id++) {
+				struct vmalloc_op op = {
+					.kind = VMALLOC_OP_FREE,
+					.id = base + id,
+				};
+
+				if (!owner[id])
+					continue;
+				op.cpu = (uint16_t)(owner[id] - 1);
+				err = push(o, &op);
+			}
+			free(owner);
+			vmalloc_ops_free(&one);
+		}
+	}
 	return err;
 }
 
@@ -417,6 +486,46 @@ static int interleave(struct stream *s, unsigned n, struct vmalloc_ops *o)
 	return err;
 }
 
+/*
+ * --stack-every: a thread stack allocated and freed after every
+ * @p->stack_every-th ALLOC of @o, on that op's CPU, with new ids above
+ * the workload's.
+ */
+static int add_stacks(const struct vmalloc_gen_params *p,
+		      struct vmalloc_ops *o)
+{
+	struct vmalloc_ops all = { 0 };
+	uint64_t id = o->ids, allocs = 0;
+	int err = 0;
+
+	for (size_t i = 0; i < o->n && !err; i++) {
+		struct vmalloc_op op = o->ops[i];
+
+		err = push(&all, &op);
+		if (err || op.kind != VMALLOC_OP_ALLOC ||
+		    ++allocs % p->stack_every)
+			continue;
+		op = (struct vmalloc_op){
+			.kind = VMALLOC_OP_ALLOC, .id = id++, .cpu = op.cpu,
+			.size = VMALLOC_STACK_BYTES,
+			.align = VMALLOC_STACK_BYTES,
+		};
+		err = push(&all, &op);
+		if (!err) {
+			op.kind = VMALLOC_OP_FREE;
+			op.size = op.align = 0;
+			err = push(&all, &op);
+		}
+	}
+	vmalloc_ops_free(o);
+	if (err) {
+		vmalloc_ops_free(&all);
+		return err;
+	}
+	*o = all;
+	return 0;
+}
+
 int vmalloc_gen(const char *name, const struct vmalloc_gen_params *p,
 		struct vmalloc_ops *out, struct reason *r)
 {
@@ -454,6 +563,8 @@ int vmalloc_gen(const char *name, const struct vmalloc_gen_params *p,
 			err = gen_hot_churn(p, c, !p->streams, o);
 		else if (!strcmp(name, "pcpu"))
 			err = gen_pcpu(p, c, !p->streams, o);
+		else if (!strcmp(name, "sequential"))
+			err = gen_sequential(p, c, !p->streams, o, r);
 		else if (kv || kvfree)
 			err = gen_kv(kv, p, c, !p->streams, o);
 		else
@@ -462,6 +573,8 @@ int vmalloc_gen(const char *name, const struct vmalloc_gen_params *p,
 	}
 	if (!err && p->streams)
 		err = interleave(s, n, out);
+	if (!err && p->stack_every)
+		err = add_stacks(p, out);
 	for (unsigned c = 0; c < n; c++)
 		vmalloc_ops_free(&s[c].o);
 	free(s);

@@ -178,6 +178,55 @@ static inline void wl_emit(struct wl_parse *ps, uint64_t va, uint64_t size,
 	wl_put(&ps->out[ps->n++], va, size, kind, line);
 }
 
+/*
+ * The one loop of the text formats (din.c, lackey.c), a line at a time:
+ * the format's fast path @fast first (it writes the line's accesses at @o
+ * and returns their number, moving *pp past the newline, or returns 0 to
+ * decline the line), else its careful parser @slow on [line, newline),
+ * which accepts the rest of the grammar and words every error.  Each
+ * format instantiates it with its own constant functions (always inlined,
+ * so the fast path is inlined into the loop and the cursor into ps->out
+ * stays in a register: stores through it could alias *ps otherwise).
+ * It stops while two slots are left (lackey's M line writes two).
+ */
+typedef unsigned wl_fast_line(const char **pp, struct wl_access *o,
+			      uint64_t line);
+typedef int wl_slow_line(struct wl_parse *ps, const char *q,
+			 const char *eol, uint64_t line);
+
+static inline __attribute__((always_inline)) int
+wl_text_parse(struct wl_parse *ps, wl_fast_line *fast, wl_slow_line *slow)
+{
+	const char *p = ps->p, *end = ps->end;
+	struct wl_access *o = ps->out + ps->n;
+	struct wl_access *const stop = ps->out + ps->cap - 1;
+	uint64_t line = ps->line;
+	int ret = 0;
+
+	while (p < end && o < stop) {
+		const char *eol;
+		unsigned got;
+
+		line++;
+		got = fast(&p, o, line);
+		if (got) {
+			o += got;
+			continue;
+		}
+		eol = memchr(p, '\n', (size_t)(end - p));
+		ps->n = (size_t)(o - ps->out);
+		ret = slow(ps, p, eol, line);
+		o = ps->out + ps->n;
+		if (ret)
+			break;
+		p = eol + 1;
+	}
+	ps->n = (size_t)(o - ps->out);
+	ps->p = p;
+	ps->line = line;
+	return ret;
+}
+
 /* @c printable as itself, else as \xNN, into @buf (at least 5 bytes). */
 const char *wl_char_name(char c, char buf[8]);
 

@@ -101,58 +101,53 @@ static int din_line(struct wl_parse *ps, const char *q, const char *eol,
 	return 0;
 }
 
+/*
+ * The fast path: "LABEL ADDR [SIZE]" with single blanks, an optional 0x,
+ * up to 15 hex digits of address and 3 of size, CR LF, a field at a time.
+ * 0 declines the line.
+ */
+static inline __attribute__((always_inline)) unsigned
+din_fields(const char **pp, struct wl_access *o, uint64_t line, uint8_t kind)
+{
+	const char *q = *pp + 2;
+	uint64_t va, size = 4;
+	unsigned k;
+
+	q += (q[0] == '0' && (q[1] | 0x20) == 'x') * 2;
+	k = wl_hex16(q, &va);
+	if (!k || k == 16)
+		return 0;
+	q += k;
+	if (*q == ' ') {
+		q++;
+		q += (q[0] == '0' && (q[1] | 0x20) == 'x') * 2;
+		size = wl_hex4(q, &k);
+		if (!k || k == 4)
+			return 0;
+		q += k;
+	}
+	q += *q == '\r';
+	if (*q != '\n' || !size || size > WL_ACCESS_MAX_SIZE ||
+	    size - 1 > UINT64_MAX - va)
+		return 0;
+	wl_put(o, va, size, kind, line);
+	*pp = q + 1;
+	return 1;
+}
+
+static inline __attribute__((always_inline)) unsigned
+din_fast(const char **pp, struct wl_access *o, uint64_t line)
+{
+	uint8_t kind = label_kind[(uint8_t)(*pp)[0]];
+
+	if (kind <= SKIP || (*pp)[1] != ' ')
+		return 0;
+	return din_fields(pp, o, line, kind);
+}
+
 static int din_parse(struct wl_parse *ps)
 {
-	const char *p = ps->p, *end = ps->end;
-	struct wl_access *o = ps->out + ps->n;
-	struct wl_access *const stop = ps->out + ps->cap - 1;
-	uint64_t line = ps->line;
-	int ret = 0;
-
-	while (p < end && o < stop) {
-		const char *q = p, *eol;
-		uint64_t va, size = 4;
-		unsigned k;
-		uint8_t kind;
-
-		line++;
-		kind = label_kind[(uint8_t)*q];
-		if (kind <= SKIP || q[1] != ' ')
-			goto slow;
-		q += 2;
-		q += (q[0] == '0' && (q[1] | 0x20) == 'x') * 2;
-		k = wl_hex16(q, &va);
-		if (!k || k == 16)
-			goto slow;
-		q += k;
-		if (*q == ' ') {
-			q++;
-			q += (q[0] == '0' && (q[1] | 0x20) == 'x') * 2;
-			size = wl_hex4(q, &k);
-			if (!k || k == 4)
-				goto slow;
-			q += k;
-		}
-		q += *q == '\r';
-		if (*q != '\n' || !size || size > WL_ACCESS_MAX_SIZE ||
-		    size - 1 > UINT64_MAX - va)
-			goto slow;
-		wl_put(o++, va, size, kind, line);
-		p = q + 1;
-		continue;
-slow:
-		eol = memchr(p, '\n', (size_t)(end - p));
-		ps->n = (size_t)(o - ps->out);
-		ret = din_line(ps, p, eol, line);
-		o = ps->out + ps->n;
-		if (ret)
-			break;
-		p = eol + 1;
-	}
-	ps->n = (size_t)(o - ps->out);
-	ps->p = p;
-	ps->line = line;
-	return ret;
+	return wl_text_parse(ps, din_fast, din_line);
 }
 
 static void din_write(FILE *f, const struct wl_access *a, size_t n,

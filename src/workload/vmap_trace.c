@@ -286,105 +286,222 @@ static int parse_line(struct scan *s, struct wl_vmap_op *op)
 }
 
 /*
- * Parse the lines of [buf, buf + len) (the last may lack its newline),
- * numbering them from *line + 1; *line is the last line parsed.
+ * Parse lines of [*pos, end) (the last may lack its newline) into at most
+ * @max ops at @ops, numbering them from *line + 1: the number of ops, with
+ * *pos after the last line parsed and *line its number; -EINVAL (@err set)
+ * at a malformed line, with *n the ops parsed before it.
  */
-static int parse_lines(const char *buf, size_t len, struct wl_vmap_trace *t,
+static int parse_lines(const char **pos, const char *end,
+		       struct wl_vmap_op *ops, size_t max, size_t *n,
 		       uint64_t *line, struct reason *err)
 {
-	const char *end = buf + len;
-	struct scan s = { .p = buf, .line = *line, .err = err };
+	struct scan s = { .p = *pos, .line = *line, .err = err };
+	int ret = 0;
 
-	while (s.p < end) {
-		struct wl_vmap_op op;
-		int ret;
-
+	*n = 0;
+	while (s.p < end && *n < max) {
 		s.eol = memchr(s.p, '\n', (size_t)(end - s.p));
 		if (!s.eol)
 			s.eol = end;
 		if (++s.line > UINT32_MAX) {
-			return reason_fail(err, -EINVAL, s.line,
-					   "more than %u lines", UINT32_MAX);
+			ret = reason_fail(err, -EINVAL, s.line,
+					  "more than %u lines", UINT32_MAX);
+			break;
 		}
 		if (next_token(&s)) {
-			ret = parse_line(&s, &op);
+			ret = parse_line(&s, &ops[*n]);
 			if (ret)
-				return ret;
-			ret = wl_vmap_trace_push(t, &op);
-			if (ret) {
-				return reason_fail(err, -ENOMEM, s.line,
-						"out of memory");
-			}
+				break;
+			(*n)++;
 		}
 		s.p = s.eol + (s.eol < end);
 	}
+	*pos = s.p;
 	*line = s.line;
-	return 0;
+	return ret;
 }
 
 int wl_vmap_parse(const char *buf, size_t len, struct wl_vmap_trace *t,
 		  struct reason *err)
 {
+	const char *p = buf;
+	struct wl_vmap_op op;
 	uint64_t line = 0;
+	size_t n;
+	int ret;
 
-	return parse_lines(buf, len, t, &line, err);
+	do {
+		ret = parse_lines(&p, buf + len, &op, 1, &n, &line, err);
+		if (n && wl_vmap_trace_push(t, &op))
+			return reason_fail(err, -ENOMEM, line, "out of memory");
+	} while (!ret && n);
+	return ret;
+}
+
+/*
+ * The streaming reader.  Complete lines are parsed where they lie, in the
+ * source's chunk ([p, lim)); a line a chunk cuts is joined in @carry
+ * (then [p, lim) lies there), and the rest of that chunk waits in
+ * [cp, ce).  An error found after some ops of a batch waits in @pending
+ * until those ops are handed out, so ops reach the caller in trace order.
+ */
+struct wl_vmap_reader {
+	struct source *src;
+	char *carry;
+	size_t clen;
+	const char *p, *lim;    /* complete lines not parsed yet */
+	const char *cp, *ce;    /* the chunk's rest, not yet split in lines */
+	bool in_carry, eof;
+	uint64_t line;
+	int pending;
+	struct reason pending_err;
+};
+
+int wl_vmap_reader_open(struct wl_vmap_reader **rp, struct source *src,
+			struct reason *err)
+{
+	struct wl_vmap_reader *r = calloc(1, sizeof(*r));
+
+	*rp = NULL;
+	if (!r || !(r->carry = malloc(WL_LINE_MAX))) {
+		free(r);
+		return reason_fail(err, -ENOMEM, 0, "out of memory");
+	}
+	r->src = src;
+	*rp = r;
+	return 0;
+}
+
+void wl_vmap_reader_close(struct wl_vmap_reader *r)
+{
+	if (!r)
+		return;
+	free(r->carry);
+	free(r);
+}
+
+static long line_too_long(struct wl_vmap_reader *r, struct reason *err)
+{
+	return reason_fail(err, -E2BIG, r->line + 1,
+			   "line longer than %u bytes", WL_LINE_MAX);
+}
+
+long wl_vmap_reader_next(struct wl_vmap_reader *r, struct wl_vmap_op *ops,
+			 size_t max, struct reason *err)
+{
+	size_t n = 0;
+
+	if (r->pending) {
+		*err = r->pending_err;
+		return r->pending;
+	}
+	while (n < max) {
+		const char *c, *last;
+		size_t len, got;
+		int ret;
+
+		if (r->p < r->lim) {
+			ret = parse_lines(&r->p, r->lim, ops + n, max - n,
+					  &got, &r->line, &r->pending_err);
+			n += got;
+			if (ret) {
+				r->pending = ret;
+				break;
+			}
+			continue;
+		}
+		if (r->in_carry) {
+			r->in_carry = false;
+			r->clen = 0;
+		}
+		if (r->cp < r->ce) {
+			/* Complete lines first, then the cut one to carry. */
+			for (last = r->ce; last > r->cp && last[-1] != '\n';)
+				last--;
+			if (last > r->cp) {
+				r->p = r->cp;
+				r->lim = last;
+				r->cp = last;
+				continue;
+			}
+			len = (size_t)(r->ce - r->cp);
+			if (len > WL_LINE_MAX) {
+				r->pending = (int)line_too_long(r,
+							&r->pending_err);
+				break;
+			}
+			memcpy(r->carry, r->cp, len);
+			r->clen = len;
+			r->cp = r->ce;
+			continue;
+		}
+		if (r->eof)
+			break;
+		ret = source_next(r->src, &c, &len, &r->pending_err);
+		if (ret < 0) {
+			r->pending = ret;
+			break;
+		}
+		if (ret == 0) {
+			r->eof = true;
+			if (r->clen) {
+				r->p = r->carry;
+				r->lim = r->carry + r->clen;
+				r->in_carry = true;
+			}
+			continue;
+		}
+		if (r->clen) {
+			const char *nl = memchr(c, '\n', len);
+			size_t take = nl ? (size_t)(nl + 1 - c) : len;
+
+			if (take > WL_LINE_MAX - r->clen) {
+				r->pending = (int)line_too_long(r,
+							&r->pending_err);
+				break;
+			}
+			memcpy(r->carry + r->clen, c, take);
+			r->clen += take;
+			if (!nl)
+				continue;
+			r->p = r->carry;
+			r->lim = r->carry + r->clen;
+			r->in_carry = true;
+			c += take;
+			len -= take;
+		}
+		r->cp = c;
+		r->ce = c + len;
+	}
+	if (n)
+		return (long)n;
+	if (r->pending)
+		*err = r->pending_err;
+	return r->pending;
 }
 
 int wl_vmap_read_source(struct source *src, struct wl_vmap_trace *t,
 			struct reason *err)
 {
-	/* The line a chunk cuts waits here for the rest of it. */
-	char *carry = malloc(WL_LINE_MAX);
-	size_t clen = 0, n;
-	uint64_t line = 0;
-	const char *p;
-	int ret;
+	struct wl_vmap_reader *r;
+	struct wl_vmap_op ops[256];
+	long n;
 
-	if (!carry)
-		return reason_fail(err, -ENOMEM, 0, "out of memory");
-	while ((ret = source_next(src, &p, &n, err)) == 1) {
-		const char *end = p + n, *nl, *last = NULL;
+	if (wl_vmap_reader_open(&r, src, err))
+		return -ENOMEM;
+	while ((n = wl_vmap_reader_next(r, ops, 256, err)) > 0) {
+		long i = 0;
 
-		if (clen) {
-			nl = memchr(p, '\n', n);
-			if ((size_t)((nl ? nl + 1 : end) - p) > WL_LINE_MAX - clen) {
-				ret = reason_fail(err, -E2BIG, line + 1, "line "
-						  "longer than %u bytes",
-						  WL_LINE_MAX);
-				break;
-			}
-			memcpy(carry + clen, p, (size_t)((nl ? nl + 1 : end) -
-							 p));
-			clen += (size_t)((nl ? nl + 1 : end) - p);
-			if (!nl)
-				continue;
-			if ((ret = parse_lines(carry, clen, t, &line, err)))
-				break;
-			clen = 0;
-			p = nl + 1;
-		}
-		for (const char *q = end; q > p; q--)
-			if (q[-1] == '\n') {
-				last = q;
-				break;
-			}
-		if (last && (ret = parse_lines(p, (size_t)(last - p), t,
-					       &line, err)))
-			break;
-		if (!last)
-			last = p;
-		if ((size_t)(end - last) > WL_LINE_MAX) {
-			ret = reason_fail(err, -E2BIG, line + 1, "line longer "
-					  "than %u bytes", WL_LINE_MAX);
+		while (i < n && !wl_vmap_trace_push(t, &ops[i]))
+			i++;
+		if (i < n) {
+			n = reason_fail(err, -ENOMEM, ops[i].line,
+					"out of memory");
 			break;
 		}
-		memcpy(carry, last, (size_t)(end - last));
-		clen = (size_t)(end - last);
 	}
-	if (!ret && clen)
-		ret = parse_lines(carry, clen, t, &line, err);
-	free(carry);
-	return ret;
+	wl_vmap_reader_close(r);
+	return (int)n;
 }
 
 /* The key=value annotations of @op, with a leading blank each. */
@@ -486,6 +603,16 @@ static void slot_delete(struct wl_vmap_replay *r, struct wl_vmap_slot *slot)
 	r->slots[hole].size = 0;
 }
 
+/* An empty table of @slots slots (a power of two). */
+static int table_alloc(struct wl_vmap_replay *r, uint64_t slots)
+{
+	r->slots = calloc(slots, sizeof(*r->slots));
+	if (!r->slots)
+		return -ENOMEM;
+	r->mask = slots - 1;
+	return 0;
+}
+
 int wl_vmap_replay_init(struct wl_vmap_replay *r, const struct wl_vmap_op *ops,
 			size_t n, const struct wl_vmap_space *space)
 {
@@ -502,13 +629,46 @@ int wl_vmap_replay_init(struct wl_vmap_replay *r, const struct wl_vmap_op *ops,
 	/* At most half full keeps probe runs short. */
 	while (slots / 2 < most)
 		slots *= 2;
-	r->slots = calloc(slots, sizeof(*r->slots));
-	if (!r->slots)
+	if (table_alloc(r, slots))
 		return -ENOMEM;
-	r->mask = slots - 1;
 	r->ops = ops;
 	r->n = n;
 	r->space = *space;
+	return 0;
+}
+
+int wl_vmap_replay_start(struct wl_vmap_replay *r,
+			 const struct wl_vmap_space *space, bool skip_unplaced)
+{
+	memset(r, 0, sizeof(*r));
+	/* Small, so that the doubling is exercised by every test. */
+	if (table_alloc(r, 16))
+		return -ENOMEM;
+	r->space = *space;
+	r->skip_unplaced = skip_unplaced;
+	return 0;
+}
+
+/*
+ * Make room for one more id: double the table when it would be more than
+ * half full.  -ENOMEM when it cannot (the table unchanged).
+ */
+static int table_reserve(struct wl_vmap_replay *r)
+{
+	struct wl_vmap_slot *old = r->slots;
+	uint64_t n = r->mask + 1;
+
+	if (r->used + 1 <= n / 2)
+		return 0;
+	if (table_alloc(r, n * 2)) {
+		r->slots = old;
+		r->mask = n - 1;
+		return -ENOMEM;
+	}
+	for (uint64_t i = 0; i < n; i++)
+		if (old[i].size)
+			*slot_find(r, old[i].id) = old[i];
+	free(old);
 	return 0;
 }
 
@@ -563,12 +723,20 @@ static int replay_alloc(struct wl_vmap_replay *r, struct vmap *v,
 	struct wl_vmap_slot *slot = slot_find(r, op->id);
 	uint64_t align = r->space.page_size;
 	uint64_t vstart = r->space.start, vend = r->space.end;
+	bool unplaced = slot->size && slot->start == WL_VMAP_NOSPC;
 	int ret;
 
-	if (slot->size) {
+	if (slot->size && !unplaced) {
 		return reason_fail(err, -EEXIST, op->line,
 				"alloc of id %llu, which is live",
 			  (unsigned long long)op->id);
+	}
+	/* Room in the table before the area exists: nothing to undo. */
+	if (!unplaced) {
+		if (table_reserve(r))
+			return reason_fail(err, -ENOMEM, op->line,
+					   "out of memory");
+		slot = slot_find(r, op->id);
 	}
 	if (op->flags & WL_VMAP_HAS_ALIGN)
 		align = op->align;
@@ -579,6 +747,14 @@ static int replay_alloc(struct wl_vmap_replay *r, struct vmap *v,
 	ret = vmap_alloc(v, op->arg, align, vstart, vend, addr);
 	if (ret == -ENOSPC) {
 		*addr = WL_VMAP_NOSPC;
+		r->nospc++;
+		if (r->skip_unplaced && !unplaced) {
+			/* A marker: this id's f / l lines are skipped. */
+			slot->id = op->id;
+			slot->start = WL_VMAP_NOSPC;
+			slot->size = 1;
+			r->used++;
+		}
 		return 0;
 	}
 	if (ret == -EINVAL) {
@@ -593,6 +769,7 @@ static int replay_alloc(struct wl_vmap_replay *r, struct vmap *v,
 	slot->id = op->id;
 	slot->start = *addr;
 	slot->size = op->arg;
+	r->used += !unplaced;
 	if (++r->live > r->peak_live)
 		r->peak_live = r->live;
 	return 0;
@@ -609,6 +786,10 @@ static int replay_free(struct wl_vmap_replay *r, struct vmap *v,
 				"free of id %llu, which is not live",
 			  (unsigned long long)op->id);
 	}
+	if (slot->start == WL_VMAP_NOSPC) {
+		r->skipped++;
+		return 0;
+	}
 	ret = vmap_free(v, slot->start);
 	if (ret) {
 		return reason_fail(err, ret, op->line,
@@ -617,6 +798,7 @@ static int replay_free(struct wl_vmap_replay *r, struct vmap *v,
 			  (unsigned long long)slot->start, strerror(-ret));
 	}
 	slot_delete(r, slot);
+	r->used--;
 	r->live--;
 	return 0;
 }
@@ -633,6 +815,10 @@ static int replay_lookup(struct wl_vmap_replay *r, struct vmap *v,
 		return reason_fail(err, -ENOENT, op->line,
 				"lookup of id %llu, which is not live",
 			  id);
+	}
+	if (slot->start == WL_VMAP_NOSPC) {
+		r->skipped++;
+		return 0;
 	}
 	if (op->arg >= slot->size) {
 		return reason_fail(err, -ESRCH, op->line,
@@ -663,9 +849,16 @@ int wl_vmap_replay_run(struct wl_vmap_replay *r, struct vmap *v,
 		       uint64_t *addrs, size_t *failed_op,
 		       struct reason *err)
 {
-	const struct wl_vmap_op *ops = r->ops;
+	return wl_vmap_replay_batch(r, v, r->ops, r->n, addrs, failed_op,
+				    err);
+}
 
-	for (size_t i = 0; i < r->n; i++) {
+int wl_vmap_replay_batch(struct wl_vmap_replay *r, struct vmap *v,
+			 const struct wl_vmap_op *ops, size_t n,
+			 uint64_t *addrs, size_t *failed_op,
+			 struct reason *err)
+{
+	for (size_t i = 0; i < n; i++) {
 		uint64_t addr;
 		int ret;
 

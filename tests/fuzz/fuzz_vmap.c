@@ -141,6 +141,54 @@ static struct outcome replay(const struct vmap_strategy *s,
 	return o;
 }
 
+/*
+ * The streaming replay (wl_vmap_replay_start / _batch, an id table that
+ * grows) in batches of @batch ops agrees with the whole replay @want of
+ * the same strategy: the same error at the same op, the same addresses.
+ */
+static void check_batches(const struct vmap_strategy *s,
+			  const struct wl_vmap_space *sp,
+			  const struct wl_vmap_trace *t, const uint64_t *want,
+			  struct outcome o, size_t batch)
+{
+	uint64_t *got = malloc((t->n ? t->n : 1) * sizeof(*got));
+	struct outcome b = { 0, t->n };
+	struct wl_vmap_replay r;
+	struct vmap *v;
+
+	if (!got)
+		return;
+	if (vmap_create(&v, s->name, sp->start, sp->end, sp->page_size)) {
+		free(got);
+		return;
+	}
+	if (wl_vmap_replay_start(&r, sp, false)) {
+		vmap_destroy(v);
+		free(got);
+		return;
+	}
+	for (size_t i = 0; i < t->n; i += batch) {
+		struct reason err = { 0 };
+		size_t k = t->n - i < batch ? t->n - i : batch, at = k;
+		int ret = wl_vmap_replay_batch(&r, v, &t->ops[i], k, &got[i],
+					       &at, &err);
+
+		if (ret) {
+			b = (struct outcome){ ret, i + at };
+			break;
+		}
+	}
+	if (o.ret != -ENOMEM && b.ret != -ENOMEM) {
+		FUZZ_CHECK(b.ret == o.ret && b.failed == o.failed);
+		for (size_t i = 0; i < o.failed; i++)
+			if (t->ops[i].kind == WL_VMAP_ALLOC)
+				FUZZ_CHECK(got[i] == want[i]);
+	}
+	wl_vmap_replay_fini(&r);
+	vmap_destroy(v);
+	free(got);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct wl_vmap_trace t = { 0 };
@@ -182,6 +230,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (o.ret == -ENOMEM || !all[k].lowest_fit)
 				continue;
 			if (!have_ref) {
+				check_batches(&all[k], &spaces[sp], &t, mine, o,
+					      1 + size % 7);
 				first = o;
 				have_ref = true;
 				continue;

@@ -274,6 +274,312 @@ static void test_huge(void)
 	sys_down(&s);
 }
 
+/*
+ * Every frame comes back.  pt_map(PT_MAP_HUGE) over an empty PTE page
+ * frees it (pmd_free_pte_page()), and on arm64 4K a 1 GiB leaf over an
+ * empty PMD page frees it and the empty PTE pages below; then the system:
+ * vmalloc_huge over windows that small areas used before (their PTE
+ * pages kept by vfree), vfree and purge: the buddy allocator holds every
+ * frame but the page table's, and the table holds exactly the frames the
+ * kernel keeps by design (no PTE page where PMD leaves are).
+ */
+static void test_huge_frames_returned(void)
+{
+	const uint64_t win = 2ULL << 20, npg = 4 * 512;
+	struct vmalloc_config cfg = { .strategy = "augrb", .cpus = 2 };
+	uint64_t addr[8], pa, free0, pt0, base;
+	struct pt_stats st;
+	struct sys s;
+
+	sys_up(&s, "x86-64-4l", 8192, cfg);
+	free0 = buddy_free_frames(s.b);
+	pt_get_stats(s.pt, &st);
+	pt0 = st.frames;
+	base = VMAP_DEFAULT_START;
+	/* pt directly: a base page makes the PTE page, unmap keeps it. */
+	ASSERT_OK(buddy_alloc(s.b, 9, &pa));
+	ASSERT_OK(pt_map(s.pt, base + 5 * PG, pa, PG, PT_PROT_READ | PT_PROT_WRITE, 0));
+	ASSERT_OK(pt_unmap_keep(s.pt, base + 5 * PG, PG, 0));
+	pt_get_stats(s.pt, &st);
+	ASSERT_EQ(st.tables[0], 1);
+	ASSERT_OK(pt_map(s.pt, base, pa, win, PT_PROT_READ | PT_PROT_WRITE,
+			 PT_MAP_HUGE));
+	pt_get_stats(s.pt, &st);
+	ASSERT_EQ(st.tables[0], 0);
+	ASSERT_EQ(st.leaves[1], 1);
+	ASSERT_OK(pt_unmap(s.pt, base, win));
+	ASSERT_OK(buddy_free(s.b, pa, 9));
+	pt_get_stats(s.pt, &st);
+	ASSERT_EQ(st.frames, pt0);
+	ASSERT_EQ(buddy_free_frames(s.b), free0);
+	check(&s);
+
+	/* The system: 1-page areas over 4 windows, then huge areas. */
+	for (uint64_t i = 0; i < npg / 2; i++) {
+		uint64_t a;
+
+		ASSERT_OK(vmalloc_vmalloc(s.vm, PG, 0, &a));
+	}
+	vmalloc_destroy(s.vm);   /* vfree of all, purge; tables kept */
+	ASSERT_OK(vmalloc_create(&s.vm, &(struct vmalloc_config){
+		.strategy = "augrb", .cpus = 2, .pt = s.pt, .buddy = s.b,
+		.start = VMAP_DEFAULT_START, .end = VMAP_DEFAULT_END },
+		NULL));
+	pt_get_stats(s.pt, &st);
+	ASSERT_EQ(st.tables[0], 4);
+	for (int i = 0; i < 3; i++) {
+		struct vmalloc_area a;
+
+		ASSERT_OK(vmalloc_huge(s.vm, win, 0, &addr[i]));
+		ASSERT_OK(vmalloc_area(s.vm, addr[i], &a));
+		ASSERT_EQ(a.page_shift, 21);
+	}
+	/* Areas of 2 MiB + guard: PMD-aligned at 0, 4 and 8 MiB; the PTE
+	 * pages of windows 0 and 2 gave way; 1 and 3 hold only
+	 * guard pages now and keep theirs. */
+	ASSERT_EQ(addr[0], base);
+	ASSERT_EQ(addr[1], base + 2 * win);
+	ASSERT_EQ(addr[2], base + 4 * win);
+	ASSERT_EQ(ctr(&s).pte_pages_freed, 2);
+	for (int i = 0; i < 3; i++)
+		ASSERT_OK(vmalloc_vfree(s.vm, addr[i], i & 1));
+	vmalloc_purge(s.vm);
+	check(&s);
+	pt_get_stats(s.pt, &st);
+	ASSERT_EQ(st.tables[0], 2);
+	ASSERT_EQ(buddy_free_frames(s.b) + st.frames, free0 + pt0);
+	sys_down(&s);
+}
+
+/*
+ * stack_every: after every k-th vmalloc of the workload, one 16 KiB
+ * stack aligned to 16 KiB on that op's CPU, freed by the next op; the
+ * workload's own ops keep their order and ids.
+ */
+static void test_stack_every(void)
+{
+	struct vmalloc_gen_params p;
+	struct vmalloc_ops base = { 0 }, o = { 0 };
+	uint64_t allocs = 0, stacks = 0;
+	size_t j = 0;
+	struct reason r;
+
+	vmalloc_gen_defaults(&p);
+	p.loops = 30;
+	p.cpus = 3;
+	ASSERT_OK(vmalloc_gen("random_size", &p, &base, &r));
+	p.stack_every = 4;
+	ASSERT_OK(vmalloc_gen("random_size", &p, &o, &r));
+	for (size_t i = 0; i < o.n; i++) {
+		const struct vmalloc_op *op = &o.ops[i];
+
+		if (op->id >= base.ids) {
+			/* A stack: right after the workload's k-th vmalloc. */
+			ASSERT_EQ(op->kind, VMALLOC_OP_ALLOC);
+			ASSERT_EQ(op->size, VMALLOC_STACK_BYTES);
+			ASSERT_EQ(op->align, VMALLOC_STACK_BYTES);
+			ASSERT_EQ(allocs % 4, 0);
+			ASSERT_EQ(op->cpu, o.ops[i - 1].cpu);
+			ASSERT_LT(i + 1, o.n);
+			ASSERT_EQ(o.ops[i + 1].kind, VMALLOC_OP_FREE);
+			ASSERT_EQ(o.ops[i + 1].id, op->id);
+			stacks++;
+			i++;
+			continue;
+		}
+		ASSERT_LT(j, base.n);
+		ASSERT_EQ(op->kind, base.ops[j].kind);
+		ASSERT_EQ(op->id, base.ops[j].id);
+		ASSERT_EQ(op->size, base.ops[j].size);
+		allocs += op->kind == VMALLOC_OP_ALLOC;
+		j++;
+	}
+	ASSERT_EQ(j, base.n);
+	ASSERT_EQ(allocs, 30);
+	ASSERT_EQ(stacks, allocs / 4);
+	vmalloc_ops_free(&base);
+	vmalloc_ops_free(&o);
+}
+
+/* Chunks of @run bytes in [addr, addr + bytes) that translate as one
+ * contiguous run at level 0 (pt_walk() reports the run's size). */
+static uint64_t cont_runs_mapped(const struct sys *s, uint64_t addr,
+				 uint64_t bytes, uint64_t run)
+{
+	uint64_t n = 0;
+
+	for (uint64_t v = addr; v < addr + bytes; v += run) {
+		struct pt_walk w;
+
+		if (pt_walk(s->pt, v, &w) != PT_PA_NONE && w.level == 0 &&
+		    w.size == run)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * arm64 contiguous PTEs for vmalloc_huge below PMD size: with 4K pages a
+ * request of s bytes, 64 KiB <= s < 2 MiB, is 64 KiB-aligned, rounded up
+ * to ceil(s / 64 KiB) chunks and mapped as exactly that many runs of 16
+ * PTEs; below 64 KiB base pages; 2 MiB a PMD leaf; x86-64 never.  With
+ * 64K pages the run is 32 PTEs (2 MiB).  vfree + purge give every page
+ * back.
+ */
+static void test_cont_pte(void)
+{
+	static const uint64_t sizes[] = {
+		60 << 10, 64 << 10, (64 << 10) + PG, (1 << 20) + PG,
+		(2 << 20) - PG, 2 << 20, 100 << 10,
+	};
+	const uint64_t run = 64 << 10;
+	uint64_t runs = 0, areas = 0, addr[7], plain, free0, pt0;
+	struct vmalloc_area a;
+	struct vmalloc_counters v;
+	struct sys s;
+
+	sys_up(&s, "arm64-4k-48", 8192, (struct vmalloc_config){
+		.start = ARM64_START, .end = ARM64_END, .cpus = 2 });
+	free0 = buddy_free_frames(s.b);
+	pt0 = table_frames(&s);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		uint64_t sz = sizes[i], want;
+
+		ASSERT_OK(vmalloc_huge(s.vm, sz, (unsigned)i & 1, &addr[i]));
+		ASSERT_OK(vmalloc_area(s.vm, addr[i], &a));
+		if (sz < run || sz >= 2 << 20) {
+			ASSERT_EQ(cont_runs_mapped(&s, addr[i], a.nr_pages * PG,
+						   run), 0);
+			ASSERT_EQ(a.page_shift, sz < run ? 12 : 21);
+			continue;
+		}
+		want = (sz + run - 1) / run;
+		ASSERT_EQ(a.page_shift, 16);
+		ASSERT_EQ(addr[i] & (run - 1), 0);
+		ASSERT_EQ(a.nr_pages, want * 16);
+		ASSERT_EQ(a.size, want * run + PG);
+		ASSERT_EQ(cont_runs_mapped(&s, addr[i], a.nr_pages * PG, run),
+			  want);
+		runs += want;
+		areas++;
+		check(&s);
+	}
+	v = ctr(&s);
+	ASSERT_EQ(v.cont_areas, areas);
+	ASSERT_EQ(v.cont_runs, runs);
+	ASSERT_EQ(runs, 1 + 2 + 17 + 32 + 2);
+	ASSERT_EQ(v.huge_areas, 1);
+	/* Without VMALLOC_ALLOW_HUGE: base pages, no run. */
+	ASSERT_OK(vmalloc_vmalloc(s.vm, 1 << 20, 0, &plain));
+	ASSERT_EQ(cont_runs_mapped(&s, plain, 1 << 20, run), 0);
+	ASSERT_OK(vmalloc_vfree(s.vm, plain, 0));
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		ASSERT_OK(vmalloc_vfree(s.vm, addr[i], 0));
+	vmalloc_purge(s.vm);
+	check(&s);
+	ASSERT_EQ(buddy_free_frames(s.b) + table_frames(&s), free0 + pt0);
+	sys_down(&s);
+
+	/* No free order-4 block: the retry with base pages. */
+	sys_up(&s, "arm64-4k-48", 4096, (struct vmalloc_config){
+		.start = ARM64_START, .end = ARM64_END });
+	{
+		uint64_t pa;
+
+		while (!buddy_alloc(s.b, 4, &pa)) {
+			ASSERT_OK(buddy_split(s.b, pa, 4));
+			for (int j = 1; j < 16; j += 2)
+				ASSERT_OK(buddy_free(s.b, pa + (uint64_t)j * PG,
+						     0));
+		}
+	}
+	ASSERT_OK(vmalloc_huge(s.vm, 128 << 10, 0, &addr[0]));
+	ASSERT_OK(vmalloc_area(s.vm, addr[0], &a));
+	ASSERT_EQ(a.page_shift, 12);
+	ASSERT_EQ(a.nr_pages, 32);
+	v = ctr(&s);
+	ASSERT_EQ(v.huge_fallbacks, 1);
+	ASSERT_EQ(v.cont_areas, 0);
+	ASSERT_EQ(v.cont_runs, 0);
+	check(&s);
+	sys_down(&s);
+
+	/* 64K pages: runs of 32 PTEs, 2 MiB; 3 MiB takes two. */
+	sys_up(&s, "arm64-64k-42", 8192, (struct vmalloc_config){
+		.start = 0xfffffc0080000000ULL, .end = 0xfffffd0000000000ULL });
+	ASSERT_OK(vmalloc_huge(s.vm, 3 << 20, 0, &addr[0]));
+	ASSERT_OK(vmalloc_area(s.vm, addr[0], &a));
+	ASSERT_EQ(a.page_shift, 21);
+	ASSERT_EQ(addr[0] & ((2 << 20) - 1), 0);
+	ASSERT_EQ(a.nr_pages, 64);
+	ASSERT_EQ(cont_runs_mapped(&s, addr[0], 4 << 20, 2 << 20), 2);
+	ASSERT_EQ(ctr(&s).cont_runs, 2);
+	check(&s);
+	sys_down(&s);
+
+	/* x86-64 has no contiguous PTEs. */
+	sys_up(&s, "x86-64-4l", 8192, (struct vmalloc_config){ .cpus = 1 });
+	ASSERT_OK(vmalloc_huge(s.vm, 1 << 20, 0, &addr[0]));
+	ASSERT_OK(vmalloc_area(s.vm, addr[0], &a));
+	ASSERT_EQ(a.page_shift, 12);
+	ASSERT_EQ(ctr(&s).cont_areas, 0);
+	sys_down(&s);
+}
+
+/*
+ * --workload sequential: the tests of test_vmalloc.sh's performance mode
+ * in turn, 3 repeats: its allocations are exactly those of the seven
+ * workloads generated alone, and each id is allocated once and freed
+ * once after that, so a run ends with no live area.
+ */
+static void test_sequential(void)
+{
+	static const char *const tests[] = {
+		"fix_size", "full_fit", "long_busy_list", "random_size",
+		"fix_align", "random_size_align", "align_shift",
+	};
+	struct vmalloc_gen_params p;
+	struct vmalloc_ops o = { 0 }, one = { 0 };
+	uint64_t allocs = 0, want = 0, frees = 0, live = 0;
+	unsigned char *state;
+	struct reason r;
+
+	vmalloc_gen_defaults(&p);
+	p.loops = 20;
+	p.cpus = 2;
+	for (size_t t = 0; t < sizeof(tests) / sizeof(tests[0]); t++) {
+		ASSERT_OK(vmalloc_gen(tests[t], &p, &one, &r));
+		for (size_t i = 0; i < one.n; i++)
+			want += one.ops[i].kind == VMALLOC_OP_ALLOC;
+	}
+	vmalloc_ops_free(&one);
+	ASSERT_OK(vmalloc_gen("sequential", &p, &o, &r));
+	state = calloc(o.ids, 1);
+	ASSERT(state);
+	for (size_t i = 0; i < o.n; i++) {
+		const struct vmalloc_op *op = &o.ops[i];
+
+		ASSERT_LT(op->id, o.ids);
+		ASSERT_LT(op->cpu, p.cpus);
+		if (op->kind == VMALLOC_OP_ALLOC) {
+			ASSERT_EQ(state[op->id], 0);
+			state[op->id] = 1;
+			allocs++;
+			live++;
+		} else if (op->kind == VMALLOC_OP_FREE) {
+			ASSERT_EQ(state[op->id], 1);
+			state[op->id] = 2;
+			frees++;
+			live--;
+		}
+	}
+	ASSERT_EQ(allocs, 3 * want);
+	ASSERT_EQ(frees, allocs);
+	ASSERT_EQ(live, 0);
+	free(state);
+	vmalloc_ops_free(&o);
+}
+
 /* vmap: the caller's pages, never freed by vunmap; no VM_NO_GUARD. */
 static void test_vmap_kvmalloc(void)
 {
@@ -815,6 +1121,10 @@ int main(void)
 	test_purge_closed_form();
 	test_eager();
 	test_huge();
+	test_huge_frames_returned();
+	test_sequential();
+	test_cont_pte();
+	test_stack_every();
 	test_vmap_kvmalloc();
 	test_vm_map_ram();
 	test_node_pools();

@@ -185,6 +185,16 @@ if c:
     expect("stats ns", isinstance(c[("ns_per_op", None)], float), True)
     expect("kvmalloc kmallocs", c[("kmallocs", None)] > 0, True)
 
+# --stack-every: one stack vmalloc'd and vfree'd per N vmallocs; the
+# rows appended at the end are there.
+c, _ = counters("stack-every", ["--workload", "fix_size", "--loops", "100",
+                                "--stack-every", "10"])
+if c:
+    expect("stack-every vmallocs", c[("vmallocs", None)], 110)
+    expect("stack-every vfrees", c[("vfrees", None)], 110)
+    expect("node_visits row", c[("node_visits", None)] > 0, True)
+    expect("cont_areas row", c[("cont_areas", None)], 0)
+
 # Bad options: exit 2, '--option: ' on stderr, no output file.
 BAD = [
     (["--workload", "nope"], "--workload: ", "unknown workload"),
@@ -209,6 +219,8 @@ BAD = [
     (["--workload", "fix_size", "--kernel", "2.6.27", "--lazy-max-pages",
       "9"], "--lazy-max-pages: ", "flushes every free"),
     (["--workload", "fix_size", "--ram", "4096"], "--ram: ", ""),
+    (["--workload", "fix_size", "--stack-every", "x"], "--stack-every: ",
+     "unsigned"),
 ]
 with tempfile.TemporaryDirectory() as tmp:
     for args, prefix, reason in BAD:

@@ -365,6 +365,7 @@ static void vmap_chunks(void)
 		"a 1 4096\nf 1",
 		"a 1 4096\nq 2\n",
 		"a 1 4096\na 2\n",
+		"a 1 4096\na 2 8192\nf 1\nl 2 0\nzz 3\na 4 4096\n",
 		"",
 	};
 
@@ -393,6 +394,37 @@ static void vmap_chunks(void)
 				ASSERT_STREQ(eb.msg, ea.msg);
 			}
 			wl_vmap_trace_free(&b);
+
+			/*
+			 * The reader in batches of 1 to 3 ops: the ops before
+			 * a bad line first, then its error, on every call.
+			 */
+			struct wl_vmap_reader *rd;
+			struct wl_vmap_op ops[3];
+			size_t got = 0, max = 1 + chunk % 3;
+			long n;
+
+			ASSERT_OK(source_open_mem(&s, texts[i], len, &o, &eb));
+			ASSERT_OK(wl_vmap_reader_open(&rd, s, &eb));
+			while ((n = wl_vmap_reader_next(rd, ops, max, &eb)) > 0) {
+				ASSERT((size_t)n <= max);
+				ASSERT(got + (size_t)n <= a.n);
+				ASSERT(!memcmp(&a.ops[got], ops,
+					       (size_t)n * sizeof(*ops)));
+				got += (size_t)n;
+			}
+			ASSERT_EQ(got, a.n);
+			ASSERT_EQ(n, ra);
+			if (ra) {
+				ASSERT_EQ(eb.line, ea.line);
+				ASSERT_STREQ(eb.msg, ea.msg);
+				eb.line = 0;
+				ASSERT_EQ(wl_vmap_reader_next(rd, ops, max, &eb),
+					  ra);
+				ASSERT_EQ(eb.line, ea.line);
+			}
+			wl_vmap_reader_close(rd);
+			source_close(s);
 		}
 		wl_vmap_trace_free(&a);
 	}
