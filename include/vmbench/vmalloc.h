@@ -284,6 +284,19 @@ int vmalloc_alloc_area(struct vmalloc *vm, uint64_t size, uint64_t align,
 
 /* vmalloc(), vzalloc(), vmalloc_huge(): vmalloc_node_range() with a page
  * alignment, caller 0 and no flags, VMALLOC_ZERO, VMALLOC_ALLOW_HUGE. */
+/*
+ * For replays that follow a recorded kernel: move the area just placed
+ * by vmalloc_alloc_area() at @from (no pages) to @to, as if it had been
+ * placed there.  @from's space goes back where it came from: the head of
+ * its node's pool when @pooled (it was a pool hit), else the strategy's
+ * free space; @to is taken from whichever node's pool holds an area of
+ * that size there, else from the strategy's free space.  0; -ENOENT: no
+ * such area at @from; -EBUSY: @to is neither pooled nor free; -EINVAL:
+ * @pooled without pools; -ENOMEM.  On failure nothing has changed.
+ */
+int vmalloc_area_move(struct vmalloc *vm, uint64_t from, uint64_t to,
+		      bool pooled);
+
 int vmalloc_vmalloc(struct vmalloc *vm, uint64_t size, unsigned cpu,
 		    uint64_t *addr);
 int vmalloc_vzalloc(struct vmalloc *vm, uint64_t size, unsigned cpu,
@@ -382,6 +395,28 @@ const char *vmalloc_flush_rule(const struct vmalloc *vm);
 uint64_t vmalloc_flush_ceiling(const struct vmalloc *vm);
 /* The MMU of @cpu (for tests: translate through that CPU's TLB). */
 struct mmu *vmalloc_cpu_mmu(const struct vmalloc *vm, unsigned cpu);
+
+/* The free space of the vmalloc range as the strategy holds it. */
+struct vmalloc_layout {
+	uint64_t free_blocks;    /* maximal free runs */
+	uint64_t free_bytes;
+	uint64_t largest_free;   /* bytes of the largest run (the lowest
+				  * of equals) */
+	uint64_t low_end;        /* where that run starts: below it lies
+				  * the packed part allocations fill */
+	uint64_t low_free;       /* free bytes below low_end */
+	uint64_t low_largest;    /* the largest run below low_end */
+};
+
+/*
+ * vmalloc_layout(): the free runs of the range between every area that
+ * holds strategy space (live, lazily freed, pooled, the reserved range).
+ * The largest run is usually the vast middle of the range (some areas,
+ * e.g. per-CPU chunks, sit near its end), so the part below it is
+ * measured apart.  O(n log n) in the areas.  0, or -ENOMEM (then *l is
+ * untouched).
+ */
+int vmalloc_layout(const struct vmalloc *vm, struct vmalloc_layout *l);
 
 /*
  * Validator: the areas agree with the strategy (every live and lazy area

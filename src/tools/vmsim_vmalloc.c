@@ -31,6 +31,8 @@
 struct va_args {
 	const char *arch, *strategy, *workload, *tlb, *out, *kernel;
 	const char *replay;      /* --replay FILE */
+	const char *layout;      /* --layout-csv FILE */
+	bool follow;             /* --follow */
 	struct vmalloc_gen_params gp;
 	uint64_t cpus, lazy_max, ceiling, ram, nr_cpus_config;
 	unsigned reps;
@@ -55,12 +57,20 @@ static void usage(FILE *f)
 "                     [--ram BYTES] [--stack-every N]\n"
 "                     [--stats [--repetitions N]] [-o FILE]\n"
 "       vmsim vmalloc --replay FILE [--kernel MODEL | --strategy NAME]\n"
-"                     [--cpus N] [-o FILE]\n"
+"                     [--cpus N] [--follow] [--layout-csv FILE] [-o FILE]\n"
 "\n"
 "--replay FILE replays an op trace of vmsim import-kernel on every kernel\n"
 "model and strategy (or the one named) and adds the rows replay_* (the\n"
 "kernel's placements predicted, nr_lazy matched after each free, the\n"
-"hidden state counted apart).\n"
+"hidden state counted apart).  --follow: after each allocation the model\n"
+"takes the kernel's address (from its pools or free space), so that one\n"
+"choice the capture cannot explain does not shift every later one:\n"
+"replay_predicted then counts one-step predictions from the kernel's own\n"
+"state.  --layout-csv FILE writes, per model, the free space after the\n"
+"snapshot and after every op since (op 0: the snapshot): free_blocks,\n"
+"free_bytes, largest_free, low_span (range start to the largest free\n"
+"run), low_free and low_largest (the free runs below it), fragmentation\n"
+"(1 - low_largest / low_free); scripts/plot-layout plots it.\n"
 "\n"
 "Run a workload on the vmalloc system: the kernel page table of --arch\n"
 "built as at boot over a buddy allocator of --ram bytes, vmalloc areas\n"
@@ -227,6 +237,8 @@ static int parse(int argc, char **argv, struct va_args *va)
 			va->gp.streams = true;
 		} else if (!strcmp(o.name, "--list")) {
 			va->list = true;
+		} else if (!strcmp(o.name, "--follow")) {
+			va->follow = true;
 		} else if (!strcmp(o.name, "--repetitions")) {
 			if (!(val = vmsim_value(&a, &o)) ||
 			    !vmsim_opt_repetitions(o.name, val, &va->reps))
@@ -239,6 +251,7 @@ static int parse(int argc, char **argv, struct va_args *va)
 			   !strcmp(o.name, "--tlb") ||
 			   !strcmp(o.name, "--kernel") ||
 			   !strcmp(o.name, "--replay") ||
+			   !strcmp(o.name, "--layout-csv") ||
 			   !strcmp(o.name, "-o") ||
 			   !strcmp(o.name, "--output")) {
 			const char **dst =
@@ -248,6 +261,7 @@ static int parse(int argc, char **argv, struct va_args *va)
 				!strcmp(o.name, "--tlb") ? &va->tlb :
 				!strcmp(o.name, "--kernel") ? &va->kernel :
 				!strcmp(o.name, "--replay") ? &va->replay :
+				!strcmp(o.name, "--layout-csv") ? &va->layout :
 				&va->out;
 
 			if (!strcmp(o.name, "--strategy"))
@@ -278,6 +292,10 @@ static int parse(int argc, char **argv, struct va_args *va)
 				       "--workload, not both");
 	if (va->replay && va->stats)
 		return vmsim_opt_error("--replay", "has no --stats");
+	if (va->layout && !va->replay)
+		return vmsim_opt_error("--layout-csv", "only with --replay");
+	if (va->follow && !va->replay)
+		return vmsim_opt_error("--follow", "only with --replay");
 	if (va->replay)
 		va->workload = "replay";
 	if (!va->workload)
@@ -590,6 +608,9 @@ static void print_csv(struct csv *f, const struct va_run *x,
 struct replay_tally {
 	uint64_t initial, initial_cpu_unknown, initial_outside;
 	uint64_t allocs, predicted, annotated, alloc_failed, other_window;
+	uint64_t hidden_node;    /* missed: the kernel reused an area of
+				  * unknown node (a snapshot area) */
+	uint64_t followed, follow_failed;   /* --follow */
 	uint64_t frees, frees_skipped, lazy_checks, lazy_matched;
 	uint64_t first_lazy_mismatch;   /* its line; 0: none */
 	uint64_t purges;
@@ -600,20 +621,137 @@ struct replay_tally {
 /* The largest id --replay takes (ids index an array). */
 #define REPLAY_MAX_ID (1ULL << 26)
 
+/* One row of --layout-csv: the free space after op @n (0: the snapshot). */
+static int layout_row(struct csv *f, const struct va_args *va,
+		      const struct vmalloc *vm, uint64_t n, uint64_t line,
+		      struct reason *r)
+{
+	uint64_t vm_start = va->gp.start;
+	struct vmalloc_layout l;
+
+	if (vmalloc_layout(vm, &l))
+		return reason_fail(r, -ENOMEM, 0, "out of memory");
+	csv_field_str(f, va->strategy);
+	if (va->kernel)
+		csv_field_str(f, va->kernel);
+	else
+		csv_field_na(f);
+	csv_field_u64(f, n);
+	if (line)
+		csv_field_u64(f, line);
+	else
+		csv_field_na(f);
+	csv_field_u64(f, l.free_blocks);
+	csv_field_u64(f, l.free_bytes);
+	csv_field_u64(f, l.largest_free);
+	csv_field_u64(f, l.low_end - vm_start);
+	csv_field_u64(f, l.low_free);
+	csv_field_u64(f, l.low_largest);
+	csv_field_double(f, l.low_free ? 1.0 - (double)l.low_largest /
+			 (double)l.low_free : NAN);
+	csv_end_row(f);
+	return 0;
+}
+
+/* Whether @op sets up the snapshot's state (a fixed area or its free). */
+static bool replay_initial(const struct wl_vmap_op *op)
+{
+	if (op->kind == WL_VMAP_ALLOC)
+		return op->flags & WL_VMAP_HAS_WINDOW &&
+		       !(op->flags & WL_VMAP_HAS_AT) &&
+		       op->vend > op->vstart &&
+		       op->vend - op->vstart == op->arg;
+	return op->kind == WL_VMAP_FREE && !(op->flags & WL_VMAP_HAS_LAZY);
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Whether @at is a snapshot area of unknown CPU not allocated since;
+ * it is not one after this call. */
+static bool replay_hidden(uint64_t *hidden, uint64_t nh, uint64_t at)
+{
+	uint64_t *h = nh ? bsearch(&at, hidden, nh, sizeof(*hidden),
+				   u64_cmp) : NULL;
+
+	if (!h)
+		return false;
+	*h |= 1;    /* no longer found; still in order (pages) */
+	return true;
+}
+
+static int replay_loop(struct vmalloc *vm, const struct wl_vmap_trace *t,
+		       const struct va_args *va, uint64_t *addr,
+		       struct replay_tally *y, struct csv *lay,
+		       uint64_t *hidden, uint64_t nh, struct reason *r);
+
 static int replay_ops(struct vmalloc *vm, const struct wl_vmap_trace *t,
 		      const struct va_args *va, uint64_t *addr,
-		      struct replay_tally *y, struct reason *r)
+		      struct replay_tally *y, struct csv *lay,
+		      struct reason *r)
 {
-	uint64_t page = va->gp.page_size;
-	struct vmalloc_counters c;
+	uint64_t *hidden = NULL;  /* snapshot areas of unknown CPU, sorted */
+	uint64_t nh = 0;
+	int err;
 
 	memset(y, 0, sizeof(*y));
+	for (size_t i = 0; i < t->n; i++)
+		nh += replay_initial(&t->ops[i]) &&
+		      t->ops[i].kind == WL_VMAP_ALLOC &&
+		      !(t->ops[i].flags & WL_VMAP_HAS_CPU);
+	if (nh && !(hidden = malloc(nh * sizeof(*hidden))))
+		return reason_fail(r, -ENOMEM, 0, "out of memory");
+	nh = 0;
+	for (size_t i = 0; i < t->n; i++)
+		if (replay_initial(&t->ops[i]) &&
+		    t->ops[i].kind == WL_VMAP_ALLOC &&
+		    !(t->ops[i].flags & WL_VMAP_HAS_CPU))
+			hidden[nh++] = t->ops[i].vstart;
+	if (nh)
+		qsort(hidden, nh, sizeof(*hidden), u64_cmp);
+	err = replay_loop(vm, t, va, addr, y, lay, hidden, nh, r);
+	free(hidden);
+	return err;
+}
+
+/* The ops of replay_ops(); @hidden: sorted addresses of the snapshot's
+ * areas of unknown CPU (an entry stops matching once the kernel
+ * allocates there again). */
+static int replay_loop(struct vmalloc *vm, const struct wl_vmap_trace *t,
+		       const struct va_args *va, uint64_t *addr,
+		       struct replay_tally *y, struct csv *lay,
+		       uint64_t *hidden, uint64_t nh, struct reason *r)
+{
+	uint64_t page = va->gp.page_size, since = 0, prev = 0;
+	struct vmalloc_counters c;
+	bool started = false;
+	int err;
+
 	for (size_t i = 0; i < t->n; i++) {
 		const struct wl_vmap_op *op = &t->ops[i];
 		uint64_t *slot = &addr[op->id], got;
 		int cpu = op->flags & WL_VMAP_HAS_CPU ? op->cpu : 0;
-		int err;
 
+		/* The row of the previous op: its effect is in now. */
+		if (lay && op->kind != WL_VMAP_LOOKUP) {
+			if (started)
+				err = layout_row(lay, va, vm, since, prev, r);
+			else if (!replay_initial(op))
+				err = layout_row(lay, va, vm, 0, 0, r);
+			else
+				err = 0;
+			if (err)
+				return err;
+			if (started || !replay_initial(op)) {
+				started = true;
+				since++;
+				prev = op->line;
+			}
+		}
 		switch (op->kind) {
 		case WL_VMAP_ALLOC:
 			if (*slot)
@@ -659,6 +797,7 @@ static int replay_ops(struct vmalloc *vm, const struct wl_vmap_trace *t,
 						   (unsigned long long)op->arg);
 			/* Every area is in the trace (a pages array too),
 			 * its size with the guard: reserve, map nothing. */
+			vmalloc_get_counters(vm, &c);
 			err = vmalloc_alloc_area(vm, op->arg,
 				op->flags & WL_VMAP_HAS_ALIGN ? op->align : page,
 				(unsigned)cpu, &got);
@@ -673,11 +812,32 @@ static int replay_ops(struct vmalloc *vm, const struct wl_vmap_trace *t,
 						   (unsigned long long)op->id,
 						   strerror(-err));
 			y->allocs++;
-			if (op->flags & WL_VMAP_HAS_AT) {
-				y->annotated++;
-				y->predicted += got == op->note;
-			}
 			*slot = got;
+			if (!(op->flags & WL_VMAP_HAS_AT))
+				break;
+			y->annotated++;
+			y->predicted += got == op->note;
+			err = replay_hidden(hidden, nh, op->note);
+			if (got != op->note && err)
+				y->hidden_node++;
+			if (got == op->note || !va->follow)
+				break;
+			{
+				uint64_t hits = c.pool_hits;
+
+				vmalloc_get_counters(vm, &c);
+				err = vmalloc_area_move(vm, got, op->note,
+							c.pool_hits > hits);
+			}
+			if (err == -ENOMEM)
+				return reason_fail(r, err, op->line, "out of "
+						   "memory");
+			if (err) {
+				y->follow_failed++;
+				break;
+			}
+			y->followed++;
+			*slot = op->note;
 			break;
 		case WL_VMAP_FREE:
 			if (*slot == REPLAY_SKIP) {
@@ -716,6 +876,8 @@ static int replay_ops(struct vmalloc *vm, const struct wl_vmap_trace *t,
 			break;
 		}
 	}
+	if (lay && started)
+		return layout_row(lay, va, vm, since, prev, r);
 	return 0;
 }
 
@@ -732,6 +894,7 @@ static void replay_rows(struct csv *f, const struct va_args *va,
 		{ "replay_allocs", y->allocs },
 		{ "replay_allocs_annotated", y->annotated },
 		{ "replay_predicted", y->predicted },
+		{ "replay_missed_hidden_node", y->hidden_node },
 		{ "replay_alloc_failed", y->alloc_failed },
 		{ "replay_other_window", y->other_window },
 		{ "replay_frees", y->frees },
@@ -743,6 +906,10 @@ static void replay_rows(struct csv *f, const struct va_args *va,
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 		row_u64(f, va, rows[i].name, -1, rows[i].v);
+	if (va->follow) {
+		row_u64(f, va, "replay_followed", -1, y->followed);
+		row_u64(f, va, "replay_follow_failed", -1, y->follow_failed);
+	}
 	row_double(f, va, "replay_predicted_pct", y->annotated ?
 		   100.0 * (double)y->predicted / (double)y->annotated : NAN);
 	if (y->first_lazy_mismatch) {
@@ -815,7 +982,7 @@ static int replay_main(struct va_args *va)
 	static const struct vmalloc_ops none = { 0 };
 	struct wl_vmap_trace t = { 0 };
 	struct replay_tally y;
-	struct csv *csv = NULL;
+	struct csv *csv = NULL, *lay = NULL;
 	size_t nk, ns, nmodels = 0;
 	const struct vmalloc_kernel *k = vmalloc_kernels(&nk);
 	const struct vmap_strategy *s = vmap_strategies(&ns);
@@ -851,6 +1018,23 @@ static int replay_main(struct va_args *va)
 	ret = vmsim_csv_open(&csv, va->out);
 	if (ret)
 		goto out;
+	if (va->layout) {
+		static const char *const head[] = {
+			"strategy", "kernel", "op", "line", "free_blocks",
+			"free_bytes", "largest_free", "low_span", "low_free",
+			"low_largest", "fragmentation",
+		};
+
+		ret = vmsim_csv_open(&lay, va->layout);
+		if (ret) {
+			csv_abort(csv);
+			csv = NULL;
+			goto out;
+		}
+		for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++)
+			csv_field_str(lay, head[i]);
+		csv_end_row(lay);
+	}
 	for (size_t m = 0; m < nk + ns; m++) {
 		struct va_args one = *va;
 		struct va_run x = { 0 };
@@ -883,7 +1067,8 @@ static int replay_main(struct va_args *va)
 		ret = setup(&x, 0);
 		if (!ret) {
 			memset(addr, 0, (max_id + 1) * sizeof(*addr));
-			ret = replay_ops(x.vm, &t, &one, addr, &y, &x.r);
+			ret = replay_ops(x.vm, &t, &one, addr, &y, lay,
+					 &x.r);
 			teardown(&x, 0);
 		}
 		if (ret) {
@@ -900,10 +1085,19 @@ static int replay_main(struct va_args *va)
 		replay_rows(csv, &one, &y);
 		free(x.cpu);
 	}
-	if (ret)
+	if (ret) {
 		csv_abort(csv);
-	else
+		if (lay)
+			csv_abort(lay);
+	} else {
 		ret = vmsim_csv_close(csv, va->out);
+		if (lay) {
+			int r2 = ret ? (csv_abort(lay), 0) :
+				 vmsim_csv_close(lay, va->layout);
+
+			ret = ret ? ret : r2;
+		}
+	}
 out:
 	free(addr);
 	wl_vmap_trace_free(&t);

@@ -278,6 +278,34 @@ void vmalloc_pools_drain(struct vmalloc *vm)
 	pools_decay(vm, true);
 }
 
+struct vm_area *vmalloc_pool_take(struct vmalloc *vm, uint64_t addr,
+				  uint64_t size)
+{
+	for (unsigned n = 0; vm->pools && n < vm->nodes; n++) {
+		struct vpool *p = pool_of(vm, n, size);
+
+		for (struct vm_area *a = p ? p->head : NULL; a;
+		     a = a->pool_next) {
+			if (a->addr != addr)
+				continue;
+			pool_unlink(p, a);
+			p->len--;
+			vm->c.pooled_areas--;
+			return a;
+		}
+	}
+	return NULL;
+}
+
+void vmalloc_pool_put(struct vmalloc *vm, struct vm_area *a)
+{
+	struct vpool *p = pool_of(vm, (unsigned)a->vn, a->size);
+
+	pool_add_head(p, a);
+	p->len++;
+	vm->c.pooled_areas++;
+}
+
 /* The node whose lazy list holds @a: its requester's, else by address. */
 static unsigned lazy_node(const struct vmalloc *vm, const struct vm_area *a)
 {

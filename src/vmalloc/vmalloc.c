@@ -76,7 +76,10 @@ static const struct vmalloc_kernel kernels[] = {
 	  "rbtree-cached", false, false },
 	{ "5.2", "augmented free tree (Rezki), lazy purge", "augrb", false,
 	  false },
-	{ "6.9", "5.2 plus vmap_node pools per CPU", "augrb", false, true },
+	/* 6.9: the search length size + align - 1 for align > page
+	 * (find_vmap_lowest_match(), read in 6.12): augrb-linux. */
+	{ "6.9", "vmap_node pools per CPU, the kernel's aligned search",
+	  "augrb-linux", false, true },
 };
 
 const struct vmalloc_kernel *vmalloc_kernels(size_t *count)
@@ -619,6 +622,61 @@ int vmalloc_alloc_area(struct vmalloc *vm, uint64_t size, uint64_t align,
 	}
 	vm->c.vmallocs++;
 	*addr = a->addr;
+	return 0;
+}
+
+int vmalloc_area_move(struct vmalloc *vm, uint64_t from, uint64_t to,
+		      bool pooled)
+{
+	struct vm_area *a = area_find(vm, from), *p, *back = NULL;
+	uint64_t got;
+	int err;
+
+	if (!a || a->nr_pages || a->pages_va)
+		return -ENOENT;
+	if (from == to)
+		return 0;
+	if (to < vm->cfg.start || to > vm->cfg.end ||
+	    a->size > vm->cfg.end - to)
+		return -EBUSY;
+	if (pooled) {
+		if (a->vn < 0 || !vm->pools ||
+		    a->size > (uint64_t)VMALLOC_POOL_PAGES << vm->page_shift)
+			return -EINVAL;
+		back = calloc(1, sizeof(*back));
+		if (!back)
+			return -ENOMEM;
+	}
+	/* Release @from first: @to may overlap it. */
+	if (back) {
+		back->addr = from;
+		back->size = a->size;
+		back->vn = a->vn;
+		vmalloc_pool_put(vm, back);
+	} else {
+		(void)vmap_free(vm->v, from);
+	}
+	p = vmalloc_pool_take(vm, to, a->size);
+	if (p) {
+		vmalloc_area_release(p);
+		err = 0;
+	} else {
+		err = vmap_alloc(vm->v, a->size, vm->page, to, to + a->size,
+				 &got);
+	}
+	if (err) {
+		/* Undo: @from was held a moment ago, so this cannot fail. */
+		if (back) {
+			(void)vmalloc_pool_take(vm, from, a->size);
+			vmalloc_area_release(back);
+		} else
+			(void)vmap_alloc(vm->v, a->size, vm->page, from,
+					 from + a->size, &got);
+		return err == -ENOSPC ? -EBUSY : err;
+	}
+	rb_erase(&a->node, &vm->areas);
+	a->addr = to;
+	rb_add(&a->node, &vm->areas, area_less);
 	return 0;
 }
 
@@ -1214,6 +1272,79 @@ static int check_area(const struct vmalloc *vm, const struct vm_area *a,
 		return reason_fail(r, -EUCLEAN, 0, "vmalloc: the guard page of "
 				   "%#llx is mapped",
 				   (unsigned long long)a->addr);
+	return 0;
+}
+
+/* ---- layout: the free runs between held areas ---- */
+
+struct span {
+	uint64_t start, end;
+};
+
+static int span_cmp(const void *x, const void *y)
+{
+	const struct span *a = x, *b = y;
+
+	return a->start < b->start ? -1 : a->start > b->start;
+}
+
+int vmalloc_layout(const struct vmalloc *vm, struct vmalloc_layout *l)
+{
+	uint64_t n = vm->c.lazy_areas + vm->c.pooled_areas + 1, i = 0;
+	uint64_t at = vm->cfg.start, run;
+	struct vmalloc_layout out = { 0 };
+	struct span *s;
+
+	for (struct rb_node *nd = rb_first(&vm->areas); nd; nd = rb_next(nd))
+		n++;
+	s = malloc(n * sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	for (struct rb_node *nd = rb_first(&vm->areas); nd; nd = rb_next(nd)) {
+		const struct vm_area *a = rb_entry(nd, struct vm_area, node);
+
+		s[i++] = (struct span){ a->addr, a->addr + a->size };
+	}
+	for (const struct vm_area *a = vm->lazy; a; a = a->lazy_next)
+		s[i++] = (struct span){ a->addr, a->addr + a->size };
+	for (uint64_t p = 0; vm->pools &&
+	     p < (uint64_t)vm->nodes * VMALLOC_POOL_PAGES; p++)
+		for (const struct vm_area *a = vm->pools[p].head; a;
+		     a = a->pool_next)
+			s[i++] = (struct span){ a->addr, a->addr + a->size };
+	if (vm->reserved)
+		s[i++] = (struct span){ vm->cfg.reserved_start,
+					vm->cfg.reserved_end };
+	qsort(s, i, sizeof(*s), span_cmp);
+	/* Pass 0 finds the largest run, pass 1 measures below it. */
+	for (int pass = 0; pass < 2; pass++) {
+		at = vm->cfg.start;
+		for (uint64_t k = 0; k <= i; k++) {
+			uint64_t next = k < i ? s[k].start : vm->cfg.end;
+
+			if (next > at) {
+				run = next - at;
+				if (!pass) {
+					out.free_blocks++;
+					out.free_bytes += run;
+					if (run > out.largest_free) {
+						out.largest_free = run;
+						out.low_end = at;
+					}
+				} else if (at < out.low_end) {
+					out.low_free += run;
+					if (run > out.low_largest)
+						out.low_largest = run;
+				}
+			}
+			if (k < i && s[k].end > at)
+				at = s[k].end;
+		}
+	}
+	if (!out.free_blocks)
+		out.low_end = vm->cfg.end;
+	free(s);
+	*l = out;
 	return 0;
 }
 

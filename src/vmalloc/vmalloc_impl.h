@@ -152,5 +152,11 @@ struct vm_area *vmalloc_node_alloc(struct vmalloc *vm, uint64_t size,
 				   uint64_t align, unsigned cpu, int *vn);
 /* Give every pooled area back to the strategy (the shrinker). */
 void vmalloc_pools_drain(struct vmalloc *vm);
+/* For vmalloc_area_move(): unlink the pooled area at @addr of @size
+ * from whichever node's pool holds it (NULL: none); put an area back at
+ * the head of node @vn's pool. */
+struct vm_area *vmalloc_pool_take(struct vmalloc *vm, uint64_t addr,
+				  uint64_t size);
+void vmalloc_pool_put(struct vmalloc *vm, struct vm_area *a);
 
 #endif /* VMBENCH_VMALLOC_IMPL_H */

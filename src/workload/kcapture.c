@@ -413,6 +413,7 @@ struct importer {
 	struct amap live;        /* area start -> op id */
 	struct amap pre_cpu;     /* area start -> CPU + 1, before the snapshot */
 	struct amap snap_lazy;   /* the snapshot's unpurged areas */
+	bool quiet;              /* no purge between the markers */
 	uint64_t next_id;
 	uint64_t page;
 };
@@ -534,6 +535,14 @@ static int import_event(struct importer *im, const struct event *e,
 			im->c->during_skipped++;
 			return 0;
 		}
+		if (during && im->quiet &&
+		    amap_get(&im->snap_lazy, e->addr, &id)) {
+			/* The snapshot lists it as freed: it shows this
+			 * allocation and its free (an area on the lazy list
+			 * is not handed out again before a purge). */
+			im->c->during_skipped++;
+			return 0;
+		}
 		op.kind = WL_VMAP_ALLOC;
 		op.flags |= WL_VMAP_HAS_ALIGN | WL_VMAP_HAS_WINDOW |
 			    WL_VMAP_HAS_AT;
@@ -613,11 +622,24 @@ int kcap_import(FILE *snap, FILE *trace, uint64_t page_size,
 				  "SNAP_END before SNAP_BEGIN");
 		goto out;
 	}
-	/* Before the snapshot: learn the CPU of the areas it may list. */
-	for (i = 0; i < begin; i++) {
+	/*
+	 * Before the snapshot: learn the CPU of the areas it may list.  An
+	 * allocation between the markers counts too when no purge is
+	 * there: an area it returns was neither live nor lazy at
+	 * SNAP_BEGIN, so the snapshot's area at that address, if any, is
+	 * this allocation.
+	 */
+	im.quiet = true;
+	for (i = begin + 1; i < end; i++)
+		if (ev.e[i].kind == EV_PURGE)
+			im.quiet = false;
+	for (i = 0; i < (im.quiet ? end : begin); i++) {
 		const struct event *e = &ev.e[i];
 
-		c->pre_events++;
+		if (i == begin)
+			continue;
+		if (i < begin)
+			c->pre_events++;
 		/* A free keeps it: the area may be an unpurged one. */
 		if (e->kind == EV_ALLOC && !e->failed)
 			ret = amap_put(&im.pre_cpu, e->addr,

@@ -21,31 +21,19 @@ import json
 import os
 import random
 import re
-import shutil
 import stat
 import subprocess
 import sys
-import tempfile
 
 SRC = os.path.abspath(sys.argv[1])
 VMSIM = os.path.abspath(sys.argv[2])
 SCRIPT = os.path.join(SRC, "scripts", "vs-dinero")
 sys.path.insert(0, os.path.join(SRC, "tests", "pylib"))
+from harness import Checks, tempdir  # noqa: E402
 from snapshot import snapshot  # noqa: E402
 
-failures = 0
-
-
-def check(cond, what, got=None, want=None, p=None):
-    global failures
-    if cond:
-        print("ok   " + what)
-        return
-    failures += 1
-    print("FAIL %s\n  got:  %r\n  want: %r" % (what, got, want))
-    if p is not None:
-        print("--- exit %s\n--- stdout\n%s--- stderr\n%s" %
-              (p.returncode, p.stdout, p.stderr))
+checks = Checks()
+check = checks.check
 
 
 # The stand-in DineroIV.  Its configuration (JSON, path in FAKE_DINERO):
@@ -142,8 +130,7 @@ def vmsim_counts(trace, shape):
             for n in names[:len(levels)]]
 
 
-tmp = tempfile.mkdtemp(prefix="vmb-vs-dinero-")
-try:
+with tempdir("vmb-vs-dinero-") as tmp:
     trace = os.path.join(tmp, "t.din")
     trace2 = os.path.join(tmp, "u.din")
     make_trace(trace, 1, 3000)
@@ -371,27 +358,16 @@ try:
         for k in ("log", "fake.json"):
             before.pop(k, None)
             after.pop(k, None)
-        got = p.stderr.splitlines()[0] if p.stderr else ""
         name = "bad input %s" % " ".join(a.replace(tmp, "T") for a in
                                          args[len(base):] or args)
         if first is None:   # vmsim's own words for --arch: just the option
-            check(p.returncode == 2 and got.startswith("--arch"), name,
-                  (p.returncode, got), (2, "--arch..."), p)
+            checks.refused(name, p, "--arch", before, after, prefix=True)
         else:
             want = first.replace("T/", tmp + "/")
             if want.startswith("T:"):
                 want = tmp + want[1:]
             want = want.replace(": T/", ": " + tmp + "/").replace(
                 ": T:", ": " + tmp + ":")
-            check(p.returncode == 2 and got == want, name,
-                  (p.returncode, got), (2, want), p)
-        check("Traceback" not in p.stderr, name + ": no traceback")
-        check(before == after, name + ": nothing left behind",
-              sorted(set(before.items()) ^ set(after.items())), [])
-finally:
-    shutil.rmtree(tmp)
+            checks.refused(name, p, want, before, after)
 
-if failures:
-    print("%d failure(s)" % failures)
-    sys.exit(1)
-print("all ok")
+checks.finish()

@@ -20,68 +20,12 @@
 #include <vmbench/vmap.h>
 
 #include "test.h"
+#include "vmalloc_sys.h"
 
 #define PG 4096ULL
 
-struct sys {
-	struct buddy *b;
-	struct pt_mem *mem;
-	struct pt *pt;
-	struct vmalloc *vm;
-	uint64_t frames;
-};
-
 static const uint64_t ARM64_START = 0xffff800080000000ULL;
 static const uint64_t ARM64_END = 0xfffffbfff0000000ULL;
-
-static void sys_up(struct sys *s, const char *geom, uint64_t frames,
-		   struct vmalloc_config cfg)
-{
-	struct reason r;
-
-	s->frames = frames;
-	ASSERT_OK(buddy_create(&s->b, PT_MEM_BASE, frames,
-			       pt_geometry_find(geom)->page_shift,
-			       BUDDY_DEFAULT_MAX_ORDER));
-	ASSERT_OK(buddy_pt_mem_create(s->b, &s->mem));
-	ASSERT_OK(pt_create(&s->pt, pt_geometry_find(geom), s->mem));
-	cfg.pt = s->pt;
-	cfg.buddy = s->b;
-	if (!cfg.start) {
-		cfg.start = VMAP_DEFAULT_START;
-		cfg.end = VMAP_DEFAULT_END;
-	}
-	if (!cfg.cpus)
-		cfg.cpus = 1;
-	if (vmalloc_create(&s->vm, &cfg, &r))
-		TEST_FAIL("vmalloc_create: %s: %s", r.what, r.msg);
-}
-
-static void sys_down(struct sys *s)
-{
-	vmalloc_destroy(s->vm);
-	pt_destroy(s->pt);
-	pt_mem_destroy(s->mem);
-	buddy_destroy(s->b);
-}
-
-static void check(const struct sys *s)
-{
-	struct reason r;
-
-	if (vmalloc_check(s->vm, &r))
-		TEST_FAIL("vmalloc_check: %s", r.msg);
-	if (buddy_check(s->b, &r))
-		TEST_FAIL("buddy_check: %s", r.msg);
-}
-
-static struct vmalloc_counters ctr(const struct sys *s)
-{
-	struct vmalloc_counters c;
-
-	vmalloc_get_counters(s->vm, &c);
-	return c;
-}
 
 /* Frames the page table holds: every frame not free and not a page. */
 static uint64_t table_frames(const struct sys *s)
