@@ -448,7 +448,7 @@ static void holder_count(struct tlb *t)
 }
 
 /* The holder counted and no longer holding: its front answers nothing. */
-static void holder_drop(struct tlb *t)
+static __attribute__((noinline, cold)) void holder_drop(struct tlb *t)
 {
 	struct tlb_port *p = t->holder;
 
