@@ -128,7 +128,9 @@ static void cycle_vas(uint64_t *vas, const uint64_t *perm, uint64_t n)
  * address is the previous translation's result.  translate-zen4 and
  * translate-neoverse-n1: the same over those presets' fully associative
  * L1s.  translate-mmu2 (bench_data "mmu2"): the hits are taken through a
- * second MMU (ASID 2) sharing the TLB with the first, both warmed.
+ * second MMU (ASID 2) sharing the TLB with the first, both warmed; the
+ * second looked up last, so its port holds the TLB's clock (tlb.h), as
+ * the first's does in the plain pair.
  */
 static void pair_translate(struct bench_state *st)
 {

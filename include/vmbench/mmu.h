@@ -135,8 +135,9 @@ struct mmu;
 int mmu_create(struct mmu **out, struct pt *pt, struct tlb *tlb,
 	       const struct mmu_config *cfg);
 
-/* Free @m (not its page table or TLB, which it does not touch).  NULL is
- * a no-op. */
+/* Free @m (not its page table or TLB; if its port holds the TLB's clock,
+ * tlb.h, the port hands it back, so the order of destruction is free).
+ * NULL is a no-op. */
 void mmu_destroy(struct mmu *m);
 
 struct pt *mmu_pt(const struct mmu *m);
@@ -189,7 +190,9 @@ void mmu_counters_reset(struct mmu *m);
  * port counts its own inline hits, and mmu_get_counters() adds them as
  * accesses, translations and TLB hits.  Every MMU has its own port, so any
  * number of MMUs (with any ASIDs) may share one TLB, each with the inline
- * path; an MMU never writes its TLB on create, destroy or reading counters.
+ * path while its port holds the TLB's clock (tlb.h: the MMU that looked
+ * up last; MMUs that take turns pay one lookup per turn, counted as the
+ * same hit); an MMU never writes its TLB on create or reading counters.
  */
 
 /* The first member of struct mmu: what the inline path reads. */
@@ -209,8 +212,9 @@ int mmu_translate_slow(struct mmu *m, uint64_t va, uint64_t size,
 		       enum mmu_access access, struct mmu_result *r);
 
 /*
- * mmu_translate() of an access within one 1K block, of a valid kind,
- * whose port slot did not answer (not current, or too few rights).  A
+ * mmu_translate() of an access of at most 1K, of a valid kind, whose
+ * port slot did not answer (not current, another page, a straddle, or
+ * too few rights).  A
  * function apart from mmu_translate_slow() so that the two calls are not
  * merged into one with a flag set on every access.
  */
@@ -224,20 +228,21 @@ static inline int mmu_translate(struct mmu *m, uint64_t va, uint64_t size,
 	const struct tlb_port_slot *s;
 
 	/*
-	 * 1 <= size <= 1K and the last byte in va's 1K block: base pages
-	 * are at least 1K (pt_geometry_check), so the access stays in one
-	 * base page, and with so small a size an access that wraps past
-	 * 2^64 - 1 leaves the block.  Constants only: for a constant size
-	 * this is two instructions.  Accesses across a 1K boundary inside
-	 * one page take the out-of-line path, which answers the same.
+	 * 1 <= size <= 1K (constants only: for a constant size, nothing),
+	 * then va's slot, whose key must hold the page of the LAST byte:
+	 * a slot holds only pages of its own number modulo the slots
+	 * (tlb.h), and the last byte's page is va's or the next (or wraps
+	 * past 2^64 - 1 to page 0: the next, modulo), so a match says the
+	 * access lies in one fronted page, which the port has only when
+	 * it is no larger than a base page (mmu_create()): one page, no
+	 * straddle, no wrap.  Everything else takes the out-of-line path,
+	 * which answers the same.
 	 */
 	if (__builtin_expect((unsigned)access >= MMU_NACCESS ||
-			     (((va + (size - 1)) ^ va) |
-			      (size - 1 >= 1024 ? ~0ULL : 0)) & ~1023ULL, 0))
+			     size - 1 >= 1024, 0))
 		return mmu_translate_slow(m, va, size, access, r);
-	/* The port's slot, current and with the rights: an L1 hit. */
 	s = tlb_port_slot(&f->port, va);
-	if (__builtin_expect(!tlb_port_answers(&f->port, s, va,
+	if (__builtin_expect(!tlb_port_answers(&f->port, s, va + (size - 1),
 					       f->key_mask[access]), 0))
 		return mmu_translate_missed(m, va, size, access, r);
 	tlb_port_count(&f->port, s);

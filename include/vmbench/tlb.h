@@ -360,10 +360,26 @@ void tlb_counters_reset(struct tlb *t);
  * may now answer the slot's lookups first), so a slot whose epoch is
  * current is still the entry that tlb_lookup() would find first for that
  * page and ASID: the inline hit is exact, never a guess.  A stale slot is
- * a miss of the front, answered by tlb_port_lookup().  The TLB never
- * writes a port and a port writes only the stamp of the entry it hit
- * (as a lookup would) and the TLB's tally; ports and TLBs may be released
- * in any order (a port must not be used after its TLB is destroyed).
+ * a miss of the front, answered by tlb_port_lookup().
+ *
+ * The clock.  The fronted structure has a clock of its own (only the
+ * order of stamps within a set counts, so it needs none of the other
+ * structures' ticks).  One port at a time, the holder, keeps that clock
+ * and its not yet counted hits in its own words, so that an inline hit
+ * increments one word of the port and stores one stamp: while a port
+ * holds, the clock is clock0 + hits and the TLB's count of inline hits
+ * lacks hits - hits0.  Only a holding port's front answers: the others
+ * point at an empty slot.  tlb_port_lookup() and tlb_port_fill() make
+ * their port the holder (taking the clock back from the previous one,
+ * whose next hit is then a lookup); tlb_lookup() and tlb_fill() read
+ * the holder's clock and give it back advanced; tlb_get_counters() adds
+ * the holder's hits; tlb_counters_reset() counts them first.  So every
+ * stamp, victim and counter is what one shared clock and counter would
+ * give, whoever holds.  A port writes only the stamp of the entry it hit
+ * and its own words (the TLB's, when it is released while holding); the
+ * TLB writes a port only to give or take back the clock (on destroy, it
+ * takes it back).  Ports and TLBs may be released in any order (a port
+ * must not be used after its TLB is destroyed).
  */
 
 /* What a hit does to the replacement state (struct tlb_policy_ops). */
@@ -380,14 +396,8 @@ enum tlb_hit_action {
  * pointer.
  */
 struct tlb_stamp {
-	uint64_t age;             /* a value of the TLB's clock */
+	uint64_t age;             /* a value of its structure's clock */
 	uint64_t epoch;           /* changes of this entry, see above */
-};
-
-/* The TLB's words that an inline hit updates. */
-struct tlb_tally {
-	uint64_t clock;           /* the stamp source of every structure */
-	uint64_t hits;            /* inline hits of every port */
 };
 
 /*
@@ -401,7 +411,11 @@ struct tlb_tally {
  *	| the entry's epoch when the slot was written            |   epoch
  *	| &the entry's struct tlb_stamp                          |   stamp
  *
- * E = 1: empty.  Page sizes are at least 1K, so the rights the entry
+ * Slot i holds only a page whose number (va >> fronted shift) is i
+ * modulo the number of slots (tlb_port_check() holds it), so a slot
+ * found from one address whose key matches another address's page says
+ * both lie in that page.  E = 1: empty.  Page sizes are at least 1K, so
+ * the rights the entry
  * lacks fit below the page base: one XOR and one AND test page, empty
  * and rights together (tlb_port_key_mask()).  Entries whose perm has bits
  * at or above TLB_PORT_PERM_BITS are never learned (always the lookup).
@@ -423,33 +437,52 @@ _Static_assert(TLB_PORT_PERM_BITS + 1 <= TLB_MIN_PAGE_SHIFT,
 
 struct tlb_port {
 	/* Read by the inline hit. */
-	struct tlb_port_slot *front;
-	struct tlb_tally *tally;  /* the TLB's (STAMP: clock; all: hits) */
-	uint64_t slot_mask;       /* (slots - 1) << TLB_PORT_SLOT_SHIFT */
+	struct tlb_port_slot *front;  /* slots while holding, else empty */
+	uint64_t slot_mask;       /* (slots - 1) << TLB_PORT_SLOT_SHIFT, or
+				   * 0 while not holding */
 	uint64_t page_mask;       /* ~(fronted page size - 1) */
 	uint64_t hits;            /* inline hits through this port */
+	uint64_t clock0;          /* holding: the clock is clock0 + hits */
 	uint8_t slot_shift;       /* fronted shift - TLB_PORT_SLOT_SHIFT */
 	uint8_t hit;              /* enum tlb_hit_action */
 	uint16_t asid;
 	/* Read on a miss. */
 	struct tlb *tlb;
+	struct tlb_port_slot *slots;  /* the front, NULL if none */
+	uint64_t slots_mask;      /* slot_mask while holding */
+	uint64_t hits0;           /* hits when the TLB last counted them */
 };
 
 /*
  * Make @p a port of @t (NULL: no TLB; every tlb_port_hit() misses) for
- * @asid, with an empty front and no hits.  -ENOMEM: out of memory (@p is
- * then a port of no TLB).  Writes nothing in @t.
+ * @asid, with an empty front and no hits, not holding.  -ENOMEM: out of
+ * memory (@p is then a port of no TLB).  Writes nothing in @t.
  */
 int tlb_port_init(struct tlb_port *p, struct tlb *t, uint16_t asid);
 
-/* Free @p's front; @p becomes a port of no TLB.  Never reads the TLB. */
+/*
+ * tlb_port_init(), for a client that must not take inline an access that
+ * crosses a boundary of 2^@max_shift bytes (an MMU: its base page): when
+ * the fronted pages are larger, @p gets no front, so every tlb_port_hit()
+ * misses (lookups and fills are as through any port).  Errors as
+ * tlb_port_init()'s.
+ */
+int tlb_port_init_limit(struct tlb_port *p, struct tlb *t, uint16_t asid,
+			unsigned max_shift);
+
+/*
+ * Free @p's front; @p becomes a port of no TLB.  A holding port first
+ * gives the clock and its hits back to its TLB (which, holding, is alive:
+ * tlb_destroy() takes the clock back); any other port never reads it.
+ */
 void tlb_port_release(struct tlb_port *p);
 
 /*
  * tlb_lookup(p->tlb, va, p->asid, out), and tlb_fill(p->tlb, va, p->asid,
  * ...): the same results, replacement decisions and counters; besides,
- * when the entry that the first L1 probe finds for @va was hit, refilled
- * from L2 or filled, the front learns it.  @p must have a TLB.
+ * @p becomes the holder (if it has a front), and when the entry that the
+ * first L1 probe finds for @va was hit, refilled from L2 or filled, the
+ * front learns it.  @p must have a TLB.
  */
 int tlb_port_lookup(struct tlb_port *p, uint64_t va, struct tlb_xlate *out);
 int tlb_port_fill(struct tlb_port *p, uint64_t va, unsigned page_shift,
@@ -475,8 +508,11 @@ static inline uint64_t tlb_port_hits(const struct tlb_port *p)
 	return p->hits;
 }
 
+/* Zero the port's own count; what the TLB counts is not changed. */
 static inline void tlb_port_reset(struct tlb_port *p)
 {
+	p->clock0 += p->hits;
+	p->hits0 -= p->hits;
 	p->hits = 0;
 }
 
@@ -514,18 +550,20 @@ static inline bool tlb_port_answers(const struct tlb_port *p,
 	       s->epoch == s->stamp->epoch;
 }
 
-/* Record the hit of slot @s as tlb_lookup() records one. */
+/*
+ * Record the hit of slot @s (of a holding port: only its slots answer)
+ * as tlb_lookup() records one: one word of the port incremented, and the
+ * entry's stamp the clock's next value.
+ */
 static inline void tlb_port_count(struct tlb_port *p,
 				  const struct tlb_port_slot *s)
 {
-	struct tlb_tally *t = p->tally;
+	uint64_t h = ++p->hits;
 
 	if (__builtin_expect(p->hit == TLB_HIT_STAMP, 1))
-		s->stamp->age = ++t->clock;
+		s->stamp->age = p->clock0 + h;
 	else if (__builtin_expect(p->hit == TLB_HIT_CALL, 0))
 		tlb_port_touch_slot(p, s);
-	t->hits++;
-	p->hits++;
 }
 
 /* The physical address of @va through slot @s (which answers @va). */

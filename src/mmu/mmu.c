@@ -80,7 +80,9 @@ int mmu_create(struct mmu **out, struct pt *pt, struct tlb *tlb,
 		free(m);
 		return -EINVAL;
 	}
-	if (tlb_port_init(&m->fast.port, tlb, m->asid)) {
+	/* The inline hit's one-page test holds for fronted pages no larger
+	 * than the base page (mmu.h): other TLBs are served by lookups. */
+	if (tlb_port_init_limit(&m->fast.port, tlb, m->asid, g->page_shift)) {
 		free(m);
 		return -ENOMEM;
 	}

@@ -50,9 +50,14 @@ struct tlb {
 	unsigned npsc;
 	struct tlb_st psc[TLB_MAX_PSC];
 	struct tlb_counters c;
-	struct tlb_tally tally;   /* the clock of every structure; inline
-				   * hits of every port: L1 hits of the
-				   * fronted structure's first size */
+	uint64_t clock;           /* the stamps of every structure but the
+				   * fronted one */
+	uint64_t front_clock;     /* the fronted structure's (its holder's
+				   * clock0 + hits while one holds) */
+	uint64_t port_hits;       /* inline hits of every port, counted:
+				   * L1 hits of the fronted structure's
+				   * first size */
+	struct tlb_port *holder;  /* the port holding front_clock, or NULL */
 };
 
 static inline uint64_t make_tag(uint64_t va, unsigned shift,
@@ -402,12 +407,92 @@ static void level_flush_page(struct tlb_level *lv, uint64_t va,
 	}
 }
 
+/* ---- the holder of the fronted structure's clock (tlb.h) ---- */
+
+/*
+ * The front of a port that does not hold (or has no TLB): one empty slot,
+ * which no key mask accepts, so nothing else of the port is read or
+ * written by an inline hit.
+ */
+static struct tlb_port_slot no_front = { .key = TLB_PORT_EMPTY };
+
+/*
+ * The holder's clock into the TLB's, before anything but its inline hits
+ * reads or advances it (holder_resume() after); it goes on holding.
+ */
+static inline void holder_sync(struct tlb *t)
+{
+	struct tlb_port *p = t->holder;
+
+	if (p && p->hit == TLB_HIT_STAMP)
+		t->front_clock = p->clock0 + p->hits;
+}
+
+/* After holder_sync() and a change of the clock: the holder goes on. */
+static inline void holder_resume(struct tlb *t)
+{
+	if (t->holder)
+		t->holder->clock0 = t->front_clock - t->holder->hits;
+}
+
+/* The holder's clock and hits into the TLB's words; it goes on holding. */
+static void holder_count(struct tlb *t)
+{
+	struct tlb_port *p = t->holder;
+
+	if (!p)
+		return;
+	holder_sync(t);
+	t->port_hits += p->hits - p->hits0;
+	p->hits0 = p->hits;
+}
+
+/* The holder counted and no longer holding: its front answers nothing. */
+static __attribute__((noinline, cold)) void holder_drop(struct tlb *t)
+{
+	struct tlb_port *p = t->holder;
+
+	if (!p)
+		return;
+	holder_count(t);
+	p->front = &no_front;
+	p->slot_mask = 0;
+	t->holder = NULL;
+}
+
+/*
+ * Before an operation of port @p: the previous holder, if another, drops
+ * the clock; if @p holds, its clock is synced.
+ */
+static inline void holder_before(struct tlb *t, struct tlb_port *p)
+{
+	if (t->holder == p)
+		holder_sync(t);
+	else
+		holder_drop(t);
+}
+
+/* After it: @p holds (if it has a front), from the clock as it is now. */
+static inline void holder_after(struct tlb *t, struct tlb_port *p)
+{
+	if (t->holder != p) {
+		if (!p->slots)
+			return;
+		p->front = p->slots;
+		p->slot_mask = p->slots_mask;
+		p->hits0 = p->hits;
+		t->holder = p;
+	}
+	p->clock0 = t->front_clock - p->hits;
+}
+
 /* ---- public ---- */
 
 void tlb_destroy(struct tlb *t)
 {
 	if (!t)
 		return;
+	holder_drop(t);         /* the port may outlive the TLB */
 	for (unsigned s = 0; s < t->l1.nst; s++)
 		st_free(&t->l1.st[s]);
 	for (unsigned s = 0; s < t->l2.nst; s++)
@@ -431,22 +516,27 @@ int tlb_create(struct tlb **out, const struct tlb_config *cfg)
 	t->cfg = *cfg;
 	/* Distinct seeds per structure so random victims are independent. */
 	err = level_init(&t->l1, cfg, cfg->l1, cfg->nl1, cfg->seed,
-			 &t->tally.clock);
+			 &t->clock);
 	if (!err)
 		err = level_init(&t->l2, cfg, cfg->l2, cfg->nl2,
-				 cfg->seed + 0x100, &t->tally.clock);
+				 cfg->seed + 0x100, &t->clock);
 	for (unsigned p = 0; !err && p < cfg->npsc; p++) {
 		const struct tlb_psc_config *pc = &cfg->psc[p];
 
 		t->npsc++;
 		err = st_init(&t->psc[p], pc->entries, pc->ways, pc->policy,
-			      cfg->seed + 0x200 + p, &t->tally.clock);
+			      cfg->seed + 0x200 + p, &t->clock);
 		t->psc[p].nsizes = 1;
 		t->psc[p].shift[0] = (uint8_t)pc->shift;
 	}
-	/* Ports front the first probe: the first L1 structure's entries. */
-	if (!err && t->l1.nst)
+	/*
+	 * Ports front the first probe: the first L1 structure's entries,
+	 * stamped from a clock of their own (tlb.h).
+	 */
+	if (!err && t->l1.nst) {
 		t->l1.st[0].fronted = true;
+		t->l1.st[0].clock = &t->front_clock;
+	}
 	if (err) {
 		tlb_destroy(t);
 		return err;
@@ -519,7 +609,12 @@ static inline int lookup(struct tlb *t, uint64_t va, uint16_t asid,
 int tlb_lookup(struct tlb *t, uint64_t va, uint16_t asid,
 	       struct tlb_xlate *out)
 {
-	return lookup(t, va, asid, out, NULL);
+	int hit;
+
+	holder_sync(t);
+	hit = lookup(t, va, asid, out, NULL);
+	holder_resume(t);
+	return hit;
 }
 
 static int fill(struct tlb *t, uint64_t va, uint16_t asid, unsigned page_shift,
@@ -553,7 +648,12 @@ static int fill(struct tlb *t, uint64_t va, uint16_t asid, unsigned page_shift,
 int tlb_fill(struct tlb *t, uint64_t va, uint16_t asid, unsigned page_shift,
 	     uint64_t phys, uint32_t perm, bool global)
 {
-	return fill(t, va, asid, page_shift, phys, perm, global, NULL);
+	int err;
+
+	holder_sync(t);
+	err = fill(t, va, asid, page_shift, phys, perm, global, NULL);
+	holder_resume(t);
+	return err;
 }
 
 bool tlb_probe(const struct tlb *t, int level, uint64_t va, uint16_t asid)
@@ -664,7 +764,8 @@ void tlb_flush_range(struct tlb *t, uint64_t start, uint64_t end,
 
 void tlb_get_counters(const struct tlb *t, struct tlb_counters *c)
 {
-	uint64_t h = t->tally.hits;
+	const struct tlb_port *p = t->holder;
+	uint64_t h = t->port_hits + (p ? p->hits - p->hits0 : 0);
 
 	*c = t->c;
 	/* A port's inline hit is a lookup that hit the first L1 probe. */
@@ -678,17 +779,12 @@ void tlb_get_counters(const struct tlb *t, struct tlb_counters *c)
 
 void tlb_counters_reset(struct tlb *t)
 {
+	holder_count(t);        /* the holder's hits so far are counted */
 	memset(&t->c, 0, sizeof(t->c));
-	t->tally.hits = 0;
+	t->port_hits = 0;
 }
 
 /* ---- ports (tlb.h, Advanced API) ---- */
-
-/*
- * The front of a port of no TLB: one empty slot, which no key mask
- * accepts, so nothing else of the port is ever read or written.
- */
-static struct tlb_port_slot no_front = { .key = TLB_PORT_EMPTY };
 
 static void port_none(struct tlb_port *p, uint16_t asid)
 {
@@ -700,7 +796,8 @@ static void port_none(struct tlb_port *p, uint16_t asid)
 	p->hit = TLB_HIT_NONE;
 }
 
-int tlb_port_init(struct tlb_port *p, struct tlb *t, uint16_t asid)
+int tlb_port_init_limit(struct tlb_port *p, struct tlb *t, uint16_t asid,
+			unsigned max_shift)
 {
 	const struct tlb_st *st;
 	uint64_t n = TLB_FRONT_MIN;
@@ -709,39 +806,47 @@ int tlb_port_init(struct tlb_port *p, struct tlb *t, uint16_t asid)
 	if (!t)
 		return 0;
 	p->tlb = t;
-	p->tally = &t->tally;
 	if (!t->l1.nst)
 		return 0;       /* every lookup goes to L2: nothing to front */
 	st = &t->l1.st[0];
+	if (st->shift[0] > max_shift)
+		return 0;
 	while (n < TLB_FRONT_MAX && n < 2 * (st->set_mask + 1) * st->ways)
 		n *= 2;
-	p->front = malloc(n * sizeof(*p->front));
-	if (!p->front) {
+	p->slots = malloc(n * sizeof(*p->slots));
+	if (!p->slots) {
 		port_none(p, asid);
 		return -ENOMEM;
 	}
 	for (uint64_t i = 0; i < n; i++)
-		p->front[i] = no_front;
-	p->slot_mask = (n - 1) << TLB_PORT_SLOT_SHIFT;
+		p->slots[i] = no_front;
+	p->slots_mask = (n - 1) << TLB_PORT_SLOT_SHIFT;
 	p->page_mask = ~((1ULL << st->shift[0]) - 1);
 	p->slot_shift = (uint8_t)(st->shift[0] - TLB_PORT_SLOT_SHIFT);
 	p->hit = (uint8_t)st->pol->hit;
 	return 0;
 }
 
+int tlb_port_init(struct tlb_port *p, struct tlb *t, uint16_t asid)
+{
+	return tlb_port_init_limit(p, t, asid, TLB_MAX_PAGE_SHIFT);
+}
+
 void tlb_port_release(struct tlb_port *p)
 {
-	if (p->front != &no_front)
-		free(p->front);
+	/* Holding is the port's own state: no other port reads the TLB. */
+	if (p->slots && p->front == p->slots)
+		holder_drop(p->tlb);
+	free(p->slots);
 	port_none(p, p->asid);
 }
 
-/* The slot of @va in @p's front, writable (the port's own memory). */
+/* The slot of @va in @p's front memory, held or not. */
 static struct tlb_port_slot *port_slot(struct tlb_port *p, uint64_t va)
 {
-	return (struct tlb_port_slot *)tlb_port_slot(p, va);
+	return (struct tlb_port_slot *)(void *)((char *)p->slots +
+		(va >> p->slot_shift & p->slots_mask));
 }
-
 /* The front of @p learns entry @idx of the first L1 structure, for @va. */
 static void port_learn(struct tlb_port *p, uint64_t va, uint64_t idx)
 {
@@ -764,8 +869,11 @@ static void port_learn(struct tlb_port *p, uint64_t va, uint64_t idx)
 int tlb_port_lookup(struct tlb_port *p, uint64_t va, struct tlb_xlate *out)
 {
 	uint64_t idx = UINT64_MAX;
-	int hit = lookup(p->tlb, va, p->asid, out, &idx);
+	int hit;
 
+	holder_before(p->tlb, p);
+	hit = lookup(p->tlb, va, p->asid, out, p->slots ? &idx : NULL);
+	holder_after(p->tlb, p);
 	if (idx != UINT64_MAX)
 		port_learn(p, va, idx);
 	return hit;
@@ -775,9 +883,12 @@ int tlb_port_fill(struct tlb_port *p, uint64_t va, unsigned page_shift,
 		  uint64_t phys, uint32_t perm, bool global)
 {
 	uint64_t idx = UINT64_MAX;
-	int err = fill(p->tlb, va, p->asid, page_shift, phys, perm, global,
-		       &idx);
+	int err;
 
+	holder_before(p->tlb, p);
+	err = fill(p->tlb, va, p->asid, page_shift, phys, perm, global,
+		   p->slots ? &idx : NULL);
+	holder_after(p->tlb, p);
 	if (idx != UINT64_MAX)
 		port_learn(p, va, idx);
 	return err;
@@ -787,7 +898,10 @@ void tlb_port_touch(struct tlb_port *p, uint32_t idx)
 {
 	struct tlb_st *st = &p->tlb->l1.st[0];
 
+	/* A policy's touch may tick the clock that @p holds. */
+	holder_sync(p->tlb);
 	st->pol->touch(st, idx / st->ways, idx % st->ways);
+	holder_resume(p->tlb);
 }
 
 void tlb_port_touch_slot(struct tlb_port *p, const struct tlb_port_slot *s)
@@ -804,10 +918,10 @@ int tlb_port_check(const struct tlb_port *p, struct reason *r)
 	if (!p->tlb || !p->tlb->l1.nst)
 		return 0;
 	st = &p->tlb->l1.st[0];
-	n = (p->slot_mask >> TLB_PORT_SLOT_SHIFT) + 1;
+	n = (p->slots_mask >> TLB_PORT_SLOT_SHIFT) + 1;
 	entries = (st->set_mask + 1) * st->ways;
 	for (uint64_t i = 0; i < n; i++) {
-		const struct tlb_port_slot *s = &p->front[i];
+		const struct tlb_port_slot *s = &p->slots[i];
 		uint64_t page = s->key & p->page_mask;
 		uint64_t vpn = page >> st->shift[0], set = vpn & st->set_mask;
 		uint64_t idx;

@@ -244,6 +244,93 @@ static void unmake(struct mmu *m, struct pt *pt, struct tlb *tlb)
 	pt_destroy(pt);
 }
 
+/*
+ * The inline hit tells a one-page access by the slot of its first byte
+ * holding the page of its last: with every page learned, each access
+ * near a base-page boundary (inside a 2M leaf too, and wrapping past
+ * 2^64 - 1) must still give two translations, or -EINVAL, exactly when
+ * it crosses, whatever the TLB (a fronted page larger than the base page
+ * included: that port has no front).
+ */
+static void straddle_inline(void)
+{
+	static const char *const specs[] = {
+		"skylake", "zen4", "neoverse-n1",
+		"pages:4k/2m,l1d.2m:32x4:lru,l1d.4k:64x4:lru",
+		"pages:2m,l1d:32x4:lru",
+	};
+	const uint64_t top = ~0ULL - 0xfff, big = 0x40200000;
+
+	for (unsigned i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		struct pt *pt;
+		struct tlb *tlb;
+		struct mmu *m = make("x86-64-4l", specs[i], &pt, &tlb, NULL);
+		uint64_t crossings = 0, accesses = 0, va;
+		struct mmu_counters c;
+		struct mmu_result r;
+
+		/* Pages 0..3 at 1G, a 2M leaf above them, the top page and
+		 * page 0. */
+		ASSERT_OK(mmu_map(m, 0x40000000, 0x100000, 0x4000, RW, 0));
+		ASSERT_OK(mmu_map(m, big, 0x800000, 0x200000, RW,
+				  PT_MAP_HUGE));
+		ASSERT_OK(mmu_map(m, top, 0x7000, 0x1000, RW, 0));
+		ASSERT_OK(mmu_map(m, 0, 0x8000, 0x1000, RW, 0));
+		for (int k = 0; k < 2; k++) {
+			for (va = 0x40000000; va < 0x40004000; va += 0x1000)
+				ASSERT_OK(mmu_translate(m, va, 1, MMU_READ,
+							&r));
+			for (va = big; va < big + 0x4000; va += 0x1000)
+				ASSERT_OK(mmu_translate(m, va, 1, MMU_READ,
+							&r));
+			ASSERT_OK(mmu_translate(m, top, 1, MMU_READ, &r));
+			ASSERT_OK(mmu_translate(m, 0, 1, MMU_READ, &r));
+		}
+		mmu_counters_reset(m);
+		for (uint64_t b = 1; b < 4; b++) {
+			for (uint64_t back = 1; back <= 9; back++) {
+				for (uint64_t size = 1; size <= 16; size++) {
+					uint64_t base[2] = { 0x40000000, big };
+
+					for (int h = 0; h < 2; h++) {
+						uint64_t pg = base[h] + b * 0x1000;
+						bool cross = back < size;
+
+						va = pg - back;
+						ASSERT_OK(mmu_translate(m, va, size,
+									MMU_READ,
+									&r));
+						ASSERT_EQ(r.pages, cross ? 2 : 1);
+						ASSERT_EQ(r.pa, (h ? 0x800000 :
+							  0x100000) +
+							  (va - base[h]));
+						ASSERT_EQ(r.pa2, cross ?
+							  r.pa + back :
+							  PT_PA_NONE);
+						crossings += cross;
+						accesses++;
+					}
+				}
+			}
+		}
+		/* Past 2^64 - 1 into page 0: refused, nothing counted. */
+		ASSERT_EQ(mmu_translate(m, ~0ULL - 3, 8, MMU_READ, &r),
+			  -EINVAL);
+		ASSERT_OK(mmu_translate(m, ~0ULL - 7, 8, MMU_READ, &r));
+		ASSERT_EQ(r.pa, 0x7ff8);
+		accesses++;
+		mmu_get_counters(m, &c);
+		ASSERT_EQ(c.accesses, accesses);
+		ASSERT_EQ(c.straddles, crossings);
+		ASSERT_EQ(c.translations, accesses + crossings);
+		ASSERT_EQ(c.tlb_hits + c.walks, accesses + crossings);
+		/* With 2M TLB pages only, the 4K pages are never cached. */
+		ASSERT_EQ(c.walks, i == 4 ? c.uncached : 0);
+		ASSERT_EQ(c.uncached > 0, i == 4);
+		unmake(m, pt, tlb);
+	}
+}
+
 static void straddle(void)
 {
 	struct pt *pt;
@@ -527,6 +614,7 @@ int main(void)
 		for (int k = 0; k < 2; k++)
 			differential(&cases[i], cases[i].tlb[k], k == 1);
 	straddle();
+	straddle_inline();
 	psc_skips_levels();
 	demand();
 	invalidation();

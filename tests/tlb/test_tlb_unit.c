@@ -626,6 +626,79 @@ static void test_port_shapes(void)
 	}
 }
 
+/*
+ * The holder (tlb.h): one port at a time keeps the fronted structure's
+ * clock.  Hits taken inline while it holds, then lookups without a port,
+ * must stamp in the order they happened: in a 4-way LRU set filled with
+ * a, b, c, d, three inline hits of a followed by lookups of b, c and d
+ * leave a the oldest, so the next fill evicts a (with the holder's clock
+ * left behind, b would go).  Another port's lookup takes the clock: the
+ * first port's slot, though current, no longer answers until its own
+ * lookup.  The counters count every hit once, holder or not, and a
+ * holding port released first hands its hits back.
+ */
+static void test_port_holder(void)
+{
+	struct tlb *t = mk("pages:4k,l1d:8x4:lru,l2:64x4:lru");
+	uint64_t a = 8 * PG, b = 16 * PG, c = 24 * PG, d = 32 * PG;
+	uint64_t e = 40 * PG;
+	struct tlb_port p, q;
+	struct tlb_xlate x;
+
+	ASSERT_OK(tlb_port_init(&p, t, 1));
+	ASSERT_OK(tlb_port_init(&q, t, 1));
+	ASSERT_OK(tlb_fill(t, a, 1, 12, 0x1000, 3, false));
+	ASSERT_OK(tlb_fill(t, b, 1, 12, 0x2000, 3, false));
+	ASSERT_OK(tlb_fill(t, c, 1, 12, 0x3000, 3, false));
+	ASSERT_OK(tlb_fill(t, d, 1, 12, 0x4000, 3, false));
+	ASSERT_EQ(tlb_port_lookup(&p, a, &x), 1);
+	for (int k = 0; k < 3; k++)
+		ASSERT(tlb_port_hit(&p, a) != NULL);
+	ASSERT_EQ(tlb_lookup(t, b, 1, &x), 1);
+	ASSERT_EQ(tlb_lookup(t, c, 1, &x), 1);
+	ASSERT_EQ(tlb_lookup(t, d, 1, &x), 1);
+	ASSERT_EQ(cnt(t)->l1.hits, 7);
+	ASSERT_OK(tlb_fill(t, e, 1, 12, 0x5000, 3, false));
+	ASSERT(!tlb_probe(t, 1, a, 1));
+	ASSERT(tlb_probe(t, 1, b, 1));
+	ASSERT_EQ(cnt(t)->l1.evictions, 1);
+
+	/* The holder goes on after lookups without a port. */
+	ASSERT_EQ(tlb_port_lookup(&p, b, &x), 1);
+	ASSERT(tlb_port_hit(&p, b) != NULL);
+	/* q takes the clock: p's current slot does not answer. */
+	ASSERT_EQ(tlb_port_lookup(&q, c, &x), 1);
+	ASSERT(tlb_port_hit(&q, c) != NULL);
+	ASSERT(tlb_port_hit(&p, b) == NULL);
+	ASSERT_OK(tlb_port_check(&p, &why));
+	ASSERT_EQ(tlb_port_lookup(&p, b, &x), 1);
+	ASSERT(tlb_port_hit(&p, b) != NULL);
+	ASSERT(tlb_port_hit(&q, c) == NULL);
+	ASSERT_EQ(tlb_port_hits(&p), 5);
+	ASSERT_EQ(tlb_port_hits(&q), 1);
+	/* 7 before; then lookups 3, inline hits 3. */
+	ASSERT_EQ(cnt(t)->l1.hits, 13);
+	ASSERT_EQ(cnt(t)->lookups, 13);
+	/* Reset while holding: the hits so far are gone, later ones count. */
+	tlb_port_reset(&p);
+	ASSERT_EQ(tlb_port_hits(&p), 0);
+	ASSERT_EQ(cnt(t)->l1.hits, 13);
+	tlb_counters_reset(t);
+	ASSERT_EQ(cnt(t)->l1.hits, 0);
+	ASSERT(tlb_port_hit(&p, b) != NULL);
+	ASSERT_EQ(cnt(t)->l1.hits, 1);
+	/* The holder released first: its hit stays counted. */
+	tlb_port_release(&p);
+	ASSERT_EQ(cnt(t)->l1.hits, 1);
+	ASSERT_EQ(tlb_port_lookup(&q, c, &x), 1);
+	ASSERT(tlb_port_hit(&q, c) != NULL);
+	ASSERT_EQ(cnt(t)->l1.hits, 3);
+	/* Then the TLB while q holds, then q. */
+	tlb_destroy(t);
+	ASSERT(tlb_port_hit(&q, c) == NULL);
+	tlb_port_release(&q);
+}
+
 /* The port validator finds a slot that no longer tells the truth. */
 static void test_port_check(void)
 {
@@ -708,6 +781,7 @@ int main(void)
 {
 	test_port_shapes();
 	test_port_none();
+	test_port_holder();
 	test_port_check();
 	test_policy_table();
 	test_policies();
