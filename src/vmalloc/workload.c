@@ -189,7 +189,8 @@ static int convert(const struct wl_vmap_trace *t,
  * loop iteration), then vfree of the 15000 areas in the order they were
  * allocated, and vfree(ptr) last.  The set-up areas are the trace's
  * allocations less the loop's 2 per iteration; their dense ids are 0 ..
- * busy - 1.  Sets o->setup to the ops before the loop.
+ * busy - 1.  Sets o->setup and o->teardown to the ops before and after
+ * the loop.
  */
 static int frame_long_busy_list(const struct vmalloc_gen_params *p,
 				unsigned cpu, bool rr, struct vmalloc_ops *o,
