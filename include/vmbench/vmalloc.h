@@ -441,7 +441,11 @@ int vmalloc_check(const struct vmalloc *vm, struct reason *r);
  * (chunks of 64 pages per CPU, workload.c); vm_map_ram is vm_map_ram_test
  * (pages taken once,
  * then map, write, unmap); kvmalloc is ours: kvmalloc of 1 byte ..
- * --pages pages, log-uniform, touch, kvfree.
+ * --pages pages, log-uniform, touch, kvfree.  long_busy_list is framed
+ * as the kernel test runs it: its ptr[] array (vmalloc(sizeof(void *) x
+ * 15000), pointers of 8 bytes when the range lies above 4 GiB, else 4)
+ * allocated first, the 15000 areas freed in order after the loop and the
+ * array last.
  *
  * CPUs: round-robin (each area, in the order of allocation, belongs to
  * the next CPU, which allocates, touches and frees it) or streams (every
@@ -473,6 +477,20 @@ struct vmalloc_ops {
 	struct vmalloc_op *ops;
 	size_t n, cap;
 	uint64_t ids;            /* ids used: 0 .. ids - 1 */
+	/*
+	 * ops[0 .. setup) are the test's set-up before its loop (streams:
+	 * every CPU's set-up lies below it): long_busy_list's ptr[] array
+	 * and its 15000 areas; 0 for the other workloads.  The background
+	 * of stack_every starts after it.
+	 */
+	size_t setup;
+	/*
+	 * ops[n - teardown .. n) are the test's clean-up after its loop
+	 * (streams: from the first CPU's clean-up on): long_busy_list's
+	 * vfree of the 15000 areas and of ptr[]; 0 for the others.  The
+	 * ops between are the loop's only; no background in the clean-up.
+	 */
+	size_t teardown;
 };
 
 struct vmalloc_gen_params {
@@ -488,7 +506,9 @@ struct vmalloc_gen_params {
 	uint64_t page_size;
 	/*
 	 * Background load: after every stack_every-th vmalloc of the
-	 * workload, a thread is created and exits on that CPU: its stack
+	 * workload's loop (the set-up, ops[0 .. setup), has none: in the
+	 * kernel it takes a few ms of a run of many seconds), a thread is
+	 * created and exits on that CPU: its stack
 	 * (VMALLOC_STACK_BYTES aligned to as much, x86-64's THREAD_SIZE and
 	 * THREAD_ALIGN with CONFIG_VMAP_STACK) is vmalloc'd and vfree'd, as
 	 * alloc_thread_stack_node() does when its cache of 2 stacks per CPU
@@ -540,6 +560,10 @@ struct vmalloc_run {
 int vmalloc_run_init(struct vmalloc_run *run, const struct vmalloc_ops *o);
 int vmalloc_run(struct vmalloc_run *run, struct vmalloc *vm,
 		struct reason *r);
+/* The same for ops[@first .. @last) only (the set-up, the loop and the
+ * clean-up in turn replay the whole); -EINVAL if @last is beyond n. */
+int vmalloc_run_range(struct vmalloc_run *run, struct vmalloc *vm,
+		      size_t first, size_t last, struct reason *r);
 /* Release the table (the areas still live stay in the system). */
 void vmalloc_run_fini(struct vmalloc_run *run);
 

@@ -6,8 +6,10 @@
  * — and print every counter of the system as a tidy CSV.
  *
  * The ops are generated before any clock starts; with --stats each
- * repetition boots a fresh system (untimed) and times the ops only.  The
- * output is written after the run (stdout at the end, or -o atomically).
+ * repetition boots a fresh system and replays the workload's set-up
+ * (untimed), times the ops of its loop, then replays its clean-up
+ * (untimed).  The output is written after the run (stdout at the end, or
+ * -o atomically).
  */
 #include <errno.h>
 #include <math.h>
@@ -24,6 +26,7 @@
 #include <vmbench/vmap.h>
 
 #include "vmsim.h"
+#include "vmsim_timing.h"
 
 #define DEFAULT_ARCH "x86-64-4l"
 #define DEFAULT_STRATEGY "augrb"
@@ -122,8 +125,12 @@ static void usage(FILE *f)
 "  --nr-cpus-config N CONFIG_NR_CPUS, which sizes vm_map_ram's vmap blocks\n"
 "                     (default 8192, Debian's: 256-page blocks)\n"
 "  --stats            add rows seconds, ns_per_op, ns_per_op_min,\n"
-"                     ns_per_op_max, repetitions (each repetition boots a\n"
-"                     fresh system, untimed; only the ops are timed)\n"
+"                     ns_per_op_max, repetitions: each repetition boots a\n"
+"                     fresh system and replays the workload's set-up\n"
+"                     untimed (long_busy_list: ptr[] and 15000 areas),\n"
+"                     times its loop (the rows loop_ops and\n"
+"                     loop_node_visits; ns_per_op is per loop op), then\n"
+"                     replays its clean-up untimed\n"
 "  --repetitions N    with --stats: 1 to %d (default 1)\n"
 "  -o FILE            write the CSV to FILE atomically\n"
 "  --list             list layouts, strategies, workloads and kernel\n"
@@ -355,6 +362,9 @@ struct va_run {
 	struct vmalloc *vm;
 	struct vmalloc_run run;
 	struct buddy_stats boot;    /* buddy statistics after the boot */
+	size_t first, last;         /* the loop: the timed ops */
+	uint64_t visits0;           /* node visits before the loop */
+	uint64_t loop_visits;       /* node visits of the loop */
 	struct reason r;
 	int err;                    /* the failing step's errno */
 	const char *what;           /* the option the failure is about */
@@ -433,13 +443,29 @@ static int setup(void *ctx, unsigned rep)
 		release(x);
 		return x->err = err;
 	}
+	/* The workload's set-up, untimed. */
+	x->first = x->ops->setup;
+	x->last = x->ops->n - x->ops->teardown;
+	err = vmalloc_run_range(&x->run, x->vm, 0, x->first, &x->r);
+	if (err) {
+		x->what = "";
+		release(x);
+		return x->err = err;
+	}
+	{
+		struct vmalloc_counters c;
+
+		vmalloc_get_counters(x->vm, &c);
+		x->visits0 = c.node_visits;
+	}
 	return 0;
 }
 
 static int run(void *ctx)
 {
 	struct va_run *x = ctx;
-	int err = vmalloc_run(&x->run, x->vm, &x->r);
+	int err = vmalloc_run_range(&x->run, x->vm, x->first, x->last,
+				    &x->r);
 
 	if (err) {
 		x->what = "";
@@ -453,6 +479,20 @@ static void teardown(void *ctx, unsigned rep)
 	struct va_run *x = ctx;
 
 	(void)rep;
+	if (x->vm && !x->err) {
+		struct vmalloc_counters c;
+		int err;
+
+		vmalloc_get_counters(x->vm, &c);
+		x->loop_visits = c.node_visits - x->visits0;
+		/* The workload's clean-up, untimed. */
+		err = vmalloc_run_range(&x->run, x->vm, x->last, x->ops->n,
+					&x->r);
+		if (err) {
+			x->what = "";
+			x->err = err;
+		}
+	}
 	if (x->vm) {
 		vmalloc_get_counters(x->vm, &x->c);
 		for (unsigned i = 0; i < x->va->cpus; i++)
@@ -487,6 +527,14 @@ static void row_u64(struct csv *c, const struct va_args *va,
 {
 	lead(c, va, name, cpu);
 	csv_field_u64(c, v);
+	csv_end_row(c);
+}
+
+static void row_na(struct csv *c, const struct va_args *va,
+		   const char *name)
+{
+	lead(c, va, name, -1);
+	csv_field_na(c);
 	csv_end_row(c);
 }
 
@@ -590,14 +638,23 @@ static void print_csv(struct csv *f, const struct va_run *x,
 	row_u64(f, va, "node_visits", -1, c->node_visits);
 	row_u64(f, va, "cont_areas", -1, c->cont_areas);
 	row_u64(f, va, "cont_runs", -1, c->cont_runs);
+	/* The loop's share (all ops but a set-up and clean-up): what
+	 * --stats times. */
+	if (va->replay) {
+		row_na(f, va, "loop_ops");
+		row_na(f, va, "loop_node_visits");
+	} else {
+		row_u64(f, va, "loop_ops", -1, x->last - x->first);
+		row_u64(f, va, "loop_node_visits", -1, x->loop_visits);
+	}
+	row_u64(f, va, "stack_every", -1, va->gp.stack_every);
 	if (tm) {
+		struct vmsim_per_op per = vmsim_per_op(tm, x->last - x->first);
+
 		row_double(f, va, "seconds", tm->median);
-		row_double(f, va, "ns_per_op", measure_ns_per_op(tm->median,
-								 nops));
-		row_double(f, va, "ns_per_op_min",
-			   measure_ns_per_op(tm->min, nops));
-		row_double(f, va, "ns_per_op_max",
-			   measure_ns_per_op(tm->max, nops));
+		row_double(f, va, "ns_per_op", per.median);
+		row_double(f, va, "ns_per_op_min", per.min);
+		row_double(f, va, "ns_per_op_max", per.max);
 		row_u64(f, va, "repetitions", -1, tm->n);
 	}
 }
@@ -916,9 +973,7 @@ static void replay_rows(struct csv *f, const struct va_args *va,
 		row_u64(f, va, "replay_first_lazy_mismatch_line", -1,
 			y->first_lazy_mismatch);
 	} else {
-		lead(f, va, "replay_first_lazy_mismatch_line", -1);
-		csv_field_na(f);
-		csv_end_row(f);
+		row_na(f, va, "replay_first_lazy_mismatch_line");
 	}
 }
 
@@ -1164,6 +1219,8 @@ int vmsim_vmalloc_main(int argc, char **argv)
 	if (ret)
 		goto out;
 	ret = measure_repeat(&subject, &x, va.reps, sec);
+	if (!ret && x.err)
+		ret = x.err;    /* a clean-up that failed */
 	if (ret) {
 		if (x.what && x.what[0])
 			fprintf(stderr, "--%s: %s\n",

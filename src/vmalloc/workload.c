@@ -182,6 +182,72 @@ static int convert(const struct wl_vmap_trace *t,
 	return err;
 }
 
+/*
+ * long_busy_list as lib/test_vmalloc.c runs it around the generated
+ * trace (@o, just converted): ptr = vmalloc(sizeof(void *) * 15000)
+ * first, then the trace (the 15000 one-page areas, then 2 vmallocs per
+ * loop iteration), then vfree of the 15000 areas in the order they were
+ * allocated, and vfree(ptr) last.  The set-up areas are the trace's
+ * allocations less the loop's 2 per iteration; their dense ids are 0 ..
+ * busy - 1.  Sets o->setup and o->teardown to the ops before and after
+ * the loop.
+ */
+static int frame_long_busy_list(const struct vmalloc_gen_params *p,
+				unsigned cpu, bool rr, struct vmalloc_ops *o,
+				struct reason *r)
+{
+	struct vmalloc_ops all = { 0 };
+	uint64_t allocs = 0, busy, ptr = o->ids;
+	/* A 64-bit range (it ends above 4 GiB) has 8-byte pointers. */
+	uint64_t psize = p->end > (1ULL << 32) ? 8 : 4;
+	struct vmalloc_op op = {
+		.kind = VMALLOC_OP_ALLOC, .id = ptr,
+		.cpu = (uint16_t)(rr ? 0 : cpu), .align = p->page_size,
+		.flags = p->huge ? VMALLOC_ALLOW_HUGE : 0,
+	};
+	uint16_t *owner;
+	int err;
+
+	for (size_t i = 0; i < o->n; i++)
+		allocs += o->ops[i].kind == VMALLOC_OP_ALLOC;
+	if (allocs < 2 * p->loops)
+		return reason_fail_opt(r, -EINVAL, "name", "long_busy_list: "
+				       "%llu vmallocs for %llu loops",
+				       (unsigned long long)allocs,
+				       (unsigned long long)p->loops);
+	busy = allocs - 2 * p->loops;
+	owner = calloc(busy ? busy : 1, sizeof(*owner));
+	if (!owner)
+		return -ENOMEM;
+	op.size = psize * busy;
+	err = push(&all, &op);
+	for (size_t i = 0; i < o->n && !err; i++) {
+		if (o->ops[i].kind == VMALLOC_OP_ALLOC && o->ops[i].id < busy)
+			owner[o->ops[i].id] = o->ops[i].cpu;
+		err = push(&all, &o->ops[i]);
+	}
+	all.setup = busy + 1;
+	all.teardown = busy + 1;
+	for (uint64_t id = 0; id < busy && !err; id++) {
+		op = (struct vmalloc_op){ .kind = VMALLOC_OP_FREE, .id = id,
+					  .cpu = owner[id] };
+		err = push(&all, &op);
+	}
+	if (!err) {
+		op = (struct vmalloc_op){ .kind = VMALLOC_OP_FREE, .id = ptr,
+					  .cpu = (uint16_t)(rr ? 0 : cpu) };
+		err = push(&all, &op);
+	}
+	free(owner);
+	if (err) {
+		vmalloc_ops_free(&all);
+		return err;
+	}
+	vmalloc_ops_free(o);
+	*o = all;
+	return 0;
+}
+
 static int gen_address_workload(const char *name,
 				const struct vmalloc_gen_params *p,
 				unsigned cpu, bool rr, struct vmalloc_ops *o,
@@ -201,6 +267,8 @@ static int gen_address_workload(const char *name,
 	if (!err)
 		err = convert(&t, p, cpu, rr, o);
 	wl_vmap_trace_free(&t);
+	if (!err && !strcmp(name, "long_busy_list"))
+		err = frame_long_busy_list(p, cpu, rr, o, r);
 	return err;
 }
 
@@ -210,8 +278,8 @@ static int gen_address_workload(const char *name,
  * the module's order, one after the other on the same system, each
  * freeing at its end what it kept (in allocation order, as the tests free
  * their ptr[] arrays), so a test starts with the lazy areas and the
- * allocator state the previous one left.  The tests' own ptr[] arrays are
- * not modelled.
+ * allocator state the previous one left.  long_busy_list brings its ptr[]
+ * array (as generated alone); full_fit's two arrays are not modelled.
  */
 #define SEQ_REPEATS 3
 
@@ -469,6 +537,8 @@ static int interleave(struct stream *s, unsigned n, struct vmalloc_ops *o)
 
 	for (unsigned c = 1; c < n; c++)
 		base[c] = base[c - 1] + s[c - 1].o.ids;
+	o->setup = 0;
+	o->teardown = 0;
 	while (more && !err) {
 		more = false;
 		for (unsigned c = 0; c < n && !err; c++) {
@@ -481,15 +551,24 @@ static int interleave(struct stream *s, unsigned n, struct vmalloc_ops *o)
 			op.cpu = (uint16_t)c;
 			err = push(o, &op);
 			more = true;
+			/* Every stream's set-up below o->setup, its
+			 * clean-up from the first clean-up op on. */
+			if (s[c].next <= s[c].o.setup)
+				o->setup = o->n;
+			if (!o->teardown && s[c].o.teardown &&
+			    s[c].next > s[c].o.n - s[c].o.teardown)
+				o->teardown = o->n;   /* its index + 1 */
 		}
 	}
+	if (o->teardown)
+		o->teardown = o->n - (o->teardown - 1);
 	return err;
 }
 
 /*
  * --stack-every: a thread stack allocated and freed after every
- * @p->stack_every-th ALLOC of @o, on that op's CPU, with new ids above
- * the workload's.
+ * @p->stack_every-th ALLOC of @o past its set-up, on that op's CPU, with
+ * new ids above the workload's.  o->setup stays (the stacks come after).
  */
 static int add_stacks(const struct vmalloc_gen_params *p,
 		      struct vmalloc_ops *o)
@@ -502,8 +581,8 @@ static int add_stacks(const struct vmalloc_gen_params *p,
 		struct vmalloc_op op = o->ops[i];
 
 		err = push(&all, &op);
-		if (err || op.kind != VMALLOC_OP_ALLOC ||
-		    ++allocs % p->stack_every)
+		if (err || i < o->setup || i >= o->n - o->teardown ||
+		    op.kind != VMALLOC_OP_ALLOC || ++allocs % p->stack_every)
 			continue;
 		op = (struct vmalloc_op){
 			.kind = VMALLOC_OP_ALLOC, .id = id++, .cpu = op.cpu,
@@ -517,11 +596,14 @@ static int add_stacks(const struct vmalloc_gen_params *p,
 			err = push(&all, &op);
 		}
 	}
-	vmalloc_ops_free(o);
 	if (err) {
 		vmalloc_ops_free(&all);
+		vmalloc_ops_free(o);
 		return err;
 	}
+	all.setup = o->setup;
+	all.teardown = o->teardown;
+	vmalloc_ops_free(o);
 	*o = all;
 	return 0;
 }
@@ -619,9 +701,18 @@ void vmalloc_run_fini(struct vmalloc_run *run)
 int vmalloc_run(struct vmalloc_run *run, struct vmalloc *vm,
 		struct reason *r)
 {
+	return vmalloc_run_range(run, vm, 0, run->ops->n, r);
+}
+
+int vmalloc_run_range(struct vmalloc_run *run, struct vmalloc *vm,
+		      size_t first, size_t last, struct reason *r)
+{
 	const struct vmalloc_ops *o = run->ops;
 
-	for (size_t i = 0; i < o->n; i++) {
+	if (last > o->n)
+		return reason_fail(r, -EINVAL, 0, "ops %zu..%zu of %zu",
+				   first, last, o->n);
+	for (size_t i = first; i < last; i++) {
 		const struct vmalloc_op *op = &o->ops[i];
 		uint64_t *a = &run->addr[op->id];
 		struct vmalloc_area area;

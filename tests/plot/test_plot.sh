@@ -5,7 +5,7 @@
 # shape columns): every plot appears as a PNG and an SVG, and the MMU
 # plots carry what they are to show (the working set, a miss-rate label,
 # each preset's reach), and with tests/plot/vmalloc.csv (a subset of a
-# real run's vmsim vmalloc rows) the three vmalloc plots; then without the
+# real run's vmsim vmalloc rows) the four vmalloc plots; then without the
 # reach rows only tlb_reach is skipped; then without any MMU rows: the
 # vmap plots appear, the MMU ones are skipped with a note and the exit
 # status is 0; then tests/plot/system.csv (augrb and linux churn, kmap
@@ -37,7 +37,7 @@ has_plots() {	# DIR NAME...
 }
 has_plots "$tmp/out" vmap_churn_cost vmap_churn_visits vmap_workloads \
 	mmu_translate tlb_reach vmalloc_shootdowns vmalloc_pt_pages \
-	vmalloc_huge_tlb
+	vmalloc_huge_tlb vmalloc_rezki
 # This fixture has neither linux, kmap nor vmalloc rows: those three are
 # skipped, and nothing else.
 [ "$(grep 'note:' "$tmp/log" | sed 's/: skipped.*//' | sort | tr '\n' ' ')" = \
@@ -61,6 +61,11 @@ svg_has vmalloc_pt_pages '512-page areas, huge, lazy'
 svg_has vmalloc_pt_pages '1-page areas, 4K, eager'
 svg_has vmalloc_huge_tlb 'huge mappings allowed (--huge)'
 for n in 256 512 4096; do svg_has vmalloc_huge_tlb ">$n<"; done
+svg_has vmalloc_rezki 'node visits, 4.19 / 5.2'
+svg_has vmalloc_rezki 'time, 4.19 / 5.2'
+svg_has vmalloc_rezki 'Rezki, i5-3320M: 3.3-3.9x'
+svg_has vmalloc_rezki 'Rezki, HiKey960: 6-23x'
+for n in 1 64 none; do svg_has vmalloc_rezki ">$n<"; done
 svg_has mmu_translate 'n = 16384 pages'
 svg_has mmu_translate '91% miss'
 svg_has mmu_translate '(n1-64k)'

@@ -401,6 +401,159 @@ static void test_stack_every(void)
 	vmalloc_ops_free(&o);
 }
 
+/*
+ * long_busy_list as the kernel test runs it: ptr[] (8 bytes x 15000)
+ * first, the 15000 one-page areas, the loop, then vfree of the 15000 in
+ * allocation order (each on its CPU) and of ptr[] last; setup and
+ * teardown cover exactly those, and --stack-every puts its stacks in the
+ * loop only.  Streams: every CPU's set-up and clean-up outside the loop.
+ */
+static void test_long_busy_list_frame(void)
+{
+	struct vmalloc_gen_params p;
+	struct vmalloc_ops o = { 0 };
+	uint64_t ptr, stacks = 0, loop_allocs = 0;
+	struct reason r;
+
+	vmalloc_gen_defaults(&p);
+	p.loops = 50;
+	p.cpus = 3;
+	p.stack_every = 3;
+	ASSERT_OK(vmalloc_gen("long_busy_list", &p, &o, &r));
+	ASSERT_EQ(o.setup, 15001);
+	ASSERT_EQ(o.teardown, 15001);
+	ASSERT_EQ(o.ops[0].kind, VMALLOC_OP_ALLOC);
+	ASSERT_EQ(o.ops[0].size, 8 * 15000);
+	ASSERT_EQ(o.ops[0].cpu, 0);
+	ptr = o.ops[0].id;
+	ASSERT(ptr >= 15000);
+	for (uint64_t i = 1; i < o.setup; i++) {
+		ASSERT_EQ(o.ops[i].kind, VMALLOC_OP_ALLOC);
+		ASSERT_EQ(o.ops[i].size, PG);
+		ASSERT_EQ(o.ops[i].id, i - 1);
+		ASSERT_EQ(o.ops[i].cpu, (i - 1) % 3);
+	}
+	for (size_t i = o.setup; i < o.n - o.teardown; i++) {
+		const struct vmalloc_op *op = &o.ops[i];
+
+		ASSERT(op->id >= 15000 && op->id != ptr);
+		if (op->kind != VMALLOC_OP_ALLOC)
+			continue;
+		if (op->size == VMALLOC_STACK_BYTES) {
+			ASSERT_EQ(loop_allocs % 3, 0);
+			stacks++;
+		} else {
+			ASSERT(op->size == 100 * PG || op->size == PG);
+			loop_allocs++;
+		}
+	}
+	ASSERT_EQ(loop_allocs, 100);
+	ASSERT_EQ(stacks, 33);
+	for (uint64_t k = 0; k < 15000; k++) {
+		const struct vmalloc_op *op = &o.ops[o.n - o.teardown + k];
+
+		ASSERT_EQ(op->kind, VMALLOC_OP_FREE);
+		ASSERT_EQ(op->id, k);
+		ASSERT_EQ(op->cpu, k % 3);
+	}
+	ASSERT_EQ(o.ops[o.n - 1].kind, VMALLOC_OP_FREE);
+	ASSERT_EQ(o.ops[o.n - 1].id, ptr);
+
+	/* Streams: two copies interleaved, 4 loop ops per iteration each. */
+	p.streams = true;
+	p.cpus = 2;
+	p.stack_every = 0;
+	ASSERT_OK(vmalloc_gen("long_busy_list", &p, &o, &r));
+	ASSERT_EQ(o.setup, 2 * 15001);
+	ASSERT_EQ(o.teardown, 2 * 15001);
+	ASSERT_EQ(o.n - o.setup - o.teardown, 2 * 50 * 4);
+	loop_allocs = 0;
+	for (size_t i = o.setup; i < o.n - o.teardown; i++) {
+		if (o.ops[i].kind != VMALLOC_OP_ALLOC)
+			continue;
+		ASSERT(o.ops[i].size == 100 * PG || o.ops[i].size == PG);
+		loop_allocs++;
+	}
+	ASSERT_EQ(loop_allocs, 2 * 2 * 50);
+	vmalloc_ops_free(&o);
+
+	/* Other workloads: no set-up or clean-up marked. */
+	p.streams = false;
+	ASSERT_OK(vmalloc_gen("random_size", &p, &o, &r));
+	ASSERT_EQ(o.setup, 0);
+	ASSERT_EQ(o.teardown, 0);
+	vmalloc_ops_free(&o);
+}
+
+/*
+ * long_busy_list on the 4.19 model (the free_vmap_cache busy tree) and
+ * the 5.2 model, replayed as set-up, loop and clean-up: the loop never
+ * walks the 15000-area list without a background, and walks all of it
+ * once per iteration with a 16 KiB-aligned stack every 2nd vmalloc (the
+ * stack's coarser alignment resets the cache); 5.2's search stays short
+ * either way.  Everything is returned after the clean-up and a purge.
+ */
+static uint64_t lbl_loop_visits(const char *strategy, uint64_t every,
+				uint64_t loops)
+{
+	struct vmalloc_config cfg = { .strategy = strategy, .cpus = 4 };
+	struct vmalloc_gen_params p;
+	struct vmalloc_ops o = { 0 };
+	struct vmalloc_run run;
+	uint64_t free0, t0, v0, v1;
+	struct reason r;
+	struct sys s;
+
+	vmalloc_gen_defaults(&p);
+	p.loops = loops;
+	p.cpus = 4;
+	p.stack_every = every;
+	ASSERT_OK(vmalloc_gen("long_busy_list", &p, &o, &r));
+	sys_up(&s, "x86-64-4l", 1 << 16, cfg);
+	free0 = buddy_free_frames(s.b);
+	t0 = table_frames(&s);
+	ASSERT_OK(vmalloc_run_init(&run, &o));
+	ASSERT_OK(vmalloc_run_range(&run, s.vm, 0, o.setup, &r));
+	ASSERT_EQ(ctr(&s).live_areas, 15001);
+	v0 = ctr(&s).node_visits;
+	ASSERT_OK(vmalloc_run_range(&run, s.vm, o.setup, o.n - o.teardown,
+				    &r));
+	v1 = ctr(&s).node_visits;
+	ASSERT_EQ(ctr(&s).live_areas, 15001);
+	ASSERT_OK(vmalloc_run_range(&run, s.vm, o.n - o.teardown, o.n, &r));
+	ASSERT_EQ(vmalloc_run_range(&run, s.vm, 0, o.n + 1, &r), -EINVAL);
+	ASSERT_EQ(ctr(&s).live_areas, 0);
+	vmalloc_purge(s.vm);
+	check(&s);
+	/* Every page back; the page tables stay (vfree never frees one). */
+	ASSERT_EQ(buddy_free_frames(s.b) + (table_frames(&s) - t0), free0);
+	vmalloc_run_fini(&run);
+	vmalloc_ops_free(&o);
+	sys_down(&s);
+	return v1 - v0;
+}
+
+static void test_long_busy_list_models(void)
+{
+	uint64_t loops = 40;
+	uint64_t old0 = lbl_loop_visits("rbtree-cached", 0, loops);
+	uint64_t old2 = lbl_loop_visits("rbtree-cached", 2, loops);
+	uint64_t new0 = lbl_loop_visits("augrb", 0, loops);
+	uint64_t new2 = lbl_loop_visits("augrb", 2, loops);
+
+	printf("long_busy_list loop visits per iteration: 4.19 %llu / %llu,"
+	       " 5.2 %llu / %llu (no background / a stack every 2nd)\n",
+	       (unsigned long long)(old0 / loops),
+	       (unsigned long long)(old2 / loops),
+	       (unsigned long long)(new0 / loops),
+	       (unsigned long long)(new2 / loops));
+	ASSERT(old0 < 200 * loops);
+	/* Every iteration but the first follows a stack. */
+	ASSERT(old2 >= 15001 * (loops - 1));
+	ASSERT(new0 < 100 * loops);
+	ASSERT(new2 < 100 * loops);
+}
+
 /* Chunks of @run bytes in [addr, addr + bytes) that translate as one
  * contiguous run at level 0 (pt_walk() reports the run's size). */
 static uint64_t cont_runs_mapped(const struct sys *s, uint64_t addr,
@@ -1125,6 +1278,8 @@ int main(void)
 	test_sequential();
 	test_cont_pte();
 	test_stack_every();
+	test_long_busy_list_frame();
+	test_long_busy_list_models();
 	test_vmap_kvmalloc();
 	test_vm_map_ram();
 	test_node_pools();

@@ -194,6 +194,30 @@ if c:
     expect("stack-every vfrees", c[("vfrees", None)], 110)
     expect("node_visits row", c[("node_visits", None)] > 0, True)
     expect("cont_areas row", c[("cont_areas", None)], 0)
+    # No set-up: the loop is every op.
+    expect("fix_size loop_ops", c[("loop_ops", None)], c[("ops", None)])
+    expect("fix_size loop visits", c[("loop_node_visits", None)],
+           c[("node_visits", None)])
+    expect("stack_every row", c[("stack_every", None)], 10)
+
+# long_busy_list as the kernel test: ptr[] + 15000 areas, 2 vmallocs per
+# loop, all freed; the loop's rows count the loop only (4 ops an
+# iteration, 2 more per stack), and only the loop gets stacks.
+for k in ("4.19", "5.2"):
+    c, _ = counters("lbl " + k, ["--workload", "long_busy_list", "--kernel",
+                                 k, "--cpus", "4", "--loops", "50",
+                                 "--stack-every", "2", "--stats"])
+    if c:
+        expect("lbl vmallocs " + k, c[("vmallocs", None)], 15001 + 100 + 50)
+        expect("lbl vfrees " + k, c[("vfrees", None)], 15001 + 100 + 50)
+        expect("lbl live " + k, c[("live_areas", None)], 0)
+        expect("lbl loop_ops " + k, c[("loop_ops", None)], 50 * 4 + 50 * 2)
+        expect("lbl ops " + k, c[("ops", None)], 2 * 15001 + 300)
+        expect("lbl loop visits " + k, 0 < c[("loop_node_visits", None)]
+               < c[("node_visits", None)], True)
+        # 4.19 walks the 15000-area list after every stack but the last.
+        expect("lbl walks " + k, c[("loop_node_visits", None)] >= 49 * 15001,
+               k == "4.19")
 
 # Bad options: exit 2, '--option: ' on stderr, no output file.
 BAD = [
