@@ -200,6 +200,7 @@ struct mmu_fast {
 	struct tlb_port port;      /* the MMU's client state of its TLB */
 	uint64_t key_mask[MMU_NACCESS];  /* tlb_port_key_mask() of need[] */
 	uint32_t need[MMU_NACCESS];  /* rights each access kind needs */
+	struct tlb_port_slot none;   /* empty: answers nothing (batches) */
 };
 
 static inline struct mmu_fast *mmu_fast(struct mmu *m)
@@ -253,6 +254,101 @@ static inline int mmu_translate(struct mmu *m, uint64_t va, uint64_t size,
 	r->fault = MMU_FAULT_NONE;
 	r->pages = 1;
 	r->source = 1;
+	return 0;
+}
+
+/*
+ * Batches: mmu_translate() of many accesses in a row, with the inline
+ * hit's state in registers.  Through struct mmu the compiler must reload
+ * the port's words after every hit, since the hit's store of an LRU stamp
+ * might alias them; a batch works on a copy of the port in a local
+ * variable whose address is never given away, so it stays in registers:
+ *
+ *	struct mmu_batch b;
+ *
+ *	mmu_batch_begin(&b, m);
+ *	for (...)
+ *		if (mmu_batch_translate(&b, va, size, access))
+ *			break;          (a fault: mmu_translate() tells which)
+ *	mmu_batch_end(&b);
+ *
+ * Each mmu_batch_translate() is mmu_translate() of the same access, with
+ * the same return value, replacement decisions and counters; only the
+ * result is not kept.  Its inline hit is mmu_translate()'s for a port
+ * whose hit writes an LRU stamp (TLB_HIT_STAMP, tlb.h); for other
+ * policies the copy's front answers nothing.  Everything else is
+ * mmu_translate() on the MMU itself, the copy's hits written back before
+ * and the copy read again after.  Between mmu_batch_begin() and
+ * mmu_batch_end() nothing but mmu_batch_translate() may use @m, its TLB
+ * or any other port of that TLB (the port in memory lacks the copy's
+ * hits, and the copy would not see a change of the port).
+ */
+struct mmu_batch {
+	struct tlb_port port;      /* a copy of the MMU's port */
+	uint64_t clock;            /* port.clock0 + the hits (tlb.h: the
+				    * holder's clock), one register */
+	uint64_t key_mask[MMU_NACCESS];
+	struct mmu *m;
+};
+
+/* The copy's words from the MMU's port: at the start and after a call. */
+static inline void mmu_batch_load(struct mmu_batch *b)
+{
+	struct mmu_fast *f = mmu_fast(b->m);
+
+	b->port = f->port;
+	b->clock = b->port.clock0 + b->port.hits;
+	/* Inline hits only for LRU: one store, no test of the action. */
+	if (b->port.hit != TLB_HIT_STAMP) {
+		b->port.front = &f->none;
+		b->port.slot_mask = 0;
+	}
+}
+
+static inline void mmu_batch_begin(struct mmu_batch *b, struct mmu *m)
+{
+	b->m = m;
+	for (unsigned a = 0; a < MMU_NACCESS; a++)
+		b->key_mask[a] = mmu_fast(m)->key_mask[a];
+	mmu_batch_load(b);
+}
+
+/* The copy's hits back into the MMU's port: the only word of it a hit
+ * writes (the LRU stamp it writes is the TLB's own). */
+static inline void mmu_batch_end(struct mmu_batch *b)
+{
+	mmu_fast(b->m)->port.hits = b->clock - b->port.clock0;
+}
+
+/* mmu_translate() on the MMU itself: not inline, and the copy synced. */
+static inline int mmu_batch_call(struct mmu_batch *b, uint64_t va,
+				 uint64_t size, enum mmu_access access)
+{
+	struct mmu_result r;
+	int ret;
+
+	mmu_batch_end(b);
+	ret = mmu_translate(b->m, va, size, access, &r);
+	mmu_batch_load(b);
+	return ret;
+}
+
+/* mmu_translate(m, va, size, access, r) with its result not kept. */
+static inline int mmu_batch_translate(struct mmu_batch *b, uint64_t va,
+				      uint64_t size, enum mmu_access access)
+{
+	const struct tlb_port_slot *s;
+
+	/* The tests of mmu_translate(), on the copy. */
+	if (__builtin_expect((unsigned)access >= MMU_NACCESS ||
+			     size - 1 >= 1024, 0))
+		return mmu_batch_call(b, va, size, access);
+	s = tlb_port_slot(&b->port, va);
+	if (__builtin_expect(!tlb_port_answers(&b->port, s, va + (size - 1),
+					       b->key_mask[access]), 0))
+		return mmu_batch_call(b, va, size, access);
+	/* The copy answers only with TLB_HIT_STAMP (mmu_batch_load()). */
+	s->stamp->age = ++b->clock;
 	return 0;
 }
 
