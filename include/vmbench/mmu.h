@@ -200,7 +200,6 @@ struct mmu_fast {
 	struct tlb_port port;      /* the MMU's client state of its TLB */
 	uint64_t key_mask[MMU_NACCESS];  /* tlb_port_key_mask() of need[] */
 	uint32_t need[MMU_NACCESS];  /* rights each access kind needs */
-	struct tlb_port_slot none;   /* empty: answers nothing (batches) */
 };
 
 static inline struct mmu_fast *mmu_fast(struct mmu *m)
@@ -274,14 +273,16 @@ static inline int mmu_translate(struct mmu *m, uint64_t va, uint64_t size,
  *
  * Each mmu_batch_translate() is mmu_translate() of the same access, with
  * the same return value, replacement decisions and counters; only the
- * result is not kept.  Its inline hit is mmu_translate()'s for a port
- * whose hit writes an LRU stamp (TLB_HIT_STAMP, tlb.h); for other
- * policies the copy's front answers nothing.  Everything else is
- * mmu_translate() on the MMU itself, the copy's hits written back before
- * and the copy read again after.  Between mmu_batch_begin() and
- * mmu_batch_end() nothing but mmu_batch_translate() may use @m, its TLB
- * or any other port of that TLB (the port in memory lacks the copy's
- * hits, and the copy would not see a change of the port).
+ * result is not kept.  Its inline hit is mmu_translate()'s; the touch
+ * of a policy whose hit calls (tlb.h: TLB_HIT_CALL, tree-PLRU) and
+ * everything that is not an inline hit go out of line on the MMU itself
+ * (tlb_port_touch_slot(), mmu_translate_slow()), with the copy's hits
+ * written back before and the copy read again after.  The hit action is
+ * read once, so the compiler may specialise the loop for it.  Between
+ * mmu_batch_begin() and mmu_batch_end() nothing but mmu_batch_translate()
+ * may use @m, its TLB or any other port of that TLB (the port in memory
+ * lacks the copy's hits, and the copy would not see a change of the
+ * port).
  */
 struct mmu_batch {
 	struct tlb_port port;      /* a copy of the MMU's port */
@@ -289,25 +290,20 @@ struct mmu_batch {
 				    * holder's clock), one register */
 	uint64_t key_mask[MMU_NACCESS];
 	struct mmu *m;
+	uint8_t hit;               /* port.hit, read once: loop-invariant */
 };
 
 /* The copy's words from the MMU's port: at the start and after a call. */
 static inline void mmu_batch_load(struct mmu_batch *b)
 {
-	struct mmu_fast *f = mmu_fast(b->m);
-
-	b->port = f->port;
+	b->port = mmu_fast(b->m)->port;
 	b->clock = b->port.clock0 + b->port.hits;
-	/* Inline hits only for LRU: one store, no test of the action. */
-	if (b->port.hit != TLB_HIT_STAMP) {
-		b->port.front = &f->none;
-		b->port.slot_mask = 0;
-	}
 }
 
 static inline void mmu_batch_begin(struct mmu_batch *b, struct mmu *m)
 {
 	b->m = m;
+	b->hit = mmu_fast(m)->port.hit;
 	for (unsigned a = 0; a < MMU_NACCESS; a++)
 		b->key_mask[a] = mmu_fast(m)->key_mask[a];
 	mmu_batch_load(b);
@@ -320,7 +316,7 @@ static inline void mmu_batch_end(struct mmu_batch *b)
 	mmu_fast(b->m)->port.hits = b->clock - b->port.clock0;
 }
 
-/* mmu_translate() on the MMU itself: not inline, and the copy synced. */
+/* mmu_translate() on the MMU itself, out of line, the copy synced. */
 static inline int mmu_batch_call(struct mmu_batch *b, uint64_t va,
 				 uint64_t size, enum mmu_access access)
 {
@@ -328,9 +324,18 @@ static inline int mmu_batch_call(struct mmu_batch *b, uint64_t va,
 	int ret;
 
 	mmu_batch_end(b);
-	ret = mmu_translate(b->m, va, size, access, &r);
+	ret = mmu_translate_slow(b->m, va, size, access, &r);
 	mmu_batch_load(b);
 	return ret;
+}
+
+/* The policy's touch of slot @s's entry, on the MMU's port, synced. */
+static inline void mmu_batch_touch(struct mmu_batch *b,
+				   const struct tlb_port_slot *s)
+{
+	mmu_batch_end(b);
+	tlb_port_touch_slot(&mmu_fast(b->m)->port, s);
+	mmu_batch_load(b);
 }
 
 /* mmu_translate(m, va, size, access, r) with its result not kept. */
@@ -347,8 +352,12 @@ static inline int mmu_batch_translate(struct mmu_batch *b, uint64_t va,
 	if (__builtin_expect(!tlb_port_answers(&b->port, s, va + (size - 1),
 					       b->key_mask[access]), 0))
 		return mmu_batch_call(b, va, size, access);
-	/* The copy answers only with TLB_HIT_STAMP (mmu_batch_load()). */
-	s->stamp->age = ++b->clock;
+	/* tlb_port_count() on the copy. */
+	++b->clock;
+	if (__builtin_expect(b->hit == TLB_HIT_STAMP, 1))
+		s->stamp->age = b->clock;
+	else if (__builtin_expect(b->hit == TLB_HIT_CALL, 0))
+		mmu_batch_touch(b, s);
 	return 0;
 }
 

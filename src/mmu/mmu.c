@@ -106,7 +106,6 @@ int mmu_create(struct mmu **out, struct pt *pt, struct tlb *tlb,
 					m->fill_shift[s] =
 						(uint8_t)tc->page_shift[i];
 	}
-	m->fast.none.key = TLB_PORT_EMPTY;
 	m->fast.need[MMU_READ] = PT_PROT_READ;
 	m->fast.need[MMU_WRITE] = PT_PROT_WRITE;
 	m->fast.need[MMU_EXEC] = PT_PROT_EXEC;
