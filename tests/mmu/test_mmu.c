@@ -614,7 +614,7 @@ static void shared_tlb(void)
  * mmu_batch: the same accesses through mmu_translate() on one MMU and
  * through batches on another (each with its own page table and TLB, both
  * demand paging) give the same returns and the same counters, whatever
- * the policy (LRU hits are inline in the batch, the others call); the
+ * the policy (hits inline in the batch, tree-PLRU's touch a call); the
  * port stays valid.  Accesses: mostly a small working set (hits), some
  * straddling, some larger than 1K, some of an invalid kind (-EINVAL) and
  * some out of the VA range (a fault ends the batch, the next starts after
