@@ -256,4 +256,109 @@ static inline int mmu_translate(struct mmu *m, uint64_t va, uint64_t size,
 	return 0;
 }
 
+/*
+ * Batches: mmu_translate() of many accesses in a row, with the inline
+ * hit's state in registers.  Through struct mmu the compiler must reload
+ * the port's words after every hit, since the hit's store of an LRU stamp
+ * might alias them; a batch works on a copy of the port in a local
+ * variable whose address is never given away, so it stays in registers:
+ *
+ *	struct mmu_batch b;
+ *
+ *	mmu_batch_begin(&b, m);
+ *	for (...)
+ *		if (mmu_batch_translate(&b, va, size, access))
+ *			break;          (a fault: mmu_translate() tells which)
+ *	mmu_batch_end(&b);
+ *
+ * Each mmu_batch_translate() is mmu_translate() of the same access, with
+ * the same return value, replacement decisions and counters; only the
+ * result is not kept.  Its inline hit is mmu_translate()'s; the touch
+ * of a policy whose hit calls (tlb.h: TLB_HIT_CALL, tree-PLRU) and
+ * everything that is not an inline hit go out of line on the MMU itself
+ * (tlb_port_touch_slot(), mmu_translate_slow()), with the copy's hits
+ * written back before and the copy read again after.  The hit action is
+ * read once, so the compiler may specialise the loop for it.  Between
+ * mmu_batch_begin() and mmu_batch_end() nothing but mmu_batch_translate()
+ * may use @m, its TLB or any other port of that TLB (the port in memory
+ * lacks the copy's hits, and the copy would not see a change of the
+ * port).
+ */
+struct mmu_batch {
+	struct tlb_port port;      /* a copy of the MMU's port */
+	uint64_t clock;            /* port.clock0 + the hits (tlb.h: the
+				    * holder's clock), one register */
+	uint64_t key_mask[MMU_NACCESS];
+	struct mmu *m;
+	uint8_t hit;               /* port.hit, read once: loop-invariant */
+};
+
+/* The copy's words from the MMU's port: at the start and after a call. */
+static inline void mmu_batch_load(struct mmu_batch *b)
+{
+	b->port = mmu_fast(b->m)->port;
+	b->clock = b->port.clock0 + b->port.hits;
+}
+
+static inline void mmu_batch_begin(struct mmu_batch *b, struct mmu *m)
+{
+	b->m = m;
+	b->hit = mmu_fast(m)->port.hit;
+	for (unsigned a = 0; a < MMU_NACCESS; a++)
+		b->key_mask[a] = mmu_fast(m)->key_mask[a];
+	mmu_batch_load(b);
+}
+
+/* The copy's hits back into the MMU's port: the only word of it a hit
+ * writes (the LRU stamp it writes is the TLB's own). */
+static inline void mmu_batch_end(struct mmu_batch *b)
+{
+	mmu_fast(b->m)->port.hits = b->clock - b->port.clock0;
+}
+
+/* mmu_translate() on the MMU itself, out of line, the copy synced. */
+static inline int mmu_batch_call(struct mmu_batch *b, uint64_t va,
+				 uint64_t size, enum mmu_access access)
+{
+	struct mmu_result r;
+	int ret;
+
+	mmu_batch_end(b);
+	ret = mmu_translate_slow(b->m, va, size, access, &r);
+	mmu_batch_load(b);
+	return ret;
+}
+
+/* The policy's touch of slot @s's entry, on the MMU's port, synced. */
+static inline void mmu_batch_touch(struct mmu_batch *b,
+				   const struct tlb_port_slot *s)
+{
+	mmu_batch_end(b);
+	tlb_port_touch_slot(&mmu_fast(b->m)->port, s);
+	mmu_batch_load(b);
+}
+
+/* mmu_translate(m, va, size, access, r) with its result not kept. */
+static inline int mmu_batch_translate(struct mmu_batch *b, uint64_t va,
+				      uint64_t size, enum mmu_access access)
+{
+	const struct tlb_port_slot *s;
+
+	/* The tests of mmu_translate(), on the copy. */
+	if (__builtin_expect((unsigned)access >= MMU_NACCESS ||
+			     size - 1 >= 1024, 0))
+		return mmu_batch_call(b, va, size, access);
+	s = tlb_port_slot(&b->port, va);
+	if (__builtin_expect(!tlb_port_answers(&b->port, s, va + (size - 1),
+					       b->key_mask[access]), 0))
+		return mmu_batch_call(b, va, size, access);
+	/* tlb_port_count() on the copy. */
+	++b->clock;
+	if (__builtin_expect(b->hit == TLB_HIT_STAMP, 1))
+		s->stamp->age = b->clock;
+	else if (__builtin_expect(b->hit == TLB_HIT_CALL, 0))
+		mmu_batch_touch(b, s);
+	return 0;
+}
+
 #endif /* VMBENCH_MMU_H */

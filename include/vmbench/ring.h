@@ -5,7 +5,9 @@
  * source (source.h) fills chunks of a trace through it, the access-trace
  * reader (workload.h) batches of parsed accesses, so decompression,
  * parsing and simulation can run on different cores while memory stays
- * bounded by nslots * slot_size.
+ * bounded by nslots * slot_size.  Neither side spins: the one that waits
+ * sleeps until half the slots are ready for it (or the end), so a wake-up
+ * costs once per half ring, not once per slot.
  *
  * The producer is a callback: produce(ctx, buf, &len, err) fills @buf (at
  * most slot_size bytes), sets *len and returns 1; or returns 0 at the end

@@ -9,6 +9,21 @@
  *     head (next to consume) ─┐          ┌─ tail (next to fill)
  *                             ▼          ▼
  *     [ held | filled | filled | free | free ]
+ *
+ * Waking is batched, so that the side that is faster sleeps and wakes
+ * once per @wake slots instead of once per slot (a wake is a futex call
+ * on each side and two context switches): a consumer that found the ring
+ * empty sleeps until @wake slots are filled or the end is published; a
+ * producer that found it full sleeps until @wake slots are free.  Each
+ * side sleeps on a condition variable of its own and is signalled only
+ * when it sleeps and its condition holds.  Neither side spins.  No
+ * deadlock: the producer stops only with nslots - 1 >= @wake slots
+ * filled, the consumer only with none held and fewer than @wake filled.
+ * The producer signals after unlocking, so the woken consumer does not
+ * block on @mu at once (helgrind calls that "dubious"; it is safe: the
+ * consumer set cons_sleeps and entered the wait under @mu, and every
+ * wait is a loop over its condition).  The consumer signals under @mu,
+ * before it may itself wait.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -27,10 +42,12 @@ struct ring {
 	ring_produce_fn fn;
 	void *ctx;
 	unsigned nslots;
+	unsigned wake;          /* 1 .. nslots - 1: slots per wake-up */
 	bool threaded, held, started;
 	pthread_t thread;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t cv_prod, cv_cons;
+	bool prod_sleeps, cons_sleeps;
 	unsigned head, tail, filled;
 	bool stop, done;        /* done: the end or an error was published */
 	int final;              /* 0 at the end, or the error */
@@ -46,12 +63,18 @@ static void *producer(void *arg)
 	for (;;) {
 		struct ring_slot *s;
 		size_t len = 0;
+		bool wake;
 		int ret;
 
 		pthread_mutex_lock(&r->mu);
-		/* One slot stays for the consumer to hold. */
-		while (!r->stop && r->filled + 1 >= r->nslots)
-			pthread_cond_wait(&r->cv, &r->mu);
+		/* One slot stays for the consumer to hold; once full, wait
+		 * for @wake free ones. */
+		if (r->filled + 1 >= r->nslots)
+			while (!r->stop && r->filled + r->wake >= r->nslots) {
+				r->prod_sleeps = true;
+				pthread_cond_wait(&r->cv_prod, &r->mu);
+			}
+		r->prod_sleeps = false;
 		if (r->stop) {
 			pthread_mutex_unlock(&r->mu);
 			return NULL;
@@ -71,8 +94,13 @@ static void *producer(void *arg)
 			r->final = ret;
 			r->why = why;
 		}
-		pthread_cond_broadcast(&r->cv);
+		wake = r->cons_sleeps && (r->done || r->filled >= r->wake);
+		if (wake)
+			r->cons_sleeps = false;
 		pthread_mutex_unlock(&r->mu);
+		/* Signalled unlocked: the woken side need not block on @mu. */
+		if (wake)
+			pthread_cond_signal(&r->cv_cons);
 		if (ret != 1)
 			return NULL;
 	}
@@ -97,8 +125,10 @@ int ring_start(struct ring **rp, unsigned nslots, size_t slot_size,
 	r->ctx = ctx;
 	r->nslots = nslots;
 	r->threaded = threaded;
+	r->wake = nslots / 2 ? nslots / 2 : 1;
 	pthread_mutex_init(&r->mu, NULL);
-	pthread_cond_init(&r->cv, NULL);
+	pthread_cond_init(&r->cv_prod, NULL);
+	pthread_cond_init(&r->cv_cons, NULL);
 	for (unsigned i = 0; i < nslots; i++) {
 		/* 64-byte aligned, for the SWAR loads of the readers. */
 		if (posix_memalign((void **)&r->slot[i].buf, 64,
@@ -142,10 +172,19 @@ int ring_next(struct ring *r, void **buf, size_t *len, struct reason *err)
 		r->held = false;
 		r->head = (r->head + 1) % r->nslots;
 		r->filled--;
-		pthread_cond_broadcast(&r->cv);
+		/* Before this side may sleep below: under @mu. */
+		if (r->prod_sleeps && r->filled + r->wake < r->nslots) {
+			r->prod_sleeps = false;
+			pthread_cond_signal(&r->cv_prod);
+		}
 	}
-	while (!r->filled && !r->done)
-		pthread_cond_wait(&r->cv, &r->mu);
+	/* Empty: wait for @wake filled slots, or the end. */
+	if (!r->filled)
+		while (!r->done && r->filled < r->wake) {
+			r->cons_sleeps = true;
+			pthread_cond_wait(&r->cv_cons, &r->mu);
+		}
+	r->cons_sleeps = false;
 	if (r->filled) {
 		*buf = r->slot[r->head].buf;
 		*len = r->slot[r->head].len;
@@ -167,12 +206,13 @@ void ring_stop(struct ring *r)
 	if (r->started) {
 		pthread_mutex_lock(&r->mu);
 		r->stop = true;
-		pthread_cond_broadcast(&r->cv);
+		pthread_cond_signal(&r->cv_prod);
 		pthread_mutex_unlock(&r->mu);
 		pthread_join(r->thread, NULL);
 	}
 	pthread_mutex_destroy(&r->mu);
-	pthread_cond_destroy(&r->cv);
+	pthread_cond_destroy(&r->cv_prod);
+	pthread_cond_destroy(&r->cv_cons);
 	for (unsigned i = 0; i < r->nslots; i++)
 		free(r->slot[i].buf);
 	free(r);

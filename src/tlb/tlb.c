@@ -915,7 +915,8 @@ int tlb_port_check(const struct tlb_port *p, struct reason *r)
 	uint64_t n, entries;
 
 	reason_clear(r);
-	if (!p->tlb || !p->tlb->l1.nst)
+	/* No TLB, no L1 or no front (a port of tlb_port_init_limit()). */
+	if (!p->tlb || !p->tlb->l1.nst || !p->slots)
 		return 0;
 	st = &p->tlb->l1.st[0];
 	n = (p->slots_mask >> TLB_PORT_SLOT_SHIFT) + 1;

@@ -516,23 +516,24 @@ static const uint8_t access_of[256] = {
 
 /*
  * Translate a batch: the index of the access that faulted, or @n.  The
- * loop is the whole of the simulation; it is kept small and free of
- * calls on the TLB-hit path so the compiler holds @m and the cursor in
- * registers (mmu_translate() is inline over the MMU's TLB port).
+ * loop is the whole of the simulation: through an mmu_batch (mmu.h) the
+ * TLB-hit path is inline with the port's words in registers, and only a
+ * miss calls out.
  */
 static __attribute__((noinline)) size_t
-translate_batch(struct mmu *m, const struct wl_access *a,
-			      size_t n)
+translate_batch(struct mmu *m, const struct wl_access *a, size_t n)
 {
-	struct mmu_result r;
-	size_t i;
+	const struct wl_access *p = a, *end = a + n;
+	struct mmu_batch b;
 
-	for (i = 0; i < n; i++)
-		if (__builtin_expect(mmu_translate(m, a[i].va, a[i].size,
-						   access_of[a[i].kind], &r),
+	mmu_batch_begin(&b, m);
+	for (; p < end; p++)
+		if (__builtin_expect(mmu_batch_translate(&b, p->va, p->size,
+							 access_of[p->kind]),
 				     0))
 			break;
-	return i;
+	mmu_batch_end(&b);
+	return (size_t)(p - a);
 }
 
 /*

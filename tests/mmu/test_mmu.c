@@ -3,9 +3,11 @@
  * The MMU: a differential test of translation with and without a TLB over
  * random mappings, permission changes and unmaps on several geometries;
  * straddling accesses; paging-structure caches skipping levels; demand
- * paging; TLB invalidation through mmu_unmap / mmu_protect.
+ * paging; TLB invalidation through mmu_unmap / mmu_protect; batches
+ * (mmu_batch) against single translations.
  */
 #include <errno.h>
+#include <string.h>
 
 #include <vmbench/mmu.h>
 #include <vmbench/rng.h>
@@ -608,6 +610,105 @@ static void shared_tlb(void)
 	unmake(d, pt, tlb);
 }
 
+/*
+ * mmu_batch: the same accesses through mmu_translate() on one MMU and
+ * through batches on another (each with its own page table and TLB, both
+ * demand paging) give the same returns and the same counters, whatever
+ * the policy (hits inline in the batch, tree-PLRU's touch a call); the
+ * port stays valid.  Accesses: mostly a small working set (hits), some
+ * straddling, some larger than 1K, some of an invalid kind (-EINVAL) and
+ * some out of the VA range (a fault ends the batch, the next starts after
+ * it).
+ */
+static void batch(void)
+{
+	static const char *const specs[] = {
+		"skylake", "zen4", "l1d:64x4:lru", "l1d:16x16:lru,l2:256x8:lru",
+		"l1d:64x4:fifo", "l1d:64x4:plru", "l1d:64x4:random,seed:7",
+		"pages:4k/2m,l1d.2m:32x4:lru,l1d.4k:64x4:lru", "none",
+	};
+	struct mmu_config cfg = { .demand = true };
+	enum { N = 20000 };
+	static uint64_t va[N], size[N];
+	static unsigned acc[N];
+
+	for (size_t k = 0; k < sizeof(specs) / sizeof(specs[0]); k++) {
+		struct pt *pt1, *pt2;
+		struct tlb *t1, *t2;
+		struct mmu *m1 = make("x86-64-4l", specs[k], &pt1, &t1, &cfg);
+		struct mmu *m2 = make("x86-64-4l", specs[k], &pt2, &t2, &cfg);
+		struct mmu_counters c1, c2;
+		struct mmu_result r;
+		struct reason why;
+		struct rng rg;
+		size_t i = 0, calls = 0;
+		int ret1[N];
+
+		rng_seed(&rg, SEED + k);
+		for (size_t j = 0; j < N; j++) {
+			unsigned w = (unsigned)rng_below(&rg, 100);
+
+			va[j] = 0x10000000 + rng_below(&rg, 48) * 4096 +
+				rng_below(&rg, 4096);
+			size[j] = 1 + rng_below(&rg, 8);
+			acc[j] = (unsigned)rng_below(&rg, MMU_NACCESS);
+			if (w < 3)
+				size[j] = 1025 + rng_below(&rg, 3000);
+			else if (w < 5)
+				acc[j] = MMU_NACCESS;
+			else if (w < 6)
+				va[j] = 0x0000800000000000 + va[j];
+			else if (w < 9)
+				va[j] |= 4095;
+			ret1[j] = mmu_translate(m1, va[j], size[j],
+						(enum mmu_access)acc[j], &r);
+		}
+		while (i < N) {
+			struct mmu_batch b;
+			size_t n = 1 + rng_below(&rg, 700);
+
+			if (n > N - i)
+				n = N - i;
+			mmu_batch_begin(&b, m2);
+			for (; n; n--, i++) {
+				int ret = mmu_batch_translate(&b, va[i],
+					size[i], (enum mmu_access)acc[i]);
+
+				ASSERT_EQ(ret, ret1[i]);
+				if (ret) {
+					i++;
+					break;
+				}
+			}
+			mmu_batch_end(&b);
+			calls++;
+			if (tlb_port_check(&mmu_fast(m2)->port, &why))
+				TEST_FAIL("%s: %s", specs[k], why.msg);
+		}
+		ASSERT_LT(100, calls);
+		mmu_get_counters(m1, &c1);
+		mmu_get_counters(m2, &c2);
+		if (memcmp(&c1, &c2, sizeof(c1)))
+			TEST_FAIL("%s: the batch's counters differ "
+				  "(translations %llu/%llu, tlb hits %llu/%llu, "
+				  "walks %llu/%llu)", specs[k],
+				  (unsigned long long)c1.translations,
+				  (unsigned long long)c2.translations,
+				  (unsigned long long)c1.tlb_hits,
+				  (unsigned long long)c2.tlb_hits,
+				  (unsigned long long)c1.walks,
+				  (unsigned long long)c2.walks);
+		/* Every kind of access the batch must answer occurred. */
+		ASSERT_LT(0, c1.straddles);
+		ASSERT_LT(0, c1.faults[MMU_FAULT_RANGE]);
+		if (strcmp(specs[k], "none") && c1.tlb_hits < N / 2)
+			TEST_FAIL("%s: %llu TLB hits", specs[k],
+				  (unsigned long long)c1.tlb_hits);
+		unmake(m1, pt1, t1);
+		unmake(m2, pt2, t2);
+	}
+}
+
 int main(void)
 {
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
@@ -619,5 +720,6 @@ int main(void)
 	demand();
 	invalidation();
 	shared_tlb();
+	batch();
 	return 0;
 }

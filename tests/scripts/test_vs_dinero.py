@@ -243,6 +243,16 @@ with tempdir("vmb-vs-dinero-") as tmp:
     check("".join(r[0] for r in runs()) == "B" + "BA" + "AB" * 6,
           "--rounds 6: six A B rounds", "".join(r[0] for r in runs()),
           "B" + "BA" + "AB" * 6)
+    check(all("--threads" not in r[1] for r in runs()),
+          "no --threads: vmsim's default", [r[1] for r in runs()], "")
+
+    # --threads N reaches vmsim's timed runs (not the workload check).
+    p = run(base + ["--shape", "8x8", "--threads", "3", trace],
+            {"counts": c2})
+    timed_a = [r[1] for r in runs()[3:] if r[0] == "A"]
+    check(p.returncode == 0 and len(timed_a) == 5 and
+          all(r[r.index("--threads") + 1] == "3" for r in timed_a),
+          "--threads 3 on every timed vmsim run", timed_a, "--threads 3", p)
 
     # ---- mismatches: loud, exit 1 ------------------------------------
     for delta, name in (("l1_delta", "L1"), ("l2_delta", "L2")):
@@ -313,6 +323,8 @@ with tempdir("vmb-vs-dinero-") as tmp:
          "vs-dinero: --rounds: 4: at least 5 (try --help)"),
         (base + ["--rounds", "x", trace], None,
          "vs-dinero: --rounds: invalid int value: 'x' (try --help)"),
+        (base + ["--threads", "4", trace], None,
+         "vs-dinero: --threads: 4: not 1, 2 or 3 (try --help)"),
         (base + ["--shape", "64x3", trace], None,
          "--shape: '64x3': the ways (3) must divide the entries (64)"),
         (base + ["--shape", "48x4", trace], None,
