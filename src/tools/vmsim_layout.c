@@ -40,8 +40,8 @@ static void layout_usage(FILE *f)
 "                   modules from 0xffffffffc0000000; nothing is randomised\n"
 "  --tables         also boot the kernel page table over a buddy allocator\n"
 "                   and print the page-table pages of each boot step\n"
-"  --ram BYTES      RAM (from 1 MiB up), default 4G; suffixes K M G T\n"
-"                   (x86-32: also decides high_memory)\n"
+"  --ram BYTES      RAM, a non-zero multiple of 2 MiB, default 4G;\n"
+"                   suffixes K M G T (x86-32: also decides high_memory)\n"
 "  --image BYTES    kernel image in 2 MiB blocks, default 32M\n"
 "  --no-prealloc    x86-64: vmalloc's upper levels on demand (before 5.9)\n"
 "  --csv            a CSV through the tidy writer (--tables: the tables)\n"
@@ -419,6 +419,10 @@ int vmsim_layout_main(int argc, char **argv)
 			printf("%-14s %s\n", all[i].name, all[i].summary);
 		return VMSIM_OK;
 	}
+	/* ks_boot()'s rule, also where only x86-32's high_memory uses it. */
+	if (!la.ram || la.ram % (2ULL << 20))
+		return vmsim_opt_error("--ram", "RAM must be a non-zero "
+				       "multiple of 2 MiB");
 	reason_clear(&r);
 	if (ks_layout_get(la.arch, la.kaslr, PT_MEM_BASE + la.ram, &l, &r))
 		return reason_error(&r);

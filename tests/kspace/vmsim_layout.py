@@ -112,6 +112,9 @@ def main():
     check_bad(["--arch", "sv39", "--kaslr"], "--kaslr")
     check_bad(["--ram", "12Q"], "--ram")
     check_bad(["--ram", "3M", "--tables"], "--ram")
+    # Without --tables too: x86-32's high_memory would end unaligned.
+    check_bad(["--arch", "x86-32", "--ram", "1"], "--ram")
+    check_bad(["--ram", "0"], "--ram")
     check_bad(["--arch", "x86-32", "--ram", "8G", "--tables"], "--ram")
     check_bad(["--image", "3M", "--tables"], "--image")
     check_bad(["--no-prealloc"], "--no-prealloc")
