@@ -204,6 +204,7 @@ static int parse(int argc, char **argv, struct va_args *va)
 	va->strategy = DEFAULT_STRATEGY;
 	va->cpus = 1;
 	va->reps = 1;
+	va->nr_cpus_config = 8192;	/* the help's default */
 	vmalloc_gen_defaults(&va->gp);
 	vmsim_args_init(&a, argc, argv);
 	while (vmsim_args_next(&a, &o)) {
@@ -336,7 +337,7 @@ static int parse(int argc, char **argv, struct va_args *va)
 	if (!va->cpus || va->cpus > VMALLOC_MAX_CPUS)
 		return vmsim_opt_error("--cpus", "must be 1..%d",
 				       VMALLOC_MAX_CPUS);
-	if (va->nr_cpus_config > (1ULL << 20))
+	if (!va->nr_cpus_config || va->nr_cpus_config > (1ULL << 20))
 		return vmsim_opt_error("--nr-cpus-config", "must be 1..%llu",
 				       1ULL << 20);
 	if (!vmap_strategy_find(va->strategy))

@@ -221,6 +221,8 @@ BAD = [
     (["--workload", "fix_size", "--ram", "4096"], "--ram: ", ""),
     (["--workload", "fix_size", "--stack-every", "x"], "--stack-every: ",
      "unsigned"),
+    (["--workload", "vm_map_ram", "--nr-cpus-config", "0"],
+     "--nr-cpus-config: ", "1.."),
 ]
 with tempfile.TemporaryDirectory() as tmp:
     for args, prefix, reason in BAD:
