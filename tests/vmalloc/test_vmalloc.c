@@ -580,6 +580,50 @@ static void test_sequential(void)
 	vmalloc_ops_free(&o);
 }
 
+/*
+ * vm_struct semantics: a guard page after each area unless VM_NO_GUARD,
+ * the caller tag and flags kept, vzalloc's pages counted as cleared.
+ */
+static void test_area_flags(void)
+{
+	struct vmalloc_config cfg = { .strategy = "list", .cpus = 1 };
+	uint64_t a1, a2, a3;
+	struct vmalloc_area a;
+	struct sys s;
+
+	sys_up(&s, "x86-64-4l", 4096, cfg);
+	ASSERT_OK(vmalloc_node_range(s.vm, 2 * PG, 1, VMALLOC_NO_GUARD, 0,
+				     0x1234, &a1));
+	ASSERT_EQ(a1, VMAP_DEFAULT_START);
+	ASSERT_OK(vmalloc_area(s.vm, a1, &a));
+	ASSERT_EQ(a.size, 2 * PG);
+	ASSERT_EQ(a.nr_pages, 2);
+	ASSERT_EQ(a.caller, 0x1234);
+	ASSERT_EQ(a.flags & (VMALLOC_ALLOC | VMALLOC_NO_GUARD),
+		  VMALLOC_ALLOC | VMALLOC_NO_GUARD);
+	ASSERT_EQ(ctr(&s).zeroed_pages, 0);
+	/* No guard: the next area starts right after the last page. */
+	ASSERT_OK(vmalloc_vzalloc(s.vm, 3 * PG - 1, 0, &a2));
+	ASSERT_EQ(a2, a1 + 2 * PG);
+	ASSERT_OK(vmalloc_area(s.vm, a2, &a));
+	ASSERT_EQ(a.size, 4 * PG);        /* 3 pages + the guard */
+	ASSERT_EQ(a.caller, 0);
+	ASSERT(a.flags & VMALLOC_ZERO);
+	ASSERT(!(a.flags & VMALLOC_NO_GUARD));
+	ASSERT_EQ(ctr(&s).zeroed_pages, 3);
+	ASSERT_OK(vmalloc_vmalloc(s.vm, PG, 0, &a3));
+	ASSERT_EQ(a3, a2 + 4 * PG);       /* past a2's guard */
+	ASSERT_EQ(ctr(&s).zeroed_pages, 3);
+	check(&s);
+	ASSERT_OK(vmalloc_vfree(s.vm, a1, 0));
+	ASSERT_OK(vmalloc_vfree(s.vm, a2, 0));
+	ASSERT_OK(vmalloc_vfree(s.vm, a3, 0));
+	vmalloc_purge(s.vm);
+	check(&s);
+	ASSERT_EQ(ctr(&s).live_areas, 0);
+	sys_down(&s);
+}
+
 /* vmap: the caller's pages, never freed by vunmap; no VM_NO_GUARD. */
 static void test_vmap_kvmalloc(void)
 {
@@ -1125,6 +1169,7 @@ int main(void)
 	test_sequential();
 	test_cont_pte();
 	test_stack_every();
+	test_area_flags();
 	test_vmap_kvmalloc();
 	test_vm_map_ram();
 	test_node_pools();
