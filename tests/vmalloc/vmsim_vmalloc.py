@@ -134,6 +134,31 @@ if c:
     expect("6.9 nodes", c[("vmap_nodes", None)], 4)
     expect("6.9 pool hits", c[("pool_hits", None)] > 0, True)
     expect("6.9 kernel column", ",6.9," in out, True)
+# nodes = clamp(cpus, 1, 128)
+c, _ = counters("kernel 6.9 200 cpus", ["--workload", "fix_size", "--kernel",
+                                        "6.9", "--cpus", "200", "--loops",
+                                        "10"])
+if c:
+    expect("6.9 nodes of 200 cpus", c[("vmap_nodes", None)], 128)
+
+# --flush-ceiling: a purge every 20 // 2 + 1 = 11 one-page frees spans 22
+# pages, flushed page by page under the default ceiling (33), in full
+# under a ceiling of 21.
+for ceiling, full in [(None, False), ("21", True), ("22", False)]:
+    args = ["--workload", "fix_size", "--cpus", "2", "--loops", "1100",
+            "--lazy-max-pages", "20"]
+    if ceiling:
+        args += ["--flush-ceiling", ceiling]
+    c, _ = counters("flush ceiling %s" % ceiling, args)
+    if c:
+        expect("ceiling %s purges" % ceiling, c[("purges", None)], 100)
+        expect("ceiling %s full" % ceiling, c[("flushes_full", None)],
+               100 if full else 0)
+        expect("ceiling %s ranged" % ceiling, c[("flushes_ranged", None)],
+               0 if full else 100)
+        expect("ceiling %s pages" % ceiling, c[("pages_flushed", None)],
+               0 if full else 2200)
+
 c, _ = counters("kernel 5.2", ["--workload", "fix_size", "--kernel", "5.2",
                                "--cpus", "4", "--loops", "40000"])
 if c:
