@@ -822,7 +822,7 @@ static void test_node_pools(void)
 {
 	struct vmalloc_config cfg = { .cpus = 2, .node_pools = true,
 				      .lazy_max_pages = 4 };
-	uint64_t a[3], x, y, z;
+	uint64_t a[3], b8[8], x, y, z;
 	struct vmalloc_counters v;
 	struct sys s;
 
@@ -860,6 +860,30 @@ static void test_node_pools(void)
 	v = ctr(&s);
 	ASSERT_EQ(v.pool_decays, 1);
 	ASSERT_EQ(v.pooled_areas, 1);
+	check(&s);
+	sys_down(&s);
+
+	/* decay_va_pool_node(): a purge returns len >> 2 of a pool of 8 (from
+	 * the head) to the free space before it pools what it purges. */
+	cfg.lazy_max_pages = 1 << 20;
+	sys_up(&s, "x86-64-4l", 4096, cfg);
+	for (int i = 0; i < 8; i++)
+		ASSERT_OK(vmalloc_vmalloc(s.vm, PG, 0, &b8[i]));
+	for (int i = 0; i < 8; i++)
+		ASSERT_OK(vmalloc_vfree(s.vm, b8[i], 0));
+	vmalloc_purge(s.vm);
+	v = ctr(&s);
+	ASSERT_EQ(v.pooled_areas, 8);
+	ASSERT_EQ(v.pool_decays, 0);
+	ASSERT_OK(vmalloc_vmalloc(s.vm, 2 * PG, 1, &y));
+	ASSERT_OK(vmalloc_vfree(s.vm, y, 1));
+	vmalloc_purge(s.vm);
+	v = ctr(&s);
+	ASSERT_EQ(v.pool_decays, 2);
+	ASSERT_EQ(v.pooled_areas, 6 + 1);
+	/* The pool held b8[7] .. b8[0] from its head: b8[7], b8[6] went. */
+	ASSERT_OK(vmalloc_vmalloc(s.vm, PG, 0, &x));
+	ASSERT_EQ(x, b8[5]);
 	check(&s);
 	sys_down(&s);
 
