@@ -56,7 +56,7 @@ static void layout_usage(FILE *f)
 
 struct layout_args {
 	const char *arch, *out;
-	bool kaslr, tables, csv, list, no_prealloc;
+	bool kaslr, tables, csv, list, no_prealloc, image_given;
 	uint64_t ram, image;
 };
 
@@ -123,6 +123,7 @@ static int parse_layout_args(int argc, char **argv, struct layout_args *la)
 			    !parse_size(o.name, val, !strcmp(o.name, "--ram") ?
 					&la->ram : &la->image))
 				return VMSIM_BAD_INPUT;
+			la->image_given |= !strcmp(o.name, "--image");
 		} else if (!strcmp(o.name, "--arch")) {
 			if (!(la->arch = vmsim_value(&a, &o)))
 				return VMSIM_BAD_INPUT;
@@ -428,6 +429,8 @@ int vmsim_layout_main(int argc, char **argv)
 		return reason_error(&r);
 	if (la.no_prealloc && !la.tables)
 		return vmsim_opt_error("--no-prealloc", "only with --tables");
+	if (la.image_given && !la.tables)
+		return vmsim_opt_error("--image", "only with --tables");
 	if (la.tables) {
 		struct ks_config cfg;
 

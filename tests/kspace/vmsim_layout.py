@@ -132,6 +132,7 @@ def main():
     check_bad(["--arch", "x86-32", "--ram", "8G", "--tables"], "--ram")
     check_bad(["--image", "3M", "--tables"], "--image")
     check_bad(["--no-prealloc"], "--no-prealloc")
+    check_bad(["--image", "64M"], "--image")
     check_bad(["--frobnicate"], "--frobnicate")
     check_bad(["--kaslr=1"], "--kaslr")
 
