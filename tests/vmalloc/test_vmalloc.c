@@ -887,6 +887,33 @@ static void test_node_pools(void)
 	check(&s);
 	sys_down(&s);
 
+	/* An allocation that finds no room purges with a full decay (the
+	 * kernel's reclaim_and_purge_vmap_areas()): every pooled area goes
+	 * back to the free space, the lazy one too (not pooled), and the
+	 * retry succeeds.  The range holds 8 one-page areas and guards. */
+	cfg.start = VMAP_DEFAULT_START;
+	cfg.end = VMAP_DEFAULT_START + 16 * PG;
+	sys_up(&s, "x86-64-4l", 4096, cfg);
+	for (int i = 0; i < 8; i++)
+		ASSERT_OK(vmalloc_vmalloc(s.vm, PG, 0, &b8[i]));
+	for (int i = 0; i < 7; i++)
+		ASSERT_OK(vmalloc_vfree(s.vm, b8[i], 0));
+	vmalloc_purge(s.vm);
+	ASSERT_OK(vmalloc_vfree(s.vm, b8[7], 0));
+	v = ctr(&s);
+	ASSERT_EQ(v.pooled_areas, 7);
+	ASSERT_EQ(v.lazy_areas, 1);
+	ASSERT_EQ(v.purges_on_failure, 0);
+	ASSERT_OK(vmalloc_vmalloc(s.vm, 3 * PG, 1, &x));
+	ASSERT_EQ(x, VMAP_DEFAULT_START);
+	v = ctr(&s);
+	ASSERT_EQ(v.purges_on_failure, 1);
+	ASSERT_EQ(v.pool_decays, 7);
+	ASSERT_EQ(v.pooled_areas, 0);
+	ASSERT_EQ(v.lazy_areas, 0);
+	check(&s);
+	sys_down(&s);
+
 	/* One CPU: one node, no pools (as the kernel with nr_vmap_nodes 1). */
 	sys_up(&s, "x86-64-4l", 4096, (struct vmalloc_config){
 		.node_pools = true, .lazy_max_pages = 4 });
