@@ -1220,9 +1220,9 @@ int main(void)
 	test_sequential();
 	test_cont_pte();
 	test_stack_every();
-	test_area_flags();
 	test_vmap_kvmalloc();
 	test_vm_map_ram();
+	test_area_flags();
 	test_node_pools();
 	test_stale_detector();
 	for (size_t i = 0; i < n; i++)
