@@ -282,8 +282,6 @@ int vmalloc_reserve(struct vmalloc *vm, uint64_t addr, uint64_t size,
 int vmalloc_alloc_area(struct vmalloc *vm, uint64_t size, uint64_t align,
 		       unsigned cpu, uint64_t *addr);
 
-/* vmalloc(), vzalloc(), vmalloc_huge(): vmalloc_node_range() with a page
- * alignment, caller 0 and no flags, VMALLOC_ZERO, VMALLOC_ALLOW_HUGE. */
 /*
  * For replays that follow a recorded kernel: move the area just placed
  * by vmalloc_alloc_area() at @from (no pages) to @to, as if it had been
@@ -297,6 +295,8 @@ int vmalloc_alloc_area(struct vmalloc *vm, uint64_t size, uint64_t align,
 int vmalloc_area_move(struct vmalloc *vm, uint64_t from, uint64_t to,
 		      bool pooled);
 
+/* vmalloc(), vzalloc(), vmalloc_huge(): vmalloc_node_range() with a page
+ * alignment, caller 0 and no flags, VMALLOC_ZERO, VMALLOC_ALLOW_HUGE. */
 int vmalloc_vmalloc(struct vmalloc *vm, uint64_t size, unsigned cpu,
 		    uint64_t *addr);
 int vmalloc_vzalloc(struct vmalloc *vm, uint64_t size, unsigned cpu,

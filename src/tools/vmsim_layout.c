@@ -40,8 +40,8 @@ static void layout_usage(FILE *f)
 "                   modules from 0xffffffffc0000000; nothing is randomised\n"
 "  --tables         also boot the kernel page table over a buddy allocator\n"
 "                   and print the page-table pages of each boot step\n"
-"  --ram BYTES      RAM (from 1 MiB up), default 4G; suffixes K M G T\n"
-"                   (x86-32: also decides high_memory)\n"
+"  --ram BYTES      RAM, a non-zero multiple of 2 MiB, default 4G;\n"
+"                   suffixes K M G T (x86-32: also decides high_memory)\n"
 "  --image BYTES    kernel image in 2 MiB blocks, default 32M\n"
 "  --no-prealloc    x86-64: vmalloc's upper levels on demand (before 5.9)\n"
 "  --csv            a CSV through the tidy writer (--tables: the tables)\n"
@@ -56,7 +56,7 @@ static void layout_usage(FILE *f)
 
 struct layout_args {
 	const char *arch, *out;
-	bool kaslr, tables, csv, list, no_prealloc;
+	bool kaslr, tables, csv, list, no_prealloc, image_given;
 	uint64_t ram, image;
 };
 
@@ -123,6 +123,7 @@ static int parse_layout_args(int argc, char **argv, struct layout_args *la)
 			    !parse_size(o.name, val, !strcmp(o.name, "--ram") ?
 					&la->ram : &la->image))
 				return VMSIM_BAD_INPUT;
+			la->image_given |= !strcmp(o.name, "--image");
 		} else if (!strcmp(o.name, "--arch")) {
 			if (!(la->arch = vmsim_value(&a, &o)))
 				return VMSIM_BAD_INPUT;
@@ -419,11 +420,17 @@ int vmsim_layout_main(int argc, char **argv)
 			printf("%-14s %s\n", all[i].name, all[i].summary);
 		return VMSIM_OK;
 	}
+	/* ks_boot()'s rule, also where only x86-32's high_memory uses it. */
+	if (!la.ram || la.ram % (2ULL << 20))
+		return vmsim_opt_error("--ram", "RAM must be a non-zero "
+				       "multiple of 2 MiB");
 	reason_clear(&r);
 	if (ks_layout_get(la.arch, la.kaslr, PT_MEM_BASE + la.ram, &l, &r))
 		return reason_error(&r);
 	if (la.no_prealloc && !la.tables)
 		return vmsim_opt_error("--no-prealloc", "only with --tables");
+	if (la.image_given && !la.tables)
+		return vmsim_opt_error("--image", "only with --tables");
 	if (la.tables) {
 		struct ks_config cfg;
 

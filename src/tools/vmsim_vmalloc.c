@@ -104,8 +104,10 @@ static void usage(FILE *f)
 "  --streams          every CPU runs its own copy of the workload (seed +\n"
 "                     cpu), interleaved op by op; default: round-robin,\n"
 "                     each area on the next CPU\n"
-"  --touch            each CPU writes every page of its areas after\n"
-"                     allocating them (through its TLB)\n"
+"  --touch            where the workload writes to an area ('touch' in\n"
+"                     its line below), the CPU writes every page of it,\n"
+"                     through its TLB; without it nothing is written but\n"
+"                     hot_churn's hot areas\n"
 "  --huge             allocations allow huge (PMD) mappings\n"
 "  --lazy-max-pages N purge when more than N lazy pages wait\n"
 "  --eager            flush every free at once (as before 2.6.28)\n"
@@ -211,6 +213,7 @@ static int parse(int argc, char **argv, struct va_args *va)
 	va->strategy = DEFAULT_STRATEGY;
 	va->cpus = 1;
 	va->reps = 1;
+	va->nr_cpus_config = 8192;	/* the help's default */
 	vmalloc_gen_defaults(&va->gp);
 	vmsim_args_init(&a, argc, argv);
 	while (vmsim_args_next(&a, &o)) {
@@ -343,7 +346,7 @@ static int parse(int argc, char **argv, struct va_args *va)
 	if (!va->cpus || va->cpus > VMALLOC_MAX_CPUS)
 		return vmsim_opt_error("--cpus", "must be 1..%d",
 				       VMALLOC_MAX_CPUS);
-	if (va->nr_cpus_config > (1ULL << 20))
+	if (!va->nr_cpus_config || va->nr_cpus_config > (1ULL << 20))
 		return vmsim_opt_error("--nr-cpus-config", "must be 1..%llu",
 				       1ULL << 20);
 	if (!vmap_strategy_find(va->strategy))

@@ -297,6 +297,7 @@ struct boot_want {
 	uint64_t ram;
 	bool no_prealloc;
 	uint64_t pages[KS_STEP_COUNT];
+	uint64_t direct_leaf;   /* the direct map's leaf in mid-RAM */
 };
 
 /*
@@ -324,15 +325,15 @@ struct boot_want {
  * sv48: L2 and two L1 + L0: 5; image L2 + L1: 2; fixmap 3.
  */
 static const struct boot_want boots[] = {
-	{ "x86-64-4l", GB(4), false, { 1, 5, 2, 3, 0, 64 } },
-	{ "x86-64-4l", GB(4), true, { 1, 5, 2, 3, 0, 0 } },
-	{ "x86-64-5l", GB(4), false, { 1, 6, 3, 3, 0, 50 } },
-	{ "x86-32", GB(1), false, { 1, 2, 0, 1, 1, 0 } },
-	{ "x86-pae", GB(1), false, { 1, 3, 0, 2, 1, 0 } },
-	{ "arm64-4k-48", GB(4), false, { 1, 5, 2, 3, 0, 0 } },
-	{ "arm64-64k-52", GB(4), false, { 1, 3, 2, 2, 0, 0 } },
-	{ "sv39", GB(4), false, { 1, 4, 1, 2, 0, 0 } },
-	{ "sv48", GB(4), false, { 1, 5, 2, 3, 0, 0 } },
+	{ "x86-64-4l", GB(4), false, { 1, 5, 2, 3, 0, 64 }, GB(1) },
+	{ "x86-64-4l", GB(4), true, { 1, 5, 2, 3, 0, 0 }, GB(1) },
+	{ "x86-64-5l", GB(4), false, { 1, 6, 3, 3, 0, 50 }, GB(1) },
+	{ "x86-32", GB(1), false, { 1, 2, 0, 1, 1, 0 }, MB(4) },
+	{ "x86-pae", GB(1), false, { 1, 3, 0, 2, 1, 0 }, MB(2) },
+	{ "arm64-4k-48", GB(4), false, { 1, 5, 2, 3, 0, 0 }, GB(1) },
+	{ "arm64-64k-52", GB(4), false, { 1, 3, 2, 2, 0, 0 }, MB(512) },
+	{ "sv39", GB(4), false, { 1, 4, 1, 2, 0, 0 }, GB(1) },
+	{ "sv48", GB(4), false, { 1, 5, 2, 3, 0, 0 }, GB(1) },
 };
 
 static void test_boot(const struct boot_want *bw)
@@ -383,6 +384,11 @@ static void test_boot(const struct boot_want *bw)
 	ASSERT_EQ(pt_walk(pt, l->page_offset + pa, &w), pa);
 	ASSERT(w.prot & PT_PROT_WRITE);
 	ASSERT(w.prot & PT_PROT_GLOBAL);
+	/* The largest leaf the geometry has (1 GiB, else 4 MiB / 2 MiB /
+	 * 512 MiB blocks); RAM's first MiB, not aligned to one, in pages. */
+	ASSERT_EQ(w.size, bw->direct_leaf);
+	ASSERT_EQ(pt_walk(pt, l->page_offset + PT_MEM_BASE, &w), PT_MEM_BASE);
+	ASSERT_EQ(w.size, 1ULL << g->page_shift);
 	/* The kernel's _text, where the image has its own mapping. */
 	if (!l->image_in_direct_map) {
 		uint64_t text = l->kernel_start + l->text_offset;

@@ -96,6 +96,20 @@ def main():
                 if lv != int(r["table_pages"]):
                     fail(f"{arch}: per-level pages do not add up: {r}")
 
+    # tiles: the largest entries that tile a region exactly (L0: pages).
+    for arch, kaslr, kind, want in (
+            ("x86-64-4l", [], "vmalloc", "L3"),   # 512 GiB root entries
+            ("x86-64-4l", [], "kernel", "L1"),    # 512 MiB: 2 MiB leaves
+            ("x86-64-4l", ["--kaslr"], "kernel", "L2"),  # one 1 GiB
+            ("x86-64-4l", [], "fixmap", "L0"),    # ends at ...7fefff
+            ("arm64-64k-52", [], "vmalloc", "L0"),  # end not 512M-aligned
+            ("x86-32", [], "pkmap", "L1")):       # one 4 MiB PDE
+        rows = [r for r in csv.DictReader(io.StringIO(
+            run("--arch", arch, "--csv", *kaslr).stdout))
+            if r["kind"] == kind]
+        if len(rows) != 1 or rows[0]["tiles"] != want:
+            fail(f"{arch} {kaslr} {kind}: tiles {rows}, want {want}")
+
     tab = run("--arch", "x86-64-4l", "--tables", "--csv").stdout
     pages = {r["step"]: int(r["table_pages"])
              for r in csv.DictReader(io.StringIO(tab))}
@@ -112,9 +126,13 @@ def main():
     check_bad(["--arch", "sv39", "--kaslr"], "--kaslr")
     check_bad(["--ram", "12Q"], "--ram")
     check_bad(["--ram", "3M", "--tables"], "--ram")
+    # Without --tables too: x86-32's high_memory would end unaligned.
+    check_bad(["--arch", "x86-32", "--ram", "1"], "--ram")
+    check_bad(["--ram", "0"], "--ram")
     check_bad(["--arch", "x86-32", "--ram", "8G", "--tables"], "--ram")
     check_bad(["--image", "3M", "--tables"], "--image")
     check_bad(["--no-prealloc"], "--no-prealloc")
+    check_bad(["--image", "64M"], "--image")
     check_bad(["--frobnicate"], "--frobnicate")
     check_bad(["--kaslr=1"], "--kaslr")
 

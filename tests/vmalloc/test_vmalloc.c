@@ -733,6 +733,50 @@ static void test_sequential(void)
 	vmalloc_ops_free(&o);
 }
 
+/*
+ * vm_struct semantics: a guard page after each area unless VM_NO_GUARD,
+ * the caller tag and flags kept, vzalloc's pages counted as cleared.
+ */
+static void test_area_flags(void)
+{
+	struct vmalloc_config cfg = { .strategy = "list", .cpus = 1 };
+	uint64_t a1, a2, a3;
+	struct vmalloc_area a;
+	struct sys s;
+
+	sys_up(&s, "x86-64-4l", 4096, cfg);
+	ASSERT_OK(vmalloc_node_range(s.vm, 2 * PG, 1, VMALLOC_NO_GUARD, 0,
+				     0x1234, &a1));
+	ASSERT_EQ(a1, VMAP_DEFAULT_START);
+	ASSERT_OK(vmalloc_area(s.vm, a1, &a));
+	ASSERT_EQ(a.size, 2 * PG);
+	ASSERT_EQ(a.nr_pages, 2);
+	ASSERT_EQ(a.caller, 0x1234);
+	ASSERT_EQ(a.flags & (VMALLOC_ALLOC | VMALLOC_NO_GUARD),
+		  VMALLOC_ALLOC | VMALLOC_NO_GUARD);
+	ASSERT_EQ(ctr(&s).zeroed_pages, 0);
+	/* No guard: the next area starts right after the last page. */
+	ASSERT_OK(vmalloc_vzalloc(s.vm, 3 * PG - 1, 0, &a2));
+	ASSERT_EQ(a2, a1 + 2 * PG);
+	ASSERT_OK(vmalloc_area(s.vm, a2, &a));
+	ASSERT_EQ(a.size, 4 * PG);        /* 3 pages + the guard */
+	ASSERT_EQ(a.caller, 0);
+	ASSERT(a.flags & VMALLOC_ZERO);
+	ASSERT(!(a.flags & VMALLOC_NO_GUARD));
+	ASSERT_EQ(ctr(&s).zeroed_pages, 3);
+	ASSERT_OK(vmalloc_vmalloc(s.vm, PG, 0, &a3));
+	ASSERT_EQ(a3, a2 + 4 * PG);       /* past a2's guard */
+	ASSERT_EQ(ctr(&s).zeroed_pages, 3);
+	check(&s);
+	ASSERT_OK(vmalloc_vfree(s.vm, a1, 0));
+	ASSERT_OK(vmalloc_vfree(s.vm, a2, 0));
+	ASSERT_OK(vmalloc_vfree(s.vm, a3, 0));
+	vmalloc_purge(s.vm);
+	check(&s);
+	ASSERT_EQ(ctr(&s).live_areas, 0);
+	sys_down(&s);
+}
+
 /* vmap: the caller's pages, never freed by vunmap; no VM_NO_GUARD. */
 static void test_vmap_kvmalloc(void)
 {
@@ -931,7 +975,7 @@ static void test_node_pools(void)
 {
 	struct vmalloc_config cfg = { .cpus = 2, .node_pools = true,
 				      .lazy_max_pages = 4 };
-	uint64_t a[3], x, y, z;
+	uint64_t a[3], b8[8], x, y, z;
 	struct vmalloc_counters v;
 	struct sys s;
 
@@ -969,6 +1013,57 @@ static void test_node_pools(void)
 	v = ctr(&s);
 	ASSERT_EQ(v.pool_decays, 1);
 	ASSERT_EQ(v.pooled_areas, 1);
+	check(&s);
+	sys_down(&s);
+
+	/* decay_va_pool_node(): a purge returns len >> 2 of a pool of 8 (from
+	 * the head) to the free space before it pools what it purges. */
+	cfg.lazy_max_pages = 1 << 20;
+	sys_up(&s, "x86-64-4l", 4096, cfg);
+	for (int i = 0; i < 8; i++)
+		ASSERT_OK(vmalloc_vmalloc(s.vm, PG, 0, &b8[i]));
+	for (int i = 0; i < 8; i++)
+		ASSERT_OK(vmalloc_vfree(s.vm, b8[i], 0));
+	vmalloc_purge(s.vm);
+	v = ctr(&s);
+	ASSERT_EQ(v.pooled_areas, 8);
+	ASSERT_EQ(v.pool_decays, 0);
+	ASSERT_OK(vmalloc_vmalloc(s.vm, 2 * PG, 1, &y));
+	ASSERT_OK(vmalloc_vfree(s.vm, y, 1));
+	vmalloc_purge(s.vm);
+	v = ctr(&s);
+	ASSERT_EQ(v.pool_decays, 2);
+	ASSERT_EQ(v.pooled_areas, 6 + 1);
+	/* The pool held b8[7] .. b8[0] from its head: b8[7], b8[6] went. */
+	ASSERT_OK(vmalloc_vmalloc(s.vm, PG, 0, &x));
+	ASSERT_EQ(x, b8[5]);
+	check(&s);
+	sys_down(&s);
+
+	/* An allocation that finds no room purges with a full decay (the
+	 * kernel's reclaim_and_purge_vmap_areas()): every pooled area goes
+	 * back to the free space, the lazy one too (not pooled), and the
+	 * retry succeeds.  The range holds 8 one-page areas and guards. */
+	cfg.start = VMAP_DEFAULT_START;
+	cfg.end = VMAP_DEFAULT_START + 16 * PG;
+	sys_up(&s, "x86-64-4l", 4096, cfg);
+	for (int i = 0; i < 8; i++)
+		ASSERT_OK(vmalloc_vmalloc(s.vm, PG, 0, &b8[i]));
+	for (int i = 0; i < 7; i++)
+		ASSERT_OK(vmalloc_vfree(s.vm, b8[i], 0));
+	vmalloc_purge(s.vm);
+	ASSERT_OK(vmalloc_vfree(s.vm, b8[7], 0));
+	v = ctr(&s);
+	ASSERT_EQ(v.pooled_areas, 7);
+	ASSERT_EQ(v.lazy_areas, 1);
+	ASSERT_EQ(v.purges_on_failure, 0);
+	ASSERT_OK(vmalloc_vmalloc(s.vm, 3 * PG, 1, &x));
+	ASSERT_EQ(x, VMAP_DEFAULT_START);
+	v = ctr(&s);
+	ASSERT_EQ(v.purges_on_failure, 1);
+	ASSERT_EQ(v.pool_decays, 7);
+	ASSERT_EQ(v.pooled_areas, 0);
+	ASSERT_EQ(v.lazy_areas, 0);
 	check(&s);
 	sys_down(&s);
 
@@ -1282,6 +1377,7 @@ int main(void)
 	test_long_busy_list_models();
 	test_vmap_kvmalloc();
 	test_vm_map_ram();
+	test_area_flags();
 	test_node_pools();
 	test_stale_detector();
 	for (size_t i = 0; i < n; i++)

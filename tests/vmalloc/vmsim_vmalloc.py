@@ -134,6 +134,48 @@ if c:
     expect("6.9 nodes", c[("vmap_nodes", None)], 4)
     expect("6.9 pool hits", c[("pool_hits", None)] > 0, True)
     expect("6.9 kernel column", ",6.9," in out, True)
+# RISC-V flushes page by page up to 64 pages (x86: 33): purges of 31
+# one-page frees span 62 pages, of 33 frees 66.
+for arch, lazy, purges, ranged in [("sv39", 60, 106, True),
+                                   ("x86-64-4l", 60, 106, False),
+                                   ("sv39", 64, 100, False)]:
+    name = "ceiling %s lazy %d" % (arch, lazy)
+    c, _ = counters(name, ["--workload", "fix_size", "--arch", arch,
+                           "--cpus", "2", "--loops", "3300",
+                           "--lazy-max-pages", str(lazy)])
+    if c:
+        expect(name + " purges", c[("purges", None)], purges)
+        expect(name + " ranged", c[("flushes_ranged", None)],
+               purges if ranged else 0)
+        expect(name + " pages", c[("pages_flushed", None)],
+               purges * (lazy + 2) if ranged else 0)
+        expect(name + " ipis", c[("ipis", None)], purges)
+
+# nodes = clamp(cpus, 1, 128)
+c, _ = counters("kernel 6.9 200 cpus", ["--workload", "fix_size", "--kernel",
+                                        "6.9", "--cpus", "200", "--loops",
+                                        "10"])
+if c:
+    expect("6.9 nodes of 200 cpus", c[("vmap_nodes", None)], 128)
+
+# --flush-ceiling: a purge every 20 // 2 + 1 = 11 one-page frees spans 22
+# pages, flushed page by page under the default ceiling (33), in full
+# under a ceiling of 21.
+for ceiling, full in [(None, False), ("21", True), ("22", False)]:
+    args = ["--workload", "fix_size", "--cpus", "2", "--loops", "1100",
+            "--lazy-max-pages", "20"]
+    if ceiling:
+        args += ["--flush-ceiling", ceiling]
+    c, _ = counters("flush ceiling %s" % ceiling, args)
+    if c:
+        expect("ceiling %s purges" % ceiling, c[("purges", None)], 100)
+        expect("ceiling %s full" % ceiling, c[("flushes_full", None)],
+               100 if full else 0)
+        expect("ceiling %s ranged" % ceiling, c[("flushes_ranged", None)],
+               0 if full else 100)
+        expect("ceiling %s pages" % ceiling, c[("pages_flushed", None)],
+               0 if full else 2200)
+
 c, _ = counters("kernel 5.2", ["--workload", "fix_size", "--kernel", "5.2",
                                "--cpus", "4", "--loops", "40000"])
 if c:
@@ -245,6 +287,8 @@ BAD = [
     (["--workload", "fix_size", "--ram", "4096"], "--ram: ", ""),
     (["--workload", "fix_size", "--stack-every", "x"], "--stack-every: ",
      "unsigned"),
+    (["--workload", "vm_map_ram", "--nr-cpus-config", "0"],
+     "--nr-cpus-config: ", "1.."),
 ]
 with tempfile.TemporaryDirectory() as tmp:
     for args, prefix, reason in BAD:
