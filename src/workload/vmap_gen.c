@@ -18,7 +18,9 @@
  * lowest-fit allocator of its own over p->space (all lowest-fit strategies
  * place alike), so it knows which allocs get ENOSPC in that range.  Such an
  * alloc stays in the trace (no room is a result), but its area is never
- * touched or freed, and its id is free again at once.
+ * touched or freed, and its id is never used again: a strategy that is not
+ * lowest-fit may have placed that area, and a later alloc of the same id
+ * would then be one of a live id.
  *
  * Conventions: @pg is the page size, ids are handed out by struct ids so
  * freed ids are reused (the trace format allows it; the replay must cope);
@@ -112,8 +114,7 @@ static uint64_t alloc(struct gen *g, uint64_t pages, uint64_t align)
 	if (ret) {
 		if (ret != -ENOSPC)
 			g->err = ret;
-		put_free_id(g, id);
-		return NO_AREA;
+		return NO_AREA;     /* the id is retired, not reused */
 	}
 	if (id >= g->cap_start) {
 		size_t cap = g->cap_start ? 2 * g->cap_start : 1024;
