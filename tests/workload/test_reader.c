@@ -434,6 +434,42 @@ static void wide_path(void)
 			wl_access_trace_free(&r.t);
 		}
 	}
+	/* Lines of nearly the shape, among lines the wide path takes. */
+	{
+		static const char *const odd[] = {
+			"r  4\n", "r 4\n", "r 5 \n", "r  5 4\n", "rr 5 4\n",
+			"r 5  4\n", " r 5 4\n", "r 5 4 \n", "r\t5 4\n", "\n",
+			"r 5 4\r\n", "c 5 4\n", "3 5 4\n", "r 0x5 4\n",
+			"r 12345678901234567 4\n", "w 5 0\n", "r 5 g\n",
+			"I  ,4\n", "I ,4\n", "I 5,4\n", "IL 5,4\n", "   5,4\n",
+			"k\x02 5,4\n", " L  5,4\n", " L 5,,4\n", " L 5,4,\n",
+			" L 5, 4\n", " L 5 ,4\n", " L 5,0\n", " L 5,a\n",
+			" X 5,4\n", "\tL 5,4\n", " L 5,4\r\n", " L 5,10\n",
+			" L 12345678901234567,4\n", "==1== x\n", " M 5,4\n",
+		};
+
+		for (int lackey = 0; lackey < 2; lackey++) {
+			const struct wl_trace_format *fmt = lackey ?
+				&wl_trace_lackey : &wl_trace_din;
+
+			for (size_t i = 0; i < sizeof(odd) / sizeof(*odd); i++) {
+				size_t len = 0;
+
+				for (int j = 0; j < 10; j++)
+					len += (size_t)sprintf(text + len, lackey ?
+							       " S %x,8\n" :
+							       "w %x 8\n",
+							       0x1000 + j);
+				len += (size_t)sprintf(text + len, "%s", odd[i]);
+				for (int j = 0; j < 10; j++)
+					len += (size_t)sprintf(text + len, lackey ?
+							       " S %x,8\n" :
+							       "w %x 8\n",
+							       0x2000 + j);
+				wide_same(fmt, text, len, 1, 70);
+			}
+		}
+	}
 	/* The size's limits, among lines the wide path takes. */
 	{
 		static const struct {
