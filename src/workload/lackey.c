@@ -148,7 +148,9 @@ lackey_fast(const char **pp, struct wl_access *o, uint64_t line)
 	(c) == 'M' ? WL_META_KIND(WL_ACCESS_READ) | LK_M : WL_META_BAD)
 #define LK_SIZE(c) ((c) >= '1' && (c) <= '9' ? WL_META_SIZE((c) - '0') :   \
 		    WL_META_BAD)
-static const uint64_t lk_kind_meta[256] = WL_TABLE256(LK_KIND);
+/* Indexed by the two bytes' sum: the type plus a space. */
+#define LK_KIND_SUM(i) LK_KIND(((i) - ' ') & 0xff)
+static const uint64_t lk_kind_meta[256] = WL_TABLE256(LK_KIND_SUM);
 static const uint64_t lk_size_meta[256] = WL_TABLE256(LK_SIZE);
 
 #ifdef WL_WIDE
@@ -156,7 +158,7 @@ static const uint64_t lk_size_meta[256] = WL_TABLE256(LK_SIZE);
  * The wide path for the lines valgrind writes, "T  ADDR,S\n" or
  * " T ADDR,S\n": with lst the line starts, of each line's first two bytes
  * exactly one is a space and the other is the type (an other byte, so
- * s[0] ^ s[1] ^ ' ' is the type), the third is a space, no other byte is
+ * s[0] + s[1] - ' ' is the type), the third is a space, no other byte is
  * a space or an other byte, the commas are exactly two before each
  * newline and never right after the prefix; everything else is a hex
  * digit: k = len - 5 address digits, checked to be 1..15 once a window.
@@ -195,7 +197,7 @@ WL_WIDE_FN unsigned lackey_wide(const char **pp, const char *end,
 		do {
 			const char *e = w + _tzcnt_u64(nl);
 			uint64_t k = (uint64_t)(e - s) - 5;
-			uint64_t meta = lk_kind_meta[(uint8_t)(s[0] ^ s[1] ^ ' ')] +
+			uint64_t meta = lk_kind_meta[(uint8_t)(s[0] + s[1])] +
 					lk_size_meta[(uint8_t)e[-1]] + ++line;
 			uint64_t va = wl_wide_hex(s + 3, k);
 
