@@ -145,6 +145,7 @@ din_fast(const char **pp, struct wl_access *o, uint64_t line)
 	return din_fields(pp, o, line, kind);
 }
 
+#ifdef WL_WIDE
 /*
  * The wide path's tables: the record's second word for the label (its
  * kind) and for a one-digit size, WL_META_BAD for what it leaves to the
@@ -164,7 +165,6 @@ din_fast(const char **pp, struct wl_access *o, uint64_t line)
 static const uint64_t din_kind_meta[256] = WL_TABLE256(DIN_KIND);
 static const uint64_t din_size_meta[256] = WL_TABLE256(DIN_SIZE);
 
-#ifdef WL_WIDE
 /*
  * The wide path (access_impl.h) for the lines "L ADDR S\n": in a window
  * from a line's start, with lst the line starts (bit 0 and after each

@@ -135,6 +135,7 @@ lackey_fast(const char **pp, struct wl_access *o, uint64_t line)
 	return 2;
 }
 
+#ifdef WL_WIDE
 /*
  * The wide path's tables (access_impl.h): the record's second word for
  * the type letter (M with bit 62 too: a second record) and for a
@@ -153,7 +154,6 @@ lackey_fast(const char **pp, struct wl_access *o, uint64_t line)
 static const uint64_t lk_kind_meta[256] = WL_TABLE256(LK_KIND_SUM);
 static const uint64_t lk_size_meta[256] = WL_TABLE256(LK_SIZE);
 
-#ifdef WL_WIDE
 /*
  * The wide path for the lines valgrind writes, "T  ADDR,S\n" or
  * " T ADDR,S\n": with lst the line starts, of each line's first two bytes
