@@ -189,9 +189,9 @@ static inline void wl_emit(struct wl_parse *ps, uint64_t va, uint64_t size,
  * "ADDR,S\n"; one digit of size, 1 to 15 of address), and the lines up to
  * the first byte that breaks the shape are converted without a branch on
  * their bytes: the label and the size through tables straight into the
- * record's second word (a bad entry sets bit 63, checked once a window),
- * the address by one 16-byte conversion.  Any other line goes to the
- * per-line paths below, which decide it exactly as before.
+ * record's second word (a bad entry sets bit 63), the address by one
+ * 16-byte conversion.  Any other line goes to the per-line paths below,
+ * which decide it exactly as before.
  */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define WL_WIDE 1
@@ -309,14 +309,14 @@ WL_WIDE_FN void wl_wide_classify(const char *q, bool comma,
 }
 
 /*
- * The value of the @k (1 to 16) hex digits at @q (16 bytes readable), all
- * known to be hex digits.  Nibbles: low four bits, + 9 for letters (above
+ * The value of the k (1 to 16) hex digits at @q (16 bytes readable), all
+ * known to be hex digits, given @sh = 4 * (16 - k).  Nibbles: low four bits, + 9 for letters (above
  * '?'); pairs: 16 * first + second (pmaddubsw); the pairs' bytes in
  * reverse order make a word with the first digit on top, shifted right by
  * 64 - 4k.  The byte after the digits adds at most 15 to the last pair
  * (newline, space and comma have no letter bit), so no carry reaches it.
  */
-WL_WIDE_FN uint64_t wl_wide_hex(const char *q, uint64_t k)
+WL_WIDE_FN uint64_t wl_wide_hex(const char *q, unsigned sh)
 {
 	const __m128i x = _mm_loadu_si128((const void *)q);
 	__m128i nib = _mm_add_epi8(
@@ -327,7 +327,7 @@ WL_WIDE_FN uint64_t wl_wide_hex(const char *q, uint64_t k)
 	__m128i rev = _mm_shuffle_epi8(pairs, _mm_setr_epi8(
 		14, 12, 10, 8, 6, 4, 2, 0, -1, -1, -1, -1, -1, -1, -1, -1));
 
-	return (uint64_t)_mm_cvtsi128_si64(rev) >> ((0 - 4 * k) & 63);
+	return (uint64_t)_mm_cvtsi128_si64(rev) >> sh;
 }
 
 #endif

@@ -169,10 +169,11 @@ static const uint64_t din_size_meta[256] = WL_TABLE256(DIN_SIZE);
  * The wide path (access_impl.h) for the lines "L ADDR S\n": in a window
  * from a line's start, with lst the line starts (bit 0 and after each
  * newline), the other bytes are exactly the labels, the spaces exactly
- * the bytes after a label and two before a newline, no two spaces touch;
- * everything else is a hex digit.  Each line then has k = len - 4 address
- * digits, checked to be 1..15 (so no access wraps) once a window, like
- * the table entries; a window with a bad one goes back line by line.
+ * the bytes after a label and two before a newline, no two spaces touch
+ * and no line is both; everything else is a hex digit.  Each line then
+ * has k = len - 4 >= 1 address digits; a line with more than 15 (where an
+ * access could wrap) or a bad table entry ends the run: it and what
+ * follows go to the per-line paths.
  */
 WL_WIDE_FN unsigned din_wide(const char **pp, const char *end,
 			     struct wl_access **op, struct wl_access *stop,
@@ -182,52 +183,44 @@ WL_WIDE_FN unsigned din_wide(const char **pp, const char *end,
 	struct wl_access *o = *op;
 	struct wl_access *const o_end = stop - WL_WIDE_ROOM;
 	uint64_t line = *linep;
-	unsigned careful = 1;
-
 	/* A record a line at least: no line number past 2^32 - 1 here. */
 	if (line + (size_t)(stop - o) >= UINT32_MAX)
 		return 1;
 	while (end - s >= 64 && o <= o_end) {
 		struct wl_wide_masks m;
-		struct wl_access *const o0 = o;
 		const char *const w = s;
-		const uint64_t line0 = line;
-		uint64_t nl, lst, bad, acc = 0, kacc = 0;
+		uint64_t nl, lst, bad;
 
 		wl_wide_classify(s, false, &m);
 		nl = m.nl;
 		lst = nl << 1 | 1;
 		bad = (m.other ^ lst) | (m.sp ^ (lst << 1 | nl >> 2)) |
-		      (m.sp & m.sp << 1);
+		      (m.sp & m.sp << 1) | (lst << 1 & nl >> 2);
 		nl = _bzhi_u64(nl, (unsigned)_tzcnt_u64(bad));
 		if (!nl)
 			break;
 		do {
 			const char *e = w + _tzcnt_u64(nl);
-			uint64_t k = (uint64_t)(e - s) - 4;
+			int64_t d = s - e;      /* minus the line's length */
 			uint64_t meta = din_kind_meta[(uint8_t)s[0]] +
-					din_size_meta[(uint8_t)e[-1]] + ++line;
+					din_size_meta[(uint8_t)e[-1]] + line + 1;
 
-			acc |= meta;
-			kacc |= k;
-			o->va = wl_wide_hex(s + 2, k);
+			/* Bit 63: a bad entry or more than 15 digits. */
+			if ((int64_t)(meta | (uint64_t)(d + 19)) < 0)
+				goto out;
+			line++;
+			o->va = wl_wide_hex(s + 2, (unsigned)(80 + 4 * d));
 			memcpy((char *)o + 8, &meta, 8);
 			o++;
 			s = e + 1;
 			nl &= nl - 1;
 		} while (nl);
-		if ((acc >> 63) | (kacc >> 4)) {
-			careful = (unsigned)(line - line0);
-			o = o0;
-			line = line0;
-			s = w;
-			break;
-		}
 	}
+out:
 	*pp = s;
 	*op = o;
 	*linep = line;
-	return careful;
+	return 1;
 }
 
 WL_WIDE_TARGET static int din_parse_wide(struct wl_parse *ps)

@@ -161,7 +161,8 @@ static const uint64_t lk_size_meta[256] = WL_TABLE256(LK_SIZE);
  * s[0] + s[1] - ' ' is the type), the third is a space, no other byte is
  * a space or an other byte, the commas are exactly two before each
  * newline and never right after the prefix; everything else is a hex
- * digit: k = len - 5 address digits, checked to be 1..15 once a window.
+ * digit: k = len - 5 >= 1 address digits.  A line with more than 15 or a
+ * bad table entry ends the run, as in din.c; an M line writes two records.
  */
 WL_WIDE_FN unsigned lackey_wide(const char **pp, const char *end,
 				struct wl_access **op, struct wl_access *stop,
@@ -171,17 +172,13 @@ WL_WIDE_FN unsigned lackey_wide(const char **pp, const char *end,
 	struct wl_access *o = *op;
 	struct wl_access *const o_end = stop - WL_WIDE_ROOM;
 	uint64_t line = *linep;
-	unsigned careful = 1;
-
 	/* A record a line at least: no line number past 2^32 - 1 here. */
 	if (line + (size_t)(stop - o) >= UINT32_MAX)
 		return 1;
 	while (end - s >= 64 && o <= o_end) {
 		struct wl_wide_masks m;
-		struct wl_access *const o0 = o;
 		const char *const w = s;
-		const uint64_t line0 = line;
-		uint64_t nl, lst, pre, sp, bad, acc = 0, kacc = 0;
+		uint64_t nl, lst, pre, sp, bad;
 
 		wl_wide_classify(s, true, &m);
 		nl = m.nl;
@@ -196,13 +193,16 @@ WL_WIDE_FN unsigned lackey_wide(const char **pp, const char *end,
 			break;
 		do {
 			const char *e = w + _tzcnt_u64(nl);
-			uint64_t k = (uint64_t)(e - s) - 5;
+			int64_t d = s - e;      /* minus the line's length */
 			uint64_t meta = lk_kind_meta[(uint8_t)(s[0] + s[1])] +
-					lk_size_meta[(uint8_t)e[-1]] + ++line;
-			uint64_t va = wl_wide_hex(s + 3, k);
+					lk_size_meta[(uint8_t)e[-1]] + line + 1;
+			uint64_t va;
 
-			acc |= meta;
-			kacc |= k;
+			/* Bit 63: a bad entry or more than 15 digits. */
+			if ((int64_t)(meta | (uint64_t)(d + 20)) < 0)
+				goto out;
+			line++;
+			va = wl_wide_hex(s + 3, (unsigned)(84 + 4 * d));
 			o->va = va;
 			if (__builtin_expect(!(meta & LK_M), 1)) {
 				memcpy((char *)o + 8, &meta, 8);
@@ -219,18 +219,12 @@ WL_WIDE_FN unsigned lackey_wide(const char **pp, const char *end,
 			s = e + 1;
 			nl &= nl - 1;
 		} while (nl);
-		if ((acc >> 63) | (kacc >> 4)) {
-			careful = (unsigned)(line - line0);
-			o = o0;
-			line = line0;
-			s = w;
-			break;
-		}
 	}
+out:
 	*pp = s;
 	*op = o;
 	*linep = line;
-	return careful;
+	return 1;
 }
 
 WL_WIDE_TARGET static int lackey_parse_wide(struct wl_parse *ps)
