@@ -310,11 +310,12 @@ WL_WIDE_FN void wl_wide_classify(const char *q, bool comma,
 
 /*
  * The value of the k (1 to 16) hex digits at @q (16 bytes readable), all
- * known to be hex digits, given @sh = 4 * (16 - k).  Nibbles: low four bits, + 9 for letters (above
- * '?'); pairs: 16 * first + second (pmaddubsw); the pairs' bytes in
- * reverse order make a word with the first digit on top, shifted right by
- * 64 - 4k.  The byte after the digits adds at most 15 to the last pair
- * (newline, space and comma have no letter bit), so no carry reaches it.
+ * known to be hex digits, given @sh = 4 * (16 - k).  Nibbles: low four
+ * bits, + 9 for letters (above '?'); pairs: 16 * first + second
+ * (pmaddubsw); the pairs' bytes in reverse order make a word with the
+ * first digit on top, shifted right by @sh.  The byte after the digits
+ * adds at most 15 to the last pair (newline, space and comma have no
+ * letter bit), so no carry reaches a digit.
  */
 WL_WIDE_FN uint64_t wl_wide_hex(const char *q, unsigned sh)
 {

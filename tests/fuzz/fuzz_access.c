@@ -10,9 +10,10 @@
  *      every access read has a size in 1..WL_ACCESS_MAX_SIZE, a known
  *      kind, a last byte that does not wrap, and its line.  The streaming
  *      reader gives the same accesses and the same error with chunks of
- *      1 and 13 bytes (every record split somewhere), and so do the
- *      per-line paths alone (a text format's wide path turned off).  An input that
- *      starts like a compressed stream is decompressed first; its lines
+ *      1, 13 and 37 bytes (every record split somewhere), and so do
+ *      the per-line paths alone (a text format's wide path turned off).
+ *      An input that starts like a compressed stream is decompressed
+ *      first; its lines
  *      are not the input's, so only the reason's shape is checked.
  *   2. wl_access_write() of the accesses parses back to the same accesses.
  *   3. The accesses (at most MAX_ACCESSES, which bounds the memory the
