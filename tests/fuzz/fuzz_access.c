@@ -13,8 +13,8 @@
  *      1, 13 and 37 bytes (every record split somewhere), and so do
  *      the per-line paths alone (a text format's wide path turned off).
  *      An input that starts like a compressed stream is decompressed
- *      first; its lines
- *      are not the input's, so only the reason's shape is checked.
+ *      first; its lines are not the input's, so only the reason's shape
+ *      is checked.
  *   2. wl_access_write() of the accesses parses back to the same accesses.
  *   3. The accesses (at most MAX_ACCESSES, which bounds the memory the
  *      page tables take) are translated with demand paging, as vmsim tlb
