@@ -172,6 +172,7 @@ WL_WIDE_FN unsigned lackey_wide(const char **pp, const char *end,
 	struct wl_access *o = *op;
 	struct wl_access *const o_end = stop - WL_WIDE_ROOM;
 	uint64_t line = *linep;
+
 	/* A record a line at least: no line number past 2^32 - 1 here. */
 	if (line + (size_t)(stop - o) >= UINT32_MAX)
 		return 1;
