@@ -322,8 +322,8 @@ static size_t gen_line(struct rng *g, bool lackey, bool odd, char *b)
 		b[n++] = '\r';
 	if (r == 6)
 		b[n++] = ' ';
-	if (r == 7)     /* a bad byte in the size or after it */
-		b[n - rng_below(g, 2)] = bad[rng_below(g, 15)];
+	if (r == 7)     /* a bad byte for the line's last one */
+		b[n - 1] = bad[rng_below(g, 15)];
 	if (r == 8)
 		n = 0;
 	b[n++] = '\n';
