@@ -23,6 +23,10 @@ const uint8_t wl_hexval[256] = {
 };
 #undef H
 
+#ifdef WL_WIDE
+int wl_wide_state = -1;
+#endif
+
 const char *wl_char_name(char c, char buf[8])
 {
 	if (c > ' ' && c < 127)

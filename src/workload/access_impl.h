@@ -9,6 +9,7 @@
 #ifndef WL_ACCESS_IMPL_H
 #define WL_ACCESS_IMPL_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,15 +180,180 @@ static inline void wl_emit(struct wl_parse *ps, uint64_t va, uint64_t size,
 }
 
 /*
+ * The wide path of the text formats (x86-64 with AVX2 and BMI2, chosen at
+ * run time by wl_wide_ok()): 64 bytes from the start of a line are
+ * classified at once into bit masks (one bit a byte: newline, space,
+ * comma, "other": neither a hex digit nor one of those), a format checks
+ * with a few mask operations that every line ending in the window has
+ * its exact common shape (din: "L ADDR S\n", lackey: a three-byte prefix,
+ * "ADDR,S\n"; one digit of size, 1 to 15 of address), and the lines up to
+ * the first byte that breaks the shape are converted without a branch on
+ * their bytes: the label and the size through tables straight into the
+ * record's second word (a bad entry sets bit 63), the address by one
+ * 16-byte conversion.  Any other line goes to the per-line paths below,
+ * which decide it exactly as before.
+ */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define WL_WIDE 1
+#include <immintrin.h>
+
+#define WL_WIDE_TARGET __attribute__((target("avx2,bmi,bmi2")))
+#define WL_WIDE_FN static inline __attribute__((always_inline)) WL_WIDE_TARGET
+
+/* -1 until wl_wide_ok() asks the CPU, then 1 or 0 (the tests set 0). */
+extern int wl_wide_state;
+
+static inline bool wl_wide_ok(void)
+{
+	int s = __atomic_load_n(&wl_wide_state, __ATOMIC_RELAXED);
+
+	if (s < 0) {
+		__builtin_cpu_init();
+		s = __builtin_cpu_supports("avx2") &&
+		    __builtin_cpu_supports("bmi") &&
+		    __builtin_cpu_supports("bmi2");
+		__atomic_store_n(&wl_wide_state, s, __ATOMIC_RELAXED);
+	}
+	return s;
+}
+#endif
+
+/* A table entry the wide path refuses: bit 63 of the record's 2nd word. */
+#define WL_META_BAD (1ULL << 63)
+/* The second word of a record (line, size, kind, pad 0), little-endian. */
+_Static_assert(offsetof(struct wl_access, line) == 8 &&
+	       offsetof(struct wl_access, size) == 12 &&
+	       offsetof(struct wl_access, kind) == 14 &&
+	       offsetof(struct wl_access, pad) == 15, "the meta word's layout");
+#define WL_META_SIZE(s) ((uint64_t)(s) << 32)
+#define WL_META_KIND(k) ((uint64_t)(k) << 48)
+
+/* A 256-entry table whose entry c is F(c), a constant expression. */
+#define WL_T4(F, c) F(c), F((c) + 1), F((c) + 2), F((c) + 3)
+#define WL_T16(F, c) WL_T4(F, c), WL_T4(F, (c) + 4), WL_T4(F, (c) + 8), \
+	WL_T4(F, (c) + 12)
+#define WL_T64(F, c) WL_T16(F, c), WL_T16(F, (c) + 16), \
+	WL_T16(F, (c) + 32), WL_T16(F, (c) + 48)
+#define WL_TABLE256(F) { WL_T64(F, 0), WL_T64(F, 64), WL_T64(F, 128), \
+	WL_T64(F, 192) }
+
+/*
+ * Records a window may write: a line that passes a shape check has 4
+ * bytes or more (din; lackey 7, with two records for M).  The wide path
+ * works only where a whole window lies before the region's end (the
+ * region's last 63 bytes go line by line).
+ */
+#define WL_WIDE_ROOM 24
+
+#ifdef WL_WIDE
+struct wl_wide_masks {
+	uint64_t nl, sp, comma, other;
+};
+
+/*
+ * Classify the 64 bytes at @q: bit i of each mask tells about q[i].  A
+ * byte's class is the AND of a row picked by its high nibble and one
+ * picked by its low nibble (two shuffles): digits have DIG, 'a'-'f' and
+ * 'A'-'F' LET, and newline, space and (with @comma) ',' a bit each that
+ * the movemask reads as bit 7 after a shift; "other" is class 0.
+ */
+#define WL_CL_DIG 0x01
+#define WL_CL_LET 0x02
+#define WL_CL_COMMA 0x20
+#define WL_CL_SP 0x40
+#define WL_CL_NL 0x80
+WL_WIDE_FN void wl_wide_classify(const char *q, bool comma,
+				 struct wl_wide_masks *m)
+{
+	const char cm = comma ? WL_CL_COMMA : 0;
+	const __m256i hi_t = _mm256_setr_epi8(
+		(char)WL_CL_NL, 0, (char)(WL_CL_SP | cm), WL_CL_DIG, WL_CL_LET,
+		0, WL_CL_LET, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		(char)WL_CL_NL, 0, (char)(WL_CL_SP | cm), WL_CL_DIG, WL_CL_LET,
+		0, WL_CL_LET, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+	const __m256i lo_t = _mm256_setr_epi8(
+		WL_CL_DIG | WL_CL_SP, WL_CL_DIG | WL_CL_LET,
+		WL_CL_DIG | WL_CL_LET, WL_CL_DIG | WL_CL_LET,
+		WL_CL_DIG | WL_CL_LET, WL_CL_DIG | WL_CL_LET,
+		WL_CL_DIG | WL_CL_LET, WL_CL_DIG, WL_CL_DIG, WL_CL_DIG,
+		(char)WL_CL_NL, 0, cm, 0, 0, 0,
+		WL_CL_DIG | WL_CL_SP, WL_CL_DIG | WL_CL_LET,
+		WL_CL_DIG | WL_CL_LET, WL_CL_DIG | WL_CL_LET,
+		WL_CL_DIG | WL_CL_LET, WL_CL_DIG | WL_CL_LET,
+		WL_CL_DIG | WL_CL_LET, WL_CL_DIG, WL_CL_DIG, WL_CL_DIG,
+		(char)WL_CL_NL, 0, cm, 0, 0, 0);
+	const __m256i low4 = _mm256_set1_epi8(0x0f);
+	uint64_t nl = 0, sp = 0, co = 0, ot = 0;
+
+	for (int i = 0; i < 2; i++) {
+		__m256i x = _mm256_loadu_si256((const void *)(q + 32 * i));
+		__m256i c = _mm256_and_si256(
+			_mm256_shuffle_epi8(lo_t, _mm256_and_si256(x, low4)),
+			_mm256_shuffle_epi8(hi_t, _mm256_and_si256(
+				_mm256_srli_epi16(x, 4), low4)));
+
+		nl |= (uint64_t)(uint32_t)_mm256_movemask_epi8(c) << (32 * i);
+		sp |= (uint64_t)(uint32_t)_mm256_movemask_epi8(
+			_mm256_add_epi8(c, c)) << (32 * i);
+		ot |= (uint64_t)(uint32_t)_mm256_movemask_epi8(
+			_mm256_cmpeq_epi8(c, _mm256_setzero_si256()))
+			<< (32 * i);
+		if (comma)
+			co |= (uint64_t)(uint32_t)_mm256_movemask_epi8(
+				_mm256_slli_epi16(c, 2)) << (32 * i);
+	}
+	m->nl = nl;
+	m->sp = sp;
+	m->comma = co;
+	m->other = ot;
+}
+
+/*
+ * The value of the k (1 to 16) hex digits at @q (16 bytes readable), all
+ * known to be hex digits, given @sh = 4 * (16 - k).  Nibbles: low four
+ * bits, + 9 for letters (above '?'); pairs: 16 * first + second
+ * (pmaddubsw); the pairs' bytes in reverse order make a word with the
+ * first digit on top, shifted right by @sh.  The byte after the digits
+ * adds at most 15 to the last pair (newline, space and comma have no
+ * letter bit), so no carry reaches a digit.
+ */
+WL_WIDE_FN uint64_t wl_wide_hex(const char *q, unsigned sh)
+{
+	const __m128i x = _mm_loadu_si128((const void *)q);
+	__m128i nib = _mm_add_epi8(
+		_mm_and_si128(x, _mm_set1_epi8(0x0f)),
+		_mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('?')),
+			      _mm_set1_epi8(9)));
+	__m128i pairs = _mm_maddubs_epi16(nib, _mm_set1_epi16(0x0110));
+	__m128i rev = _mm_shuffle_epi8(pairs, _mm_setr_epi8(
+		14, 12, 10, 8, 6, 4, 2, 0, -1, -1, -1, -1, -1, -1, -1, -1));
+
+	return (uint64_t)_mm_cvtsi128_si64(rev) >> sh;
+}
+
+#endif
+
+/*
+ * The wide path of a format: from *pp, as many windows as it can (it
+ * moves *pp, *op and *line past the lines it wrote); returns how many
+ * lines the per-line paths should take next (at least 1).
+ */
+typedef unsigned wl_wide_lines(const char **pp, const char *end,
+			       struct wl_access **op, struct wl_access *stop,
+			       uint64_t *line);
+
+/*
  * The one loop of the text formats (din.c, lackey.c), a line at a time:
  * the format's fast path @fast first (it writes the line's accesses at @o
  * and returns their number, moving *pp past the newline, or returns 0 to
  * decline the line), else its careful parser @slow on [line, newline),
- * which accepts the rest of the grammar and words every error.  Each
- * format instantiates it with its own constant functions (always inlined,
- * so the fast path is inlined into the loop and the cursor into ps->out
- * stays in a register: stores through it could alias *ps otherwise).
- * It stops while two slots are left (lackey's M line writes two).
+ * which accepts the rest of the grammar and words every error.  With
+ * @wide (may be NULL) the format's wide path takes whole windows of lines
+ * first and hands the lines it declines to these.  Each format
+ * instantiates it with its own constant functions (always inlined, so the
+ * fast path is inlined into the loop and the cursor into ps->out stays in
+ * a register: stores through it could alias *ps otherwise).  It stops
+ * while two slots are left (lackey's M line writes two).
  */
 typedef unsigned wl_fast_line(const char **pp, struct wl_access *o,
 			      uint64_t line);
@@ -195,18 +361,27 @@ typedef int wl_slow_line(struct wl_parse *ps, const char *q,
 			 const char *eol, uint64_t line);
 
 static inline __attribute__((always_inline)) int
-wl_text_parse(struct wl_parse *ps, wl_fast_line *fast, wl_slow_line *slow)
+wl_text_parse(struct wl_parse *ps, wl_fast_line *fast, wl_slow_line *slow,
+	      wl_wide_lines *wide)
 {
 	const char *p = ps->p, *end = ps->end;
 	struct wl_access *o = ps->out + ps->n;
 	struct wl_access *const stop = ps->out + ps->cap - 1;
 	uint64_t line = ps->line;
+	unsigned careful = 0;
 	int ret = 0;
 
 	while (p < end && o < stop) {
 		const char *eol;
 		unsigned got;
 
+		if (wide) {
+			if (!careful) {
+				careful = wide(&p, end, &o, stop, &line);
+				continue;
+			}
+			careful--;
+		}
 		line++;
 		got = fast(&p, o, line);
 		if (got) {

@@ -145,9 +145,98 @@ din_fast(const char **pp, struct wl_access *o, uint64_t line)
 	return din_fields(pp, o, line, kind);
 }
 
+#ifdef WL_WIDE
+/*
+ * The wide path's tables: the record's second word for the label (its
+ * kind) and for a one-digit size, WL_META_BAD for what it leaves to the
+ * per-line paths (skipped labels, the digit labels, which are hex digits
+ * and so never pass its shape check anyway, and a size of 0).
+ */
+#define DIN_KIND(c) (WL_META_KIND(                                         \
+	(c) == 'r' || (c) == 'R' || (c) == 'm' || (c) == 'M' ? WL_ACCESS_READ : \
+	(c) == 'w' || (c) == 'W' ? WL_ACCESS_WRITE :                          \
+	(c) == 'i' || (c) == 'I' ? WL_ACCESS_IFETCH : 0) |                    \
+	((c) == 'r' || (c) == 'R' || (c) == 'm' || (c) == 'M' ||               \
+	 (c) == 'w' || (c) == 'W' || (c) == 'i' || (c) == 'I' ? 0 : WL_META_BAD))
+#define DIN_SIZE(c) (                                                      \
+	(c) >= '1' && (c) <= '9' ? WL_META_SIZE((c) - '0') :                  \
+	(c) >= 'a' && (c) <= 'f' ? WL_META_SIZE((c) - 'a' + 10) :             \
+	(c) >= 'A' && (c) <= 'F' ? WL_META_SIZE((c) - 'A' + 10) : WL_META_BAD)
+static const uint64_t din_kind_meta[256] = WL_TABLE256(DIN_KIND);
+static const uint64_t din_size_meta[256] = WL_TABLE256(DIN_SIZE);
+
+/*
+ * The wide path (access_impl.h) for the lines "L ADDR S\n": in a window
+ * from a line's start, with lst the line starts (bit 0 and after each
+ * newline), the other bytes are exactly the labels, the spaces exactly
+ * the bytes after a label and two before a newline, no two spaces touch
+ * and no line is both; everything else is a hex digit.  Each line then
+ * has k = len - 4 >= 1 address digits; a line with more than 15 (where an
+ * access could wrap) or a bad table entry ends the run: it and what
+ * follows go to the per-line paths.
+ */
+WL_WIDE_FN unsigned din_wide(const char **pp, const char *end,
+			     struct wl_access **op, struct wl_access *stop,
+			     uint64_t *linep)
+{
+	const char *s = *pp;
+	struct wl_access *o = *op;
+	struct wl_access *const o_end = stop - WL_WIDE_ROOM;
+	uint64_t line = *linep;
+
+	/* A record a line at least: no line number past 2^32 - 1 here. */
+	if (line + (size_t)(stop - o) >= UINT32_MAX)
+		return 1;
+	while (end - s >= 64 && o <= o_end) {
+		struct wl_wide_masks m;
+		const char *const w = s;
+		uint64_t nl, lst, bad;
+
+		wl_wide_classify(s, false, &m);
+		nl = m.nl;
+		lst = nl << 1 | 1;
+		bad = (m.other ^ lst) | (m.sp ^ (lst << 1 | nl >> 2)) |
+		      (m.sp & m.sp << 1) | (lst << 1 & nl >> 2);
+		nl = _bzhi_u64(nl, (unsigned)_tzcnt_u64(bad));
+		if (!nl)
+			break;
+		do {
+			const char *e = w + _tzcnt_u64(nl);
+			int64_t d = s - e;      /* minus the line's length */
+			uint64_t meta = din_kind_meta[(uint8_t)s[0]] +
+					din_size_meta[(uint8_t)e[-1]] + line + 1;
+
+			/* Bit 63: a bad entry or more than 15 digits. */
+			if ((int64_t)(meta | (uint64_t)(d + 19)) < 0)
+				goto out;
+			line++;
+			o->va = wl_wide_hex(s + 2, (unsigned)(80 + 4 * d));
+			memcpy((char *)o + 8, &meta, 8);
+			o++;
+			s = e + 1;
+			nl &= nl - 1;
+		} while (nl);
+	}
+out:
+	*pp = s;
+	*op = o;
+	*linep = line;
+	return 1;
+}
+
+WL_WIDE_TARGET static int din_parse_wide(struct wl_parse *ps)
+{
+	return wl_text_parse(ps, din_fast, din_line, din_wide);
+}
+#endif
+
 static int din_parse(struct wl_parse *ps)
 {
-	return wl_text_parse(ps, din_fast, din_line);
+#ifdef WL_WIDE
+	if (wl_wide_ok())
+		return din_parse_wide(ps);
+#endif
+	return wl_text_parse(ps, din_fast, din_line, NULL);
 }
 
 static void din_write(FILE *f, const struct wl_access *a, size_t n,

@@ -135,9 +135,112 @@ lackey_fast(const char **pp, struct wl_access *o, uint64_t line)
 	return 2;
 }
 
+#ifdef WL_WIDE
+/*
+ * The wide path's tables (access_impl.h): the record's second word for
+ * the type letter (M with bit 62 too: a second record) and for a
+ * one-digit size; WL_META_BAD for the rest.
+ */
+#define LK_M (1ULL << 62)
+#define LK_KIND(c) (                                                       \
+	(c) == 'I' ? WL_META_KIND(WL_ACCESS_IFETCH) :                         \
+	(c) == 'L' ? WL_META_KIND(WL_ACCESS_READ) :                           \
+	(c) == 'S' ? WL_META_KIND(WL_ACCESS_WRITE) :                          \
+	(c) == 'M' ? WL_META_KIND(WL_ACCESS_READ) | LK_M : WL_META_BAD)
+#define LK_SIZE(c) ((c) >= '1' && (c) <= '9' ? WL_META_SIZE((c) - '0') :   \
+		    WL_META_BAD)
+/* Indexed by the two bytes' sum: the type plus a space. */
+#define LK_KIND_SUM(i) LK_KIND(((i) - ' ') & 0xff)
+static const uint64_t lk_kind_meta[256] = WL_TABLE256(LK_KIND_SUM);
+static const uint64_t lk_size_meta[256] = WL_TABLE256(LK_SIZE);
+
+/*
+ * The wide path for the lines valgrind writes, "T  ADDR,S\n" or
+ * " T ADDR,S\n": with lst the line starts, of each line's first two bytes
+ * exactly one is a space and the other is the type (an other byte, so
+ * s[0] + s[1] - ' ' is the type), the third is a space, no other byte is
+ * a space or an other byte, the commas are exactly two before each
+ * newline and never right after the prefix; everything else is a hex
+ * digit: k = len - 5 >= 1 address digits.  A line with more than 15 or a
+ * bad table entry ends the run, as in din.c; an M line writes two records.
+ */
+WL_WIDE_FN unsigned lackey_wide(const char **pp, const char *end,
+				struct wl_access **op, struct wl_access *stop,
+				uint64_t *linep)
+{
+	const char *s = *pp;
+	struct wl_access *o = *op;
+	struct wl_access *const o_end = stop - WL_WIDE_ROOM;
+	uint64_t line = *linep;
+
+	/* A record a line at least: no line number past 2^32 - 1 here. */
+	if (line + (size_t)(stop - o) >= UINT32_MAX)
+		return 1;
+	while (end - s >= 64 && o <= o_end) {
+		struct wl_wide_masks m;
+		const char *const w = s;
+		uint64_t nl, lst, pre, sp, bad;
+
+		wl_wide_classify(s, true, &m);
+		nl = m.nl;
+		sp = m.sp;
+		lst = nl << 1 | 1;
+		pre = lst | lst << 1;
+		bad = (m.other ^ (pre & ~sp)) | ((sp ^ lst << 2) & ~pre) |
+		      ((sp & lst) ^ (sp >> 1 & lst) ^ lst) |
+		      (m.comma ^ nl >> 2) | (m.comma & lst << 3);
+		nl = _bzhi_u64(nl, (unsigned)_tzcnt_u64(bad));
+		if (!nl)
+			break;
+		do {
+			const char *e = w + _tzcnt_u64(nl);
+			int64_t d = s - e;      /* minus the line's length */
+			uint64_t meta = lk_kind_meta[(uint8_t)(s[0] + s[1])] +
+					lk_size_meta[(uint8_t)e[-1]] + line + 1;
+			uint64_t va;
+
+			/* Bit 63: a bad entry or more than 15 digits. */
+			if ((int64_t)(meta | (uint64_t)(d + 20)) < 0)
+				goto out;
+			line++;
+			va = wl_wide_hex(s + 3, (unsigned)(84 + 4 * d));
+			o->va = va;
+			if (__builtin_expect(!(meta & LK_M), 1)) {
+				memcpy((char *)o + 8, &meta, 8);
+				o++;
+			} else {
+				meta ^= LK_M;
+				memcpy((char *)o + 8, &meta, 8);
+				meta += WL_META_KIND(WL_ACCESS_WRITE) -
+					WL_META_KIND(WL_ACCESS_READ);
+				o[1].va = va;
+				memcpy((char *)(o + 1) + 8, &meta, 8);
+				o += 2;
+			}
+			s = e + 1;
+			nl &= nl - 1;
+		} while (nl);
+	}
+out:
+	*pp = s;
+	*op = o;
+	*linep = line;
+	return 1;
+}
+
+WL_WIDE_TARGET static int lackey_parse_wide(struct wl_parse *ps)
+{
+	return wl_text_parse(ps, lackey_fast, lackey_line, lackey_wide);
+}
+#endif
+
 static int lackey_parse(struct wl_parse *ps)
 {
-	return wl_text_parse(ps, lackey_fast, lackey_line);
+#ifdef WL_WIDE
+	if (wl_wide_ok())
+		return lackey_parse_wide(ps);
+#endif
+	return wl_text_parse(ps, lackey_fast, lackey_line, NULL);
 }
 
 static void lackey_write(FILE *f, const struct wl_access *a, size_t n,

@@ -10,9 +10,11 @@
  *      every access read has a size in 1..WL_ACCESS_MAX_SIZE, a known
  *      kind, a last byte that does not wrap, and its line.  The streaming
  *      reader gives the same accesses and the same error with chunks of
- *      1 and 13 bytes (every record split somewhere).  An input that
- *      starts like a compressed stream is decompressed first; its lines
- *      are not the input's, so only the reason's shape is checked.
+ *      1, 13 and 37 bytes (every record split somewhere), and so do
+ *      the per-line paths alone (a text format's wide path turned off).
+ *      An input that starts like a compressed stream is decompressed
+ *      first; its lines are not the input's, so only the reason's shape
+ *      is checked.
  *   2. wl_access_write() of the accesses parses back to the same accesses.
  *   3. The accesses (at most MAX_ACCESSES, which bounds the memory the
  *      page tables take) are translated with demand paging, as vmsim tlb
@@ -34,6 +36,8 @@
 #include <vmbench/workload.h>
 
 #include "fuzz.h"
+/* wl_wide_state: the text formats' wide path on or off. */
+#include "../../src/workload/access_impl.h"
 
 #ifndef FUZZ_FORMAT
 #error "build with -DFUZZ_FORMAT=(&wl_trace_lackey) or (&wl_trace_din)"
@@ -189,12 +193,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ret == -EINVAL && !FUZZ_FORMAT->binary && !packed)
 			FUZZ_CHECK(err.line >= 1);
 	}
-	for (size_t chunk = 1; chunk < 20; chunk += 12) {
+	for (size_t chunk = 1; chunk < 40; chunk += 12) {
 		struct wl_access_trace u = { 0 };
 		struct reason uerr = { 0 };
-		int uret = wl_access_parse_chunked(FUZZ_FORMAT,
-						   (const char *)data, size,
-						   chunk, &u, &uerr);
+		int uret;
+
+#ifdef WL_WIDE
+		int was = wl_wide_state;
+
+		if (chunk == 25)
+			wl_wide_state = 0;
+#endif
+		uret = wl_access_parse_chunked(FUZZ_FORMAT, (const char *)data,
+					       size, chunk == 25 ? 0 : chunk,
+					       &u, &uerr);
+#ifdef WL_WIDE
+		wl_wide_state = was;
+#endif
 
 		if (uret != -ENOMEM && ret != -ENOMEM) {
 			FUZZ_CHECK(uret == ret);

@@ -226,6 +226,304 @@ static void swar_hex(void)
 	free(want);
 }
 
+/*
+ * The per-line paths alone: the builds with a wide path (access_impl.h)
+ * turn it off; the results must be the same with it on.
+ */
+static void parse_narrow(const struct wl_trace_format *fmt, const char *buf,
+			 size_t len, size_t chunk, struct result *r)
+{
+#ifdef WL_WIDE
+	int was = wl_wide_state;
+
+	wl_wide_state = 0;
+#endif
+	parse(fmt, buf, len, chunk, r);
+#ifdef WL_WIDE
+	wl_wide_state = was;
+#endif
+}
+
+/* @buf parsed wide and narrow, at chunk sizes 0 and @c0 to @c1. */
+static void wide_same(const struct wl_trace_format *fmt, const char *buf,
+		      size_t len, size_t c0, size_t c1)
+{
+	struct result ref, r;
+
+	parse_narrow(fmt, buf, len, 0, &ref);
+	for (size_t c = c0 - 1; c <= c1; c++) {
+		size_t chunk = c < c0 ? 0 : c;
+
+		parse(fmt, buf, len, chunk, &r);
+		same(&ref, &r, fmt->name, chunk);
+		wl_access_trace_free(&r.t);
+	}
+	wl_access_trace_free(&ref.t);
+}
+
+static char hex_digit(struct rng *g, unsigned x)
+{
+	return (char)(x < 10 ? '0' + x :
+		      (rng_below(g, 2) ? 'a' : 'A') + (x - 10));
+}
+
+/*
+ * A text line of @fmt at @b: mostly the wide path's shape (1 to 16
+ * address digits, a one-digit size), and with @odd a chance of
+ * everything it leaves to the per-line paths: other labels, blanks and
+ * sizes, CRLF, 17 digits, a bad byte anywhere, an empty line.
+ */
+static size_t gen_line(struct rng *g, bool lackey, bool odd, char *b)
+{
+	static const char *const din_labels[] = {
+		"r ", "w ", "i ", "m ", "R ", "W ", "I ", "M ", "c ", "v ",
+		"2 ", "4 ", " r ", "r\t", "r  ", "x ",
+	};
+	static const char *const lk_labels[] = {
+		"I  ", " L ", " S ", " M ", " I ", "L  ", "S  ", "M  ",
+		"  L ", "\tL ", " X ", " L", "L ", "IL ",
+	};
+	static const char bad[] = "gGxX:/@`, \t\r\n\x80";
+	unsigned digits = 1 + (unsigned)rng_below(g, 16), r = odd ?
+		(unsigned)rng_below(g, 16) : 99;
+	size_t n = 0;
+
+	if (r == 0)
+		digits = 17 + (unsigned)rng_below(g, 3);
+	if (lackey)
+		n += (size_t)sprintf(b, "%s", lk_labels[r == 1 ?
+			rng_below(g, sizeof(lk_labels) / sizeof(*lk_labels)) :
+			rng_below(g, 4)]);
+	else
+		n += (size_t)sprintf(b, "%s", din_labels[r == 1 ?
+			rng_below(g, sizeof(din_labels) / sizeof(*din_labels)) :
+			rng_below(g, 8)]);
+	for (unsigned d = 0; d < digits; d++)
+		b[n++] = hex_digit(g, digits > 16 && d < digits - 16 ? 0 :
+				   (unsigned)rng_below(g, 16));
+	if (r == 2)     /* a bad byte in the address */
+		b[n - 1 - rng_below(g, digits)] = bad[rng_below(g, 15)];
+	if (lackey) {
+		b[n++] = ',';
+		if (r == 3)
+			n += (size_t)sprintf(b + n, "%u",
+					     (unsigned)rng_below(g, 70000));
+		else
+			b[n++] = (char)('1' + rng_below(g, 9));
+	} else if (r != 4) {    /* din without a size */
+		b[n++] = ' ';
+		if (r == 3)
+			n += (size_t)sprintf(b + n, "%x",
+					     (unsigned)rng_below(g, 70000));
+		else
+			b[n++] = hex_digit(g, 1 + (unsigned)rng_below(g, 15));
+	}
+	if (r == 5)
+		b[n++] = '\r';
+	if (r == 6)
+		b[n++] = ' ';
+	if (r == 7)     /* a bad byte for the line's last one */
+		b[n - 1] = bad[rng_below(g, 15)];
+	if (r == 8)
+		n = 0;
+	b[n++] = '\n';
+	return n;
+}
+
+/*
+ * The wide path decides exactly as the per-line paths: random traces
+ * (clean ones, and ones with odd lines: every kind of line it leaves to
+ * them), each whole and at every chunk size up to 70 (so every line
+ * length meets every chunk-boundary offset), threaded too; every
+ * address length 1-16 in both cases; a bad byte at every place of an
+ * address, after enough good lines that the wide path meets it, is the
+ * same error on the same line; the size's limits.
+ */
+static void wide_path(void)
+{
+	static const char bad[] = "gGxX:/@`, ";
+	struct rng g;
+	char *text = malloc(1 << 20);
+	struct result r;
+
+	ASSERT(text);
+	rng_seed(&g, SEED);
+	for (int lackey = 0; lackey < 2; lackey++) {
+		const struct wl_trace_format *fmt = lackey ? &wl_trace_lackey :
+			&wl_trace_din;
+
+		for (int odd = 0; odd < 2; odd++) {
+			for (int t = 0; t < 6; t++) {
+				size_t len = 0;
+
+				for (int i = 0; i < 120; i++)
+					len += gen_line(&g, lackey, odd,
+							text + len);
+				wide_same(fmt, text, len, 1, 70);
+				chunk_invariant(fmt, text, len);
+			}
+		}
+		/* A bad byte at each place of each address length. */
+		for (unsigned k = 1; k <= 16; k++) {
+			for (unsigned j = 0; j < k; j++) {
+				char addr[20];
+				size_t len = 0;
+
+				for (int i = 0; i < 12; i++)
+					len += gen_line(&g, lackey, false,
+							text + len);
+				for (unsigned d = 0; d < k; d++)
+					addr[d] = hex_digit(&g, (unsigned)
+							    rng_below(&g, 16));
+				addr[j] = bad[(k + j) % (sizeof(bad) - 1)];
+				addr[k] = 0;
+				len += (size_t)sprintf(text + len, lackey ?
+						       " L %s,4\n" :
+						       "r %s 4\n", addr);
+				for (int i = 0; i < 8; i++)
+					len += gen_line(&g, lackey, false,
+							text + len);
+				wide_same(fmt, text, len, 60, 66);
+				parse(fmt, text, len, 0, &r);
+				/*
+				 * din takes a blank as the address's end,
+				 * lackey more blanks before it.
+				 */
+				if (addr[j] == ' ' && (!lackey || !j)) {
+					wl_access_trace_free(&r.t);
+					continue;
+				}
+				if (r.ret != -EINVAL)
+					TEST_FAIL("%s: %s accepted", fmt->name,
+						  addr);
+				ASSERT_EQ(r.err.line, 13);
+				wl_access_trace_free(&r.t);
+			}
+		}
+		/* Every address length, upper and lower case. */
+		for (unsigned k = 1; k <= 16; k++) {
+			size_t len = 0, n = 0;
+			uint64_t want[40];
+
+			for (int i = 0; i < 40; i++) {
+				uint64_t v = 0;
+
+				len += (size_t)sprintf(text + len, lackey ?
+						       "I  " : "i ");
+				for (unsigned d = 0; d < k; d++) {
+					unsigned x = (unsigned)rng_below(&g, 16);
+
+					text[len++] = hex_digit(&g, x);
+					v = v << 4 | x;
+				}
+				len += (size_t)sprintf(text + len, lackey ?
+						       ",%d\n" : " %x\n",
+						       1 + i % 9);
+				want[n++] = v;
+			}
+			wide_same(fmt, text, len, 1, 70);
+			parse(fmt, text, len, 0, &r);
+			ASSERT_OK(r.ret);
+			ASSERT_EQ(r.t.n, n);
+			for (size_t i = 0; i < n; i++) {
+				ASSERT_EQ(r.t.a[i].va, want[i]);
+				ASSERT_EQ(r.t.a[i].size, 1 + i % 9);
+				ASSERT_EQ(r.t.a[i].line, i + 1);
+				ASSERT_EQ(r.t.a[i].kind, WL_ACCESS_IFETCH);
+			}
+			wl_access_trace_free(&r.t);
+		}
+	}
+	/* Lines of nearly the shape, among lines the wide path takes. */
+	{
+		static const char *const odd[] = {
+			"r  4\n", "r 4\n", "r 5 \n", "r  5 4\n", "rr 5 4\n",
+			"r 5  4\n", " r 5 4\n", "r 5 4 \n", "r\t5 4\n", "\n",
+			"r 5 4\r\n", "c 5 4\n", "3 5 4\n", "r 0x5 4\n",
+			"r 12345678901234567 4\n", "w 5 0\n", "r 5 g\n",
+			"I  ,4\n", "I ,4\n", "I 5,4\n", "IL 5,4\n", "   5,4\n",
+			"k\x02 5,4\n", " L  5,4\n", " L 5,,4\n", " L 5,4,\n",
+			" L 5, 4\n", " L 5 ,4\n", " L 5,0\n", " L 5,a\n",
+			" X 5,4\n", "\tL 5,4\n", " L 5,4\r\n", " L 5,10\n",
+			" L 12345678901234567,4\n", "==1== x\n", " M 5,4\n",
+		};
+
+		for (int lackey = 0; lackey < 2; lackey++) {
+			const struct wl_trace_format *fmt = lackey ?
+				&wl_trace_lackey : &wl_trace_din;
+
+			for (size_t i = 0; i < sizeof(odd) / sizeof(*odd); i++) {
+				size_t len = 0;
+
+				for (int j = 0; j < 10; j++)
+					len += (size_t)sprintf(text + len, lackey ?
+							       " S %x,8\n" :
+							       "w %x 8\n",
+							       0x1000 + j);
+				len += (size_t)sprintf(text + len, "%s", odd[i]);
+				for (int j = 0; j < 10; j++)
+					len += (size_t)sprintf(text + len, lackey ?
+							       " S %x,8\n" :
+							       "w %x 8\n",
+							       0x2000 + j);
+				wide_same(fmt, text, len, 1, 70);
+			}
+		}
+	}
+	/* The size's limits, among lines the wide path takes. */
+	{
+		static const struct {
+			bool lackey;
+			const char *line;
+			int ret;
+			unsigned size;
+		} lim[] = {
+			{ false, "r 1000 1\n", 0, 1 },
+			{ false, "r 1000 f\n", 0, 15 },
+			{ false, "r 1000 F\n", 0, 15 },
+			{ false, "r 1000 ffff\n", 0, 65535 },
+			{ false, "r 1000 0\n", -EINVAL, 0 },
+			{ false, "r 1000 10000\n", -EINVAL, 0 },
+			{ false, "r ffffffffffffffff 1\n", 0, 1 },
+			{ false, "r ffffffffffffffff 2\n", -EINVAL, 0 },
+			{ true, " L 1000,1\n", 0, 1 },
+			{ true, " L 1000,9\n", 0, 9 },
+			{ true, " L 1000,65535\n", 0, 65535 },
+			{ true, " L 1000,0\n", -EINVAL, 0 },
+			{ true, " L 1000,a\n", -EINVAL, 0 },
+			{ true, " L 1000,65536\n", -EINVAL, 0 },
+			{ true, " L ffffffffffffffff,2\n", -EINVAL, 0 },
+		};
+
+		for (size_t i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
+			const struct wl_trace_format *fmt = lim[i].lackey ?
+				&wl_trace_lackey : &wl_trace_din;
+			size_t len = 0;
+
+			for (int j = 0; j < 10; j++)
+				len += (size_t)sprintf(text + len, lim[i].lackey ?
+						       "I  %08x,4\n" : "i %x 4\n",
+						       0x400000 + j);
+			len += (size_t)sprintf(text + len, "%s", lim[i].line);
+			for (int j = 0; j < 10; j++)
+				len += (size_t)sprintf(text + len, lim[i].lackey ?
+						       "I  %08x,4\n" : "i %x 4\n",
+						       0x500000 + j);
+			wide_same(fmt, text, len, 1, 70);
+			parse(fmt, text, len, 0, &r);
+			ASSERT_EQ(r.ret, lim[i].ret);
+			if (r.ret) {
+				ASSERT_EQ(r.err.line, 11);
+			} else {
+				ASSERT_EQ(r.t.n, 21);
+				ASSERT_EQ(r.t.a[10].size, lim[i].size);
+			}
+			wl_access_trace_free(&r.t);
+		}
+	}
+	free(text);
+}
+
 /* Write @t in @fmt into a memory buffer. */
 static char *write_mem(const struct wl_trace_format *fmt,
 		       const struct wl_access_trace *t, size_t *len)
@@ -504,6 +802,7 @@ int main(void)
 	text_formats();
 	specific();
 	swar_hex();
+	wide_path();
 	vmb();
 	batches();
 	return 0;
