@@ -29,6 +29,7 @@ import vmbstats  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), "pylib"))
+from harness import Checks  # noqa: E402
 from snapshot import snapshot  # noqa: E402
 
 # The signal cases need the default dispositions in the tools they start:
@@ -38,19 +39,8 @@ for _sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM):
     if signal.getsignal(_sig) == signal.SIG_IGN:
         signal.signal(_sig, signal.SIG_DFL)
 
-failures = []
-
-
-def ok(name):
-    print("ok   " + name)
-
-
-def fail(name, why, p=None):
-    failures.append(name)
-    print("FAIL %s: %s" % (name, why))
-    if p is not None:
-        print("--- exit %s\n--- stdout\n%s--- stderr\n%s" %
-              (p.returncode, p.stdout, p.stderr))
+checks = Checks()
+ok, fail = checks.ok, checks.fail
 
 
 def check(name, cmd, code, first, tmp, cwd=None, **kw):
@@ -407,7 +397,4 @@ except vmbstats.InputError as e:
         ok("atomic_write: a directory refused")
 shutil.rmtree(t)
 
-if failures:
-    print("%d failure(s): %s" % (len(failures), ", ".join(failures)))
-    sys.exit(1)
-print("all passed")
+checks.finish("all passed")
