@@ -14,6 +14,8 @@ directory created, changed or removed).
 Tests that report a problem themselves call checks.fail(name, why, p)
 (checks.expect(name, got, want) for an equality); tests that stop at
 their first problem run their tool with run_or_die() and stop with die().
+For output written in place: read_fifo() reads a FIFO the tool writes;
+temp_file_appeared() waits for a tool's temporary file (before a signal).
 """
 import contextlib
 import os
@@ -21,6 +23,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 # A failed check prints at most this many characters of each of the
 # process's streams: enough for the error, not a whole trace or CSV.
@@ -66,6 +70,39 @@ def run_or_die(cmd, rc=0, timeout=300):
             " ".join([os.path.basename(cmd[0])] + list(cmd[1:])),
             p.returncode, rc, p.stderr))
     return p
+
+
+def read_fifo(path):
+    """Start reading the FIFO @path to its end in a thread, so that a tool
+    opening it for writing does not block.  Returns a function that waits
+    up to its argument's seconds (default 30) and gives the bytes read, or
+    None when the FIFO was not read to its end by then (the thread is a
+    daemon: a FIFO nobody opened cannot keep the test from exiting)."""
+    got = []
+
+    def reader():
+        with open(path, "rb") as f:
+            got.append(f.read())
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+
+    def result(timeout=30):
+        t.join(timeout)
+        return got[0] if got else None
+    return result
+
+
+def temp_file_appeared(d, before=(), timeout=20.0):
+    """Wait until a hidden file (a tool's temporary file) whose name is not
+    in @before appears in the directory @d: True, or False once @timeout
+    seconds have passed without one."""
+    end = time.monotonic() + timeout
+    while True:
+        if any(n.startswith(".") and n not in before for n in os.listdir(d)):
+            return True
+        if time.monotonic() >= end:
+            return False
+        time.sleep(0.02)
 
 
 @contextlib.contextmanager
