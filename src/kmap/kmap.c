@@ -180,6 +180,24 @@ static int pte_clear(struct kmap *km, uint64_t va)
 	return err;
 }
 
+/*
+ * The start both map calls share: -EINVAL for a CPU or page out of range;
+ * for a lowmem page, its direct-map address in *@va (counted in direct,
+ * as the kernel returns page_address()) and 1: nothing left to map; 0 for
+ * a highmem page, which the caller maps.
+ */
+static int map_lowmem(struct kmap *km, unsigned cpu, uint64_t pa,
+		      uint64_t *va)
+{
+	if (cpu >= km->cpus || bad_pa(km, pa))
+		return -EINVAL;
+	if (kmap_is_highmem(km, pa))
+		return 0;
+	km->c.direct++;
+	*va = km->l->page_offset + pa;
+	return 1;
+}
+
 static uint64_t local_va(const struct kmap *km, unsigned cpu, unsigned idx)
 {
 	uint64_t fix = KMAP_FIX_KMAP_BEGIN + idx +
@@ -194,13 +212,9 @@ int kmap_local_map(struct kmap *km, unsigned cpu, uint64_t pa, uint64_t *va)
 	uint64_t v;
 	int err;
 
-	if (cpu >= km->cpus || bad_pa(km, pa))
-		return -EINVAL;
-	if (!kmap_is_highmem(km, pa)) {
-		km->c.direct++;
-		*va = km->l->page_offset + pa;
-		return 0;
-	}
+	err = map_lowmem(km, cpu, pa, va);
+	if (err)
+		return err < 0 ? err : 0;
 	c = &km->cpu[cpu];
 	if (c->depth == KMAP_KM_MAX_IDX)
 		return -ENOSPC;
@@ -282,13 +296,9 @@ int kmap_pkmap_map(struct kmap *km, unsigned cpu, uint64_t pa, uint64_t *va)
 	unsigned left;
 	int err;
 
-	if (cpu >= km->cpus || bad_pa(km, pa))
-		return -EINVAL;
-	if (!kmap_is_highmem(km, pa)) {
-		km->c.direct++;
-		*va = km->l->page_offset + pa;
-		return 0;
-	}
+	err = map_lowmem(km, cpu, pa, va);
+	if (err)
+		return err < 0 ? err : 0;
 	if (!km->last_pkmap)
 		return -EINVAL;
 	nr = lookup(km, pa);

@@ -439,6 +439,20 @@ static struct augrb_node *busy_next(struct augrb_vmap *a, struct augrb_node *n)
 	return p ? node_of(p) : NULL;
 }
 
+/*
+ * Link @n, a block not yet in the free tree, at the empty @link of @parent
+ * (found by the caller's descent) and rebalance; its max starts as its own
+ * size, augrb_max_insert() fixes the maxima above it.
+ */
+static inline void free_link(struct augrb_vmap *a, struct augrb_node *n,
+			     struct rb_node *parent, struct rb_node **link)
+{
+	n->max = n->size;
+	rb_link_node(&n->rb, parent, link);
+	augrb_max_insert(&n->rb, &a->free);
+	a->nfree++;
+}
+
 /* Link @n into the free tree as the in-order successor of @prev. */
 static void free_insert_after(struct augrb_vmap *a, struct augrb_node *prev,
 			      struct augrb_node *n)
@@ -450,10 +464,7 @@ static void free_insert_after(struct augrb_vmap *a, struct augrb_node *prev,
 		parent = *link;
 		link = &parent->left;
 	}
-	n->max = n->size;
-	rb_link_node(&n->rb, parent, link);
-	augrb_max_insert(&n->rb, &a->free);
-	a->nfree++;
+	free_link(a, n, parent, link);
 }
 
 /* Link @n into the free tree by start. */
@@ -469,10 +480,7 @@ static void free_insert(struct augrb_vmap *a, struct augrb_node *n)
 		link = n->start < node_of(parent)->start ? &parent->left :
 							   &parent->right;
 	}
-	n->max = n->size;
-	rb_link_node(&n->rb, parent, link);
-	augrb_max_insert(&n->rb, &a->free);
-	a->nfree++;
+	free_link(a, n, parent, link);
 }
 
 /* Link @n into the free tree as the in-order predecessor of @next. */
@@ -486,10 +494,7 @@ static void free_insert_before(struct augrb_vmap *a, struct augrb_node *next,
 		parent = *link;
 		link = &parent->right;
 	}
-	n->max = n->size;
-	rb_link_node(&n->rb, parent, link);
-	augrb_max_insert(&n->rb, &a->free);
-	a->nfree++;
+	free_link(a, n, parent, link);
 }
 
 /*

@@ -16,11 +16,11 @@ import stat
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), "pylib"))
+from harness import read_fifo, temp_file_appeared  # noqa: E402
 from snapshot import snapshot  # noqa: E402
 
 # The signal cases need the default dispositions in the tools they start:
@@ -147,16 +147,6 @@ def bad_cases(exe, d, ck):
         ck.result(name, problems, f"stderr: {err!r}")
 
 
-def hidden_appeared(d, before, timeout=20.0):
-    """Wait until a hidden (temporary) file appears in @d."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if any(n.startswith(".") for n in set(os.listdir(d)) - set(before)):
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def signal_cases(exe, d, ck):
     for sig, code in ((signal.SIGINT, 130), (signal.SIGTERM, 143),
                       (signal.SIGHUP, 129)):
@@ -168,7 +158,7 @@ def signal_cases(exe, d, ck):
                              stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
         problems = []
-        if not hidden_appeared(d, before):
+        if not temp_file_appeared(d, before):
             problems.append("no temporary file appeared")
         time.sleep(0.3)
         p.send_signal(sig)
@@ -188,20 +178,14 @@ def fifo_case(exe, d, ck):
     fifo = os.path.join(d, "pipe.csv")
     os.mkfifo(fifo)
     before = snapshot(d)
-    got = []
-
-    def reader():
-        with open(fifo, "rb") as f:
-            got.append(f.read())
-    t = threading.Thread(target=reader)
-    t.start()
+    read = read_fifo(fifo)
     p = subprocess.run([exe, ONE, "--quick", "--csv", "pipe.csv"], cwd=d,
                        capture_output=True, timeout=120)
-    t.join(timeout=30)
+    got = read()
     problems = []
     if p.returncode != 0:
         problems.append(f"exit {p.returncode}, expected 0")
-    if not got or not got[0].startswith(b"family,strategy,"):
+    if not got or not got.startswith(b"family,strategy,"):
         problems.append("the FIFO's reader got no CSV")
     if not stat.S_ISFIFO(os.lstat(fifo).st_mode):
         problems.append("the FIFO was replaced")
@@ -221,7 +205,7 @@ def pair_case(exe, d, ck):
                           "pair.csv"], cwd=d, stdout=subprocess.DEVNULL,
                          stderr=subprocess.PIPE)
     problems = []
-    if not hidden_appeared(d, before):
+    if not temp_file_appeared(d, before):
         problems.append("no temporary file appeared")
     side = os.path.join(d, "pair.csv.meta.csv")
     os.mkdir(side)

@@ -23,23 +23,16 @@ import tempfile
 
 VMSIM, CAP = sys.argv[1], sys.argv[2]
 SNAP, TRACE = os.path.join(CAP, "vmallocinfo"), os.path.join(CAP, "trace")
-failures = []
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "pylib"))
+from harness import Checks  # noqa: E402
+
+checks = Checks()
+fail, expect = checks.fail, checks.expect
 
 
 def run(args):
     return subprocess.run([VMSIM] + args, capture_output=True, text=True)
-
-
-def fail(name, why, p=None):
-    extra = ""
-    if p is not None:
-        extra = " (rc %d, stderr %r)" % (p.returncode, p.stderr[:300])
-    failures.append("%s: %s%s" % (name, why, extra))
-
-
-def expect(name, got, want):
-    if got != want:
-        fail(name, "got %r, want %r" % (got, want))
 
 
 tmp = tempfile.mkdtemp()
@@ -340,7 +333,5 @@ if len(sys.argv) > 3:
     expect("protocol capture on 6.9 --follow", got[True],
            ["129", "128", "1", "126", "126"])
 
-if failures:
-    print("\n".join(failures))
-    sys.exit(1)
-print("ok: import %d ops, 6.9 predicts %d/%d" % (len(lines), best, allocs))
+checks.finish("ok: import %d ops, 6.9 predicts %d/%d" % (len(lines), best,
+                                                        allocs))

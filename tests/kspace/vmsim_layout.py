@@ -9,9 +9,12 @@ usage: vmsim_layout.py VMSIM
 import csv
 import io
 import os
-import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "pylib"))
+from harness import die as fail, run_or_die  # noqa: E402
 
 VMSIM = sys.argv[1]
 ARCHS = ["x86-64-4l", "x86-64-5l", "x86-32", "x86-pae", "arm64-4k-48",
@@ -19,16 +22,7 @@ ARCHS = ["x86-64-4l", "x86-64-5l", "x86-32", "x86-pae", "arm64-4k-48",
 
 
 def run(*args, rc=0):
-    p = subprocess.run([VMSIM, "layout", *args], capture_output=True,
-                       text=True, timeout=120)
-    if p.returncode != rc:
-        sys.exit(f"vmsim layout {' '.join(args)}: exit {p.returncode}, "
-                 f"want {rc}\n{p.stderr}")
-    return p
-
-
-def fail(msg):
-    sys.exit(f"vmsim_layout.py: {msg}")
+    return run_or_die([VMSIM, "layout", *args], rc, timeout=120)
 
 
 def check_bad(args, option):

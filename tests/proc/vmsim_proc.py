@@ -11,24 +11,18 @@ usage: vmsim_proc.py VMSIM
 import csv
 import io
 import os
-import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "pylib"))
+from harness import die as fail, run_or_die  # noqa: E402
 
 VMSIM = sys.argv[1]
 
 
 def run(*args, rc=0):
-    p = subprocess.run([VMSIM, "proc", *args], capture_output=True,
-                       text=True, timeout=300)
-    if p.returncode != rc:
-        sys.exit(f"vmsim proc {' '.join(args)}: exit {p.returncode}, "
-                 f"want {rc}\n{p.stderr}")
-    return p
-
-
-def fail(msg):
-    sys.exit(f"vmsim_proc.py: {msg}")
+    return run_or_die([VMSIM, "proc", *args], rc, timeout=300)
 
 
 def rows(text):

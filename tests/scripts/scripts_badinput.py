@@ -16,7 +16,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 SRC = os.path.abspath(sys.argv[1])
@@ -29,6 +28,7 @@ import vmbstats  # noqa: E402
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), "pylib"))
+from harness import Checks, read_fifo  # noqa: E402
 from snapshot import snapshot  # noqa: E402
 
 # The signal cases need the default dispositions in the tools they start:
@@ -38,19 +38,8 @@ for _sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM):
     if signal.getsignal(_sig) == signal.SIG_IGN:
         signal.signal(_sig, signal.SIG_DFL)
 
-failures = []
-
-
-def ok(name):
-    print("ok   " + name)
-
-
-def fail(name, why, p=None):
-    failures.append(name)
-    print("FAIL %s: %s" % (name, why))
-    if p is not None:
-        print("--- exit %s\n--- stdout\n%s--- stderr\n%s" %
-              (p.returncode, p.stdout, p.stderr))
+checks = Checks()
+ok, fail = checks.ok, checks.fail
 
 
 def check(name, cmd, code, first, tmp, cwd=None, **kw):
@@ -374,13 +363,11 @@ shutil.rmtree(t)
 t = case_dir()
 fifo = os.path.join(t, "fifo")
 os.mkfifo(fifo)
-got = []
-reader = threading.Thread(target=lambda: got.append(open(fifo).read()))
-reader.start()
+read = read_fifo(fifo)
 vmbstats.atomic_write(fifo, "through the FIFO\n", "-o")
-reader.join(timeout=30)
+got = read()
 import stat  # noqa: E402
-if got != ["through the FIFO\n"] or not stat.S_ISFIFO(os.lstat(fifo).st_mode):
+if got != b"through the FIFO\n" or not stat.S_ISFIFO(os.lstat(fifo).st_mode):
     fail("atomic_write: FIFO written in place", "read %r" % got)
 else:
     ok("atomic_write: FIFO written in place")
@@ -407,7 +394,4 @@ except vmbstats.InputError as e:
         ok("atomic_write: a directory refused")
 shutil.rmtree(t)
 
-if failures:
-    print("%d failure(s): %s" % (len(failures), ", ".join(failures)))
-    sys.exit(1)
-print("all passed")
+checks.finish("all passed")

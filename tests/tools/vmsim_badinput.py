@@ -14,11 +14,10 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), "pylib"))
+from harness import read_fifo, temp_file_appeared  # noqa: E402
 from snapshot import snapshot  # noqa: E402
 
 # The signal cases need the default dispositions in the tools they start:
@@ -211,21 +210,15 @@ def output_cases(vmsim, failures):
         n += 1
         fifo = os.path.join(d, "fifo")
         os.mkfifo(fifo)
-        got = []
-
-        def reader():
-            with open(fifo, "rb") as f:
-                got.append(f.read())
-        t = threading.Thread(target=reader)
-        t.start()
+        read = read_fifo(fifo)
         before = snapshot(d)
         p = run([vmsim, "vmap", "--strategy", "all", "ok.trace", "-o",
                  "fifo"], b"", d)
-        t.join(timeout=30)
+        got = read()
         problems = []
         if p.returncode != 0:
             problems.append(f"exit {p.returncode}")
-        if not got or not got[0].startswith(b"1 0x"):
+        if not got or not got.startswith(b"1 0x"):
             problems.append(f"reader got {got!r}")
         if snapshot(d) != before:
             problems.append("directory changed (FIFO replaced?)")
@@ -271,12 +264,8 @@ def output_cases(vmsim, failures):
                                  stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL)
             problems = []
-            end = time.monotonic() + 20
-            while not any(x.startswith(".") for x in os.listdir(d)):
-                if time.monotonic() > end:
-                    problems.append("no temporary file appeared")
-                    break
-                time.sleep(0.02)
+            if not temp_file_appeared(d):
+                problems.append("no temporary file appeared")
             p.send_signal(sig)
             rc = p.wait(timeout=30)
             p.stdin.close()

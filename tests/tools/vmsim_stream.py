@@ -25,18 +25,16 @@ VMSIM = sys.argv[1]
 DATA = sys.argv[2]
 CODECS = set(c for c in sys.argv[3].split(",") if c) if len(sys.argv) > 3 \
     else {"gzip", "xz", "zstd"}
-failures = []
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "pylib"))
+from harness import Checks  # noqa: E402
+
+checks = Checks()
+fail = checks.fail
 
 
 def run(args, stdin=None):
     return subprocess.run([VMSIM] + args, input=stdin, capture_output=True)
-
-
-def fail(name, why, p=None):
-    extra = ""
-    if p is not None:
-        extra = " (rc %d, stderr %r)" % (p.returncode, p.stderr[:300])
-    failures.append("%s: %s%s" % (name, why, extra))
 
 
 def check_ok(name, p):
@@ -208,11 +206,6 @@ def main():
                 p.stderr:
             fail("repetitions on stdin", "want an error", p)
 
-    for f in failures:
-        print("FAIL " + f)
-    if failures:
-        sys.exit(1)
-    print("all streaming cases passed")
-
 
 main()
+checks.finish("all streaming cases passed")

@@ -16,20 +16,17 @@ import sys
 import tempfile
 
 VMSIM = sys.argv[1]
-failures = []
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "pylib"))
+from harness import Checks  # noqa: E402
+
+checks = Checks()
+fail = checks.fail
 
 
 def run(args, stdin=None):
     return subprocess.run([VMSIM, "tlb"] + args, input=stdin,
                           capture_output=True, text=True)
-
-
-def fail(name, why, p=None):
-    extra = ""
-    if p is not None:
-        extra = " (rc %d, stdout %r, stderr %r)" % (
-            p.returncode, p.stdout[:200], p.stderr[:300])
-    failures.append("%s: %s%s" % (name, why, extra))
 
 
 def expect_bad(name, args, prefix, reason, tmp):
@@ -290,11 +287,8 @@ def main():
             fail("--help", "incomplete", h)
         real_trace(tmp)
     workloads()
-    for f in failures:
-        print("FAIL " + f)
-    print("%d failure(s)" % len(failures))
-    return 1 if failures else 0
+    checks.finish()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

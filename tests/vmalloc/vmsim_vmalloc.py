@@ -16,19 +16,17 @@ import sys
 import tempfile
 
 VMSIM = sys.argv[1]
-failures = []
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), "pylib"))
+from harness import Checks  # noqa: E402
+
+checks = Checks()
+fail, expect = checks.fail, checks.expect
 
 
 def run(args):
     return subprocess.run([VMSIM, "vmalloc"] + args, capture_output=True,
                           text=True)
-
-
-def fail(name, why, p=None):
-    extra = ""
-    if p is not None:
-        extra = " (rc %d, stderr %r)" % (p.returncode, p.stderr[:300])
-    failures.append("%s: %s%s" % (name, why, extra))
 
 
 def counters(name, args):
@@ -44,11 +42,6 @@ def counters(name, args):
         v = r["value"]
         out[(r["counter"], cpu)] = v if v == "NA" else float(v)
     return out, p.stdout
-
-
-def expect(name, got, want):
-    if got != want:
-        fail(name, "got %r, want %r" % (got, want))
 
 
 def fls(x):
@@ -305,8 +298,4 @@ with tempfile.TemporaryDirectory() as tmp:
         elif os.listdir(tmp):
             fail(name, "left files behind: %r" % os.listdir(tmp))
 
-if failures:
-    for f in failures:
-        print("FAIL", f)
-    sys.exit(1)
-print("vmsim vmalloc: ok")
+checks.finish("vmsim vmalloc: ok")
