@@ -88,15 +88,19 @@
 #include "pool.h"
 #include "vmap_impl.h"
 
-#ifndef GT_NODE_BYTES
-#define GT_NODE_BYTES 256
+/* Node sizes, multiples of a cache line. */
+#ifndef GT_LEAF_BYTES
+#define GT_LEAF_BYTES 256
+#endif
+#ifndef GT_INNER_BYTES
+#define GT_INNER_BYTES 256
 #endif
 /* Entries per leaf and children per inner node that fit in a node. */
 #ifndef GT_LEAF_N
-#define GT_LEAF_N ((GT_NODE_BYTES - 8) / 16)
+#define GT_LEAF_N ((GT_LEAF_BYTES - 8) / 16)
 #endif
 #ifndef GT_FAN
-#define GT_FAN ((GT_NODE_BYTES - 8) / 24)
+#define GT_FAN ((GT_INNER_BYTES - 8) / 24)
 #endif
 /* The least fill of a non-root node: at most (capacity + 1) / 2. */
 #ifndef GT_LEAF_MIN
@@ -131,15 +135,14 @@ struct gt_inner {
 	void *child[GT_FAN];
 };
 
-#define GT_SLOT (sizeof(struct gt_leaf) > sizeof(struct gt_inner) ? \
-		 sizeof(struct gt_leaf) : sizeof(struct gt_inner))
 
 struct gt_vmap {
 	struct vmap base;
 	void *root;
 	uint64_t max;          /* largest gap in the tree */
 	unsigned height;       /* inner levels; 0: the root is a leaf */
-	struct pool pool;
+	struct pool lpool;     /* leaves */
+	struct pool ipool;     /* inner nodes */
 	/*
 	 * The path of the last descent: the inner node at depth d, the slot
 	 * taken in it and its lo; the leaf's lo in lo[height].
@@ -212,6 +215,27 @@ static void fix_max(struct gt_vmap *a, unsigned d)
 	a->max = m;
 }
 
+/*
+ * The node at depth @d on the path had the largest gap @old and now has
+ * @m <= @old: lower the maxima above it, recomputing a parent only when
+ * its max was that child's.
+ */
+static void lower_max(struct gt_vmap *a, unsigned d, uint64_t old,
+		      uint64_t m)
+{
+	for (; d > 0 && m != old; d--) {
+		uint64_t pold = *max_slot(a, d - 1);
+
+		*max_slot(a, d) = m;
+		if (old < pold)
+			return;  /* another child holds the parent's max */
+		m = inner_max(a->pn[d - 1]);
+		old = pold;
+	}
+	if (d == 0)
+		a->max = m;
+}
+
 /* A gap of @g appeared under the node at depth @d: raise the maxima. */
 static inline void raise_max(struct gt_vmap *a, unsigned d, uint64_t g)
 {
@@ -235,10 +259,11 @@ static int gt_create(struct vmap **out, uint64_t start, uint64_t end,
 	(void)page_size;
 	if (!a)
 		return -ENOMEM;
-	pool_init(&a->pool, GT_SLOT, 64);
-	l = pool_get(&a->pool);
+	pool_init(&a->lpool, sizeof(struct gt_leaf), 64);
+	pool_init(&a->ipool, sizeof(struct gt_inner), 64);
+	l = pool_get(&a->lpool);
 	if (!l) {
-		pool_destroy(&a->pool);
+		pool_destroy(&a->lpool);
 		free(a);
 		return -ENOMEM;
 	}
@@ -254,7 +279,8 @@ static int gt_create(struct vmap **out, uint64_t start, uint64_t end,
 
 static void gt_destroy(struct vmap *v)
 {
-	pool_destroy(&to_gt(v)->pool);
+	pool_destroy(&to_gt(v)->lpool);
+	pool_destroy(&to_gt(v)->ipool);
 	free(v);
 }
 
@@ -418,6 +444,10 @@ static int leaf_insert(struct gt_vmap *a, struct gt_leaf *l, uint32_t j,
 	void *spare[GT_MAXH + 2];
 
 	if (l->n < GT_LEAF_N) {
+		/* The gap split was entry j's: the leaf's max only if equal. */
+		uint64_t old = *max_slot(a, d);
+		uint64_t g = l->start[j] - (j ? l->end[j - 1] : a->lo[d]);
+
 		memmove(&l->start[j + 1], &l->start[j],
 			(l->n - j) * sizeof(l->start[0]));
 		memmove(&l->end[j + 1], &l->end[j],
@@ -425,7 +455,8 @@ static int leaf_insert(struct gt_vmap *a, struct gt_leaf *l, uint32_t j,
 		l->start[j] = at;
 		l->end[j] = at + size;
 		l->n++;
-		fix_max(a, d);
+		if (g == old)
+			lower_max(a, d, old, leaf_max(l, a->lo[d]));
 		return 0;
 	}
 	/* Nodes for the leaf, each full ancestor and maybe a new root. */
@@ -435,10 +466,10 @@ static int leaf_insert(struct gt_vmap *a, struct gt_leaf *l, uint32_t j,
 	if (need == d + 1)
 		need++;
 	for (unsigned k = 0; k < need; k++) {
-		spare[k] = pool_get(&a->pool);
+		spare[k] = pool_get(k ? &a->ipool : &a->lpool);
 		if (!spare[k]) {
 			while (k--)
-				pool_put(&a->pool, spare[k]);
+				pool_put(k ? &a->ipool : &a->lpool, spare[k]);
 			return -ENOMEM;
 		}
 	}
@@ -477,11 +508,43 @@ static int gt_alloc(struct vmap *v, uint64_t size, uint64_t align,
 	uint32_t j;
 	int err;
 
-	if (a->max < size ||
-	    search(a, a->root, 0, v->start, size, align, vstart, vend, &at,
-		   &j) != GT_FOUND)
+	if (a->max < size)
 		return -ENOSPC;
-	l = path_node(a, a->height);
+	if (align == v->page_size && vstart == v->start && vend == v->end) {
+		/*
+		 * Every gap of at least size fits at its start: one descent
+		 * to the leftmost, reading the keys only for the leaf's lo.
+		 */
+		const uint64_t *lop = &v->start;
+		void *node = a->root;
+		uint64_t gs;
+
+		for (unsigned d = 0; d < a->height; d++) {
+			struct gt_inner *in = node;
+			uint32_t i = 0;
+
+			v->visits++;
+			while (in->max[i] < size)
+				i++;
+			a->pn[d] = in;
+			a->pi[d] = i;
+			if (i)
+				lop = &in->key[i - 1];
+			node = in->child[i];
+			GT_PREFETCH(node);
+		}
+		v->visits++;
+		l = node;
+		gs = a->lo[a->height] = *lop;
+		for (j = 0; l->start[j] - gs < size; j++)
+			gs = l->end[j];
+		at = gs;
+	} else if (search(a, a->root, 0, v->start, size, align, vstart, vend,
+			  &at, &j) == GT_FOUND) {
+		l = path_node(a, a->height);
+	} else {
+		return -ENOSPC;
+	}
 	err = leaf_insert(a, l, j, at, size);
 	if (err)
 		return err;
@@ -620,12 +683,12 @@ merged:
 	memmove(&p->child[li + 1], &p->child[li + 2],
 		(p->n - li - 2) * sizeof(p->child[0]));
 	p->n--;
-	pool_put(&a->pool, rn);
+	pool_put(d == a->height ? &a->lpool : &a->ipool, rn);
 	if (d == 1) {
 		if (p->n == 1) {  /* the root has one child: it is the root */
 			a->root = p->child[0];
 			a->height--;
-			pool_put(&a->pool, p);
+			pool_put(&a->ipool, p);
 		}
 		return;
 	}
@@ -717,11 +780,12 @@ static uint64_t gt_meta_bytes(const struct vmap *v)
 {
 	const struct gt_vmap *a = to_gt(v);
 
-	return sizeof(*a) + a->pool.in_use * a->pool.slot;
+	return sizeof(*a) + a->lpool.in_use * a->lpool.slot +
+	       a->ipool.in_use * a->ipool.slot;
 }
 
 struct gt_walk {
-	uint64_t entries, nodes;
+	uint64_t entries, leaves, inner;
 	bool last;  /* the node is the last at its depth */
 };
 
@@ -737,8 +801,8 @@ static int check_node(const struct gt_vmap *a, const void *node, unsigned d,
 	uint64_t pmask = v->page_size - 1;
 	bool root = d == 0;
 
-	w->nodes++;
 	if (d == a->height) {
+		w->leaves++;
 		const struct gt_leaf *l = node;
 		uint64_t prev = lo;
 
@@ -786,6 +850,7 @@ static int check_node(const struct gt_vmap *a, const void *node, unsigned d,
 	const struct gt_inner *in = node;
 	bool last = w->last;
 
+	w->inner++;
 	if (in->n < (root ? 2 : GT_FAN_MIN) || in->n > GT_FAN)
 		return vmap_corrupt(r, "inner node at %#llx has %u children",
 				    (unsigned long long)lo, in->n);
@@ -820,7 +885,7 @@ static int check_node(const struct gt_vmap *a, const void *node, unsigned d,
 static int gt_check(const struct vmap *v, struct reason *r)
 {
 	const struct gt_vmap *a = to_gt(v);
-	struct gt_walk w = { 0, 0, true };
+	struct gt_walk w = { 0, 0, 0, true };
 	int err;
 
 	if (a->height >= GT_MAXH)
@@ -833,10 +898,13 @@ static int gt_check(const struct vmap *v, struct reason *r)
 				    "sentinel",
 				    (unsigned long long)w.entries,
 				    (unsigned long long)v->live);
-	if (w.nodes != a->pool.in_use)
-		return vmap_corrupt(r, "%llu nodes in the tree, %llu in use",
-				    (unsigned long long)w.nodes,
-				    (unsigned long long)a->pool.in_use);
+	if (w.leaves != a->lpool.in_use || w.inner != a->ipool.in_use)
+		return vmap_corrupt(r, "%llu leaves and %llu inner nodes in "
+				    "the tree, %llu and %llu in use",
+				    (unsigned long long)w.leaves,
+				    (unsigned long long)w.inner,
+				    (unsigned long long)a->lpool.in_use,
+				    (unsigned long long)a->ipool.in_use);
 	return 0;
 }
 
