@@ -77,10 +77,14 @@
  * neighbour or merges with it, and a root left with one child is replaced
  * by that child.
  *
- * Nodes: GT_NODE_BYTES (256 by default, four cache lines, 64-byte aligned)
- * from the node pool (pool.h), with the first line holding the count and
- * the first maxima (alloc) or keys (free).  meta_bytes counts the nodes in
- * use and the allocator object; the pool's slack is not counted.
+ * Nodes: leaves of GT_LEAF_BYTES and inner nodes of GT_INNER_BYTES (256
+ * each by default: 15 areas, 10 children; four cache lines, 64-byte
+ * aligned), each kind from a node pool of its own (pool.h).  A descent
+ * prefetches every line of the child it goes to, so the node's misses
+ * overlap rather than follow the scan.  meta_bytes counts the nodes in use
+ * and the allocator object (whose path arrays are some 1.3 KB); the pools'
+ * slack is not counted.  At 1k to 1M live areas under random churn this
+ * comes to about 40 bytes per live area (leaves about half full).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -155,6 +159,20 @@ struct gt_vmap {
 #define to_gt(v) ((struct gt_vmap *)(v))
 
 enum { GT_NONE, GT_FOUND, GT_STOP };
+
+/*
+ * Ask for every line of the node at depth @d below the one a descent
+ * stands on: its misses then overlap instead of following the scan.
+ */
+static inline void prefetch_node(const struct gt_vmap *a, const void *p,
+				 unsigned d)
+{
+	size_t bytes = d == a->height ? sizeof(struct gt_leaf) :
+					sizeof(struct gt_inner);
+
+	for (size_t k = 0; k < bytes; k += 64)
+		GT_PREFETCH((const char *)p + k);
+}
 
 static inline uint64_t max2(uint64_t x, uint64_t y)
 {
@@ -333,7 +351,7 @@ static int search(struct gt_vmap *a, void *node, unsigned d, uint64_t lo,
 			return GT_STOP;
 		if (in->max[i] < size || in->key[i] <= vstart)
 			continue;
-		GT_PREFETCH(in->child[i]);
+		prefetch_node(a, in->child[i], d + 1);
 		r = search(a, in->child[i], d + 1, clo, size, align, vstart,
 			   vend, at, jj);
 		if (r != GT_NONE) {
@@ -531,7 +549,7 @@ static int gt_alloc(struct vmap *v, uint64_t size, uint64_t align,
 			if (i)
 				lop = &in->key[i - 1];
 			node = in->child[i];
-			GT_PREFETCH(node);
+			prefetch_node(a, node, d + 1);
 		}
 		v->visits++;
 		l = node;
@@ -575,7 +593,7 @@ static struct gt_leaf *descend(struct gt_vmap *a, uint64_t addr)
 		if (i)
 			lo = in->key[i - 1];
 		node = in->child[i];
-		GT_PREFETCH(node);
+		prefetch_node(a, node, d + 1);
 	}
 	a->base.visits++;
 	a->lo[a->height] = lo;
