@@ -36,7 +36,8 @@
  *
  * Invariants (checked by gt_check()):
  *   1. areas are page-granular, non-empty (the sentinel aside), ascend and
- *      do not overlap: end[j - 1] <= start[j]; an entry's gap may be empty;
+ *      do not overlap: end[j - 1] <= start[j]; an entry's gap may be empty,
+ *      and two gaps are never adjacent (an area lies between any two);
  *   2. every leaf lies at depth a->height; a leaf covers [lo, hi) with
  *      lo <= start[0] and end[n - 1] == hi; an inner node's keys ascend
  *      (not strictly: a leaf holding only the sentinel may cover
@@ -48,8 +49,9 @@
  *   5. fill: a non-root leaf holds GT_LEAF_MIN..GT_LEAF_N entries, a
  *      non-root inner node GT_FAN_MIN..GT_FAN children, an inner root at
  *      least 2 (a root with one child is collapsed);
- *   6. entries = live areas + 1 (the sentinel), and every node in use in
- *      the pool is reachable from the root once.
+ *   6. entries = live areas + 1 (the sentinel), and the leaves and inner
+ *      nodes reached from the root are as many as their pools have in use
+ *      (none leaked).
  *
  * Alloc: one descent picks, at each inner node, the leftmost child whose
  * max holds the size and whose [lo, hi) meets the window, then scans that
@@ -60,7 +62,9 @@
  * lowest fit.  The new area is inserted before the entry whose gap it
  * splits, so no key changes; a full leaf is split (and then its parent,
  * when full), and the maxima on the path are recomputed up to the first
- * that does not change.
+ * that does not change.  The nodes a split cascade needs are all taken
+ * before anything changes, so -ENOMEM leaves the tree as it was; a free
+ * never allocates.
  *
  *   before   [... end[j-1])      gap j      [start[j] ...
  *   after    [... end[j-1]) gap [at, at+size) gap [start[j] ...
