@@ -10,6 +10,7 @@
  *   rbtree-cached  rbtree plus the pre-5.2 Linux free_vmap_cache heuristic
  *   augrb          free blocks in a tree augmented with subtree-max size
  *   radix          sparse 64-way radix tree over page indices
+ *   gaptree        busy areas in a B+tree, the largest gap per child
  *   augrb-linux    augrb's trees under the kernel's rule (below)
  *   linux          the kernel's own code, compiled from a kernel source
  *                  tree at build time (absent without one)

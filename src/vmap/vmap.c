@@ -21,6 +21,8 @@ static const struct vmap_strategy strategies[] = {
 	  &vmap_augrb_ops, VMAP_COST_LOG, NULL, false },
 	{ "radix", true, "sparse radix tree of free-run summaries, bitmap "
 	  "leaves", &vmap_radix_ops, VMAP_COST_LOG, NULL, false },
+	{ "gaptree", true, "B+tree of busy areas, largest gap per child",
+	  &vmap_gaptree_ops, VMAP_COST_LOG, NULL, false },
 	{ "augrb-linux", false, "augrb's tree under the kernel's placement "
 	  "rule (size + align - 1 search)", &vmap_augrb_linux_ops,
 	  VMAP_COST_LOG, NULL, true },

@@ -52,6 +52,7 @@ extern const struct vmap_ops vmap_rbtree_cached_ops;
 extern const struct vmap_ops vmap_augrb_ops;
 extern const struct vmap_ops vmap_augrb_linux_ops;
 extern const struct vmap_ops vmap_radix_ops;
+extern const struct vmap_ops vmap_gaptree_ops;
 /* src/vmap/linux/linux.c, built only with VMBENCH_HAVE_LINUX. */
 extern const struct vmap_ops vmap_linux_ops;
 extern const char vmap_linux_version[];  /* "6.12.117" */
