@@ -696,11 +696,19 @@ static long par_next(struct wl_access_reader *r, const struct wl_access **a,
 
 			if (k > WL_ACCESS_BATCH)
 				k = WL_ACCESS_BATCH;
-			for (size_t i = 0; i < k; i++) {
-				uint64_t l = o[i].line + P->line_base;
+			if (P->line_base + j->lines <= UINT32_MAX) {
+				/* No line reaches the clamp. */
+				uint32_t b = (uint32_t)P->line_base;
 
-				o[i].line = l > UINT32_MAX ? UINT32_MAX :
-					    (uint32_t)l;
+				for (size_t i = 0; i < k; i++)
+					o[i].line += b;
+			} else {
+				for (size_t i = 0; i < k; i++) {
+					uint64_t l = o[i].line + P->line_base;
+
+					o[i].line = l > UINT32_MAX ?
+						    UINT32_MAX : (uint32_t)l;
+				}
 			}
 			j->pos += k;
 			*a = o;
