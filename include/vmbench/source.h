@@ -39,6 +39,7 @@ enum source_codec {
 struct source_opts {
 	size_t chunk;           /* bytes per chunk; 0: the default */
 	bool thread;            /* read and decompress on a thread */
+	bool thread_compressed; /* the same, for a compressed input only */
 };
 
 /*

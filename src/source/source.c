@@ -381,7 +381,7 @@ static int finish_open(struct source **sp, struct source *s,
 	int ret;
 
 	s->chunk = o && o->chunk ? o->chunk : SOURCE_CHUNK_DEFAULT;
-	s->thread = o && o->thread;
+
 	/* Look at the first bytes: at least 6 unless the input is shorter. */
 	while (s->fd >= 0 && s->len < 6 && !s->eof) {
 		if ((ret = refill(s, err)))
@@ -390,8 +390,10 @@ static int finish_open(struct source **sp, struct source *s,
 	s->codec = sniff(s->in + s->pos, s->len - s->pos);
 	if ((ret = start_decoder(s, err)))
 		goto fail;
+	s->thread = o && (o->thread || (o->thread_compressed &&
+					s->codec != SOURCE_PLAIN));
 	ret = ring_start(&s->ring, NSLOTS, s->chunk, SOURCE_PAD,
-			 o && o->thread, fill, s);
+			 s->thread, fill, s);
 	if (ret) {
 		reason_fail(err, ret, 0, "cannot start reading: %s",
 			    strerror(-ret));

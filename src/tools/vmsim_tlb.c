@@ -86,9 +86,10 @@ static void tlb_usage(FILE *f)
 "                     thread; 2 reads and parses on a second; 3 also\n"
 "                     reads and decompresses on a third; 4 (default)\n"
 "                     parses a text trace on two threads while the\n"
-"                     main one reads (and decompresses) and translates\n"
-"                     (a vmb trace: as 2).  The counters are the same\n"
-"                     every way\n"
+"                     main one reads and translates (a compressed one\n"
+"                     is decompressed on a fourth; a vmb trace: as 2,\n"
+"                     or 3 when compressed).  The counters are the\n"
+"                     same every way\n"
 "  --format F         a trace format (below; grammar in workload.h)\n"
 "  --workload NAME    a generated workload (below) instead of a trace;\n"
 "                     its pages are the geometry's base pages\n"
@@ -578,7 +579,8 @@ static void tlb_run_release(struct tlb_run *c)
 /* 0, or VMSIM_BAD_INPUT after printing the reason. */
 static int tlb_run(struct tlb_run *c, const char *shown)
 {
-	struct source_opts so = { .thread = c->threads == 3 };
+	struct source_opts so = { .thread = c->threads == 3,
+				  .thread_compressed = c->threads == 4 };
 	struct wl_access_reader *rd = NULL;
 	struct source *src = NULL;
 	struct reason err = { 0 };

@@ -46,7 +46,7 @@ static void parse_threaded(const struct wl_trace_format *fmt,
 			   const char *buf, size_t len, size_t chunk,
 			   struct result *r)
 {
-	struct source_opts o = { chunk, true };
+	struct source_opts o = { .chunk = chunk, .thread = true };
 	struct wl_access_reader *rd;
 	struct source *s;
 	const struct wl_access *a;
@@ -71,7 +71,7 @@ static void parse_parallel(const struct wl_trace_format *fmt,
 			   const char *buf, size_t len, size_t chunk,
 			   bool thread, unsigned workers, struct result *r)
 {
-	struct source_opts o = { chunk, thread };
+	struct source_opts o = { .chunk = chunk, .thread = thread };
 	struct wl_access_reader *rd;
 	struct source *s;
 	const struct wl_access *a;
@@ -771,7 +771,8 @@ static void vmap_chunks(void)
 		int ra = wl_vmap_parse(texts[i], len, &a, &ea);
 
 		for (size_t chunk = 1; chunk <= 41; chunk += 4) {
-			struct source_opts o = { chunk, chunk & 4 };
+			struct source_opts o = { .chunk = chunk,
+						 .thread = chunk & 4 };
 			struct wl_vmap_trace b = { 0 };
 			struct reason eb = { 0 };
 			struct source *s;
