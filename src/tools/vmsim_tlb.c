@@ -580,7 +580,8 @@ static void tlb_run_release(struct tlb_run *c)
 static int tlb_run(struct tlb_run *c, const char *shown)
 {
 	struct source_opts so = { .thread = c->threads == 3,
-				  .thread_compressed = c->threads == 4 };
+				  .thread_compressed = c->threads == 4,
+				  .chunk = c->threads == 4 ? 256u << 10 : 0 };
 	struct wl_access_reader *rd = NULL;
 	struct source *src = NULL;
 	struct reason err = { 0 };
