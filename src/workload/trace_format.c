@@ -382,9 +382,11 @@ void wl_access_reader_close(struct wl_access_reader *r)
 }
 
 /*
- * The parallel reader of a text trace.  The caller's thread fills jobs in
- * order: a job's text is the carried start of a line, then one chunk of
- * the source read straight after it, then SOURCE_PAD zero bytes:
+ * The parallel reader of a text trace.  The workers take turns to fill
+ * jobs in order (one reads at a time: the turn is @reading), each then
+ * parsing the job it filled; the caller only hands out the accesses.  A
+ * job's text is the carried start of a line, then one chunk of the
+ * source read straight after it, then SOURCE_PAD zero bytes:
  *
  *   text:  [ head (carry) | chunk ...\n | tail ] pad
  *          0              head            cut    len
@@ -393,9 +395,10 @@ void wl_access_reader_close(struct wl_access_reader *r)
  * to the job; the tail becomes the next job's head.  The consumer hands
  * out the jobs' accesses in job order, adding the lines of the jobs
  * before (line_base).  Invariants: cons_i <= fill_i <= cons_i + NJOBS;
- * jobs [cons_i, fill_i) are filled, those from next_parse on not yet
- * taken by a worker; a job's state moves FREE -> READY -> BUSY -> DONE
- * (a job that needs no parsing is DONE when filled) -> FREE, under @mu.
+ * jobs [cons_i, fill_i) are filled; a job's state moves FREE -> BUSY
+ * (filled, being parsed) -> DONE (a job that needs no parsing is DONE
+ * when filled) -> FREE (handed out), under @mu; the jobs after an END,
+ * ERROR or REPLAY job are never filled (src_done).
  *
  * Whatever the workers cannot decide exactly as the single-thread reader
  * would (a bad line, a NUL byte) and a job whose edge holds a line of
@@ -416,7 +419,7 @@ enum job_kind {
 	JOB_END,
 };
 
-enum job_state { JOB_FREE, JOB_READY, JOB_BUSY, JOB_DONE };
+enum job_state { JOB_FREE, JOB_BUSY, JOB_DONE };
 
 struct par_job {
 	char *text;             /* CARRY_MAX + chunk + SOURCE_PAD bytes */
@@ -437,7 +440,8 @@ struct par {
 	pthread_t th[WL_READER_WORKERS];
 	unsigned nthreads;
 	bool stop;
-	uint64_t fill_i, cons_i, next_parse, line_base;
+	uint64_t fill_i, cons_i, line_base;
+	bool reading;           /* a worker holds the reading turn */
 	bool src_done;          /* the last job is filled */
 	struct par_job job[NJOBS];
 };
@@ -476,35 +480,6 @@ static void par_parse(const struct wl_trace_format *fmt, struct par_job *j)
 	j->lines = ps.line;
 }
 
-static void *par_worker(void *arg)
-{
-	struct wl_access_reader *r = arg;
-	struct par *P = r->par;
-
-	pthread_mutex_lock(&P->mu);
-	for (;;) {
-		struct par_job *j;
-
-		if (P->stop)
-			break;
-		if (P->next_parse == P->fill_i) {
-			pthread_cond_wait(&P->cv_work, &P->mu);
-			continue;
-		}
-		j = &P->job[P->next_parse++ % NJOBS];
-		if (j->state != JOB_READY)
-			continue;
-		j->state = JOB_BUSY;
-		pthread_mutex_unlock(&P->mu);
-		par_parse(r->fmt, j);
-		pthread_mutex_lock(&P->mu);
-		j->state = JOB_DONE;
-		pthread_cond_signal(&P->cv_done);
-	}
-	pthread_mutex_unlock(&P->mu);
-	return NULL;
-}
-
 /* The last newline of [p, end), or NULL. */
 static const char *last_nl(const char *p, const char *end)
 {
@@ -514,10 +489,12 @@ static const char *last_nl(const char *p, const char *end)
 	return NULL;
 }
 
-/* Fill one job (the caller's thread): its kind, and the next carry. */
-static void par_fill_job(struct wl_access_reader *r, struct par_job *j)
+/*
+ * Fill one job (on the worker that holds the reading turn): its kind,
+ * and the next carry.  Returns whether no job follows it.
+ */
+static bool par_fill_job(struct wl_access_reader *r, struct par_job *j)
 {
-	struct par *P = r->par;
 	const char *nl1, *nl;
 	size_t n = 0;
 	int ret;
@@ -528,22 +505,19 @@ static void par_fill_job(struct wl_access_reader *r, struct par_job *j)
 	memcpy(j->text, r->carry, r->clen);
 	if (r->src_end) {
 		j->kind = JOB_END;
-		P->src_done = true;
-		return;
+		return true;
 	}
 	ret = source_next_into(r->src, j->text + j->head, &n, &j->why);
 	if (ret < 0) {
 		j->kind = JOB_ERROR;
 		j->err = ret;
-		P->src_done = true;
-		return;
+		return true;
 	}
 	if (ret == 0) {
 		r->src_end = true;
 		if (!r->clen) {
 			j->kind = JOB_END;
-			P->src_done = true;
-			return;
+			return true;
 		}
 		/* A last line without a newline. */
 		j->text[j->head] = '\n';
@@ -551,7 +525,7 @@ static void par_fill_job(struct wl_access_reader *r, struct par_job *j)
 		j->len = j->cut = j->head + 1;
 		j->kind = JOB_LAST;
 		r->clen = 0;
-		return;
+		return false;
 	}
 	j->len = j->head + n;
 	nl1 = memchr(j->text + j->head, '\n', n);
@@ -559,34 +533,62 @@ static void par_fill_job(struct wl_access_reader *r, struct par_job *j)
 	if (!nl1 || (size_t)(nl1 - j->text) >= WL_LINE_MAX ||
 	    (size_t)(j->text + j->len - nl) > WL_LINE_MAX) {
 		j->kind = JOB_REPLAY;
-		P->src_done = true;
-		return;
+		return true;
 	}
 	j->cut = (size_t)(nl + 1 - j->text);
 	j->kind = JOB_TEXT;
 	r->clen = j->len - j->cut;
 	memcpy(r->carry, j->text + j->cut, r->clen);
 	memset(r->carry + r->clen, 0, SOURCE_PAD);
+	return false;
 }
 
-/* Fill every free job, in order. */
-static void par_fill(struct wl_access_reader *r)
+static bool par_fill_job(struct wl_access_reader *r, struct par_job *j);
+
+/*
+ * A worker: it takes the reading turn when the next job's slot is free,
+ * fills that job, hands the turn on and parses the job; so reading and
+ * parsing alternate between the workers and the caller only translates.
+ */
+static void *par_worker(void *arg)
 {
+	struct wl_access_reader *r = arg;
 	struct par *P = r->par;
 
-	while (!P->src_done && P->fill_i - P->cons_i < NJOBS) {
-		struct par_job *j = &P->job[P->fill_i % NJOBS];
-		bool text;
+	pthread_mutex_lock(&P->mu);
+	for (;;) {
+		struct par_job *j;
+		bool last, text;
 
-		par_fill_job(r, j);
+		if (P->stop)
+			break;
+		if (P->src_done || P->reading ||
+		    P->fill_i - P->cons_i >= NJOBS) {
+			pthread_cond_wait(&P->cv_work, &P->mu);
+			continue;
+		}
+		j = &P->job[P->fill_i % NJOBS];
+		P->reading = true;
+		pthread_mutex_unlock(&P->mu);
+		last = par_fill_job(r, j);
 		text = j->kind == JOB_TEXT || j->kind == JOB_LAST;
 		pthread_mutex_lock(&P->mu);
-		j->state = text ? JOB_READY : JOB_DONE;
+		P->reading = false;
+		P->src_done = last;
 		P->fill_i++;
-		pthread_mutex_unlock(&P->mu);
-		if (text)
-			pthread_cond_signal(&P->cv_work);
+		j->state = text ? JOB_BUSY : JOB_DONE;
+		/* The turn is free: another worker may read on. */
+		pthread_cond_signal(&P->cv_work);
+		if (text) {
+			pthread_mutex_unlock(&P->mu);
+			par_parse(r->fmt, j);
+			pthread_mutex_lock(&P->mu);
+			j->state = JOB_DONE;
+		}
+		pthread_cond_signal(&P->cv_done);
 	}
+	pthread_mutex_unlock(&P->mu);
+	return NULL;
 }
 
 static void par_stop_workers(struct par *P)
@@ -667,7 +669,6 @@ static long par_next(struct wl_access_reader *r, const struct wl_access **a,
 				*err = r->why;
 			return r->seq_final;
 		}
-		par_fill(r);
 		j = &P->job[P->cons_i % NJOBS];
 		pthread_mutex_lock(&P->mu);
 		while (j->state != JOB_DONE)
@@ -715,8 +716,12 @@ static long par_next(struct wl_access_reader *r, const struct wl_access **a,
 			return (long)k;
 		}
 		P->line_base += j->lines;
+		pthread_mutex_lock(&P->mu);
 		j->state = JOB_FREE;
 		P->cons_i++;
+		pthread_mutex_unlock(&P->mu);
+		/* A slot to fill: wake a worker that waits for one. */
+		pthread_cond_signal(&P->cv_work);
 	}
 }
 
