@@ -445,12 +445,13 @@ int wl_access_reader_open(struct wl_access_reader **r,
 
 /*
  * The same, a text trace (lackey, din) parsed on @workers threads (1 to
- * WL_READER_WORKERS): the caller's thread reads the source a chunk at a
- * time and cuts each after its last newline, the workers parse whole
- * chunks, and wl_access_reader_next() hands their accesses out in order,
+ * WL_READER_WORKERS): the workers take turns to read the source a chunk
+ * at a time, cut each after its last newline and parse it, and
+ * wl_access_reader_next() hands their accesses out in order,
  * WL_READER_JOBS chunks at most in flight.  A chunk with a bad line, a
- * NUL byte or a line longer than WL_LINE_MAX at its edge is read again
- * from there on the caller's thread as wl_access_reader_open() would, so
+ * NUL byte or a line of WL_LINE_MAX bytes or more at its edge is read
+ * again from there on the caller's thread as wl_access_reader_open()
+ * would, so
  * the accesses and the error (message, line) are the same either way;
  * only the batches' lengths differ.  A binary format: the threaded
  * reader above.

@@ -402,12 +402,13 @@ void wl_access_reader_close(struct wl_access_reader *r)
  *
  * Whatever the workers cannot decide exactly as the single-thread reader
  * would (a bad line, a NUL byte) and a job whose edge holds a line of
- * WL_LINE_MAX bytes or more (JOB_REPLAY) are read again on the caller's
- * thread: the workers stop, and the single-thread reader starts at that
- * job's chunk with its head as the carry and line_base as the line, and
- * takes the chunks of the jobs filled after it before the source's next:
- * the state it would have reached by itself, since the formats' lines
- * are parsed each alone.
+ * WL_LINE_MAX bytes or more or a NUL byte (JOB_REPLAY: the single-thread
+ * reader meets that before the next chunk's fault) are read again on the
+ * caller's thread: the workers stop, and the single-thread reader starts
+ * at that job's chunk with its head as the carry and line_base as the
+ * line, and takes the chunks of the jobs filled after it before the
+ * source's next: the state it would have reached by itself, since the
+ * formats' lines are parsed each alone.
  */
 #define NJOBS WL_READER_JOBS
 
@@ -536,6 +537,11 @@ static bool par_fill_job(struct wl_access_reader *r, struct par_job *j)
 		return true;
 	}
 	j->cut = (size_t)(nl + 1 - j->text);
+	/* A NUL in the tail is the error before the next chunk's. */
+	if (memchr(j->text + j->cut, '\0', j->len - j->cut)) {
+		j->kind = JOB_REPLAY;
+		return true;
+	}
 	j->kind = JOB_TEXT;
 	r->clen = j->len - j->cut;
 	memcpy(r->carry, j->text + j->cut, r->clen);
@@ -719,9 +725,9 @@ static long par_next(struct wl_access_reader *r, const struct wl_access **a,
 		pthread_mutex_lock(&P->mu);
 		j->state = JOB_FREE;
 		P->cons_i++;
-		pthread_mutex_unlock(&P->mu);
 		/* A slot to fill: wake a worker that waits for one. */
 		pthread_cond_signal(&P->cv_work);
+		pthread_mutex_unlock(&P->mu);
 	}
 }
 

@@ -742,6 +742,48 @@ static void batches(void)
 		parse_threaded(&wl_trace_din, (char *)z, zs.total_out, 0, &c);
 		same(&a, &c, "din.gz", 0);
 		wl_access_trace_free(&c.t);
+		/*
+		 * A NUL in the last line, then the compressed data cut in its
+		 * trailer: the NUL is the error, not the cut.
+		 */
+		{
+			static const char tail[] = "r 5 4\nr 6\0x";
+			char *nt = malloc(3000 * 16 + sizeof(tail));
+			size_t nl = 0;
+			struct result d, e;
+
+			ASSERT(nt);
+			for (int i = 0; i < 3000; i++)
+				nl += (size_t)sprintf(nt + nl, "w %x 4\n", i);
+			memcpy(nt + nl, tail, sizeof(tail) - 1);
+			nl += sizeof(tail) - 1;
+			ASSERT(nl < zlen);
+			ASSERT_EQ(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8,
+					       Z_DEFAULT_STRATEGY), Z_OK);
+			zs.next_in = (Bytef *)nt;
+			zs.avail_in = (uInt)nl;
+			zs.next_out = z;
+			zs.avail_out = (uInt)zlen;
+			ASSERT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
+			deflateEnd(&zs);
+			/* A chunk that ends with the text: the cut is met
+			 * only when the next one is decoded. */
+			for (size_t ch = 7; ch <= nl; ch = ch * 3 < nl ?
+			     ch * 3 : ch == nl ? nl + 1 : nl) {
+				parse(&wl_trace_din, (char *)z,
+				      zs.total_out - 3, ch, &d);
+				ASSERT(d.ret == -EINVAL || d.ret == -EPIPE);
+				if (ch == nl)
+					ASSERT(strstr(d.err.msg, "NUL byte"));
+				parse_parallel(&wl_trace_din, (char *)z,
+					       zs.total_out - 3, ch, ch & 1,
+					       2, &e);
+				same(&d, &e, "din.gz, NUL then cut", ch);
+				wl_access_trace_free(&d.t);
+				wl_access_trace_free(&e.t);
+			}
+			free(nt);
+		}
 		free(z);
 	}
 #endif
