@@ -549,8 +549,6 @@ static bool par_fill_job(struct wl_access_reader *r, struct par_job *j)
 	return false;
 }
 
-static bool par_fill_job(struct wl_access_reader *r, struct par_job *j);
-
 /*
  * A worker: it takes the reading turn when the next job's slot is free,
  * fills that job, hands the turn on and parses the job; so reading and
