@@ -39,6 +39,7 @@ enum source_codec {
 struct source_opts {
 	size_t chunk;           /* bytes per chunk; 0: the default */
 	bool thread;            /* read and decompress on a thread */
+	bool thread_compressed; /* the same, for a compressed input only */
 };
 
 /*
@@ -67,6 +68,19 @@ int source_open_mem(struct source **s, const void *buf, size_t len,
  */
 int source_next(struct source *s, const char **p, size_t *len,
 		struct reason *err);
+
+/*
+ * The same, into @buf of source_chunk_size() + SOURCE_PAD bytes of the
+ * caller's (the next chunk, then SOURCE_PAD zero bytes), so a reader
+ * that keeps chunks longer than one call needs no ring of its own: an
+ * input read on the caller's thread goes straight into @buf.  Use one of
+ * source_next() and this on a source, never both.
+ */
+int source_next_into(struct source *s, char *buf, size_t *len,
+		     struct reason *err);
+
+/* The most bytes a chunk holds. */
+size_t source_chunk_size(const struct source *s);
 
 /* The codec recognised, and its name ("plain", "gzip", "xz", "zstd"). */
 enum source_codec source_codec(const struct source *s);

@@ -444,6 +444,27 @@ int wl_access_reader_open(struct wl_access_reader **r,
 			  struct reason *err);
 
 /*
+ * The same, a text trace (lackey, din) parsed on @workers threads (1 to
+ * WL_READER_WORKERS): the workers take turns to read the source a chunk
+ * at a time, cut each after its last newline and parse it, and
+ * wl_access_reader_next() hands their accesses out in order,
+ * WL_READER_JOBS chunks at most in flight.  A chunk with a bad line, a
+ * NUL byte or a line of WL_LINE_MAX bytes or more at its edge is read
+ * again from there on the caller's thread as wl_access_reader_open()
+ * would, so
+ * the accesses and the error (message, line) are the same either way;
+ * only the batches' lengths differ.  A binary format: the threaded
+ * reader above.
+ */
+#define WL_READER_WORKERS 2
+#define WL_READER_JOBS 6
+
+int wl_access_reader_open_parallel(struct wl_access_reader **r,
+				   const struct wl_trace_format *fmt,
+				   struct source *src, unsigned workers,
+				   struct reason *err);
+
+/*
  * The next batch: *a points at the accesses, valid until the next call.
  * Returns their number (> 0), 0 at the end of the trace, or a negative
  * errno with @err set: -EINVAL for a malformed line (record) or a NUL

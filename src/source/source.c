@@ -42,6 +42,7 @@ struct source {
 	enum source_codec codec;
 	bool dec_init, at_end;  /* at_end: between members / frames */
 	size_t chunk;
+	bool thread;            /* fill() runs on the ring's thread */
 	struct ring *ring;
 #ifdef VMBENCH_HAVE_ZLIB
 	z_stream z;
@@ -380,6 +381,7 @@ static int finish_open(struct source **sp, struct source *s,
 	int ret;
 
 	s->chunk = o && o->chunk ? o->chunk : SOURCE_CHUNK_DEFAULT;
+
 	/* Look at the first bytes: at least 6 unless the input is shorter. */
 	while (s->fd >= 0 && s->len < 6 && !s->eof) {
 		if ((ret = refill(s, err)))
@@ -388,8 +390,10 @@ static int finish_open(struct source **sp, struct source *s,
 	s->codec = sniff(s->in + s->pos, s->len - s->pos);
 	if ((ret = start_decoder(s, err)))
 		goto fail;
+	s->thread = o && (o->thread || (o->thread_compressed &&
+					s->codec != SOURCE_PLAIN));
 	ret = ring_start(&s->ring, NSLOTS, s->chunk, SOURCE_PAD,
-			 o && o->thread, fill, s);
+			 s->thread, fill, s);
 	if (ret) {
 		reason_fail(err, ret, 0, "cannot start reading: %s",
 			    strerror(-ret));
@@ -454,6 +458,25 @@ int source_next(struct source *s, const char **p, size_t *len,
 	if (ret == 1)
 		*p = buf;
 	return ret;
+}
+
+int source_next_into(struct source *s, char *buf, size_t *len,
+		     struct reason *err)
+{
+	const char *p;
+	int ret;
+
+	if (!s->thread)
+		return fill(s, buf, len, err);
+	ret = source_next(s, &p, len, err);
+	if (ret == 1)
+		memcpy(buf, p, *len + SOURCE_PAD);
+	return ret;
+}
+
+size_t source_chunk_size(const struct source *s)
+{
+	return s->chunk;
 }
 
 void source_close(struct source *s)

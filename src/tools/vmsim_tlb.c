@@ -5,7 +5,7 @@
  * the counters as CSV.
  *
  * A trace streams: it is read (plain or compressed) and parsed a batch at
- * a time, on other threads with --threads 2 or 3, so memory does not grow
+ * a time, on other threads with --threads 2 to 4, so memory does not grow
  * with its length; a workload is generated before any clock starts.  Only
  * the translation of each batch is timed (--stats: the sum over the
  * batches).  Output is written only after every access translated (to
@@ -83,9 +83,13 @@ static void tlb_usage(FILE *f)
 "                     plain, gzip, xz or zstd (known by its first bytes);\n"
 "                     read a batch at a time: memory does not grow with it\n"
 "  --threads N        with --trace: 1 reads, parses and translates on one\n"
-"                     thread; 2 (default) reads and parses on a second;\n"
-"                     3 also reads and decompresses on a third.  The\n"
-"                     counters are the same every way\n"
+"                     thread; 2 reads and parses on a second; 3 also\n"
+"                     reads and decompresses on a third; 4 (default)\n"
+"                     parses a text trace on two threads while the\n"
+"                     main one reads and translates (a compressed one\n"
+"                     is decompressed on a fourth; a vmb trace: as 2,\n"
+"                     or 3 when compressed).  The counters are the\n"
+"                     same every way\n"
 "  --format F         a trace format (below; grammar in workload.h)\n"
 "  --workload NAME    a generated workload (below) instead of a trace;\n"
 "                     its pages are the geometry's base pages\n"
@@ -203,7 +207,7 @@ static int parse_tlb_args(int argc, char **argv, struct tlb_args *ta)
 	ta->arch = DEFAULT_ARCH;
 	ta->tlb = DEFAULT_TLB;
 	ta->reps = 1;
-	ta->threads = 2;
+	ta->threads = 4;
 	wl_access_gen_defaults(&ta->gp);
 	vmsim_args_init(&a, argc, argv);
 	while (vmsim_args_next(&a, &o)) {
@@ -240,9 +244,9 @@ static int parse_tlb_args(int argc, char **argv, struct tlb_args *ta)
 
 			if (!(val = vmsim_value(&a, &o)))
 				return VMSIM_BAD_INPUT;
-			if (!vmsim_parse_u64(val, &v) || v < 1 || v > 3)
-				return vmsim_opt_error(o.name, "'%s' is not 1, 2 "
-						       "or 3", val);
+			if (!vmsim_parse_u64(val, &v) || v < 1 || v > 4)
+				return vmsim_opt_error(o.name, "'%s' is not 1, 2, "
+						       "3 or 4", val);
 			ta->threads = (unsigned)v;
 			ta->threads_given = true;
 		} else if (!strcmp(o.name, "--zipf")) {
@@ -540,7 +544,7 @@ translate_batch(struct mmu *m, const struct wl_access *a, size_t n)
  * One run: a fresh page table, TLB and MMU, and the accesses in batches,
  * from the trace's reader or from the generated array.  Only the
  * translation of each batch is timed (@ns); reading, decompressing and
- * parsing are not (with --threads 2 or 3 they run on other threads).
+ * parsing are not (with --threads 2 to 4 they run on other threads).
  * The run that stopped at a fault keeps that access in @fault.
  */
 struct tlb_run {
@@ -575,7 +579,9 @@ static void tlb_run_release(struct tlb_run *c)
 /* 0, or VMSIM_BAD_INPUT after printing the reason. */
 static int tlb_run(struct tlb_run *c, const char *shown)
 {
-	struct source_opts so = { .thread = c->threads >= 3 };
+	struct source_opts so = { .thread = c->threads == 3,
+				  .thread_compressed = c->threads == 4,
+				  .chunk = c->threads == 4 ? 256u << 10 : 0 };
 	struct wl_access_reader *rd = NULL;
 	struct source *src = NULL;
 	struct reason err = { 0 };
@@ -619,7 +625,11 @@ static int tlb_run(struct tlb_run *c, const char *shown)
 		return 0;
 	}
 	if (source_open(&src, c->path, &so, &err) ||
-	    wl_access_reader_open(&rd, c->fmt, src, c->threads >= 2, &err)) {
+	    (c->threads == 4 ?
+	     wl_access_reader_open_parallel(&rd, c->fmt, src,
+					    WL_READER_WORKERS, &err) :
+	     wl_access_reader_open(&rd, c->fmt, src, c->threads >= 2,
+				   &err))) {
 		ret = vmsim_input_error(shown, &err);
 		goto out;
 	}

@@ -20,6 +20,7 @@
  * gets a newline; a binary tail is a truncated record.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
 #include <vmbench/ring.h>
@@ -52,6 +53,8 @@ const struct wl_trace_format *wl_trace_format_find(const char *name)
 /* The carry holds at most a line and a header's worth more. */
 #define CARRY_MAX (WL_LINE_MAX + 64)
 
+struct par;
+
 struct wl_access_reader {
 	const struct wl_trace_format *fmt;
 	struct source *src;
@@ -65,7 +68,16 @@ struct wl_access_reader {
 	bool header_done, src_end;
 	int pending;              /* an error after a part batch */
 	struct reason pending_why;
+	/* The parallel reader (NULL: the ring's); see par_next(). */
+	struct par *par;
+	bool seq, seq_done;       /* seq: read again on this thread */
+	int seq_final;
+	struct wl_access *batch;  /* seq: WL_ACCESS_BATCH accesses */
+	uint64_t replay_i, replay_end;  /* seq: jobs to read again */
 };
+
+static int next_chunk(struct wl_access_reader *r, const char **p,
+		      size_t *n, struct reason *err);
 
 /*
  * The end of the whole lines of [p, end): after the last newline, or p.
@@ -287,7 +299,7 @@ static int fill(struct wl_access_reader *r, void *buf, struct reason *err)
 		}
 		if (r->src_end)
 			break;
-		ret = source_next(r->src, &p, &n, err);
+		ret = next_chunk(r, &p, &n, err);
 		if (ret < 0)
 			return ret;
 		if (ret == 0) {
@@ -338,13 +350,20 @@ int wl_access_reader_open(struct wl_access_reader **rp,
 	return 0;
 }
 
+static long par_next(struct wl_access_reader *r, const struct wl_access **a,
+		     struct reason *err);
+static void par_free(struct par *P);
+
 long wl_access_reader_next(struct wl_access_reader *r,
 			   const struct wl_access **a, struct reason *err)
 {
 	void *buf;
 	size_t len;
-	int ret = ring_next(r->ring, &buf, &len, err);
+	int ret;
 
+	if (r->par)
+		return par_next(r, a, err);
+	ret = ring_next(r->ring, &buf, &len, err);
 	if (ret <= 0)
 		return ret;
 	*a = buf;
@@ -355,9 +374,432 @@ void wl_access_reader_close(struct wl_access_reader *r)
 {
 	if (!r)
 		return;
+	par_free(r->par);
 	ring_stop(r->ring);
+	free(r->batch);
 	free(r->carry);
 	free(r);
+}
+
+/*
+ * The parallel reader of a text trace.  The workers take turns to fill
+ * jobs in order (one reads at a time: the turn is @reading), each then
+ * parsing the job it filled; the caller only hands out the accesses.  A
+ * job's text is the carried start of a line, then one chunk of the
+ * source read straight after it, then SOURCE_PAD zero bytes:
+ *
+ *   text:  [ head (carry) | chunk ...\n | tail ] pad
+ *          0              head            cut    len
+ *
+ * [0, cut) is whole lines, parsed by a worker with line numbers relative
+ * to the job; the tail becomes the next job's head.  The consumer hands
+ * out the jobs' accesses in job order, adding the lines of the jobs
+ * before (line_base).  Invariants: cons_i <= fill_i <= cons_i + NJOBS;
+ * jobs [cons_i, fill_i) are filled; a job's state moves FREE -> BUSY
+ * (filled, being parsed) -> DONE (a job that needs no parsing is DONE
+ * when filled) -> FREE (handed out), under @mu; the jobs after an END,
+ * ERROR or REPLAY job are never filled (src_done).
+ *
+ * Whatever the workers cannot decide exactly as the single-thread reader
+ * would (a bad line, a NUL byte) and a job whose edge holds a line of
+ * WL_LINE_MAX bytes or more or a NUL byte (JOB_REPLAY: the single-thread
+ * reader meets that before the next chunk's fault) are read again on the
+ * caller's thread: the workers stop, and the single-thread reader starts
+ * at that job's chunk with its head as the carry and line_base as the
+ * line, and takes the chunks of the jobs filled after it before the
+ * source's next: the state it would have reached by itself, since the
+ * formats' lines are parsed each alone.
+ */
+#define NJOBS WL_READER_JOBS
+
+enum job_kind {
+	JOB_TEXT,       /* lines to parse */
+	JOB_LAST,       /* the last line, its newline added: the end */
+	JOB_REPLAY,     /* read again from here on this thread */
+	JOB_ERROR,      /* the source's error */
+	JOB_END,
+};
+
+enum job_state { JOB_FREE, JOB_BUSY, JOB_DONE };
+
+struct par_job {
+	char *text;             /* CARRY_MAX + chunk + SOURCE_PAD bytes */
+	size_t head, cut, len;
+	enum job_kind kind;
+	enum job_state state;
+	bool failed;            /* the worker met an error or a NUL */
+	int err;                /* JOB_ERROR */
+	struct reason why;
+	struct wl_access *out;  /* the accesses of [0, cut) */
+	size_t nout, cap, pos;  /* pos: handed out */
+	uint64_t lines;         /* lines in [0, cut) */
+};
+
+struct par {
+	pthread_mutex_t mu;
+	pthread_cond_t cv_work, cv_done;
+	pthread_t th[WL_READER_WORKERS];
+	unsigned nthreads;
+	bool stop;
+	uint64_t fill_i, cons_i, line_base;
+	bool reading;           /* a worker holds the reading turn */
+	bool src_done;          /* the last job is filled */
+	struct par_job job[NJOBS];
+};
+
+/* Parse a job's whole lines on a worker. */
+static void par_parse(const struct wl_trace_format *fmt, struct par_job *j)
+{
+	struct reason why = { 0 };
+	struct wl_parse ps = { .err = &why };
+	bool nul;
+
+	ps.p = j->text;
+	ps.end = text_cut(j->text, j->text + j->cut, &nul);
+	j->failed = nul;
+	while (ps.p < ps.end) {
+		if (ps.n + 2 > j->cap) {
+			struct wl_access *o = realloc(j->out, 2 * j->cap *
+						      sizeof(*o));
+
+			if (!o) {
+				/* Read again on the caller's thread. */
+				j->failed = true;
+				break;
+			}
+			j->out = o;
+			j->cap *= 2;
+		}
+		ps.out = j->out;
+		ps.cap = j->cap;
+		if (fmt->parse(&ps)) {
+			j->failed = true;
+			break;
+		}
+	}
+	j->nout = ps.n;
+	j->lines = ps.line;
+}
+
+/* The last newline of [p, end), or NULL. */
+static const char *last_nl(const char *p, const char *end)
+{
+	while (end > p)
+		if (*--end == '\n')
+			return end;
+	return NULL;
+}
+
+/*
+ * Fill one job (on the worker that holds the reading turn): its kind,
+ * and the next carry.  Returns whether no job follows it.
+ */
+static bool par_fill_job(struct wl_access_reader *r, struct par_job *j)
+{
+	const char *nl1, *nl;
+	size_t n = 0;
+	int ret;
+
+	j->pos = j->nout = j->lines = 0;
+	j->failed = false;
+	j->head = r->clen;
+	memcpy(j->text, r->carry, r->clen);
+	if (r->src_end) {
+		j->kind = JOB_END;
+		return true;
+	}
+	ret = source_next_into(r->src, j->text + j->head, &n, &j->why);
+	if (ret < 0) {
+		j->kind = JOB_ERROR;
+		j->err = ret;
+		return true;
+	}
+	if (ret == 0) {
+		r->src_end = true;
+		if (!r->clen) {
+			j->kind = JOB_END;
+			return true;
+		}
+		/* A last line without a newline. */
+		j->text[j->head] = '\n';
+		memset(j->text + j->head + 1, 0, SOURCE_PAD);
+		j->len = j->cut = j->head + 1;
+		j->kind = JOB_LAST;
+		r->clen = 0;
+		return false;
+	}
+	j->len = j->head + n;
+	nl1 = memchr(j->text + j->head, '\n', n);
+	nl = last_nl(j->text + j->head, j->text + j->len);
+	if (!nl1 || (size_t)(nl1 - j->text) >= WL_LINE_MAX ||
+	    (size_t)(j->text + j->len - nl) > WL_LINE_MAX) {
+		j->kind = JOB_REPLAY;
+		return true;
+	}
+	j->cut = (size_t)(nl + 1 - j->text);
+	/* A NUL in the tail is the error before the next chunk's. */
+	if (memchr(j->text + j->cut, '\0', j->len - j->cut)) {
+		j->kind = JOB_REPLAY;
+		return true;
+	}
+	j->kind = JOB_TEXT;
+	r->clen = j->len - j->cut;
+	memcpy(r->carry, j->text + j->cut, r->clen);
+	memset(r->carry + r->clen, 0, SOURCE_PAD);
+	return false;
+}
+
+/*
+ * A worker: it takes the reading turn when the next job's slot is free,
+ * fills that job, hands the turn on and parses the job; so reading and
+ * parsing alternate between the workers and the caller only translates.
+ */
+static void *par_worker(void *arg)
+{
+	struct wl_access_reader *r = arg;
+	struct par *P = r->par;
+
+	pthread_mutex_lock(&P->mu);
+	for (;;) {
+		struct par_job *j;
+		bool last, text;
+
+		if (P->stop)
+			break;
+		if (P->src_done || P->reading ||
+		    P->fill_i - P->cons_i >= NJOBS) {
+			pthread_cond_wait(&P->cv_work, &P->mu);
+			continue;
+		}
+		j = &P->job[P->fill_i % NJOBS];
+		P->reading = true;
+		pthread_mutex_unlock(&P->mu);
+		last = par_fill_job(r, j);
+		text = j->kind == JOB_TEXT || j->kind == JOB_LAST;
+		pthread_mutex_lock(&P->mu);
+		P->reading = false;
+		P->src_done = last;
+		P->fill_i++;
+		j->state = text ? JOB_BUSY : JOB_DONE;
+		/* The turn is free: another worker may read on. */
+		pthread_cond_signal(&P->cv_work);
+		if (text) {
+			pthread_mutex_unlock(&P->mu);
+			par_parse(r->fmt, j);
+			pthread_mutex_lock(&P->mu);
+			j->state = JOB_DONE;
+		}
+		pthread_cond_signal(&P->cv_done);
+	}
+	pthread_mutex_unlock(&P->mu);
+	return NULL;
+}
+
+static void par_stop_workers(struct par *P)
+{
+	pthread_mutex_lock(&P->mu);
+	P->stop = true;
+	pthread_cond_broadcast(&P->cv_work);
+	pthread_mutex_unlock(&P->mu);
+	for (unsigned i = 0; i < P->nthreads; i++)
+		pthread_join(P->th[i], NULL);
+	P->nthreads = 0;
+}
+
+/* Go on with the single-thread reader from job @k on. */
+static void par_replay(struct wl_access_reader *r, uint64_t k)
+{
+	struct par *P = r->par;
+	struct par_job *j = &P->job[k % NJOBS];
+
+	par_stop_workers(P);
+	r->seq = true;
+	r->replay_i = k;
+	r->replay_end = P->fill_i;
+	r->ps.line = P->line_base;
+	r->header_done = true;
+	r->clen = j->head;
+	memcpy(r->carry, j->text, j->head);
+	memset(r->carry + r->clen, 0, SOURCE_PAD);
+	r->cp = r->cpe = r->cend = NULL;
+	r->src_end = false;
+}
+
+/* The single-thread reader's chunks: the jobs' again, then the source's. */
+static int next_chunk(struct wl_access_reader *r, const char **p,
+		      size_t *n, struct reason *err)
+{
+	struct par_job *j;
+
+	if (!r->par || r->replay_i == r->replay_end)
+		return source_next(r->src, p, n, err);
+	j = &r->par->job[r->replay_i++ % NJOBS];
+	switch (j->kind) {
+	case JOB_TEXT:
+	case JOB_REPLAY:
+		*p = j->text + j->head;
+		*n = j->len - j->head;
+		return 1;
+	case JOB_ERROR:
+		if (err)
+			*err = j->why;
+		return j->err;
+	default:
+		return 0;
+	}
+}
+
+static long par_next(struct wl_access_reader *r, const struct wl_access **a,
+		     struct reason *err)
+{
+	struct par *P = r->par;
+
+	for (;;) {
+		struct par_job *j;
+		size_t len;
+		int ret;
+
+		if (r->seq) {
+			if (!r->seq_done) {
+				ret = fill_batch(r, r->batch, &len, &r->why);
+				if (ret == 1) {
+					*a = r->batch;
+					return (long)(len / sizeof(**a));
+				}
+				r->seq_done = true;
+				r->seq_final = ret;
+			}
+			if (r->seq_final && err)
+				*err = r->why;
+			return r->seq_final;
+		}
+		j = &P->job[P->cons_i % NJOBS];
+		pthread_mutex_lock(&P->mu);
+		while (j->state != JOB_DONE)
+			pthread_cond_wait(&P->cv_done, &P->mu);
+		pthread_mutex_unlock(&P->mu);
+		switch (j->kind) {
+		case JOB_END:
+			return 0;
+		case JOB_ERROR:
+			if (err)
+				*err = j->why;
+			return j->err;
+		case JOB_REPLAY:
+			par_replay(r, P->cons_i);
+			continue;
+		default:
+			break;
+		}
+		if (j->failed) {
+			par_replay(r, P->cons_i);
+			continue;
+		}
+		if (j->pos < j->nout) {
+			size_t k = j->nout - j->pos;
+			struct wl_access *o = j->out + j->pos;
+
+			if (k > WL_ACCESS_BATCH)
+				k = WL_ACCESS_BATCH;
+			if (P->line_base + j->lines <= UINT32_MAX) {
+				/* No line reaches the clamp. */
+				uint32_t b = (uint32_t)P->line_base;
+
+				for (size_t i = 0; i < k; i++)
+					o[i].line += b;
+			} else {
+				for (size_t i = 0; i < k; i++) {
+					uint64_t l = o[i].line + P->line_base;
+
+					o[i].line = l > UINT32_MAX ?
+						    UINT32_MAX : (uint32_t)l;
+				}
+			}
+			j->pos += k;
+			*a = o;
+			return (long)k;
+		}
+		P->line_base += j->lines;
+		pthread_mutex_lock(&P->mu);
+		j->state = JOB_FREE;
+		P->cons_i++;
+		/* A slot to fill: wake a worker that waits for one. */
+		pthread_cond_signal(&P->cv_work);
+		pthread_mutex_unlock(&P->mu);
+	}
+}
+
+static void par_free(struct par *P)
+{
+	if (!P)
+		return;
+	par_stop_workers(P);
+	pthread_mutex_destroy(&P->mu);
+	pthread_cond_destroy(&P->cv_work);
+	pthread_cond_destroy(&P->cv_done);
+	for (unsigned i = 0; i < NJOBS; i++) {
+		free(P->job[i].text);
+		free(P->job[i].out);
+	}
+	free(P);
+}
+
+int wl_access_reader_open_parallel(struct wl_access_reader **rp,
+				   const struct wl_trace_format *fmt,
+				   struct source *src, unsigned workers,
+				   struct reason *err)
+{
+	size_t chunk = source_chunk_size(src);
+	struct wl_access_reader *r;
+	struct par *P;
+	int ret = 0;
+
+	if (fmt->binary || fmt->header || !fmt->parse)
+		return wl_access_reader_open(rp, fmt, src, true, err);
+	*rp = NULL;
+	if (workers < 1 || workers > WL_READER_WORKERS)
+		return reason_fail(err, -EINVAL, 0, "%u parsing threads: 1 "
+				   "to %u", workers, WL_READER_WORKERS);
+	r = calloc(1, sizeof(*r));
+	P = calloc(1, sizeof(*P));
+	if (!r || !P)
+		goto nomem;
+	r->par = P;
+	pthread_mutex_init(&P->mu, NULL);
+	pthread_cond_init(&P->cv_work, NULL);
+	pthread_cond_init(&P->cv_done, NULL);
+	r->fmt = fmt;
+	r->src = src;
+	if (!(r->carry = calloc(1, CARRY_MAX + SOURCE_PAD)) ||
+	    !(r->batch = malloc(WL_ACCESS_BATCH * sizeof(*r->batch))))
+		goto nomem;
+	for (unsigned i = 0; i < NJOBS; i++) {
+		struct par_job *j = &P->job[i];
+
+		j->cap = chunk / 16 + 64;
+		if (posix_memalign((void **)&j->text, 64,
+				   CARRY_MAX + chunk + SOURCE_PAD) ||
+		    !(j->out = malloc(j->cap * sizeof(*j->out))))
+			goto nomem;
+	}
+	for (unsigned i = 0; i < workers; i++) {
+		ret = pthread_create(&P->th[i], NULL, par_worker, r);
+		if (ret) {
+			ret = -ret;
+			wl_access_reader_close(r);
+			return reason_fail(err, ret, 0, "cannot start "
+					   "parsing: %s", strerror(-ret));
+		}
+		P->nthreads++;
+	}
+	*rp = r;
+	return 0;
+nomem:
+	if (r)
+		wl_access_reader_close(r);
+	else
+		free(P);
+	return reason_fail(err, -ENOMEM, 0, "out of memory");
 }
 
 int wl_access_parse_chunked(const struct wl_trace_format *fmt,

@@ -5,8 +5,10 @@ read through the same byte source): `vmsim trace convert` round trips
 (text -> vmb -> text byte-identical for canonical text, lackey <-> din),
 the same counters from every format, from a file or a pipe, plain, gzip
 or xz (compressed here with Python's own modules), and with --threads 1,
-2 and 3 (bit-identical CSV); a truncated or corrupt compressed trace is
-'FILE: reason' with exit 2 and no -o file left; convert's bad options.
+2, 3 and 4 (bit-identical CSV; a bad line in a trace of several chunks:
+the same 'FILE:LINE: reason', exit 2); a truncated or corrupt compressed
+trace is 'FILE: reason' with exit 2 and no -o file left; convert's bad
+options.
 
 A build without a codec (meson option compression) must refuse its
 input cleanly instead: exit 2, 'FILE: gzip-compressed input, but this
@@ -110,7 +112,7 @@ def main():
             data = stdin if stdin is not None else read(path)
             codec = "gzip" if data[:2] == b"\x1f\x8b" else \
                 "xz" if data[:6] == b"\xfd7zXZ\x00" else None
-            for th in ("1", "2", "3"):
+            for th in ("1", "2", "3", "4"):
                 p = run(["tlb", "--trace", path, "--format", fmt,
                          "--threads", th], stdin)
                 name = "%s %s threads %s" % (fmt, os.path.basename(path), th)
@@ -137,7 +139,7 @@ def main():
                 why = "input, but this build has no"
             write(t("bad"), data)
             out = t("out.csv")
-            for th in ("1", "2", "3"):
+            for th in ("1", "2", "3", "4"):
                 p = run(["tlb", "--trace", t("bad"), "--format", fmt,
                          "--threads", th, "-o", out])
                 err = p.stderr.decode(errors="replace")
@@ -148,6 +150,30 @@ def main():
                 if os.path.exists(out):
                     fail(name, "left %s behind" % out)
                     os.unlink(out)
+
+        # A bad line after several 1 MiB chunks: the same message, line
+        # and exit status with every thread count, no -o file left.
+        lines = [b"%s %x %d\n" % (b"rw"[i % 2:i % 2 + 1], i * 4096 + 8,
+                                   1 << (i % 4)) for i in range(300000)]
+        for at in (5, 150001, 299999):
+            text = lines[:at] + [b"r 12 zz\n"] + lines[at:]
+            write(t("bad.din"), b"".join(text))
+            out = t("out.csv")
+            msgs = set()
+            for th in ("1", "2", "3", "4"):
+                p = run(["tlb", "--trace", t("bad.din"), "--format", "din",
+                         "--threads", th, "-o", out])
+                want = "%s:%d: " % (t("bad.din"), at + 1)
+                if p.returncode != 2 or not p.stderr.decode().startswith(
+                        want):
+                    fail("bad line %d threads %s" % (at, th),
+                         "want exit 2 and %r" % want, p)
+                if os.path.exists(out):
+                    fail("bad line %d" % at, "left %s behind" % out)
+                    os.unlink(out)
+                msgs.add(p.stderr)
+            if len(msgs) != 1:
+                fail("bad line %d" % at, "messages differ: %r" % msgs)
 
         # vmap op traces stream through the same source.
         vt = b"a 1 4096\n# c\na 2 8192\nf 1\nl 2 0\nf 2\n" * 50

@@ -46,7 +46,7 @@ static void parse_threaded(const struct wl_trace_format *fmt,
 			   const char *buf, size_t len, size_t chunk,
 			   struct result *r)
 {
-	struct source_opts o = { chunk, true };
+	struct source_opts o = { .chunk = chunk, .thread = true };
 	struct wl_access_reader *rd;
 	struct source *s;
 	const struct wl_access *a;
@@ -59,6 +59,36 @@ static void parse_threaded(const struct wl_trace_format *fmt,
 		for (long i = 0; i < n; i++)
 			ASSERT_OK(wl_access_push(&r->t, &a[i]));
 	r->ret = (int)n;
+	wl_access_reader_close(rd);
+	source_close(s);
+}
+
+/*
+ * Through the parallel reader (text formats): @workers parsing threads,
+ * the source read on the caller's thread or (@thread) on its own.
+ */
+static void parse_parallel(const struct wl_trace_format *fmt,
+			   const char *buf, size_t len, size_t chunk,
+			   bool thread, unsigned workers, struct result *r)
+{
+	struct source_opts o = { .chunk = chunk, .thread = thread };
+	struct wl_access_reader *rd;
+	struct source *s;
+	const struct wl_access *a;
+	long n;
+
+	memset(r, 0, sizeof(*r));
+	ASSERT_OK(source_open_mem(&s, buf, len, &o, &r->err));
+	ASSERT_OK(wl_access_reader_open_parallel(&rd, fmt, s, workers,
+						 &r->err));
+	while ((n = wl_access_reader_next(rd, &a, &r->err)) > 0) {
+		ASSERT(n <= WL_ACCESS_BATCH);
+		for (long i = 0; i < n; i++)
+			ASSERT_OK(wl_access_push(&r->t, &a[i]));
+	}
+	r->ret = (int)n;
+	/* The end and an error are final. */
+	ASSERT_EQ(wl_access_reader_next(rd, &a, &r->err), n);
 	wl_access_reader_close(rd);
 	source_close(s);
 }
@@ -96,6 +126,12 @@ static void chunk_invariant(const struct wl_trace_format *fmt,
 		if (chunk > 8 && chunk % 4 && chunk < 4000)
 			continue;
 		parse_threaded(fmt, buf, len, chunk, &r);
+		same(&ref, &r, fmt->name, chunk);
+		wl_access_trace_free(&r.t);
+		parse_parallel(fmt, buf, len, chunk, false, 2, &r);
+		same(&ref, &r, fmt->name, chunk);
+		wl_access_trace_free(&r.t);
+		parse_parallel(fmt, buf, len, chunk, chunk % 2, 1, &r);
 		same(&ref, &r, fmt->name, chunk);
 		wl_access_trace_free(&r.t);
 	}
@@ -173,14 +209,60 @@ static void specific(void)
 	ASSERT_EQ(r.t.n, 2);
 	wl_access_trace_free(&r.t);
 	/* A line longer than WL_LINE_MAX is refused, in bounded memory. */
-	big = malloc(WL_LINE_MAX * 2);
+	big = malloc(WL_LINE_MAX * 4);
 	ASSERT(big);
 	memset(big, ' ', WL_LINE_MAX * 2);
 	parse(&wl_trace_din, big, WL_LINE_MAX * 2, 4096, &r);
 	ASSERT_EQ(r.ret, -E2BIG);
 	ASSERT_EQ(r.err.line, 1);
-	free(big);
 	wl_access_trace_free(&r.t);
+	/*
+	 * The parallel reader: long lines at and inside chunks' edges, after
+	 * good lines, with and without a final newline, are read again on
+	 * the caller's thread: the same accesses and error.
+	 */
+	for (int k = 0; k < 4; k++) {
+		size_t len = 0, n = WL_LINE_MAX - 2 + (size_t)k * 3;
+		struct result ref;
+
+		for (int i = 0; i < 3000; i++)
+			len += (size_t)sprintf(big + len, "r %x 4\n", i);
+		memset(big + len, ' ', n);
+		len += n;
+		if (k != 3)
+			big[len++] = '\n';
+		for (int i = 0; i < 500 * k; i++)
+			len += (size_t)sprintf(big + len, "w %x 8\n", i);
+		for (size_t c = 4096; c <= (1u << 18); c *= 4) {
+			parse(&wl_trace_din, big, len, c, &ref);
+			parse_parallel(&wl_trace_din, big, len, c, false, 2,
+				       &r);
+			same(&ref, &r, "din long line", c);
+			wl_access_trace_free(&r.t);
+			wl_access_trace_free(&ref.t);
+		}
+	}
+	/* A long line that starts shortly before a chunk's end. */
+	for (size_t before = 1; before < 300; before += 37) {
+		size_t c = 1u << 17, len = 0;
+		struct result ref;
+
+		while (len + 12 < c - before)
+			len += (size_t)sprintf(big + len, "r %x 4\n",
+					       (unsigned)len);
+		memset(big + len, '\n', c - before - len);
+		len = c - before;
+		memset(big + len, ' ', WL_LINE_MAX + 100);
+		len += WL_LINE_MAX + 100;
+		len += (size_t)sprintf(big + len, "\nw 1 8\n");
+		parse(&wl_trace_din, big, len, c, &ref);
+		ASSERT_EQ(ref.ret, -E2BIG);
+		parse_parallel(&wl_trace_din, big, len, c, false, 2, &r);
+		same(&ref, &r, "din long line at an edge", c);
+		wl_access_trace_free(&r.t);
+		wl_access_trace_free(&ref.t);
+	}
+	free(big);
 }
 
 /* Random addresses, 1 to 20 digits, mixed case, against a reference. */
@@ -626,6 +708,21 @@ static void batches(void)
 	parse_threaded(&wl_trace_din, text, len, 1000, &b);
 	same(&a, &b, "din", 1000);
 	ASSERT_EQ(a.t.n, t.n);
+	/* Many more chunks than jobs, and a bad line in the last ones. */
+	wl_access_trace_free(&b.t);
+	parse_parallel(&wl_trace_din, text, len, 1000, false, 2, &b);
+	same(&a, &b, "din parallel", 1000);
+	wl_access_trace_free(&b.t);
+	text[len - 40] = 'x';
+	wl_access_trace_free(&a.t);
+	parse(&wl_trace_din, text, len, 1000, &a);
+	ASSERT_EQ(a.ret, -EINVAL);
+	for (size_t c = 777; c < 40000; c *= 3) {
+		parse_parallel(&wl_trace_din, text, len, c, c & 1, 2, &b);
+		same(&a, &b, "din parallel, a bad line", c);
+		wl_access_trace_free(&b.t);
+	}
+	parse_threaded(&wl_trace_din, text, len, 1000, &b);
 #ifdef VMBENCH_HAVE_ZLIB
 	{
 		uLongf zlen = compressBound(len) + 64;
@@ -645,6 +742,48 @@ static void batches(void)
 		parse_threaded(&wl_trace_din, (char *)z, zs.total_out, 0, &c);
 		same(&a, &c, "din.gz", 0);
 		wl_access_trace_free(&c.t);
+		/*
+		 * A NUL in the last line, then the compressed data cut in its
+		 * trailer: the NUL is the error, not the cut.
+		 */
+		{
+			static const char tail[] = "r 5 4\nr 6\0x";
+			char *nt = malloc(3000 * 16 + sizeof(tail));
+			size_t nl = 0;
+			struct result d, e;
+
+			ASSERT(nt);
+			for (int i = 0; i < 3000; i++)
+				nl += (size_t)sprintf(nt + nl, "w %x 4\n", i);
+			memcpy(nt + nl, tail, sizeof(tail) - 1);
+			nl += sizeof(tail) - 1;
+			ASSERT(nl < zlen);
+			ASSERT_EQ(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8,
+					       Z_DEFAULT_STRATEGY), Z_OK);
+			zs.next_in = (Bytef *)nt;
+			zs.avail_in = (uInt)nl;
+			zs.next_out = z;
+			zs.avail_out = (uInt)zlen;
+			ASSERT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
+			deflateEnd(&zs);
+			/* A chunk that ends with the text: the cut is met
+			 * only when the next one is decoded. */
+			for (size_t ch = 7; ch <= nl; ch = ch * 3 < nl ?
+			     ch * 3 : ch == nl ? nl + 1 : nl) {
+				parse(&wl_trace_din, (char *)z,
+				      zs.total_out - 3, ch, &d);
+				ASSERT(d.ret == -EINVAL || d.ret == -EPIPE);
+				if (ch == nl)
+					ASSERT(strstr(d.err.msg, "NUL byte"));
+				parse_parallel(&wl_trace_din, (char *)z,
+					       zs.total_out - 3, ch, ch & 1,
+					       2, &e);
+				same(&d, &e, "din.gz, NUL then cut", ch);
+				wl_access_trace_free(&d.t);
+				wl_access_trace_free(&e.t);
+			}
+			free(nt);
+		}
 		free(z);
 	}
 #endif
@@ -674,7 +813,8 @@ static void vmap_chunks(void)
 		int ra = wl_vmap_parse(texts[i], len, &a, &ea);
 
 		for (size_t chunk = 1; chunk <= 41; chunk += 4) {
-			struct source_opts o = { chunk, chunk & 4 };
+			struct source_opts o = { .chunk = chunk,
+						 .thread = chunk & 4 };
 			struct wl_vmap_trace b = { 0 };
 			struct reason eb = { 0 };
 			struct source *s;

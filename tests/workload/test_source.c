@@ -67,7 +67,8 @@ static void check_decodes(const void *z, size_t zlen, const char *want,
 
 	for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
 		for (int th = 0; th < 2; th++) {
-			struct source_opts o = { chunks[c], th };
+			struct source_opts o = { .chunk = chunks[c],
+						 .thread = th };
 			struct reason err = { 0 };
 			struct source *s;
 			char *got;
@@ -101,7 +102,7 @@ static void check_truncations(const unsigned char *z, size_t zlen,
 			      enum source_codec codec, size_t step)
 {
 	for (size_t cut = 6; cut < zlen; cut += step) {
-		struct source_opts o = { 512, cut & 1 };
+		struct source_opts o = { .chunk = 512, .thread = cut & 1 };
 		struct reason err = { 0 };
 		struct source *s;
 		char *got;
@@ -134,7 +135,7 @@ static void check_corruptions(unsigned char *z, size_t zlen,
 	for (int i = 0; i < 200; i++) {
 		size_t at = 6 + rng_below(&r, zlen - 6);
 		unsigned char was = z[at];
-		struct source_opts o = { 4096, i & 1 };
+		struct source_opts o = { .chunk = 4096, .thread = i & 1 };
 		struct reason err = { 0 };
 		struct source *s;
 		char *got;
@@ -295,7 +296,7 @@ static void files(void)
 	ASSERT_EQ(write(fd, t, 3000000), 3000000);
 	close(fd);
 	for (int th = 0; th < 2; th++) {
-		struct source_opts o = { 0, th };
+		struct source_opts o = { .chunk = 0, .thread = th };
 
 		ASSERT_OK(source_open(&s, path, &o, &err));
 		ASSERT_OK(drain(s, &got, &len, &err));
