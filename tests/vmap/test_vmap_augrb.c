@@ -6,79 +6,17 @@
  * and a seeded random run against "list", address for address, with
  * vmap_check() after every operation.
  *
- * The strategy's source is included here, so the test sees its nodes and can
- * fail its malloc() on demand without the library carrying test hooks.  The
- * copy of vmap_augrb_ops below is the one vmap.c links against; the
- * library's augrb.o is then never pulled from the archive.
+ * The strategy's source is included through vmap_whitebox.h, so the test
+ * sees its nodes and can fail its allocations on demand.
  */
-#include <stdlib.h>
-
-static long malloc_fail_after = -1;  /* <0: never fail; n: fail after n */
-
-static void *test_malloc(size_t n)
-{
-	if (malloc_fail_after == 0)
-		return NULL;
-	if (malloc_fail_after > 0)
-		malloc_fail_after--;
-	return malloc(n);
-}
-
-/* Nodes come from the pool: fail them with the same counter. */
-#include "../../src/vmap/pool.h"
-
-static void *test_pool_get(struct pool *p)
-{
-	if (malloc_fail_after == 0)
-		return NULL;
-	if (malloc_fail_after > 0)
-		malloc_fail_after--;
-	return pool_get(p);
-}
-
-#define malloc(n) test_malloc(n)
-#define pool_get(p) test_pool_get(p)
-#include "../../src/vmap/augrb.c"
-#undef pool_get
-#undef malloc
-
-#include <vmbench/rng.h>
-
-#include "../test.h"
-#include "vmap_check.h"
-
-#define P VMAP_DEFAULT_PAGE
-#define S 0x100000000ULL  /* range start, aligned far beyond any request */
-
-static struct vmap *make(uint64_t start, uint64_t end)
-{
-	struct vmap *v;
-
-	ASSERT_OK(vmap_create(&v, "augrb", start, end, P));
-	ASSERT_CHECK_OK(v);
-	return v;
-}
-
-static uint64_t alloc_ok(struct vmap *v, uint64_t size, uint64_t align,
-			 uint64_t vstart, uint64_t vend)
-{
-	uint64_t addr = 0;
-
-	ASSERT_OK(vmap_alloc(v, size, align, vstart, vend, &addr));
-	ASSERT_CHECK_OK(v);
-	return addr;
-}
+#define VMAP_WHITEBOX_SOURCE "../../src/vmap/augrb.c"
+#define VMAP_WHITEBOX_NAME "augrb"
+#include "vmap_whitebox.h"
 
 /* Allocate in the whole range. */
 static uint64_t alloc_any(struct vmap *v, uint64_t size, uint64_t align)
 {
 	return alloc_ok(v, size, align, v->start, v->end);
-}
-
-static void free_ok(struct vmap *v, uint64_t addr)
-{
-	ASSERT_OK(vmap_free(v, addr));
-	ASSERT_CHECK_OK(v);
 }
 
 /*
