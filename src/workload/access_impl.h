@@ -331,6 +331,63 @@ WL_WIDE_FN uint64_t wl_wide_hex(const char *q, unsigned sh)
 	return (uint64_t)_mm_cvtsi128_si64(rev) >> sh;
 }
 
+/*
+ * A format's part of the wide path: @bad the lines of a window that break
+ * the format's common shape (a set bit at or before a line's newline ends
+ * the run there), from the masks; @put the records of one line [s, e) of
+ * that shape (d = s - e, minus its length; @line its number), written at
+ * *op and *op moved past them, or false when its table entries or its
+ * length refuse it (then it and what follows go to the per-line paths).
+ */
+typedef uint64_t wl_wide_bad(const struct wl_wide_masks *m);
+typedef bool wl_wide_put(const char *s, const char *e, int64_t d,
+			 uint64_t line, struct wl_access **op);
+
+/*
+ * The wide path's loop (a wl_wide_lines), instantiated by each format with
+ * its constant @bad and @put (always inlined, as wl_text_parse()): window
+ * after window while a whole one lies before @end and WL_WIDE_ROOM
+ * records fit, the lines before the first bad bit through @put.
+ */
+WL_WIDE_FN unsigned wl_wide_run(const char **pp, const char *end,
+				struct wl_access **op, struct wl_access *stop,
+				uint64_t *linep, bool comma, wl_wide_bad *bad,
+				wl_wide_put *put)
+{
+	const char *s = *pp;
+	struct wl_access *o = *op;
+	struct wl_access *const o_end = stop - WL_WIDE_ROOM;
+	uint64_t line = *linep;
+
+	/* A record a line at least: no line number past 2^32 - 1 here. */
+	if (line + (size_t)(stop - o) >= UINT32_MAX)
+		return 1;
+	while (end - s >= 64 && o <= o_end) {
+		struct wl_wide_masks m;
+		const char *const w = s;
+		uint64_t nl;
+
+		wl_wide_classify(s, comma, &m);
+		nl = _bzhi_u64(m.nl, (unsigned)_tzcnt_u64(bad(&m)));
+		if (!nl)
+			break;
+		do {
+			const char *e = w + _tzcnt_u64(nl);
+
+			if (!put(s, e, s - e, line + 1, &o))
+				goto out;
+			line++;
+			s = e + 1;
+			nl &= nl - 1;
+		} while (nl);
+	}
+out:
+	*pp = s;
+	*op = o;
+	*linep = line;
+	return 1;
+}
+
 #endif
 
 /*

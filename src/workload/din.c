@@ -175,53 +175,35 @@ static const uint64_t din_size_meta[256] = WL_TABLE256(DIN_SIZE);
  * access could wrap) or a bad table entry ends the run: it and what
  * follows go to the per-line paths.
  */
+WL_WIDE_FN uint64_t din_bad(const struct wl_wide_masks *m)
+{
+	uint64_t nl = m->nl, lst = nl << 1 | 1;
+
+	return (m->other ^ lst) | (m->sp ^ (lst << 1 | nl >> 2)) |
+	       (m->sp & m->sp << 1) | (lst << 1 & nl >> 2);
+}
+
+WL_WIDE_FN bool din_put(const char *s, const char *e, int64_t d,
+			uint64_t line, struct wl_access **op)
+{
+	uint64_t meta = din_kind_meta[(uint8_t)s[0]] +
+			din_size_meta[(uint8_t)e[-1]] + line;
+
+	/* Bit 63: a bad entry or more than 15 digits. */
+	if ((int64_t)(meta | (uint64_t)(d + 19)) < 0)
+		return false;
+	(*op)->va = wl_wide_hex(s + 2, (unsigned)(80 + 4 * d));
+	memcpy((char *)*op + 8, &meta, 8);
+	(*op)++;
+	return true;
+}
+
 WL_WIDE_FN unsigned din_wide(const char **pp, const char *end,
 			     struct wl_access **op, struct wl_access *stop,
 			     uint64_t *linep)
 {
-	const char *s = *pp;
-	struct wl_access *o = *op;
-	struct wl_access *const o_end = stop - WL_WIDE_ROOM;
-	uint64_t line = *linep;
-
-	/* A record a line at least: no line number past 2^32 - 1 here. */
-	if (line + (size_t)(stop - o) >= UINT32_MAX)
-		return 1;
-	while (end - s >= 64 && o <= o_end) {
-		struct wl_wide_masks m;
-		const char *const w = s;
-		uint64_t nl, lst, bad;
-
-		wl_wide_classify(s, false, &m);
-		nl = m.nl;
-		lst = nl << 1 | 1;
-		bad = (m.other ^ lst) | (m.sp ^ (lst << 1 | nl >> 2)) |
-		      (m.sp & m.sp << 1) | (lst << 1 & nl >> 2);
-		nl = _bzhi_u64(nl, (unsigned)_tzcnt_u64(bad));
-		if (!nl)
-			break;
-		do {
-			const char *e = w + _tzcnt_u64(nl);
-			int64_t d = s - e;      /* minus the line's length */
-			uint64_t meta = din_kind_meta[(uint8_t)s[0]] +
-					din_size_meta[(uint8_t)e[-1]] + line + 1;
-
-			/* Bit 63: a bad entry or more than 15 digits. */
-			if ((int64_t)(meta | (uint64_t)(d + 19)) < 0)
-				goto out;
-			line++;
-			o->va = wl_wide_hex(s + 2, (unsigned)(80 + 4 * d));
-			memcpy((char *)o + 8, &meta, 8);
-			o++;
-			s = e + 1;
-			nl &= nl - 1;
-		} while (nl);
-	}
-out:
-	*pp = s;
-	*op = o;
-	*linep = line;
-	return 1;
+	return wl_wide_run(pp, end, op, stop, linep, false, din_bad,
+			   din_put);
 }
 
 WL_WIDE_TARGET static int din_parse_wide(struct wl_parse *ps)

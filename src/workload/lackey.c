@@ -164,68 +164,50 @@ static const uint64_t lk_size_meta[256] = WL_TABLE256(LK_SIZE);
  * digit: k = len - 5 >= 1 address digits.  A line with more than 15 or a
  * bad table entry ends the run, as in din.c; an M line writes two records.
  */
+WL_WIDE_FN uint64_t lackey_bad(const struct wl_wide_masks *m)
+{
+	uint64_t nl = m->nl, sp = m->sp, lst = nl << 1 | 1;
+	uint64_t pre = lst | lst << 1;
+
+	return (m->other ^ (pre & ~sp)) | ((sp ^ lst << 2) & ~pre) |
+	       ((sp & lst) ^ (sp >> 1 & lst) ^ lst) |
+	       (m->comma ^ nl >> 2) | (m->comma & lst << 3);
+}
+
+WL_WIDE_FN bool lackey_put(const char *s, const char *e, int64_t d,
+			   uint64_t line, struct wl_access **op)
+{
+	struct wl_access *o = *op;
+	uint64_t meta = lk_kind_meta[(uint8_t)(s[0] + s[1])] +
+			lk_size_meta[(uint8_t)e[-1]] + line;
+	uint64_t va;
+
+	/* Bit 63: a bad entry or more than 15 digits. */
+	if ((int64_t)(meta | (uint64_t)(d + 20)) < 0)
+		return false;
+	va = wl_wide_hex(s + 3, (unsigned)(84 + 4 * d));
+	o->va = va;
+	if (__builtin_expect(!(meta & LK_M), 1)) {
+		memcpy((char *)o + 8, &meta, 8);
+		*op = o + 1;
+	} else {
+		meta ^= LK_M;
+		memcpy((char *)o + 8, &meta, 8);
+		meta += WL_META_KIND(WL_ACCESS_WRITE) -
+			WL_META_KIND(WL_ACCESS_READ);
+		o[1].va = va;
+		memcpy((char *)(o + 1) + 8, &meta, 8);
+		*op = o + 2;
+	}
+	return true;
+}
+
 WL_WIDE_FN unsigned lackey_wide(const char **pp, const char *end,
 				struct wl_access **op, struct wl_access *stop,
 				uint64_t *linep)
 {
-	const char *s = *pp;
-	struct wl_access *o = *op;
-	struct wl_access *const o_end = stop - WL_WIDE_ROOM;
-	uint64_t line = *linep;
-
-	/* A record a line at least: no line number past 2^32 - 1 here. */
-	if (line + (size_t)(stop - o) >= UINT32_MAX)
-		return 1;
-	while (end - s >= 64 && o <= o_end) {
-		struct wl_wide_masks m;
-		const char *const w = s;
-		uint64_t nl, lst, pre, sp, bad;
-
-		wl_wide_classify(s, true, &m);
-		nl = m.nl;
-		sp = m.sp;
-		lst = nl << 1 | 1;
-		pre = lst | lst << 1;
-		bad = (m.other ^ (pre & ~sp)) | ((sp ^ lst << 2) & ~pre) |
-		      ((sp & lst) ^ (sp >> 1 & lst) ^ lst) |
-		      (m.comma ^ nl >> 2) | (m.comma & lst << 3);
-		nl = _bzhi_u64(nl, (unsigned)_tzcnt_u64(bad));
-		if (!nl)
-			break;
-		do {
-			const char *e = w + _tzcnt_u64(nl);
-			int64_t d = s - e;      /* minus the line's length */
-			uint64_t meta = lk_kind_meta[(uint8_t)(s[0] + s[1])] +
-					lk_size_meta[(uint8_t)e[-1]] + line + 1;
-			uint64_t va;
-
-			/* Bit 63: a bad entry or more than 15 digits. */
-			if ((int64_t)(meta | (uint64_t)(d + 20)) < 0)
-				goto out;
-			line++;
-			va = wl_wide_hex(s + 3, (unsigned)(84 + 4 * d));
-			o->va = va;
-			if (__builtin_expect(!(meta & LK_M), 1)) {
-				memcpy((char *)o + 8, &meta, 8);
-				o++;
-			} else {
-				meta ^= LK_M;
-				memcpy((char *)o + 8, &meta, 8);
-				meta += WL_META_KIND(WL_ACCESS_WRITE) -
-					WL_META_KIND(WL_ACCESS_READ);
-				o[1].va = va;
-				memcpy((char *)(o + 1) + 8, &meta, 8);
-				o += 2;
-			}
-			s = e + 1;
-			nl &= nl - 1;
-		} while (nl);
-	}
-out:
-	*pp = s;
-	*op = o;
-	*linep = line;
-	return 1;
+	return wl_wide_run(pp, end, op, stop, linep, true, lackey_bad,
+			   lackey_put);
 }
 
 WL_WIDE_TARGET static int lackey_parse_wide(struct wl_parse *ps)
