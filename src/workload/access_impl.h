@@ -255,7 +255,11 @@ struct wl_wide_masks {
  * byte's class is the AND of a row picked by its high nibble and one
  * picked by its low nibble (two shuffles): digits have DIG, 'a'-'f' and
  * 'A'-'F' LET, and newline, space and (with @comma) ',' a bit each that
- * the movemask reads as bit 7 after a shift; "other" is class 0.
+ * the movemask reads as bit 7 after a shift; "other" is class 0.  The
+ * same nibbles give each byte's digit value into @nib[0..64): its low
+ * nibble, + 9 where the high nibble is 4 or 6 (so a hex digit's value;
+ * any other byte gets some value up to 24, a newline 10, a space 0, a
+ * comma 12).
  */
 #define WL_CL_DIG 0x01
 #define WL_CL_LET 0x02
@@ -263,7 +267,7 @@ struct wl_wide_masks {
 #define WL_CL_SP 0x40
 #define WL_CL_NL 0x80
 WL_WIDE_FN void wl_wide_classify(const char *q, bool comma,
-				 struct wl_wide_masks *m)
+				 struct wl_wide_masks *m, uint8_t *nib)
 {
 	const char cm = comma ? WL_CL_COMMA : 0;
 	const __m256i hi_t = _mm256_setr_epi8(
@@ -282,16 +286,21 @@ WL_WIDE_FN void wl_wide_classify(const char *q, bool comma,
 		WL_CL_DIG | WL_CL_LET, WL_CL_DIG | WL_CL_LET,
 		WL_CL_DIG | WL_CL_LET, WL_CL_DIG, WL_CL_DIG, WL_CL_DIG,
 		(char)WL_CL_NL, 0, cm, 0, 0, 0);
+	const __m256i nine_t = _mm256_setr_epi8(
+		0, 0, 0, 0, 9, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 9, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 	const __m256i low4 = _mm256_set1_epi8(0x0f);
 	uint64_t nl = 0, sp = 0, co = 0, ot = 0;
 
 	for (int i = 0; i < 2; i++) {
 		__m256i x = _mm256_loadu_si256((const void *)(q + 32 * i));
-		__m256i c = _mm256_and_si256(
-			_mm256_shuffle_epi8(lo_t, _mm256_and_si256(x, low4)),
-			_mm256_shuffle_epi8(hi_t, _mm256_and_si256(
-				_mm256_srli_epi16(x, 4), low4)));
+		__m256i lo = _mm256_and_si256(x, low4);
+		__m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), low4);
+		__m256i c = _mm256_and_si256(_mm256_shuffle_epi8(lo_t, lo),
+					     _mm256_shuffle_epi8(hi_t, hi));
 
+		_mm256_store_si256((void *)(nib + 32 * i), _mm256_add_epi8(
+			lo, _mm256_shuffle_epi8(nine_t, hi)));
 		nl |= (uint64_t)(uint32_t)_mm256_movemask_epi8(c) << (32 * i);
 		sp |= (uint64_t)(uint32_t)_mm256_movemask_epi8(
 			_mm256_add_epi8(c, c)) << (32 * i);
@@ -309,22 +318,18 @@ WL_WIDE_FN void wl_wide_classify(const char *q, bool comma,
 }
 
 /*
- * The value of the k (1 to 16) hex digits at @q (16 bytes readable), all
- * known to be hex digits, given @sh = 4 * (16 - k).  Nibbles: low four
- * bits, + 9 for letters (above '?'); pairs: 16 * first + second
- * (pmaddubsw); the pairs' bytes in reverse order make a word with the
- * first digit on top, shifted right by @sh.  The byte after the digits
- * adds at most 15 to the last pair (newline, space and comma have no
- * letter bit), so no carry reaches a digit.
+ * The value of the k (1 to 16) hex digits whose values (wl_wide_classify)
+ * start at @nib (16 bytes readable), given @sh = 4 * (16 - k).  Pairs:
+ * 16 * first + second (pmaddubsw); the pairs' low bytes in reverse order
+ * make a word with the first digit on top, shifted right by @sh.  The
+ * byte after the digits (a space or a comma: value 0 or 12) adds at most
+ * 15 to the last pair, so no carry reaches a digit; the pairs after it
+ * are shifted out, whatever they hold.
  */
-WL_WIDE_FN uint64_t wl_wide_hex(const char *q, unsigned sh)
+WL_WIDE_FN uint64_t wl_wide_hex(const uint8_t *nib, unsigned sh)
 {
-	const __m128i x = _mm_loadu_si128((const void *)q);
-	__m128i nib = _mm_add_epi8(
-		_mm_and_si128(x, _mm_set1_epi8(0x0f)),
-		_mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('?')),
-			      _mm_set1_epi8(9)));
-	__m128i pairs = _mm_maddubs_epi16(nib, _mm_set1_epi16(0x0110));
+	__m128i pairs = _mm_maddubs_epi16(
+		_mm_loadu_si128((const void *)nib), _mm_set1_epi16(0x0110));
 	__m128i rev = _mm_shuffle_epi8(pairs, _mm_setr_epi8(
 		14, 12, 10, 8, 6, 4, 2, 0, -1, -1, -1, -1, -1, -1, -1, -1));
 
@@ -334,26 +339,30 @@ WL_WIDE_FN uint64_t wl_wide_hex(const char *q, unsigned sh)
 /*
  * A format's part of the wide path: @bad the lines of a window that break
  * the format's common shape (a set bit at or before a line's newline ends
- * the run there), from the masks; @put the records of one line [s, e) of
- * that shape (d = s - e, minus its length; @line its number), written at
- * *op and *op moved past them, or false when its table entries or its
- * length refuse it (then it and what follows go to the per-line paths).
+ * the run there), from the masks; @put the records of one line of that
+ * shape, bytes [a, b) of the window @w (b its newline; @nib the window's
+ * digit values; @line its number), written at *op and *op moved past
+ * them, or false when its table entries or its length refuse it (then it
+ * and what follows go to the per-line paths).
  */
 typedef uint64_t wl_wide_bad(const struct wl_wide_masks *m);
-typedef bool wl_wide_put(const char *s, const char *e, int64_t d,
-			 uint64_t line, struct wl_access **op);
+typedef bool wl_wide_put(const char *w, const uint8_t *nib, size_t a,
+			 size_t b, uint64_t line, struct wl_access **op);
 
 /*
  * The wide path's loop (a wl_wide_lines), instantiated by each format with
  * its constant @bad and @put (always inlined, as wl_text_parse()): window
  * after window while a whole one lies before @end and WL_WIDE_ROOM
- * records fit, the lines before the first bad bit through @put.
+ * records fit, the lines before the first bad bit through @put.  A window
+ * starts at a line's start; its digit values live in @nib, whose 16 bytes
+ * after the window are zero (the last line's address load may reach them).
  */
 WL_WIDE_FN unsigned wl_wide_run(const char **pp, const char *end,
 				struct wl_access **op, struct wl_access *stop,
 				uint64_t *linep, bool comma, wl_wide_bad *bad,
 				wl_wide_put *put)
 {
+	_Alignas(32) uint8_t nib[64 + 16];
 	const char *s = *pp;
 	struct wl_access *o = *op;
 	struct wl_access *const o_end = stop - WL_WIDE_ROOM;
@@ -362,24 +371,28 @@ WL_WIDE_FN unsigned wl_wide_run(const char **pp, const char *end,
 	/* A record a line at least: no line number past 2^32 - 1 here. */
 	if (line + (size_t)(stop - o) >= UINT32_MAX)
 		return 1;
+	memset(nib + 64, 0, 16);
 	while (end - s >= 64 && o <= o_end) {
 		struct wl_wide_masks m;
-		const char *const w = s;
+		size_t a = 0;
 		uint64_t nl;
 
-		wl_wide_classify(s, comma, &m);
+		wl_wide_classify(s, comma, &m, nib);
 		nl = _bzhi_u64(m.nl, (unsigned)_tzcnt_u64(bad(&m)));
 		if (!nl)
 			break;
 		do {
-			const char *e = w + _tzcnt_u64(nl);
+			size_t b = (size_t)_tzcnt_u64(nl);
 
-			if (!put(s, e, s - e, line + 1, &o))
+			if (!put(s, nib, a, b, ++line, &o)) {
+				line--;
+				s += a;
 				goto out;
-			line++;
-			s = e + 1;
-			nl &= nl - 1;
+			}
+			a = b + 1;
+			nl = _blsr_u64(nl);
 		} while (nl);
+		s += a;
 	}
 out:
 	*pp = s;

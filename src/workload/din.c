@@ -183,16 +183,17 @@ WL_WIDE_FN uint64_t din_bad(const struct wl_wide_masks *m)
 	       (m->sp & m->sp << 1) | (lst << 1 & nl >> 2);
 }
 
-WL_WIDE_FN bool din_put(const char *s, const char *e, int64_t d,
-			uint64_t line, struct wl_access **op)
+WL_WIDE_FN bool din_put(const char *w, const uint8_t *nib, size_t a,
+			size_t b, uint64_t line, struct wl_access **op)
 {
-	uint64_t meta = din_kind_meta[(uint8_t)s[0]] +
-			din_size_meta[(uint8_t)e[-1]] + line;
+	uint64_t meta = din_kind_meta[(uint8_t)w[a]] +
+			din_size_meta[(uint8_t)w[b - 1]] + line;
+	int64_t d = (int64_t)a - (int64_t)b;
 
 	/* Bit 63: a bad entry or more than 15 digits. */
 	if ((int64_t)(meta | (uint64_t)(d + 19)) < 0)
 		return false;
-	(*op)->va = wl_wide_hex(s + 2, (unsigned)(80 + 4 * d));
+	(*op)->va = wl_wide_hex(nib + a + 2, (unsigned)(80 + 4 * d));
 	memcpy((char *)*op + 8, &meta, 8);
 	(*op)++;
 	return true;

@@ -174,18 +174,19 @@ WL_WIDE_FN uint64_t lackey_bad(const struct wl_wide_masks *m)
 	       (m->comma ^ nl >> 2) | (m->comma & lst << 3);
 }
 
-WL_WIDE_FN bool lackey_put(const char *s, const char *e, int64_t d,
-			   uint64_t line, struct wl_access **op)
+WL_WIDE_FN bool lackey_put(const char *w, const uint8_t *nib, size_t a,
+			   size_t b, uint64_t line, struct wl_access **op)
 {
 	struct wl_access *o = *op;
-	uint64_t meta = lk_kind_meta[(uint8_t)(s[0] + s[1])] +
-			lk_size_meta[(uint8_t)e[-1]] + line;
+	uint64_t meta = lk_kind_meta[(uint8_t)(w[a] + w[a + 1])] +
+			lk_size_meta[(uint8_t)w[b - 1]] + line;
+	int64_t d = (int64_t)a - (int64_t)b;
 	uint64_t va;
 
 	/* Bit 63: a bad entry or more than 15 digits. */
 	if ((int64_t)(meta | (uint64_t)(d + 20)) < 0)
 		return false;
-	va = wl_wide_hex(s + 3, (unsigned)(84 + 4 * d));
+	va = wl_wide_hex(nib + a + 3, (unsigned)(84 + 4 * d));
 	o->va = va;
 	if (__builtin_expect(!(meta & LK_M), 1)) {
 		memcpy((char *)o + 8, &meta, 8);
