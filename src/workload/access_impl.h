@@ -266,16 +266,20 @@ struct wl_wide_masks {
 #define WL_CL_COMMA 0x20
 #define WL_CL_SP 0x40
 #define WL_CL_NL 0x80
-WL_WIDE_FN void wl_wide_classify(const char *q, bool comma,
-				 struct wl_wide_masks *m, uint8_t *nib)
+struct wl_wide_tables {
+	__m256i hi_t, lo_t, nine_t, low4;
+};
+
+WL_WIDE_FN void wl_wide_tables(bool comma, struct wl_wide_tables *k)
 {
 	const char cm = comma ? WL_CL_COMMA : 0;
-	const __m256i hi_t = _mm256_setr_epi8(
+
+	k->hi_t = _mm256_setr_epi8(
 		(char)WL_CL_NL, 0, (char)(WL_CL_SP | cm), WL_CL_DIG, WL_CL_LET,
 		0, WL_CL_LET, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		(char)WL_CL_NL, 0, (char)(WL_CL_SP | cm), WL_CL_DIG, WL_CL_LET,
 		0, WL_CL_LET, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-	const __m256i lo_t = _mm256_setr_epi8(
+	k->lo_t = _mm256_setr_epi8(
 		WL_CL_DIG | WL_CL_SP, WL_CL_DIG | WL_CL_LET,
 		WL_CL_DIG | WL_CL_LET, WL_CL_DIG | WL_CL_LET,
 		WL_CL_DIG | WL_CL_LET, WL_CL_DIG | WL_CL_LET,
@@ -286,21 +290,34 @@ WL_WIDE_FN void wl_wide_classify(const char *q, bool comma,
 		WL_CL_DIG | WL_CL_LET, WL_CL_DIG | WL_CL_LET,
 		WL_CL_DIG | WL_CL_LET, WL_CL_DIG, WL_CL_DIG, WL_CL_DIG,
 		(char)WL_CL_NL, 0, cm, 0, 0, 0);
-	const __m256i nine_t = _mm256_setr_epi8(
+	k->nine_t = _mm256_setr_epi8(
 		0, 0, 0, 0, 9, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		0, 0, 0, 0, 9, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-	const __m256i low4 = _mm256_set1_epi8(0x0f);
+	k->low4 = _mm256_set1_epi8(0x0f);
+	/*
+	 * Opaque from here on, so that the compiler keeps them in registers
+	 * across the windows instead of loading them again in each.
+	 */
+	__asm__("" : "+x"(k->hi_t), "+x"(k->lo_t), "+x"(k->nine_t),
+		"+x"(k->low4));
+}
+
+WL_WIDE_FN void wl_wide_classify(const char *q, bool comma,
+				 const struct wl_wide_tables *k,
+				 struct wl_wide_masks *m, uint8_t *nib)
+{
 	uint64_t nl = 0, sp = 0, co = 0, ot = 0;
 
 	for (int i = 0; i < 2; i++) {
 		__m256i x = _mm256_loadu_si256((const void *)(q + 32 * i));
-		__m256i lo = _mm256_and_si256(x, low4);
-		__m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), low4);
-		__m256i c = _mm256_and_si256(_mm256_shuffle_epi8(lo_t, lo),
-					     _mm256_shuffle_epi8(hi_t, hi));
+		__m256i lo = _mm256_and_si256(x, k->low4);
+		__m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4),
+					      k->low4);
+		__m256i c = _mm256_and_si256(_mm256_shuffle_epi8(k->lo_t, lo),
+					     _mm256_shuffle_epi8(k->hi_t, hi));
 
 		_mm256_store_si256((void *)(nib + 32 * i), _mm256_add_epi8(
-			lo, _mm256_shuffle_epi8(nine_t, hi)));
+			lo, _mm256_shuffle_epi8(k->nine_t, hi)));
 		nl |= (uint64_t)(uint32_t)_mm256_movemask_epi8(c) << (32 * i);
 		sp |= (uint64_t)(uint32_t)_mm256_movemask_epi8(
 			_mm256_add_epi8(c, c)) << (32 * i);
@@ -318,13 +335,14 @@ WL_WIDE_FN void wl_wide_classify(const char *q, bool comma,
 }
 
 /*
- * The value of the k (1 to 16) hex digits whose values (wl_wide_classify)
- * start at @nib (16 bytes readable), given @sh = 4 * (16 - k).  Pairs:
- * 16 * first + second (pmaddubsw); the pairs' low bytes in reverse order
- * make a word with the first digit on top, shifted right by @sh.  The
- * byte after the digits (a space or a comma: value 0 or 12) adds at most
- * 15 to the last pair, so no carry reaches a digit; the pairs after it
- * are shifted out, whatever they hold.
+ * The value of the k (1 to 15) hex digits whose values (wl_wide_classify)
+ * start at @nib + 1, given @nib[0] = 0 (the space before them; 16 bytes
+ * readable) and @sh = 4 * (15 - k).  Pairs: 16 * first + second
+ * (pmaddubsw), so (0, first digit), then the next two, ...; the pairs'
+ * low bytes in reverse order make a word with the first digit in bits 56
+ * to 59, shifted right by @sh.  The byte after the digits (a space or a
+ * comma: value 0 or 12) adds at most 15 to the last pair, so no carry
+ * reaches a digit; the pairs after it are shifted out, whatever they hold.
  */
 WL_WIDE_FN uint64_t wl_wide_hex(const uint8_t *nib, unsigned sh)
 {
@@ -343,7 +361,8 @@ WL_WIDE_FN uint64_t wl_wide_hex(const uint8_t *nib, unsigned sh)
  * shape, bytes [a, b) of the window @w (b its newline; @nib the window's
  * digit values; @line its number), written at *op and *op moved past
  * them, or false when its table entries or its length refuse it (then it
- * and what follows go to the per-line paths).
+ * and what follows go to the per-line paths).  @line is the number of the
+ * line before: the formats' size tables add the 1.
  */
 typedef uint64_t wl_wide_bad(const struct wl_wide_masks *m);
 typedef bool wl_wide_put(const char *w, const uint8_t *nib, size_t a,
@@ -363,6 +382,7 @@ WL_WIDE_FN unsigned wl_wide_run(const char **pp, const char *end,
 				wl_wide_put *put)
 {
 	_Alignas(32) uint8_t nib[64 + 16];
+	struct wl_wide_tables k;
 	const char *s = *pp;
 	struct wl_access *o = *op;
 	struct wl_access *const o_end = stop - WL_WIDE_ROOM;
@@ -372,23 +392,24 @@ WL_WIDE_FN unsigned wl_wide_run(const char **pp, const char *end,
 	if (line + (size_t)(stop - o) >= UINT32_MAX)
 		return 1;
 	memset(nib + 64, 0, 16);
+	wl_wide_tables(comma, &k);
 	while (end - s >= 64 && o <= o_end) {
 		struct wl_wide_masks m;
 		size_t a = 0;
 		uint64_t nl;
 
-		wl_wide_classify(s, comma, &m, nib);
+		wl_wide_classify(s, comma, &k, &m, nib);
 		nl = _bzhi_u64(m.nl, (unsigned)_tzcnt_u64(bad(&m)));
 		if (!nl)
 			break;
 		do {
 			size_t b = (size_t)_tzcnt_u64(nl);
 
-			if (!put(s, nib, a, b, ++line, &o)) {
-				line--;
+			if (!put(s, nib, a, b, line, &o)) {
 				s += a;
 				goto out;
 			}
+			line++;
 			a = b + 1;
 			nl = _blsr_u64(nl);
 		} while (nl);

@@ -159,28 +159,32 @@ din_fast(const char **pp, struct wl_access *o, uint64_t line)
 	((c) == 'r' || (c) == 'R' || (c) == 'm' || (c) == 'M' ||               \
 	 (c) == 'w' || (c) == 'W' || (c) == 'i' || (c) == 'I' ? 0 : WL_META_BAD))
 #define DIN_SIZE(c) (                                                      \
-	(c) >= '1' && (c) <= '9' ? WL_META_SIZE((c) - '0') :                  \
-	(c) >= 'a' && (c) <= 'f' ? WL_META_SIZE((c) - 'a' + 10) :             \
-	(c) >= 'A' && (c) <= 'F' ? WL_META_SIZE((c) - 'A' + 10) : WL_META_BAD)
+	(c) >= '1' && (c) <= '9' ? WL_META_SIZE((c) - '0') + 1 :              \
+	(c) >= 'a' && (c) <= 'f' ? WL_META_SIZE((c) - 'a' + 10) + 1 :         \
+	(c) >= 'A' && (c) <= 'F' ? WL_META_SIZE((c) - 'A' + 10) + 1 :         \
+	WL_META_BAD)
 static const uint64_t din_kind_meta[256] = WL_TABLE256(DIN_KIND);
 static const uint64_t din_size_meta[256] = WL_TABLE256(DIN_SIZE);
 
 /*
  * The wide path (access_impl.h) for the lines "L ADDR S\n": in a window
- * from a line's start, with lst the line starts (bit 0 and after each
- * newline), the other bytes are exactly the labels, the spaces exactly
- * the bytes after a label and two before a newline, no two spaces touch
- * and no line is both; everything else is a hex digit.  Each line then
- * has k = len - 4 >= 1 address digits; a line with more than 15 (where an
+ * from a line's start, the newlines fix where everything else must be.
+ * With lst the line starts (bit 0 and after each newline), e1 = lst << 1
+ * and e2 = nl >> 2 the places of the two spaces: the other bytes are
+ * exactly the labels (lst), the spaces exactly e1 | e2, and e2 is neither
+ * e1 nor just after it; every other byte is a hex digit.  A line shorter
+ * than "L A S" breaks one of these at or before its newline: "\n" has no
+ * label, "L\n" no space at e1 (its newline), "L \n" a label at e2, "LAS\n"
+ * (any bytes) e2 = e1, "LA S\n" e2 just after e1.  So each line has
+ * k = len - 4 >= 1 address digits; a line with more than 15 (where an
  * access could wrap) or a bad table entry ends the run: it and what
  * follows go to the per-line paths.
  */
 WL_WIDE_FN uint64_t din_bad(const struct wl_wide_masks *m)
 {
-	uint64_t nl = m->nl, lst = nl << 1 | 1;
+	uint64_t lst = m->nl << 1 | 1, e1 = lst << 1, e2 = m->nl >> 2;
 
-	return (m->other ^ lst) | (m->sp ^ (lst << 1 | nl >> 2)) |
-	       (m->sp & m->sp << 1) | (lst << 1 & nl >> 2);
+	return (m->other ^ lst) | (m->sp ^ (e1 | e2)) | ((e1 | e1 << 1) & e2);
 }
 
 WL_WIDE_FN bool din_put(const char *w, const uint8_t *nib, size_t a,
@@ -188,12 +192,13 @@ WL_WIDE_FN bool din_put(const char *w, const uint8_t *nib, size_t a,
 {
 	uint64_t meta = din_kind_meta[(uint8_t)w[a]] +
 			din_size_meta[(uint8_t)w[b - 1]] + line;
-	int64_t d = (int64_t)a - (int64_t)b;
+	/* 4 * (15 - k) for the k = b - a - 4 digits: negative past 15. */
+	int64_t sh = 4 * ((int64_t)a - (int64_t)b) + 76;
 
 	/* Bit 63: a bad entry or more than 15 digits. */
-	if ((int64_t)(meta | (uint64_t)(d + 19)) < 0)
+	if ((int64_t)(meta | (uint64_t)sh) < 0)
 		return false;
-	(*op)->va = wl_wide_hex(nib + a + 2, (unsigned)(80 + 4 * d));
+	(*op)->va = wl_wide_hex(nib + a + 1, (unsigned)sh);
 	memcpy((char *)*op + 8, &meta, 8);
 	(*op)++;
 	return true;

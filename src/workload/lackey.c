@@ -147,8 +147,8 @@ lackey_fast(const char **pp, struct wl_access *o, uint64_t line)
 	(c) == 'L' ? WL_META_KIND(WL_ACCESS_READ) :                           \
 	(c) == 'S' ? WL_META_KIND(WL_ACCESS_WRITE) :                          \
 	(c) == 'M' ? WL_META_KIND(WL_ACCESS_READ) | LK_M : WL_META_BAD)
-#define LK_SIZE(c) ((c) >= '1' && (c) <= '9' ? WL_META_SIZE((c) - '0') :   \
-		    WL_META_BAD)
+#define LK_SIZE(c) ((c) >= '1' && (c) <= '9' ?                            \
+		    WL_META_SIZE((c) - '0') + 1 : WL_META_BAD)
 /* Indexed by the two bytes' sum: the type plus a space. */
 #define LK_KIND_SUM(i) LK_KIND(((i) - ' ') & 0xff)
 static const uint64_t lk_kind_meta[256] = WL_TABLE256(LK_KIND_SUM);
@@ -180,13 +180,14 @@ WL_WIDE_FN bool lackey_put(const char *w, const uint8_t *nib, size_t a,
 	struct wl_access *o = *op;
 	uint64_t meta = lk_kind_meta[(uint8_t)(w[a] + w[a + 1])] +
 			lk_size_meta[(uint8_t)w[b - 1]] + line;
-	int64_t d = (int64_t)a - (int64_t)b;
+	/* 4 * (15 - k) for the k = b - a - 5 digits: negative past 15. */
+	int64_t sh = 4 * ((int64_t)a - (int64_t)b) + 80;
 	uint64_t va;
 
 	/* Bit 63: a bad entry or more than 15 digits. */
-	if ((int64_t)(meta | (uint64_t)(d + 20)) < 0)
+	if ((int64_t)(meta | (uint64_t)sh) < 0)
 		return false;
-	va = wl_wide_hex(nib + a + 3, (unsigned)(84 + 4 * d));
+	va = wl_wide_hex(nib + a + 2, (unsigned)sh);
 	o->va = va;
 	if (__builtin_expect(!(meta & LK_M), 1)) {
 		memcpy((char *)o + 8, &meta, 8);

@@ -610,6 +610,50 @@ static void wide_path(void)
 	free(text);
 }
 
+/*
+ * Every short line over a few bytes that matter to the wide path's shape
+ * checks (its label or type, a blank, digits, a comma, a stray byte),
+ * 0 to 6 bytes long, among lines the wide path takes (at three offsets in
+ * its window): decided exactly as by the per-line paths.
+ */
+static void wide_short_lines(void)
+{
+	static const char *const alpha[2] = { "r 5ax", "L 5,x" };
+	char text[512];
+
+	for (int lackey = 0; lackey < 2; lackey++) {
+		const struct wl_trace_format *fmt = lackey ? &wl_trace_lackey :
+			&wl_trace_din;
+
+		for (unsigned n = 0; n <= 6; n++) {
+			unsigned count = 1;
+
+			for (unsigned i = 0; i < n; i++)
+				count *= 5;
+			for (unsigned c = 0; c < count; c++) {
+				unsigned x = c;
+				size_t len = 0;
+				int before = 8 + (int)(c % 3);
+
+				for (int j = 0; j < before; j++)
+					len += (size_t)sprintf(text + len, lackey ?
+							       " S %x,8\n" :
+							       "w %x 8\n",
+							       0x1000 + j);
+				for (unsigned i = 0; i < n; i++, x /= 5)
+					text[len++] = alpha[lackey][x % 5];
+				text[len++] = '\n';
+				for (int j = 0; j < 8; j++)
+					len += (size_t)sprintf(text + len, lackey ?
+							       " S %x,8\n" :
+							       "w %x 8\n",
+							       0x2000 + j);
+				wide_same(fmt, text, len, 1, 1);
+			}
+		}
+	}
+}
+
 /* Write @t in @fmt into a memory buffer. */
 static char *write_mem(const struct wl_trace_format *fmt,
 		       const struct wl_access_trace *t, size_t *len)
@@ -933,6 +977,7 @@ int main(void)
 	specific();
 	swar_hex();
 	wide_path();
+	wide_short_lines();
 	vmb();
 	batches();
 	return 0;
