@@ -389,11 +389,13 @@ WL_WIDE_FN unsigned wl_wide_run(const char **pp, const char *end,
 	uint64_t line = *linep;
 
 	/* A record a line at least: no line number past 2^32 - 1 here. */
-	if (line + (size_t)(stop - o) >= UINT32_MAX)
+	if (line + (size_t)(stop - o) >= UINT32_MAX || end - s < 64)
 		return 1;
 	memset(nib + 64, 0, 16);
 	wl_wide_tables(comma, &k);
-	while (end - s >= 64 && o <= o_end) {
+	/* The last window start: [last, last + 64) ends at @end. */
+	const char *const last = end - 64;
+	while (s <= last && o <= o_end) {
 		struct wl_wide_masks m;
 		size_t a = 0;
 		uint64_t nl;
