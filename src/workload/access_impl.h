@@ -397,6 +397,7 @@ WL_WIDE_FN unsigned wl_wide_run(const char **pp, const char *end,
 	const char *const last = end - 64;
 	while (s <= last && o <= o_end) {
 		struct wl_wide_masks m;
+		const char *w;
 		size_t a = 0;
 		uint64_t nl;
 
@@ -404,10 +405,16 @@ WL_WIDE_FN unsigned wl_wide_run(const char **pp, const char *end,
 		nl = _bzhi_u64(m.nl, (unsigned)_tzcnt_u64(bad(&m)));
 		if (!nl)
 			break;
+		/*
+		 * The same window, opaque: else the compiler forms s + a for
+		 * each line (the exit's) where w[a] needs no instruction.
+		 */
+		w = s;
+		__asm__("" : "+r"(w));
 		do {
 			size_t b = (size_t)_tzcnt_u64(nl);
 
-			if (!put(s, nib, a, b, line, &o)) {
+			if (!put(w, nib, a, b, line, &o)) {
 				s += a;
 				goto out;
 			}

@@ -156,22 +156,25 @@ static const struct {
 
 /*
  * The wide path for the lines valgrind writes, "T  ADDR,S\n" or
- * " T ADDR,S\n": with lst the line starts, of each line's first two bytes
- * exactly one is a space and the other is the type (an other byte, so
- * s[0] + s[1] - ' ' is the type), the third is a space, no other byte is
- * a space or an other byte, and the commas are exactly two before each
- * newline; everything else is a hex digit.  lackey_put() takes a line
- * when its k = len - 5 address digits are 1 to 15 and its table entries
- * are good, as in din.c; an M line writes two records.
+ * " T ADDR,S\n": with lst the line starts, pre the first three bytes of
+ * each line: the spaces and other bytes are exactly pre, the third is not
+ * an other byte, of the first two exactly one is a space (so the other is
+ * the type, and s[0] + s[1] - ' ' is the type), and the commas are
+ * exactly two before each newline; everything else is a hex digit.  A
+ * line of fewer than 3 bytes breaks this at or before its newline (pre
+ * holds the newline), so a line [a, b) that passes has b - a >= 3.
+ * lackey_put() takes it when its k = b - a - 5 address digits are 1 to
+ * 15 and its table entries are good (its size byte may be a comma that
+ * some later short line asks for), as in din.c; an M line writes two
+ * records.
  */
 WL_WIDE_FN uint64_t lackey_bad(const struct wl_wide_masks *m)
 {
 	uint64_t nl = m->nl, sp = m->sp, lst = nl << 1 | 1;
-	uint64_t pre = lst | lst << 1;
+	uint64_t third = lst << 2, pre = lst | lst << 1 | third;
 
-	return (m->other ^ (pre & ~sp)) | ((sp ^ lst << 2) & ~pre) |
-	       ((sp & lst) ^ (sp >> 1 & lst) ^ lst) |
-	       (m->comma ^ nl >> 2);
+	return ((m->other | sp) ^ pre) | (m->other & third) |
+	       (~(sp ^ sp >> 1) & lst) | (m->comma ^ nl >> 2);
 }
 
 WL_WIDE_FN bool lackey_put(const char *w, const uint8_t *nib, size_t a,
