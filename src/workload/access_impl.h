@@ -183,15 +183,16 @@ static inline void wl_emit(struct wl_parse *ps, uint64_t va, uint64_t size,
  * The wide path of the text formats (x86-64 with AVX2 and BMI2, chosen at
  * run time by wl_wide_ok()): 64 bytes from the start of a line are
  * classified at once into bit masks (one bit a byte: newline, space,
- * comma, "other": neither a hex digit nor one of those), a format checks
- * with a few mask operations that every line ending in the window has
- * its exact common shape (din: "L ADDR S\n", lackey: a three-byte prefix,
- * "ADDR,S\n"; one digit of size, 1 to 15 of address), and the lines up to
- * the first byte that breaks the shape are converted without a branch on
- * their bytes: the label and the size through tables straight into the
- * record's second word (a bad entry sets bit 63), the address by one
- * 16-byte conversion.  Any other line goes to the per-line paths below,
- * which decide it exactly as before.
+ * comma, "other": neither a hex digit nor one of those) and into each
+ * byte's digit value, a format checks with a few mask operations that
+ * every line ending in the window has its exact common shape (din:
+ * "L ADDR S\n", lackey: a three-byte prefix, "ADDR,S\n"; one digit of
+ * size), and the lines up to the first byte that breaks the shape are
+ * converted without a branch on their bytes: the label and the size
+ * through tables straight into the record's second word (a bad entry sets
+ * bit 63), the address from the digit values by one 16-byte pmaddubsw,
+ * its length (1 to 15 digits) checked by one compare.  Any other line
+ * goes to the per-line paths below, which decide it exactly as before.
  */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define WL_WIDE 1
@@ -238,10 +239,10 @@ _Static_assert(offsetof(struct wl_access, line) == 8 &&
 	WL_T64(F, 192) }
 
 /*
- * Records a window may write: a line that passes a shape check has 4
- * bytes or more (din; lackey 7, with two records for M).  The wide path
- * works only where a whole window lies before the region's end (the
- * region's last 63 bytes go line by line).
+ * Records a window may write: a line the wide path converts has 6 bytes
+ * or more with its newline (din; lackey 7, with two records for M).  The
+ * wide path works only where a whole window lies before the region's end
+ * (the region's last 63 bytes go line by line).
  */
 #define WL_WIDE_ROOM 24
 
