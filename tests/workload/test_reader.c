@@ -532,6 +532,10 @@ static void wide_path(void)
 			" L 5, 4\n", " L 5 ,4\n", " L 5,0\n", " L 5,a\n",
 			" X 5,4\n", "\tL 5,4\n", " L 5,4\r\n", " L 5,10\n",
 			" L 12345678901234567,4\n", "==1== x\n", " M 5,4\n",
+			/* a size byte that the empty line's mask allows */
+			"r 5  \n\n", " L 5,,\n\n", "r 5 4\n\n", " L 5,4\n\n",
+			"r 123456789012345 4\n", "r 1234567890123456 4\n",
+			" M 123456789012345,4\n", " L 1234567890123456,4\n",
 		};
 
 		for (int lackey = 0; lackey < 2; lackey++) {
