@@ -271,7 +271,7 @@ struct wl_wide_tables {
 	__m256i hi_t, lo_t, nine_t, low4;
 };
 
-WL_WIDE_FN void wl_wide_tables(bool comma, struct wl_wide_tables *k)
+WL_WIDE_FN void wl_wide_tables_init(bool comma, struct wl_wide_tables *k)
 {
 	const char cm = comma ? WL_CL_COMMA : 0;
 
@@ -393,7 +393,7 @@ WL_WIDE_FN unsigned wl_wide_run(const char **pp, const char *end,
 	if (line + (size_t)(stop - o) >= UINT32_MAX || end - s < 64)
 		return 1;
 	memset(nib + 64, 0, 16);
-	wl_wide_tables(comma, &k);
+	wl_wide_tables_init(comma, &k);
 	/* The last window start: [last, last + 64) ends at @end. */
 	const char *const last = end - 64;
 	while (s <= last && o <= o_end) {
