@@ -183,15 +183,16 @@ static inline void wl_emit(struct wl_parse *ps, uint64_t va, uint64_t size,
  * The wide path of the text formats (x86-64 with AVX2 and BMI2, chosen at
  * run time by wl_wide_ok()): 64 bytes from the start of a line are
  * classified at once into bit masks (one bit a byte: newline, space,
- * comma, "other": neither a hex digit nor one of those), a format checks
- * with a few mask operations that every line ending in the window has
- * its exact common shape (din: "L ADDR S\n", lackey: a three-byte prefix,
- * "ADDR,S\n"; one digit of size, 1 to 15 of address), and the lines up to
- * the first byte that breaks the shape are converted without a branch on
- * their bytes: the label and the size through tables straight into the
- * record's second word (a bad entry sets bit 63), the address by one
- * 16-byte conversion.  Any other line goes to the per-line paths below,
- * which decide it exactly as before.
+ * comma, "other": neither a hex digit nor one of those) and into each
+ * byte's digit value, a format checks with a few mask operations that
+ * every line ending in the window has its exact common shape (din:
+ * "L ADDR S\n", lackey: a three-byte prefix, "ADDR,S\n"; one digit of
+ * size), and the lines up to the first byte that breaks the shape are
+ * converted without a branch on their bytes: the label and the size
+ * through tables straight into the record's second word (a bad entry sets
+ * bit 63), the address from the digit values by one 16-byte pmaddubsw,
+ * its length (1 to 15 digits) checked by one compare.  Any other line
+ * goes to the per-line paths below, which decide it exactly as before.
  */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define WL_WIDE 1
@@ -238,10 +239,10 @@ _Static_assert(offsetof(struct wl_access, line) == 8 &&
 	WL_T64(F, 192) }
 
 /*
- * Records a window may write: a line that passes a shape check has 4
- * bytes or more (din; lackey 7, with two records for M).  The wide path
- * works only where a whole window lies before the region's end (the
- * region's last 63 bytes go line by line).
+ * Records a window may write: a line the wide path converts has 6 bytes
+ * or more with its newline (din; lackey 7, with two records for M).  The
+ * wide path works only where a whole window lies before the region's end
+ * (the region's last 63 bytes go line by line).
  */
 #define WL_WIDE_ROOM 24
 
@@ -255,23 +256,31 @@ struct wl_wide_masks {
  * byte's class is the AND of a row picked by its high nibble and one
  * picked by its low nibble (two shuffles): digits have DIG, 'a'-'f' and
  * 'A'-'F' LET, and newline, space and (with @comma) ',' a bit each that
- * the movemask reads as bit 7 after a shift; "other" is class 0.
+ * the movemask reads as bit 7 after a shift; "other" is class 0.  The
+ * same nibbles give each byte's digit value into @nib[0..64): its low
+ * nibble, + 9 where the high nibble is 4 or 6 (so a hex digit's value;
+ * any other byte gets some value up to 24, a newline 10, a space 0, a
+ * comma 12).
  */
 #define WL_CL_DIG 0x01
 #define WL_CL_LET 0x02
 #define WL_CL_COMMA 0x20
 #define WL_CL_SP 0x40
 #define WL_CL_NL 0x80
-WL_WIDE_FN void wl_wide_classify(const char *q, bool comma,
-				 struct wl_wide_masks *m)
+struct wl_wide_tables {
+	__m256i hi_t, lo_t, nine_t, low4;
+};
+
+WL_WIDE_FN void wl_wide_tables_init(bool comma, struct wl_wide_tables *k)
 {
 	const char cm = comma ? WL_CL_COMMA : 0;
-	const __m256i hi_t = _mm256_setr_epi8(
+
+	k->hi_t = _mm256_setr_epi8(
 		(char)WL_CL_NL, 0, (char)(WL_CL_SP | cm), WL_CL_DIG, WL_CL_LET,
 		0, WL_CL_LET, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 		(char)WL_CL_NL, 0, (char)(WL_CL_SP | cm), WL_CL_DIG, WL_CL_LET,
 		0, WL_CL_LET, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-	const __m256i lo_t = _mm256_setr_epi8(
+	k->lo_t = _mm256_setr_epi8(
 		WL_CL_DIG | WL_CL_SP, WL_CL_DIG | WL_CL_LET,
 		WL_CL_DIG | WL_CL_LET, WL_CL_DIG | WL_CL_LET,
 		WL_CL_DIG | WL_CL_LET, WL_CL_DIG | WL_CL_LET,
@@ -282,16 +291,34 @@ WL_WIDE_FN void wl_wide_classify(const char *q, bool comma,
 		WL_CL_DIG | WL_CL_LET, WL_CL_DIG | WL_CL_LET,
 		WL_CL_DIG | WL_CL_LET, WL_CL_DIG, WL_CL_DIG, WL_CL_DIG,
 		(char)WL_CL_NL, 0, cm, 0, 0, 0);
-	const __m256i low4 = _mm256_set1_epi8(0x0f);
+	k->nine_t = _mm256_setr_epi8(
+		0, 0, 0, 0, 9, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0, 0, 0, 0, 9, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+	k->low4 = _mm256_set1_epi8(0x0f);
+	/*
+	 * Opaque from here on, so that the compiler keeps them in registers
+	 * across the windows instead of loading them again in each.
+	 */
+	__asm__("" : "+x"(k->hi_t), "+x"(k->lo_t), "+x"(k->nine_t),
+		"+x"(k->low4));
+}
+
+WL_WIDE_FN void wl_wide_classify(const char *q, bool comma,
+				 const struct wl_wide_tables *k,
+				 struct wl_wide_masks *m, uint8_t *nib)
+{
 	uint64_t nl = 0, sp = 0, co = 0, ot = 0;
 
 	for (int i = 0; i < 2; i++) {
 		__m256i x = _mm256_loadu_si256((const void *)(q + 32 * i));
-		__m256i c = _mm256_and_si256(
-			_mm256_shuffle_epi8(lo_t, _mm256_and_si256(x, low4)),
-			_mm256_shuffle_epi8(hi_t, _mm256_and_si256(
-				_mm256_srli_epi16(x, 4), low4)));
+		__m256i lo = _mm256_and_si256(x, k->low4);
+		__m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4),
+					      k->low4);
+		__m256i c = _mm256_and_si256(_mm256_shuffle_epi8(k->lo_t, lo),
+					     _mm256_shuffle_epi8(k->hi_t, hi));
 
+		_mm256_store_si256((void *)(nib + 32 * i), _mm256_add_epi8(
+			lo, _mm256_shuffle_epi8(k->nine_t, hi)));
 		nl |= (uint64_t)(uint32_t)_mm256_movemask_epi8(c) << (32 * i);
 		sp |= (uint64_t)(uint32_t)_mm256_movemask_epi8(
 			_mm256_add_epi8(c, c)) << (32 * i);
@@ -309,22 +336,19 @@ WL_WIDE_FN void wl_wide_classify(const char *q, bool comma,
 }
 
 /*
- * The value of the k (1 to 16) hex digits at @q (16 bytes readable), all
- * known to be hex digits, given @sh = 4 * (16 - k).  Nibbles: low four
- * bits, + 9 for letters (above '?'); pairs: 16 * first + second
- * (pmaddubsw); the pairs' bytes in reverse order make a word with the
- * first digit on top, shifted right by @sh.  The byte after the digits
- * adds at most 15 to the last pair (newline, space and comma have no
- * letter bit), so no carry reaches a digit.
+ * The value of the k (1 to 15) hex digits whose values (wl_wide_classify)
+ * start at @nib + 1, given @nib[0] = 0 (the space before them; 16 bytes
+ * readable) and @sh = 4 * (15 - k).  Pairs: 16 * first + second
+ * (pmaddubsw), so (0, first digit), then the next two, ...; the pairs'
+ * low bytes in reverse order make a word with the first digit in bits 56
+ * to 59, shifted right by @sh.  The byte after the digits (a space or a
+ * comma: value 0 or 12) adds at most 15 to the last pair, so no carry
+ * reaches a digit; the pairs after it are shifted out, whatever they hold.
  */
-WL_WIDE_FN uint64_t wl_wide_hex(const char *q, unsigned sh)
+WL_WIDE_FN uint64_t wl_wide_hex(const uint8_t *nib, unsigned sh)
 {
-	const __m128i x = _mm_loadu_si128((const void *)q);
-	__m128i nib = _mm_add_epi8(
-		_mm_and_si128(x, _mm_set1_epi8(0x0f)),
-		_mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('?')),
-			      _mm_set1_epi8(9)));
-	__m128i pairs = _mm_maddubs_epi16(nib, _mm_set1_epi16(0x0110));
+	__m128i pairs = _mm_maddubs_epi16(
+		_mm_loadu_si128((const void *)nib), _mm_set1_epi16(0x0110));
 	__m128i rev = _mm_shuffle_epi8(pairs, _mm_setr_epi8(
 		14, 12, 10, 8, 6, 4, 2, 0, -1, -1, -1, -1, -1, -1, -1, -1));
 
@@ -334,52 +358,72 @@ WL_WIDE_FN uint64_t wl_wide_hex(const char *q, unsigned sh)
 /*
  * A format's part of the wide path: @bad the lines of a window that break
  * the format's common shape (a set bit at or before a line's newline ends
- * the run there), from the masks; @put the records of one line [s, e) of
- * that shape (d = s - e, minus its length; @line its number), written at
- * *op and *op moved past them, or false when its table entries or its
- * length refuse it (then it and what follows go to the per-line paths).
+ * the run there), from the masks; @put the records of one line of that
+ * shape, bytes [a, b) of the window @w (b its newline; @nib the window's
+ * digit values; @line its number), written at *op and *op moved past
+ * them, or false when its table entries or its length refuse it (then it
+ * and what follows go to the per-line paths).  @line is the number of the
+ * line before: the formats' size tables add the 1.
  */
 typedef uint64_t wl_wide_bad(const struct wl_wide_masks *m);
-typedef bool wl_wide_put(const char *s, const char *e, int64_t d,
-			 uint64_t line, struct wl_access **op);
+typedef bool wl_wide_put(const char *w, const uint8_t *nib, size_t a,
+			 size_t b, uint64_t line, struct wl_access **op);
 
 /*
  * The wide path's loop (a wl_wide_lines), instantiated by each format with
  * its constant @bad and @put (always inlined, as wl_text_parse()): window
  * after window while a whole one lies before @end and WL_WIDE_ROOM
- * records fit, the lines before the first bad bit through @put.
+ * records fit, the lines before the first bad bit through @put.  A window
+ * starts at a line's start; its digit values live in @nib, whose 16 bytes
+ * after the window are zero (the last line's address load may reach them).
  */
 WL_WIDE_FN unsigned wl_wide_run(const char **pp, const char *end,
 				struct wl_access **op, struct wl_access *stop,
 				uint64_t *linep, bool comma, wl_wide_bad *bad,
 				wl_wide_put *put)
 {
+	_Alignas(32) uint8_t nib[64 + 16];
+	struct wl_wide_tables k;
 	const char *s = *pp;
 	struct wl_access *o = *op;
 	struct wl_access *const o_end = stop - WL_WIDE_ROOM;
 	uint64_t line = *linep;
 
 	/* A record a line at least: no line number past 2^32 - 1 here. */
-	if (line + (size_t)(stop - o) >= UINT32_MAX)
+	if (line + (size_t)(stop - o) >= UINT32_MAX || end - s < 64)
 		return 1;
-	while (end - s >= 64 && o <= o_end) {
+	memset(nib + 64, 0, 16);
+	wl_wide_tables_init(comma, &k);
+	/* The last window start: [last, last + 64) ends at @end. */
+	const char *const last = end - 64;
+	while (s <= last && o <= o_end) {
 		struct wl_wide_masks m;
-		const char *const w = s;
+		const char *w;
+		size_t a = 0;
 		uint64_t nl;
 
-		wl_wide_classify(s, comma, &m);
+		wl_wide_classify(s, comma, &k, &m, nib);
 		nl = _bzhi_u64(m.nl, (unsigned)_tzcnt_u64(bad(&m)));
 		if (!nl)
 			break;
+		/*
+		 * The same window, opaque: else the compiler forms s + a for
+		 * each line (the exit's) where w[a] needs no instruction.
+		 */
+		w = s;
+		__asm__("" : "+r"(w));
 		do {
-			const char *e = w + _tzcnt_u64(nl);
+			size_t b = (size_t)_tzcnt_u64(nl);
 
-			if (!put(s, e, s - e, line + 1, &o))
+			if (!put(w, nib, a, b, line, &o)) {
+				s += a;
 				goto out;
+			}
 			line++;
-			s = e + 1;
-			nl &= nl - 1;
+			a = b + 1;
+			nl = _blsr_u64(nl);
 		} while (nl);
+		s += a;
 	}
 out:
 	*pp = s;

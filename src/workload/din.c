@@ -159,40 +159,49 @@ din_fast(const char **pp, struct wl_access *o, uint64_t line)
 	((c) == 'r' || (c) == 'R' || (c) == 'm' || (c) == 'M' ||               \
 	 (c) == 'w' || (c) == 'W' || (c) == 'i' || (c) == 'I' ? 0 : WL_META_BAD))
 #define DIN_SIZE(c) (                                                      \
-	(c) >= '1' && (c) <= '9' ? WL_META_SIZE((c) - '0') :                  \
-	(c) >= 'a' && (c) <= 'f' ? WL_META_SIZE((c) - 'a' + 10) :             \
-	(c) >= 'A' && (c) <= 'F' ? WL_META_SIZE((c) - 'A' + 10) : WL_META_BAD)
-static const uint64_t din_kind_meta[256] = WL_TABLE256(DIN_KIND);
-static const uint64_t din_size_meta[256] = WL_TABLE256(DIN_SIZE);
+	(c) >= '1' && (c) <= '9' ? WL_META_SIZE((c) - '0') + 1 :              \
+	(c) >= 'a' && (c) <= 'f' ? WL_META_SIZE((c) - 'a' + 10) + 1 :         \
+	(c) >= 'A' && (c) <= 'F' ? WL_META_SIZE((c) - 'A' + 10) + 1 :         \
+	WL_META_BAD)
+/* One object, so that one register holds both tables' address. */
+static const struct {
+	uint64_t kind[256], size[256];
+} din_meta = { WL_TABLE256(DIN_KIND), WL_TABLE256(DIN_SIZE) };
 
 /*
  * The wide path (access_impl.h) for the lines "L ADDR S\n": in a window
- * from a line's start, with lst the line starts (bit 0 and after each
- * newline), the other bytes are exactly the labels, the spaces exactly
- * the bytes after a label and two before a newline, no two spaces touch
- * and no line is both; everything else is a hex digit.  Each line then
- * has k = len - 4 >= 1 address digits; a line with more than 15 (where an
- * access could wrap) or a bad table entry ends the run: it and what
- * follows go to the per-line paths.
+ * from a line's start, the newlines fix where everything else must be.
+ * With lst the line starts (bit 0 and after each newline), e1 = lst << 1
+ * and e2 = nl >> 2 the places of the two spaces: the other bytes are
+ * exactly the labels (lst) and the spaces exactly e1 | e2; every other
+ * byte is a hex digit.  A line of fewer than 3 bytes breaks this at or
+ * before its newline ("\n" has no label, "L\n" no space at e1, its
+ * newline), so a line [a, b) that passes has b - a >= 2: its label, size
+ * byte and digit values lie in the window.  din_put() then takes it when
+ * k = b - a - 4 is 1 to 15 (fewer: "L S\n", "L  S\n"; more: an access
+ * could wrap) and the label's and size byte's table entries are good (the
+ * size byte may be a space that some later short line's e2 allows);
+ * otherwise it and what follows go to the per-line paths.
  */
 WL_WIDE_FN uint64_t din_bad(const struct wl_wide_masks *m)
 {
-	uint64_t nl = m->nl, lst = nl << 1 | 1;
+	uint64_t lst = m->nl << 1 | 1, e1 = lst << 1, e2 = m->nl >> 2;
 
-	return (m->other ^ lst) | (m->sp ^ (lst << 1 | nl >> 2)) |
-	       (m->sp & m->sp << 1) | (lst << 1 & nl >> 2);
+	return (m->other ^ lst) | (m->sp ^ (e1 | e2));
 }
 
-WL_WIDE_FN bool din_put(const char *s, const char *e, int64_t d,
-			uint64_t line, struct wl_access **op)
+WL_WIDE_FN bool din_put(const char *w, const uint8_t *nib, size_t a,
+			size_t b, uint64_t line, struct wl_access **op)
 {
-	uint64_t meta = din_kind_meta[(uint8_t)s[0]] +
-			din_size_meta[(uint8_t)e[-1]] + line;
+	uint64_t meta = din_meta.kind[(uint8_t)w[a]] +
+			din_meta.size[(uint8_t)w[b - 1]] + line;
+	/* 4 * (15 - k) for the k = b - a - 4 digits: 0 to 56 for 1 to 15. */
+	int64_t sh = 4 * ((int64_t)a - (int64_t)b) + 76;
 
-	/* Bit 63: a bad entry or more than 15 digits. */
-	if ((int64_t)(meta | (uint64_t)(d + 19)) < 0)
+	/* Bit 63: a bad entry; sh past 56: k not in 1..15. */
+	if ((int64_t)meta < 0 || (uint64_t)sh > 56)
 		return false;
-	(*op)->va = wl_wide_hex(s + 2, (unsigned)(80 + 4 * d));
+	(*op)->va = wl_wide_hex(nib + a + 1, (unsigned)sh);
 	memcpy((char *)*op + 8, &meta, 8);
 	(*op)++;
 	return true;

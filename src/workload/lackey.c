@@ -138,67 +138,70 @@ lackey_fast(const char **pp, struct wl_access *o, uint64_t line)
 #ifdef WL_WIDE
 /*
  * The wide path's tables (access_impl.h): the record's second word for
- * the type letter (M with bit 62 too: a second record) and for a
- * one-digit size; WL_META_BAD for the rest.
+ * the type letter (M a read: lackey_put() adds the write) and for a
+ * one-digit size (with the line's + 1); WL_META_BAD for the rest.
  */
-#define LK_M (1ULL << 62)
 #define LK_KIND(c) (                                                       \
 	(c) == 'I' ? WL_META_KIND(WL_ACCESS_IFETCH) :                         \
-	(c) == 'L' ? WL_META_KIND(WL_ACCESS_READ) :                           \
-	(c) == 'S' ? WL_META_KIND(WL_ACCESS_WRITE) :                          \
-	(c) == 'M' ? WL_META_KIND(WL_ACCESS_READ) | LK_M : WL_META_BAD)
-#define LK_SIZE(c) ((c) >= '1' && (c) <= '9' ? WL_META_SIZE((c) - '0') :   \
-		    WL_META_BAD)
+	(c) == 'L' || (c) == 'M' ? WL_META_KIND(WL_ACCESS_READ) :             \
+	(c) == 'S' ? WL_META_KIND(WL_ACCESS_WRITE) : WL_META_BAD)
+#define LK_SIZE(c) ((c) >= '1' && (c) <= '9' ?                            \
+		    WL_META_SIZE((c) - '0') + 1 : WL_META_BAD)
 /* Indexed by the two bytes' sum: the type plus a space. */
 #define LK_KIND_SUM(i) LK_KIND(((i) - ' ') & 0xff)
-static const uint64_t lk_kind_meta[256] = WL_TABLE256(LK_KIND_SUM);
-static const uint64_t lk_size_meta[256] = WL_TABLE256(LK_SIZE);
+/* One object, so that one register holds both tables' address. */
+static const struct {
+	uint64_t kind[256], size[256];
+} lk_meta = { WL_TABLE256(LK_KIND_SUM), WL_TABLE256(LK_SIZE) };
 
 /*
  * The wide path for the lines valgrind writes, "T  ADDR,S\n" or
- * " T ADDR,S\n": with lst the line starts, of each line's first two bytes
- * exactly one is a space and the other is the type (an other byte, so
- * s[0] + s[1] - ' ' is the type), the third is a space, no other byte is
- * a space or an other byte, the commas are exactly two before each
- * newline and never right after the prefix; everything else is a hex
- * digit: k = len - 5 >= 1 address digits.  A line with more than 15 or a
- * bad table entry ends the run, as in din.c; an M line writes two records.
+ * " T ADDR,S\n": with lst the line starts, pre the first three bytes of
+ * each line: the spaces and other bytes are exactly pre, the third is not
+ * an other byte, of the first two exactly one is a space (so the other is
+ * the type, and s[0] + s[1] - ' ' is the type), and the commas are
+ * exactly two before each newline; everything else is a hex digit.  A
+ * line of fewer than 3 bytes breaks this at or before its newline (pre
+ * holds the newline), so a line [a, b) that passes has b - a >= 3.
+ * lackey_put() takes it when its k = b - a - 5 address digits are 1 to
+ * 15 and its table entries are good (its size byte may be a comma that
+ * some later short line asks for), as in din.c; an M line writes two
+ * records.
  */
 WL_WIDE_FN uint64_t lackey_bad(const struct wl_wide_masks *m)
 {
 	uint64_t nl = m->nl, sp = m->sp, lst = nl << 1 | 1;
-	uint64_t pre = lst | lst << 1;
+	uint64_t third = lst << 2, pre = lst | lst << 1 | third;
 
-	return (m->other ^ (pre & ~sp)) | ((sp ^ lst << 2) & ~pre) |
-	       ((sp & lst) ^ (sp >> 1 & lst) ^ lst) |
-	       (m->comma ^ nl >> 2) | (m->comma & lst << 3);
+	return ((m->other | sp) ^ pre) | (m->other & third) |
+	       (~(sp ^ sp >> 1) & lst) | (m->comma ^ nl >> 2);
 }
 
-WL_WIDE_FN bool lackey_put(const char *s, const char *e, int64_t d,
-			   uint64_t line, struct wl_access **op)
+WL_WIDE_FN bool lackey_put(const char *w, const uint8_t *nib, size_t a,
+			   size_t b, uint64_t line, struct wl_access **op)
 {
 	struct wl_access *o = *op;
-	uint64_t meta = lk_kind_meta[(uint8_t)(s[0] + s[1])] +
-			lk_size_meta[(uint8_t)e[-1]] + line;
+	uint8_t type = (uint8_t)(w[a] + w[a + 1]);      /* + ' ' */
+	uint64_t meta = lk_meta.kind[type] + lk_meta.size[(uint8_t)w[b - 1]] +
+			line;
+	/* 4 * (15 - k) for the k = b - a - 5 digits: 0 to 56 for 1 to 15. */
+	int64_t sh = 4 * ((int64_t)a - (int64_t)b) + 80;
 	uint64_t va;
 
-	/* Bit 63: a bad entry or more than 15 digits. */
-	if ((int64_t)(meta | (uint64_t)(d + 20)) < 0)
+	/* Bit 63: a bad entry; sh past 56: k not in 1..15. */
+	if ((int64_t)meta < 0 || (uint64_t)sh > 56)
 		return false;
-	va = wl_wide_hex(s + 3, (unsigned)(84 + 4 * d));
+	va = wl_wide_hex(nib + a + 2, (unsigned)sh);
 	o->va = va;
-	if (__builtin_expect(!(meta & LK_M), 1)) {
-		memcpy((char *)o + 8, &meta, 8);
-		*op = o + 1;
-	} else {
-		meta ^= LK_M;
-		memcpy((char *)o + 8, &meta, 8);
+	memcpy((char *)o + 8, &meta, 8);
+	if (__builtin_expect(type == (uint8_t)('M' + ' '), 0)) {
 		meta += WL_META_KIND(WL_ACCESS_WRITE) -
 			WL_META_KIND(WL_ACCESS_READ);
-		o[1].va = va;
-		memcpy((char *)(o + 1) + 8, &meta, 8);
-		*op = o + 2;
+		o++;
+		o->va = va;
+		memcpy((char *)o + 8, &meta, 8);
 	}
+	*op = o + 1;
 	return true;
 }
 

@@ -532,6 +532,10 @@ static void wide_path(void)
 			" L 5, 4\n", " L 5 ,4\n", " L 5,0\n", " L 5,a\n",
 			" X 5,4\n", "\tL 5,4\n", " L 5,4\r\n", " L 5,10\n",
 			" L 12345678901234567,4\n", "==1== x\n", " M 5,4\n",
+			/* a size byte that the empty line's mask allows */
+			"r 5  \n\n", " L 5,,\n\n", "r 5 4\n\n", " L 5,4\n\n",
+			"r 123456789012345 4\n", "r 1234567890123456 4\n",
+			" M 123456789012345,4\n", " L 1234567890123456,4\n",
 		};
 
 		for (int lackey = 0; lackey < 2; lackey++) {
@@ -608,6 +612,50 @@ static void wide_path(void)
 		}
 	}
 	free(text);
+}
+
+/*
+ * Every short line over a few bytes that matter to the wide path's shape
+ * checks (its label or type, a blank, digits, a comma, a stray byte),
+ * 0 to 6 bytes long, among lines the wide path takes (at three offsets in
+ * its window): decided exactly as by the per-line paths.
+ */
+static void wide_short_lines(void)
+{
+	static const char *const alpha[2] = { "r 5ax", "L 5,x" };
+	char text[512];
+
+	for (int lackey = 0; lackey < 2; lackey++) {
+		const struct wl_trace_format *fmt = lackey ? &wl_trace_lackey :
+			&wl_trace_din;
+
+		for (unsigned n = 0; n <= 6; n++) {
+			unsigned count = 1;
+
+			for (unsigned i = 0; i < n; i++)
+				count *= 5;
+			for (unsigned c = 0; c < count; c++) {
+				unsigned x = c;
+				size_t len = 0;
+				int before = 8 + (int)(c % 3);
+
+				for (int j = 0; j < before; j++)
+					len += (size_t)sprintf(text + len, lackey ?
+							       " S %x,8\n" :
+							       "w %x 8\n",
+							       0x1000 + j);
+				for (unsigned i = 0; i < n; i++, x /= 5)
+					text[len++] = alpha[lackey][x % 5];
+				text[len++] = '\n';
+				for (int j = 0; j < 8; j++)
+					len += (size_t)sprintf(text + len, lackey ?
+							       " S %x,8\n" :
+							       "w %x 8\n",
+							       0x2000 + j);
+				wide_same(fmt, text, len, 1, 1);
+			}
+		}
+	}
 }
 
 /* Write @t in @fmt into a memory buffer. */
@@ -933,6 +981,7 @@ int main(void)
 	specific();
 	swar_hex();
 	wide_path();
+	wide_short_lines();
 	vmb();
 	batches();
 	return 0;
