@@ -458,8 +458,9 @@ struct par {
 	uint64_t fill_i, cons_i, line_base;
 	bool reading;           /* a worker holds the reading turn */
 	bool src_done;          /* the last job is filled */
-	bool mapped;            /* source_mapped(): r->carry unused, the
-				 * carry is the clen bytes at tail */
+	bool mapped;            /* source_mapped(): the carry is r->clen
+				 * bytes at @tail, in the mapping (r->carry
+				 * only for a replay) */
 	const char *tail;
 	struct par_job job[NJOBS];
 };
@@ -513,12 +514,10 @@ static const char *last_nl(const char *p, const char *end)
  */
 static bool par_fill_job(struct wl_access_reader *r, struct par_job *j)
 {
-	const char *nl1, *nl;
+	const char *nl1, *nl, *c;
+	struct par *P = r->par;
 	size_t n = 0;
 	int ret;
-
-	struct par *P = r->par;
-	const char *c;
 
 	j->pos = j->nout = j->lines = 0;
 	j->failed = false;
