@@ -452,19 +452,20 @@ static void guard_handler(int sig, siginfo_t *si, void *uc)
 		return;
 	}
 	/* Not ours: whatever was there before. */
-	if (guard_old.sa_flags & SA_SIGINFO) {
-		guard_old.sa_sigaction(sig, si, uc);
-		return;
-	}
 	if (guard_old.sa_handler != SIG_DFL &&
 	    guard_old.sa_handler != SIG_IGN) {
-		guard_old.sa_handler(sig);
+		if (guard_old.sa_flags & SA_SIGINFO)
+			guard_old.sa_sigaction(sig, si, uc);
+		else
+			guard_old.sa_handler(sig);
 		return;
 	}
-	/* The default action: the access faults again without us. */
+	/* The default action (a fault's SIGBUS cannot be ignored): pending
+	 * until this handler returns, so it ends the process either way. */
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
 	sigaction(SIGBUS, &dfl, NULL);
+	raise(SIGBUS);
 }
 
 /* Watch [lo, lo + len): its slot, or -1 (all are taken, or sigaction()

@@ -1036,6 +1036,41 @@ static void mapped_files(void)
 			free(t);
 		}
 	}
+	/* Lines longer than a chunk (windows without a newline), one of
+	 * WL_LINE_MAX bytes or more, the last line long and unended. */
+	for (int v = 0; v < 3; v++) {
+		size_t blanks = v == 1 ? WL_LINE_MAX + 100 : 5000, n;
+		char *t = malloc(blanks + 64);
+		struct result ref, r;
+		int fd;
+
+		ASSERT(t);
+		n = (size_t)sprintf(t, "r 1 4\nw 2 8\n");
+		memset(t + n, ' ', blanks);
+		n += blanks;
+		n += (size_t)sprintf(t + n, v == 2 ? "r 3 4" : "r 3 4\ni 4\n");
+		fd = mkstemp(path);
+		ASSERT(fd >= 0);
+		ASSERT_EQ(write(fd, t, n), (ssize_t)n);
+		close(fd);
+		for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]);
+		     c++) {
+			/* Too long a line is found where chunks split it. */
+			parse(&wl_trace_din, t, n, chunks[c], &ref);
+			ASSERT_EQ(ref.ret, v == 1 && chunks[c] &&
+				  chunks[c] < n ? -E2BIG : 0);
+			for (int how = 0; how < 3; how++) {
+				parse_file(&wl_trace_din, path, chunks[c], how,
+					   true, &r);
+				same(&ref, &r, "mapped, long line", chunks[c]);
+				wl_access_trace_free(&r.t);
+			}
+			wl_access_trace_free(&ref.t);
+		}
+		unlink(path);
+		strcpy(path, "/tmp/vmbench-reader-XXXXXX");
+		free(t);
+	}
 }
 
 int main(void)

@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <vmbench/rng.h>
@@ -463,7 +464,8 @@ static void shrinking(void)
 	struct source *s;
 	const char *p;
 	size_t len, at = 0;
-	int ret;
+	int ret, status;
+	pid_t pid;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = old_handler;
@@ -491,8 +493,21 @@ static void shrinking(void)
 	source_close(s);
 	ASSERT_OK(sigaction(SIGBUS, NULL, &now));
 	ASSERT(now.sa_handler == old_handler);
-	unlink(path);
 	signal(SIGBUS, SIG_DFL);
+	/* With no handler before, a SIGBUS not about a mapping still ends
+	 * the process by SIGBUS. */
+	pid = fork();
+	ASSERT(pid >= 0);
+	if (!pid) {
+		if (source_open(&s, path, &o, &err) || !source_mapped(s))
+			_exit(3);
+		raise(SIGBUS);
+		_exit(4);
+	}
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT(WIFSIGNALED(status));
+	ASSERT_EQ(WTERMSIG(status), SIGBUS);
+	unlink(path);
 	free(t);
 }
 
