@@ -16,7 +16,8 @@
  * is read is an error (source_check()), not a SIGBUS: a handler of the
  * source's own is installed for SIGBUS while a file is mapped, and passes
  * on every fault that is not in a mapping of its own to the handler that
- * was there before.  A mapped file that grows is read to the length it
+ * was there before (which is put back when the last mapped source is
+ * closed).  A mapped file that grows is read to the length it
  * had when it was opened.
  *
  * Errors: 0 / 1 or a negative errno, with the reason in the caller's
@@ -86,6 +87,16 @@ int source_next(struct source *s, const char **p, size_t *len,
 		struct reason *err);
 
 /*
+ * The same, into @buf of source_chunk_size() + SOURCE_PAD bytes of the
+ * caller's (the next chunk, then SOURCE_PAD zero bytes), so a reader
+ * that keeps chunks longer than one call needs no ring of its own: an
+ * input read on the caller's thread goes straight into @buf.  Use one of
+ * source_next() and this on a source, never both.
+ */
+int source_next_into(struct source *s, char *buf, size_t *len,
+		     struct reason *err);
+
+/*
  * Whether @s reads a mapped file.  Its chunks then lie one after the
  * other in memory (a chunk's first byte follows the previous chunk's
  * last) and, taken with source_next_mapped(), stay valid until
@@ -96,8 +107,9 @@ bool source_mapped(const struct source *s);
 
 /*
  * A mapped input: source_next(), but the memory of the chunks before is
- * not given back; source_release() does that.  -EINVAL for an input that
- * is not mapped.
+ * not given back; source_release() does that (and so does a later
+ * source_next(), for the bytes before its chunk).  -EINVAL for an input
+ * that is not mapped.
  */
 int source_next_mapped(struct source *s, const char **p, size_t *len,
 		       struct reason *err);
@@ -107,26 +119,17 @@ int source_next_mapped(struct source *s, const char **p, size_t *len,
  * needed again; their pages are given back (whole pages, at least
  * RELEASE_MIN bytes at a time), and would be read again from the file
  * if touched.  Nothing for an input that is not mapped.  May run on a
- * thread other than the one taking chunks, one call at a time.
+ * thread other than the one taking chunks with source_next_mapped(),
+ * one call at a time (source_next() releases too: not at the same time).
  */
 void source_release(struct source *s, const char *p);
 
 /*
  * -EIO with the reason when a mapped file shrank while it was read (its
- * bytes past the new end read as zero), else 0.  For a reader that met
- * NUL bytes, to tell which error it is.
+ * bytes past the new end read as zero), else 0.  For a reader whose
+ * parse failed: the error is then this, not what the zeros looked like.
  */
 int source_check(const struct source *s, struct reason *err);
-
-/*
- * The same, into @buf of source_chunk_size() + SOURCE_PAD bytes of the
- * caller's (the next chunk, then SOURCE_PAD zero bytes), so a reader
- * that keeps chunks longer than one call needs no ring of its own: an
- * input read on the caller's thread goes straight into @buf.  Use one of
- * source_next() and this on a source, never both.
- */
-int source_next_into(struct source *s, char *buf, size_t *len,
-		     struct reason *err);
 
 /* The most bytes a chunk holds. */
 size_t source_chunk_size(const struct source *s);

@@ -116,13 +116,8 @@ static int parse_region(struct wl_access_reader *r, const char *p,
 	return r->fmt->parse(ps);
 }
 
-/* A NUL byte; from a mapped file that shrank under the reader, that. */
 static int nul_error(struct wl_access_reader *r)
 {
-	int ret = source_check(r->src, r->ps.err);
-
-	if (ret)
-		return ret;
 	return reason_fail(r->ps.err, -EINVAL, r->ps.line + 1,
 			   "NUL byte in the trace");
 }
@@ -258,6 +253,10 @@ static int fill_batch(void *ctx, void *buf, size_t *len, struct reason *err)
 		return r->pending;
 	}
 	ret = fill(r, buf, err);
+	/* A mapped file that shrank reads as zeros: say so, not what the
+	 * parser made of them. */
+	if (ret < 0 && source_check(r->src, NULL))
+		ret = source_check(r->src, err);
 	*len = r->ps.n * sizeof(struct wl_access);
 	if (ret < 0 && r->ps.n) {
 		r->pending = ret;

@@ -9,7 +9,8 @@
  * byte-identical for canonical text, a cut vmb trace or a bad header is
  * an error; compressed traces read as their text.  Mapped files of sizes
  * around a page and a chunk, with a final newline or not, CRLF, a bad
- * line or a NUL at the end: the same as from memory, every reader.
+ * line or a NUL at the end, lines longer than a chunk: the same as from
+ * memory, every reader; one cut short while it is read is an error.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -1073,8 +1074,64 @@ static void mapped_files(void)
 	}
 }
 
+/*
+ * A mapped trace cut short while it is read (after the first batch): the
+ * accesses handed out are the trace's first ones, then the error is the
+ * source's (-EIO, "shrank"), not the parser's view of the zeros that the
+ * missing pages read as; every reader.
+ */
+static void mapped_shrinking(void)
+{
+	const size_t pg = (size_t)sysconf(_SC_PAGESIZE), n = 4u << 20;
+	char path[] = "/tmp/vmbench-reader-XXXXXX";
+	char *t = din_of_size(n, false, 0);
+	struct source_opts o = { .chunk = 64u << 10 };
+	struct result ref, r;
+	int fd = mkstemp(path);
+
+	ASSERT(fd >= 0);
+	parse(&wl_trace_din, t, n, 0, &ref);
+	ASSERT_OK(ref.ret);
+	for (int how = 0; how < 3; how++) {
+		struct wl_access_reader *rd;
+		const struct wl_access *a;
+		struct source *s;
+		long k;
+
+		ASSERT_OK(ftruncate(fd, 0));
+		ASSERT_EQ(pwrite(fd, t, n, 0), (ssize_t)n);
+		memset(&r, 0, sizeof(r));
+		ASSERT_OK(source_open(&s, path, &o, &r.err));
+		ASSERT(source_mapped(s));
+		if (how == 2)
+			ASSERT_OK(wl_access_reader_open_parallel(
+				&rd, &wl_trace_din, s, 2, &r.err));
+		else
+			ASSERT_OK(wl_access_reader_open(&rd, &wl_trace_din, s,
+							how == 1, &r.err));
+		k = wl_access_reader_next(rd, &a, &r.err);
+		ASSERT(k > 0);
+		for (long i = 0; i < k; i++)
+			ASSERT_OK(wl_access_push(&r.t, &a[i]));
+		ASSERT_OK(ftruncate(fd, (off_t)(2 * pg)));
+		drain(rd, &r);
+		ASSERT_EQ(r.ret, -EIO);
+		ASSERT(strstr(r.err.msg, "shrank"));
+		ASSERT(r.t.n < ref.t.n);
+		ASSERT(!memcmp(r.t.a, ref.t.a, r.t.n * sizeof(*r.t.a)));
+		wl_access_reader_close(rd);
+		source_close(s);
+		wl_access_trace_free(&r.t);
+	}
+	close(fd);
+	unlink(path);
+	wl_access_trace_free(&ref.t);
+	free(t);
+}
+
 int main(void)
 {
+	mapped_shrinking();
 	mapped_files();
 	swar_words();
 	gen_stream();

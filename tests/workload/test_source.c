@@ -12,7 +12,6 @@
  * file that shrinks under the mapping (an error, not a SIGBUS), and the
  * SIGBUS handler that was there before.
  */
-#define _DEFAULT_SOURCE  /* ftruncate() */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
