@@ -8,6 +8,18 @@
  * decompression run on a thread of their own, a chunk or more ahead of
  * the consumer (ring.h).
  *
+ * A plain (uncompressed) regular file opened by name is mapped instead of
+ * read: its chunks point into the mapping, with no copy, no ring and no
+ * thread (@thread is moot), and the pages of chunks done with are given
+ * back, so memory stays bounded too (a chunk or two of the file's pages,
+ * at least RELEASE_MIN, source.c).  A mapped file that shrinks while it
+ * is read is an error (source_check()), not a SIGBUS: a handler of the
+ * source's own is installed for SIGBUS while a file is mapped, and passes
+ * on every fault that is not in a mapping of its own to the handler that
+ * was there before (which is put back when the last mapped source is
+ * closed).  A mapped file that grows is read to the length it
+ * had when it was opened.
+ *
  * Errors: 0 / 1 or a negative errno, with the reason in the caller's
  * struct reason at line 0 (a compressed input's fault names the byte
  * offset of the compressed data in the message).  Nothing here prints.
@@ -61,10 +73,15 @@ int source_open_mem(struct source **s, const void *buf, size_t len,
 
 /*
  * The next chunk of (decompressed) bytes: *p, *len > 0, followed by
- * SOURCE_PAD zero bytes; valid until the next call or source_close().
+ * SOURCE_PAD readable bytes; valid until the next call or source_close().
+ * Those bytes are zero, except after a mapped file's chunk that is not
+ * its last: they are then the file's next bytes, and the chunk ends just
+ * after a newline whenever its window (source_chunk_size() bytes) holds
+ * one, so that text after it never continues its last line.
  * Returns 1, 0 at the end, or a negative errno with @err filled: -EIO
- * (or the read's errno) for a read error, -EBADMSG for corrupt compressed
- * data, -EPIPE for compressed data that ends before its stream does.
+ * (or the read's errno) for a read error or a mapped file that shrank,
+ * -EBADMSG for corrupt compressed data, -EPIPE for compressed data that
+ * ends before its stream does.
  */
 int source_next(struct source *s, const char **p, size_t *len,
 		struct reason *err);
@@ -79,6 +96,41 @@ int source_next(struct source *s, const char **p, size_t *len,
 int source_next_into(struct source *s, char *buf, size_t *len,
 		     struct reason *err);
 
+/*
+ * Whether @s reads a mapped file.  Its chunks then lie one after the
+ * other in memory (a chunk's first byte follows the previous chunk's
+ * last) and, taken with source_next_mapped(), stay valid until
+ * source_close(): a reader may keep several, and parse across the edge
+ * of two, with no copy.
+ */
+bool source_mapped(const struct source *s);
+
+/*
+ * A mapped input: source_next(), but the memory of the chunks before is
+ * not given back; source_release() does that (and so does a later
+ * source_next(), for the bytes before its chunk).  -EINVAL for an input
+ * that is not mapped.
+ */
+int source_next_mapped(struct source *s, const char **p, size_t *len,
+		       struct reason *err);
+
+/*
+ * A mapped input: the bytes before @p (within the mapping) are not
+ * needed again; their pages are given back (whole pages, at least
+ * RELEASE_MIN bytes at a time), and would be read again from the file
+ * if touched.  Nothing for an input that is not mapped.  May run on a
+ * thread other than the one taking chunks with source_next_mapped(),
+ * one call at a time (source_next() releases too: not at the same time).
+ */
+void source_release(struct source *s, const char *p);
+
+/*
+ * -EIO with the reason when a mapped file shrank while it was read (its
+ * bytes past the new end read as zero), else 0.  For a reader whose
+ * parse failed: the error is then this, not what the zeros looked like.
+ */
+int source_check(const struct source *s, struct reason *err);
+
 /* The most bytes a chunk holds. */
 size_t source_chunk_size(const struct source *s);
 
@@ -89,7 +141,7 @@ const char *source_codec_name(enum source_codec c);
 /* Whether this build decodes @c (SOURCE_PLAIN always). */
 bool source_codec_built(enum source_codec c);
 
-/* Close the input (never standard input) and free everything. */
+/* Close the input (never standard input), unmap it, free everything. */
 void source_close(struct source *s);
 
 #endif /* VMBENCH_SOURCE_H */

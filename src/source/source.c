@@ -8,11 +8,43 @@
  * A plain input bypasses in[] once the bytes looked at for the magic are
  * used up: read() goes straight into the chunk.  The offset in messages
  * about compressed data is raw_off: compressed bytes the decoder consumed.
+ *
+ * A plain regular file opened by name is mapped instead, and its chunks
+ * point into the mapping (no ring, no thread, no copy):
+ *
+ *   base                                   map_len
+ *   [ released | chunk | chunk | ... | tail ]000...0[ zero page ]
+ *   <- MADV_DONTNEED ->                      ^ the kernel zero-fills the
+ *                        last file page past the end; the anonymous page
+ *                        after it guarantees SOURCE_PAD zero bytes even
+ *                        when the length is a multiple of the page size.
+ *
+ * The file is mapped MAP_FIXED over an anonymous reservation one page
+ * longer than the file's pages.  A chunk that is not the file's last ends
+ * just after the last newline of its window (when the window holds one),
+ * so the SOURCE_PAD bytes after it, the file's next ones, start a line
+ * and never continue the chunk's last line.  Memory stays bounded: the
+ * pages of chunks handed out earlier are dropped (MADV_DONTNEED, at least
+ * RELEASE_MIN at a time); reading them again would fault them back in
+ * from the page cache, so a release is never a correctness matter.
+ *
+ * A file that shrinks while mapped would raise SIGBUS on the pages past
+ * its new end.  While a source is mapped, a SIGBUS handler maps a zero
+ * page over the faulting page of a mapping of ours (anything else goes
+ * to the handler that was there before, or the default action): the
+ * reader then sees NUL bytes, and source_check() and the next
+ * source_next() report the shrinking as an error.  A file that grows is
+ * read to the length it had when it was opened.
  */
+#define _DEFAULT_SOURCE  /* MAP_ANONYMOUS, madvise() */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <vmbench/ring.h>
@@ -30,6 +62,8 @@
 
 #define IN_SIZE (256u << 10)
 #define NSLOTS 4
+/* The least a mapped input gives back at a time. */
+#define RELEASE_MIN (1u << 20)
 
 struct source {
 	int fd;                 /* -1: memory */
@@ -43,7 +77,13 @@ struct source {
 	bool dec_init, at_end;  /* at_end: between members / frames */
 	size_t chunk;
 	bool thread;            /* fill() runs on the ring's thread */
-	struct ring *ring;
+	struct ring *ring;      /* NULL when mapped */
+	/* A mapped file (map != NULL): the file's map_len bytes, zero bytes
+	 * after them to map_size; chunks handed out up to map_pos, pages
+	 * released below map_rel; the SIGBUS slot watching it. */
+	const char *map;
+	size_t map_len, map_size, map_pos, map_rel;
+	int map_slot;
 #ifdef VMBENCH_HAVE_ZLIB
 	z_stream z;
 #endif
@@ -374,6 +414,194 @@ static enum source_codec sniff(const unsigned char *p, size_t n)
 	return SOURCE_PLAIN;
 }
 
+/*
+ * The SIGBUS guard: the address ranges of the mappings being read, for a
+ * handler that may run on any thread at any time, so a slot is read and
+ * written with atomics only ([lo, hi), lo 0: free; hit: a page of it was
+ * replaced by zeros).  The handler is installed while a slot is in use,
+ * and the one before it put back after the last, under guard_mu.
+ */
+#define GUARD_SLOTS 16
+
+static struct {
+	uintptr_t lo, hi;
+	int hit;
+} guard[GUARD_SLOTS];
+static pthread_mutex_t guard_mu = PTHREAD_MUTEX_INITIALIZER;
+static unsigned guard_users;
+static struct sigaction guard_old;
+static uintptr_t guard_page;
+
+static void guard_handler(int sig, siginfo_t *si, void *uc)
+{
+	uintptr_t a = (uintptr_t)si->si_addr;
+	struct sigaction dfl;
+
+	for (unsigned i = 0; i < GUARD_SLOTS; i++) {
+		uintptr_t lo = __atomic_load_n(&guard[i].lo, __ATOMIC_ACQUIRE);
+		uintptr_t hi = __atomic_load_n(&guard[i].hi, __ATOMIC_ACQUIRE);
+
+		if (!lo || a < lo || a >= hi)
+			continue;
+		/* Zeros where the file's bytes are gone; the access resumes. */
+		if (mmap((void *)(a & ~(guard_page - 1)), guard_page,
+			 PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+			 -1, 0) == MAP_FAILED)
+			break;
+		__atomic_store_n(&guard[i].hit, 1, __ATOMIC_RELEASE);
+		return;
+	}
+	/* Not ours: whatever was there before. */
+	if (guard_old.sa_handler != SIG_DFL &&
+	    guard_old.sa_handler != SIG_IGN) {
+		if (guard_old.sa_flags & SA_SIGINFO)
+			guard_old.sa_sigaction(sig, si, uc);
+		else
+			guard_old.sa_handler(sig);
+		return;
+	}
+	/* The default action (a fault's SIGBUS cannot be ignored): pending
+	 * until this handler returns, so it ends the process either way. */
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigaction(SIGBUS, &dfl, NULL);
+	raise(SIGBUS);
+}
+
+/* Watch [lo, lo + len): its slot, or -1 (all are taken, or sigaction()
+ * failed). */
+static int guard_add(const void *lo, size_t len)
+{
+	int slot = -1;
+
+	pthread_mutex_lock(&guard_mu);
+	for (int i = 0; i < GUARD_SLOTS; i++) {
+		if (__atomic_load_n(&guard[i].lo, __ATOMIC_RELAXED))
+			continue;
+		if (!guard_users) {
+			struct sigaction sa;
+
+			memset(&sa, 0, sizeof(sa));
+			sa.sa_sigaction = guard_handler;
+			sa.sa_flags = SA_SIGINFO | SA_RESTART;
+			sigemptyset(&sa.sa_mask);
+			guard_page = (uintptr_t)sysconf(_SC_PAGESIZE);
+			if (sigaction(SIGBUS, &sa, &guard_old))
+				break;
+		}
+		guard_users++;
+		__atomic_store_n(&guard[i].hit, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&guard[i].hi, (uintptr_t)lo + len,
+				 __ATOMIC_RELEASE);
+		__atomic_store_n(&guard[i].lo, (uintptr_t)lo, __ATOMIC_RELEASE);
+		slot = i;
+		break;
+	}
+	pthread_mutex_unlock(&guard_mu);
+	return slot;
+}
+
+static void guard_del(int slot)
+{
+	pthread_mutex_lock(&guard_mu);
+	__atomic_store_n(&guard[slot].lo, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&guard[slot].hi, 0, __ATOMIC_RELEASE);
+	if (!--guard_users)
+		sigaction(SIGBUS, &guard_old, NULL);
+	pthread_mutex_unlock(&guard_mu);
+}
+
+static void map_close(struct source *s)
+{
+	if (!s->map)
+		return;
+	guard_del(s->map_slot);
+	munmap((void *)s->map, s->map_size);
+	s->map = NULL;
+}
+
+/*
+ * Map a regular file of at least one byte, when it can be (else leave
+ * s->map NULL: it is read).  The reservation holds the file's pages and
+ * one more, all zero until the file is mapped over its start.
+ */
+static void map_open(struct source *s)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), len, size;
+	struct stat st;
+	char *base;
+
+	if (fstat(s->fd, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    (uint64_t)st.st_size > SIZE_MAX / 2)
+		return;
+	len = (size_t)st.st_size;
+	size = (len + pg - 1) / pg * pg + pg;
+	base = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+		    -1, 0);
+	if (base == MAP_FAILED)
+		return;
+	if (mmap(base, len, PROT_READ, MAP_PRIVATE | MAP_FIXED, s->fd, 0) ==
+	    MAP_FAILED || (s->map_slot = guard_add(base, size)) < 0) {
+		munmap(base, size);
+		return;
+	}
+	/* Read-ahead for the faults; the pages behind are dropped anyway. */
+	madvise(base, len, MADV_SEQUENTIAL);
+	s->map = base;
+	s->map_len = len;
+	s->map_size = size;
+}
+
+int source_check(const struct source *s, struct reason *err)
+{
+	if (!s->map || !__atomic_load_n(&guard[s->map_slot].hit,
+					__ATOMIC_ACQUIRE))
+		return 0;
+	return reason_fail(err, -EIO, 0, "read error: the file shrank while "
+			   "it was read (it had %zu bytes)", s->map_len);
+}
+
+void source_release(struct source *s, const char *p)
+{
+	size_t pg = (size_t)guard_page, upto;
+
+	if (!s->map)
+		return;
+	upto = (size_t)(p - s->map) / pg * pg;
+	if (upto < s->map_rel + RELEASE_MIN)
+		return;
+	madvise((char *)s->map + s->map_rel, upto - s->map_rel,
+		MADV_DONTNEED);
+	s->map_rel = upto;
+}
+
+/*
+ * The next chunk of a mapped file: up to s->chunk bytes, ending after the
+ * window's last newline unless it is the file's last.
+ */
+static int map_next(struct source *s, const char **p, size_t *len,
+		    struct reason *err)
+{
+	const char *c = s->map + s->map_pos, *e;
+	size_t n = s->map_len - s->map_pos;
+	int ret;
+
+	if (n > s->chunk) {
+		for (e = c + s->chunk; e > c && e[-1] != '\n'; e--)
+			;
+		n = e > c ? (size_t)(e - c) : s->chunk;
+	}
+	/* After the look at the window, which may have faulted. */
+	if ((ret = source_check(s, err)))
+		return ret;
+	if (!n)
+		return 0;
+	*p = c;
+	*len = n;
+	s->map_pos += n;
+	return 1;
+}
+
 /* The rest of opening, shared by files and memory. */
 static int finish_open(struct source **sp, struct source *s,
 		       const struct source_opts *o, struct reason *err)
@@ -381,6 +609,15 @@ static int finish_open(struct source **sp, struct source *s,
 	int ret;
 
 	s->chunk = o && o->chunk ? o->chunk : SOURCE_CHUNK_DEFAULT;
+	if (s->map) {
+		s->codec = sniff((const unsigned char *)s->map, s->map_len);
+		if (s->codec == SOURCE_PLAIN) {
+			*sp = s;
+			return 0;
+		}
+		/* Decoders read: nothing was read yet. */
+		map_close(s);
+	}
 
 	/* Look at the first bytes: at least 6 unless the input is shorter. */
 	while (s->fd >= 0 && s->len < 6 && !s->eof) {
@@ -429,6 +666,7 @@ int source_open(struct source **sp, const char *path,
 					   strerror(e));
 		}
 		s->own_fd = true;
+		map_open(s);
 	}
 	return finish_open(sp, s, o, err);
 }
@@ -453,11 +691,32 @@ int source_next(struct source *s, const char **p, size_t *len,
 		struct reason *err)
 {
 	void *buf;
-	int ret = ring_next(s->ring, &buf, len, err);
+	int ret;
 
+	if (s->map) {
+		ret = map_next(s, p, len, err);
+		/* The chunks before this one are done with. */
+		if (ret == 1)
+			source_release(s, *p);
+		return ret;
+	}
+	ret = ring_next(s->ring, &buf, len, err);
 	if (ret == 1)
 		*p = buf;
 	return ret;
+}
+
+int source_next_mapped(struct source *s, const char **p, size_t *len,
+		       struct reason *err)
+{
+	if (!s->map)
+		return reason_fail(err, -EINVAL, 0, "not a mapped input");
+	return map_next(s, p, len, err);
+}
+
+bool source_mapped(const struct source *s)
+{
+	return s->map != NULL;
 }
 
 int source_next_into(struct source *s, char *buf, size_t *len,
@@ -466,11 +725,13 @@ int source_next_into(struct source *s, char *buf, size_t *len,
 	const char *p;
 	int ret;
 
-	if (!s->thread)
+	if (!s->thread && !s->map)
 		return fill(s, buf, len, err);
 	ret = source_next(s, &p, len, err);
-	if (ret == 1)
-		memcpy(buf, p, *len + SOURCE_PAD);
+	if (ret == 1) {
+		memcpy(buf, p, *len);
+		memset(buf + *len, 0, SOURCE_PAD);
+	}
 	return ret;
 }
 
@@ -505,6 +766,7 @@ void source_close(struct source *s)
 			break;
 		}
 	}
+	map_close(s);
 	if (s->own_fd)
 		close(s->fd);
 	if (s->fd >= 0)

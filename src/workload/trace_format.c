@@ -253,6 +253,10 @@ static int fill_batch(void *ctx, void *buf, size_t *len, struct reason *err)
 		return r->pending;
 	}
 	ret = fill(r, buf, err);
+	/* A mapped file that shrank reads as zeros: say so, not what the
+	 * parser made of them. */
+	if (ret < 0 && source_check(r->src, NULL))
+		ret = source_check(r->src, err);
 	*len = r->ps.n * sizeof(struct wl_access);
 	if (ret < 0 && r->ps.n) {
 		r->pending = ret;
@@ -391,6 +395,14 @@ void wl_access_reader_close(struct wl_access_reader *r)
  *   text:  [ head (carry) | chunk ...\n | tail ] pad
  *          0              head            cut    len
  *
+ * From a mapped source (source_mapped()) nothing is copied: the carry is
+ * the previous chunk's tail, which lies just before the next chunk in the
+ * mapping, so a job's text is the tail and the chunk where they are (the
+ * SOURCE_PAD bytes after it, the file's next ones, start a line, or the
+ * chunk ends in a tail that the workers do not parse); only the last line
+ * without a newline is copied, into the job's own buffer, to add one.
+ * The consumer gives back the mapping's pages of the jobs it handed out.
+ *
  * [0, cut) is whole lines, parsed by a worker with line numbers relative
  * to the job; the tail becomes the next job's head.  The consumer hands
  * out the jobs' accesses in job order, adding the lines of the jobs
@@ -423,7 +435,8 @@ enum job_kind {
 enum job_state { JOB_FREE, JOB_BUSY, JOB_DONE };
 
 struct par_job {
-	char *text;             /* CARRY_MAX + chunk + SOURCE_PAD bytes */
+	const char *text;       /* buf, or the mapping */
+	char *buf;              /* CARRY_MAX + chunk (mapped: 1) + PAD */
 	size_t head, cut, len;
 	enum job_kind kind;
 	enum job_state state;
@@ -444,6 +457,10 @@ struct par {
 	uint64_t fill_i, cons_i, line_base;
 	bool reading;           /* a worker holds the reading turn */
 	bool src_done;          /* the last job is filled */
+	bool mapped;            /* source_mapped(): the carry is r->clen
+				 * bytes at @tail, in the mapping (r->carry
+				 * only for a replay) */
+	const char *tail;
 	struct par_job job[NJOBS];
 };
 
@@ -496,19 +513,28 @@ static const char *last_nl(const char *p, const char *end)
  */
 static bool par_fill_job(struct wl_access_reader *r, struct par_job *j)
 {
-	const char *nl1, *nl;
+	const char *nl1, *nl, *c;
+	struct par *P = r->par;
 	size_t n = 0;
 	int ret;
 
 	j->pos = j->nout = j->lines = 0;
 	j->failed = false;
 	j->head = r->clen;
-	memcpy(j->text, r->carry, r->clen);
 	if (r->src_end) {
 		j->kind = JOB_END;
 		return true;
 	}
-	ret = source_next_into(r->src, j->text + j->head, &n, &j->why);
+	if (P->mapped) {
+		ret = source_next_mapped(r->src, &c, &n, &j->why);
+		/* The chunk follows the tail in the mapping. */
+		if (ret == 1)
+			j->text = c - r->clen;
+	} else {
+		memcpy(j->buf, r->carry, r->clen);
+		j->text = j->buf;
+		ret = source_next_into(r->src, j->buf + j->head, &n, &j->why);
+	}
 	if (ret < 0) {
 		j->kind = JOB_ERROR;
 		j->err = ret;
@@ -521,8 +547,11 @@ static bool par_fill_job(struct wl_access_reader *r, struct par_job *j)
 			return true;
 		}
 		/* A last line without a newline. */
-		j->text[j->head] = '\n';
-		memset(j->text + j->head + 1, 0, SOURCE_PAD);
+		if (P->mapped)
+			memcpy(j->buf, P->tail, r->clen);
+		j->buf[j->head] = '\n';
+		memset(j->buf + j->head + 1, 0, SOURCE_PAD);
+		j->text = j->buf;
 		j->len = j->cut = j->head + 1;
 		j->kind = JOB_LAST;
 		r->clen = 0;
@@ -544,6 +573,10 @@ static bool par_fill_job(struct wl_access_reader *r, struct par_job *j)
 	}
 	j->kind = JOB_TEXT;
 	r->clen = j->len - j->cut;
+	if (P->mapped) {
+		P->tail = j->text + j->cut;
+		return false;
+	}
 	memcpy(r->carry, j->text + j->cut, r->clen);
 	memset(r->carry + r->clen, 0, SOURCE_PAD);
 	return false;
@@ -720,6 +753,9 @@ static long par_next(struct wl_access_reader *r, const struct wl_access **a,
 			return (long)k;
 		}
 		P->line_base += j->lines;
+		/* The next job's text starts at the cut. */
+		if (P->mapped && j->kind == JOB_TEXT)
+			source_release(r->src, j->text + j->cut);
 		pthread_mutex_lock(&P->mu);
 		j->state = JOB_FREE;
 		P->cons_i++;
@@ -738,7 +774,7 @@ static void par_free(struct par *P)
 	pthread_cond_destroy(&P->cv_work);
 	pthread_cond_destroy(&P->cv_done);
 	for (unsigned i = 0; i < NJOBS; i++) {
-		free(P->job[i].text);
+		free(P->job[i].buf);
 		free(P->job[i].out);
 	}
 	free(P);
@@ -773,12 +809,14 @@ int wl_access_reader_open_parallel(struct wl_access_reader **rp,
 	if (!(r->carry = calloc(1, CARRY_MAX + SOURCE_PAD)) ||
 	    !(r->batch = malloc(WL_ACCESS_BATCH * sizeof(*r->batch))))
 		goto nomem;
+	/* Mapped: a job's buffer only holds a last line, its newline added. */
+	P->mapped = source_mapped(src);
 	for (unsigned i = 0; i < NJOBS; i++) {
 		struct par_job *j = &P->job[i];
 
 		j->cap = chunk / 16 + 64;
-		if (posix_memalign((void **)&j->text, 64,
-				   CARRY_MAX + chunk + SOURCE_PAD) ||
+		if (posix_memalign((void **)&j->buf, 64, CARRY_MAX +
+				   (P->mapped ? 1 : chunk) + SOURCE_PAD) ||
 		    !(j->out = malloc(j->cap * sizeof(*j->out))))
 			goto nomem;
 	}

@@ -7,11 +7,15 @@
  * the SWAR hex fast path against a reference on random addresses (upper
  * case, leading zeros, 1 to 20 digits); vmb: text -> vmb -> text is
  * byte-identical for canonical text, a cut vmb trace or a bad header is
- * an error; compressed traces read as their text.
+ * an error; compressed traces read as their text.  Mapped files of sizes
+ * around a page and a chunk, with a final newline or not, CRLF, a bad
+ * line or a NUL at the end, lines longer than a chunk: the same as from
+ * memory, every reader; one cut short while it is read is an error.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <vmbench/rng.h>
 #include <vmbench/source.h>
@@ -972,8 +976,211 @@ static void gen_stream(void)
 	}
 }
 
+/*
+ * Through a file, @how: 0 the reader on the caller's thread, 1 on its
+ * thread, 2 the parallel reader with two workers; chunks of @chunk.
+ */
+static void parse_file(const struct wl_trace_format *fmt, const char *path,
+		       size_t chunk, int how, bool want_mapped,
+		       struct result *r)
+{
+	struct source_opts o = { .chunk = chunk };
+	struct wl_access_reader *rd;
+	struct source *s;
+
+	memset(r, 0, sizeof(*r));
+	ASSERT_OK(source_open(&s, path, &o, &r->err));
+	ASSERT_EQ(source_mapped(s), want_mapped);
+	if (how == 2)
+		ASSERT_OK(wl_access_reader_open_parallel(&rd, fmt, s, 2,
+							 &r->err));
+	else
+		ASSERT_OK(wl_access_reader_open(&rd, fmt, s, how == 1,
+						&r->err));
+	drain(rd, r);
+	wl_access_reader_close(rd);
+	source_close(s);
+}
+
+/*
+ * A din text of exactly @n bytes: records (CRLF with @crlf), the last
+ * line padded with blanks to the size; @end: 0 a final newline, 1 none,
+ * 2 a bad label on the last line, 3 a NUL byte on it.
+ */
+static char *din_of_size(size_t n, bool crlf, int end)
+{
+	static const char *const lines[] = { "r 7ffc1234 4", "w 1a 8",
+					     "i 400000", "R 0x10 1" };
+	char *t = malloc(n + 1);
+	size_t at = 0, k;
+
+	ASSERT(t);
+	for (unsigned i = 0;; i++) {
+		const char *l = lines[i % 4];
+
+		k = strlen(l) + 1 + crlf;
+		if (at + k + 8 > n)
+			break;
+		memcpy(t + at, l, k - 1 - crlf);
+		at += k - 1 - crlf;
+		if (crlf)
+			t[at++] = '\r';
+		t[at++] = '\n';
+	}
+	/* The last line: "r 1" and blanks, or blanks (a blank line). */
+	memset(t + at, ' ', n - at);
+	if (n - at >= 4) {
+		t[at] = end == 2 ? 'x' : 'r';
+		t[at + 2] = end == 3 ? '\0' : '1';
+	}
+	if (n > at && end != 1)
+		t[n - 1] = '\n';
+	return t;
+}
+
+static void mapped_files(void)
+{
+	const size_t pg = (size_t)sysconf(_SC_PAGESIZE), ch = 2 * pg;
+	const size_t sizes[] = { 0, 1, 2, 5, pg - 1, pg, pg + 1, ch - 1, ch,
+				 ch + 1, 3 * ch + 7, SOURCE_CHUNK_DEFAULT - 1,
+				 SOURCE_CHUNK_DEFAULT, SOURCE_CHUNK_DEFAULT + 1 };
+	const size_t chunks[] = { 64, 1000, ch, 0 };
+	char path[] = "/tmp/vmbench-reader-XXXXXX";
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		for (int v = 0; v < 8; v++) {
+			char *t = din_of_size(sizes[i], v & 1, v >> 1);
+			struct result ref, r;
+			int fd = mkstemp(path);
+
+			ASSERT(fd >= 0);
+			ASSERT_EQ(write(fd, t, sizes[i]), (ssize_t)sizes[i]);
+			close(fd);
+			parse(&wl_trace_din, t, sizes[i], 0, &ref);
+			for (size_t c = 0; c < sizeof(chunks) /
+						sizeof(chunks[0]); c++) {
+				if (chunks[c] && chunks[c] < 1000 &&
+				    sizes[i] > 100000)
+					continue;
+				for (int how = 0; how < 3; how++) {
+					parse_file(&wl_trace_din, path,
+						   chunks[c], how,
+						   sizes[i] > 0, &r);
+					same(&ref, &r, how == 2 ?
+					     "mapped, parallel" : "mapped",
+					     chunks[c]);
+					wl_access_trace_free(&r.t);
+				}
+			}
+			/* What the variants are made to be. */
+			if (sizes[i] >= 16 && v >> 1 == 0)
+				ASSERT_OK(ref.ret);
+			if (sizes[i] >= 16 && v >> 1 >= 2) {
+				ASSERT_EQ(ref.ret, -EINVAL);
+				ASSERT_EQ(ref.err.line, ref.t.n + 1);
+			}
+			wl_access_trace_free(&ref.t);
+			unlink(path);
+			strcpy(path, "/tmp/vmbench-reader-XXXXXX");
+			free(t);
+		}
+	}
+	/* Lines longer than a chunk (windows without a newline), one of
+	 * WL_LINE_MAX bytes or more, the last line long and unended. */
+	for (int v = 0; v < 3; v++) {
+		size_t blanks = v == 1 ? WL_LINE_MAX + 100 : 5000, n;
+		char *t = malloc(blanks + 64);
+		struct result ref, r;
+		int fd;
+
+		ASSERT(t);
+		n = (size_t)sprintf(t, "r 1 4\nw 2 8\n");
+		memset(t + n, ' ', blanks);
+		n += blanks;
+		n += (size_t)sprintf(t + n, v == 2 ? "r 3 4" : "r 3 4\ni 4\n");
+		fd = mkstemp(path);
+		ASSERT(fd >= 0);
+		ASSERT_EQ(write(fd, t, n), (ssize_t)n);
+		close(fd);
+		for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]);
+		     c++) {
+			/* Too long a line is found where chunks split it. */
+			parse(&wl_trace_din, t, n, chunks[c], &ref);
+			ASSERT_EQ(ref.ret, v == 1 && chunks[c] &&
+				  chunks[c] < n ? -E2BIG : 0);
+			for (int how = 0; how < 3; how++) {
+				parse_file(&wl_trace_din, path, chunks[c], how,
+					   true, &r);
+				same(&ref, &r, "mapped, long line", chunks[c]);
+				wl_access_trace_free(&r.t);
+			}
+			wl_access_trace_free(&ref.t);
+		}
+		unlink(path);
+		strcpy(path, "/tmp/vmbench-reader-XXXXXX");
+		free(t);
+	}
+}
+
+/*
+ * A mapped trace cut short while it is read (after the first batch): the
+ * accesses handed out are the trace's first ones, then the error is the
+ * source's (-EIO, "shrank"), not the parser's view of the zeros that the
+ * missing pages read as; every reader.
+ */
+static void mapped_shrinking(void)
+{
+	const size_t pg = (size_t)sysconf(_SC_PAGESIZE), n = 4u << 20;
+	char path[] = "/tmp/vmbench-reader-XXXXXX";
+	char *t = din_of_size(n, false, 0);
+	struct source_opts o = { .chunk = 64u << 10 };
+	struct result ref, r;
+	int fd = mkstemp(path);
+
+	ASSERT(fd >= 0);
+	parse(&wl_trace_din, t, n, 0, &ref);
+	ASSERT_OK(ref.ret);
+	for (int how = 0; how < 3; how++) {
+		struct wl_access_reader *rd;
+		const struct wl_access *a;
+		struct source *s;
+		long k;
+
+		ASSERT_OK(ftruncate(fd, 0));
+		ASSERT_EQ(pwrite(fd, t, n, 0), (ssize_t)n);
+		memset(&r, 0, sizeof(r));
+		ASSERT_OK(source_open(&s, path, &o, &r.err));
+		ASSERT(source_mapped(s));
+		if (how == 2)
+			ASSERT_OK(wl_access_reader_open_parallel(
+				&rd, &wl_trace_din, s, 2, &r.err));
+		else
+			ASSERT_OK(wl_access_reader_open(&rd, &wl_trace_din, s,
+							how == 1, &r.err));
+		k = wl_access_reader_next(rd, &a, &r.err);
+		ASSERT(k > 0);
+		for (long i = 0; i < k; i++)
+			ASSERT_OK(wl_access_push(&r.t, &a[i]));
+		ASSERT_OK(ftruncate(fd, (off_t)(2 * pg)));
+		drain(rd, &r);
+		ASSERT_EQ(r.ret, -EIO);
+		ASSERT(strstr(r.err.msg, "shrank"));
+		ASSERT(r.t.n < ref.t.n);
+		ASSERT(!memcmp(r.t.a, ref.t.a, r.t.n * sizeof(*r.t.a)));
+		wl_access_reader_close(rd);
+		source_close(s);
+		wl_access_trace_free(&r.t);
+	}
+	close(fd);
+	unlink(path);
+	wl_access_trace_free(&ref.t);
+	free(t);
+}
+
 int main(void)
 {
+	mapped_shrinking();
+	mapped_files();
 	swar_words();
 	gen_stream();
 	vmap_chunks();

@@ -6,11 +6,17 @@
  * thread; several gzip members and zstd frames in a row; every
  * truncation of a compressed input and corruption of a checksummed one
  * is an error with a reason, never a silent short read; a file and a
- * missing file.
+ * missing file.  Mapped files: every size around a page and a chunk,
+ * text and bytes without newlines, the chunks' ends and what follows
+ * them, chunks that stay valid, a compressed file (read, not mapped), a
+ * file that shrinks under the mapping (an error, not a SIGBUS), and the
+ * SIGBUS handler that was there before.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <vmbench/rng.h>
@@ -43,8 +49,8 @@ static int drain(struct source *s, char **out, size_t *len,
 	ASSERT(*out);
 	while ((ret = source_next(s, &p, &n, err)) == 1) {
 		ASSERT(n > 0);
-		/* The padding is there and zero. */
-		for (size_t i = 0; i < SOURCE_PAD; i++)
+		/* The padding is there and zero (a mapped file: below). */
+		for (size_t i = 0; i < SOURCE_PAD && !source_mapped(s); i++)
 			ASSERT_EQ(p[n + i], 0);
 		while (*len + n > cap) {
 			cap *= 2;
@@ -295,8 +301,219 @@ static void files(void)
 	free(t);
 }
 
+/* A file of @n bytes of @t; its name in @path (for unlink()). */
+static void write_file(char path[32], const void *t, size_t n)
+{
+	int fd;
+
+	strcpy(path, "/tmp/vmbench-source-XXXXXX");
+	fd = mkstemp(path);
+	ASSERT(fd >= 0);
+	ASSERT_EQ(write(fd, t, n), (ssize_t)n);
+	close(fd);
+}
+
+/*
+ * Read the mapped file @path of @t, @n bytes (n > 0), with chunks of
+ * @chunk, through source_next() or (@keep) source_next_mapped(): the
+ * chunks follow each other, each as long as allowed, ending after the
+ * last newline of its window unless it is the last; the SOURCE_PAD bytes
+ * after a chunk are the file's next ones, zero past its end; with @keep
+ * every chunk is still there at the end, after source_release().
+ */
+static void check_mapped(const char *path, const char *t, size_t n,
+			 size_t chunk, bool keep)
+{
+	struct source_opts o = { .chunk = chunk, .thread = true };
+	struct reason err = { 0 };
+	const char *first = NULL, *p, *next = NULL;
+	size_t len, at = 0, win;
+	struct source *s;
+	int ret;
+
+	ASSERT_OK(source_open(&s, path, &o, &err));
+	ASSERT(source_mapped(s));
+	ASSERT_EQ(source_codec(s), SOURCE_PLAIN);
+	while ((ret = keep ? source_next_mapped(s, &p, &len, &err) :
+		      source_next(s, &p, &len, &err)) == 1) {
+		ASSERT(len > 0);
+		if (!first)
+			first = p;
+		else
+			ASSERT(p == next);
+		next = p + len;
+		win = n - at < chunk ? n - at : chunk;
+		ASSERT_LE(len, win);
+		if (at + len < n && memchr(t + at, '\n', win)) {
+			/* The window's last newline ends the chunk. */
+			ASSERT_EQ(p[len - 1], '\n');
+			ASSERT(!memchr(p + len, '\n', win - len));
+		} else {
+			ASSERT_EQ(len, win);
+		}
+		ASSERT(!memcmp(p, t + at, len));
+		for (size_t i = 0; i < SOURCE_PAD; i++)
+			ASSERT_EQ(p[len + i], at + len + i < n ?
+				  t[at + len + i] : 0);
+		at += len;
+		if (keep)
+			source_release(s, p);
+	}
+	ASSERT_EQ(ret, 0);
+	ASSERT_EQ(at, n);
+	ASSERT_EQ(source_next(s, &p, &len, &err), 0);
+	ASSERT_OK(source_check(s, &err));
+	if (keep)
+		ASSERT(!memcmp(first, t, n));
+	source_close(s);
+}
+
+static void mapped(void)
+{
+	const size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	const size_t sizes[] = { 1, 2, 63, 64, 65, pg - 1, pg, pg + 1,
+				 2 * pg, 3 * pg + 17, 1000000 };
+	const size_t chunks[] = { 1, 64, 1000, pg - 1, pg, pg + 1, 0 };
+	char *t = make_text(1000000), *b = malloc(1000000), path[32];
+	struct reason err = { 0 };
+	struct rng g;
+	struct source *s;
+	const char *p;
+	size_t len;
+
+	ASSERT(b);
+	rng_seed(&g, SEED);
+	/* Bytes with newlines only now and then: windows without one. */
+	for (size_t i = 0; i < 1000000; i++)
+		b[i] = rng_below(&g, 5000) ? (char)(' ' + rng_below(&g, 90)) :
+		       '\n';
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		for (int bin = 0; bin < 2; bin++) {
+			const char *d = bin ? b : t;
+
+			write_file(path, d, sizes[i]);
+			for (size_t c = 0; c < sizeof(chunks) /
+						sizeof(chunks[0]); c++) {
+				size_t ch = chunks[c] ? chunks[c] :
+					    SOURCE_CHUNK_DEFAULT;
+
+				if (ch < 64 && sizes[i] > 100000)
+					continue;
+				check_mapped(path, d, sizes[i], ch, false);
+				check_mapped(path, d, sizes[i], ch, true);
+			}
+			unlink(path);
+		}
+	}
+	/* Empty: read (there is nothing to map), at its end at once. */
+	write_file(path, "", 0);
+	ASSERT_OK(source_open(&s, path, NULL, &err));
+	ASSERT(!source_mapped(s));
+	ASSERT_EQ(source_next(s, &p, &len, &err), 0);
+	ASSERT_EQ(source_next_mapped(s, &p, &len, &err), -EINVAL);
+	source_close(s);
+	unlink(path);
+#ifdef VMBENCH_HAVE_ZLIB
+	{
+		/* A compressed file is recognised in the mapping, then read. */
+		unsigned char *z = malloc(1100000);
+		size_t zl;
+		char *got;
+
+		ASSERT(z);
+		zl = gzip_test(t, 1000000, z, 1100000);
+		write_file(path, z, zl);
+		ASSERT_OK(source_open(&s, path, NULL, &err));
+		ASSERT(!source_mapped(s));
+		ASSERT_EQ(source_codec(s), SOURCE_GZIP);
+		ASSERT_OK(drain(s, &got, &len, &err));
+		ASSERT_EQ(len, 1000000);
+		ASSERT(!memcmp(got, t, len));
+		free(got);
+		source_close(s);
+		unlink(path);
+		free(z);
+	}
+#endif
+	free(b);
+	free(t);
+}
+
+static volatile sig_atomic_t old_handler_ran;
+
+static void old_handler(int sig)
+{
+	(void)sig;
+	old_handler_ran = 1;
+}
+
+/*
+ * A file cut to two pages under the mapping: the chunks after them are
+ * zeros and an error (-EIO, "shrank"), not a SIGBUS; a SIGBUS that is
+ * not about a mapping goes to the handler installed before, which is
+ * back in place after source_close().
+ */
+static void shrinking(void)
+{
+	const size_t pg = (size_t)sysconf(_SC_PAGESIZE), n = 64 * pg;
+	struct source_opts o = { .chunk = 4 * pg };
+	char *t = make_text(n), path[32];
+	struct reason err = { 0 };
+	struct sigaction sa, now;
+	struct source *s;
+	const char *p;
+	size_t len, at = 0;
+	int ret, status;
+	pid_t pid;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = old_handler;
+	sigemptyset(&sa.sa_mask);
+	ASSERT_OK(sigaction(SIGBUS, &sa, NULL));
+	write_file(path, t, n);
+	ASSERT_OK(source_open(&s, path, &o, &err));
+	ASSERT(source_mapped(s));
+	ASSERT_EQ(source_next(s, &p, &len, &err), 1);
+	at = len;
+	ASSERT_OK(truncate(path, (off_t)(2 * pg)));
+	while ((ret = source_next(s, &p, &len, &err)) == 1) {
+		/* Bytes past the new end read as zero, never as others. */
+		for (size_t i = 0; i < len; i++)
+			ASSERT(p[i] == t[at + i] || !p[i]);
+		at += len;
+	}
+	ASSERT_EQ(ret, -EIO);
+	ASSERT(strstr(err.msg, "shrank"));
+	ASSERT_EQ(source_check(s, &err), -EIO);
+	ASSERT_EQ(source_next(s, &p, &len, &err), -EIO);
+	/* Not a fault in a mapping: the handler before. */
+	raise(SIGBUS);
+	ASSERT(old_handler_ran);
+	source_close(s);
+	ASSERT_OK(sigaction(SIGBUS, NULL, &now));
+	ASSERT(now.sa_handler == old_handler);
+	signal(SIGBUS, SIG_DFL);
+	/* With no handler before, a SIGBUS not about a mapping still ends
+	 * the process by SIGBUS. */
+	pid = fork();
+	ASSERT(pid >= 0);
+	if (!pid) {
+		if (source_open(&s, path, &o, &err) || !source_mapped(s))
+			_exit(3);
+		raise(SIGBUS);
+		_exit(4);
+	}
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT(WIFSIGNALED(status));
+	ASSERT_EQ(WTERMSIG(status), SIGBUS);
+	unlink(path);
+	free(t);
+}
+
 int main(void)
 {
+	mapped();
+	shrinking();
 	plain();
 	gzip_input();
 	xz_input();
