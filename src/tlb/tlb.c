@@ -29,9 +29,15 @@
 
 _Static_assert(TLB_MAX_PAGE_SIZES <= 8, "the size index has 3 tag bits");
 
-/* Slots of a port's front: twice the fronted structure, within bounds. */
+/*
+ * Slots of a port's front: four times the fronted structure's entries,
+ * at least 256 (8 KiB), at most 8192.  The front is direct-mapped: with
+ * fewer slots, pages of a fully associative L1 collide in it and its
+ * hits go to lookups (l1d:16x16:lru, the first 10^6 references of a
+ * trace of sort: 2.2% of them with 32 slots, 0.07% with 256).
+ */
 #ifndef TLB_FRONT_MIN
-#define TLB_FRONT_MIN 16
+#define TLB_FRONT_MIN 256
 #endif
 #ifndef TLB_FRONT_MAX
 #define TLB_FRONT_MAX 8192
@@ -839,7 +845,7 @@ int tlb_port_init_limit(struct tlb_port *p, struct tlb *t, uint16_t asid,
 	st = &t->l1.st[0];
 	if (st->shift[0] > max_shift)
 		return 0;
-	while (n < TLB_FRONT_MAX && n < 2 * (st->set_mask + 1) * st->ways)
+	while (n < TLB_FRONT_MAX && n < 4 * (st->set_mask + 1) * st->ways)
 		n *= 2;
 	p->slots = malloc(n * sizeof(*p->slots));
 	if (!p->slots) {
