@@ -519,6 +519,19 @@ static const uint8_t access_of[256] = {
 };
 
 /*
+ * mmu_batch_call() of @q.  Its fields are read again, through a volatile
+ * pointer: the hit path then need not keep them in registers for it.
+ */
+static inline int translate_out(struct mmu_batch *b,
+				const struct wl_access *q)
+{
+	const volatile struct wl_access *v = q;
+
+	return mmu_batch_call(b, v->va, v->size,
+			      (enum mmu_access)access_of[v->kind]);
+}
+
+/*
  * The batch loop for one hit action (a constant: the loop is specialised
  * for it).  An access's key mask is looked up by its kind in @key_of
  * (mmu_batch_key() of access_of[kind]), so the hit path tests no kind;
@@ -529,15 +542,16 @@ translate_loop(struct mmu_batch *b, const uint64_t *key_of,
 	       const struct wl_access *a, size_t n, enum tlb_hit_action hit)
 {
 	const struct wl_access *p = a, *end = a + n;
+	/* The four-at-a-time loop runs while p + 3 < end. */
+	const struct wl_access *stop = n >= 4 ? end - 3 : a;
 
 #define TRANSLATE_ONE(q)						\
 	if (__builtin_expect(!mmu_batch_hit(b, (q)->va, (q)->size,	\
 					    key_of[(q)->kind], hit), 0) && \
-	    mmu_batch_call(b, (q)->va, (q)->size,			\
-			   (enum mmu_access)access_of[(q)->kind]))	\
+	    translate_out(b, q))					\
 		return (size_t)((q) - a)
 	/* Four at a time: one test of the end per four accesses. */
-	for (; end - p >= 4; p += 4) {
+	for (; p < stop; p += 4) {
 		TRANSLATE_ONE(p);
 		TRANSLATE_ONE(p + 1);
 		TRANSLATE_ONE(p + 2);
