@@ -352,7 +352,7 @@ static inline void mmu_batch_touch(struct mmu_batch *b,
 }
 
 /*
- * The key mask of @access (< MMU_NACCESS) for mmu_batch_translate_key():
+ * The key mask of @access (< MMU_NACCESS) for mmu_batch_hit():
  * fixed for the MMU's life, so a client may map its own kinds of access
  * to key masks once, in a table.
  */

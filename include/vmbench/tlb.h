@@ -381,8 +381,9 @@ void tlb_counters_reset(struct tlb *t);
  * give, whoever holds.  A port writes only the stamp of the entry it hit
  * and its own words (the TLB's, when it is released while holding); the
  * TLB writes a port only to give or take back the clock (on destroy, it
- * takes it back) and to empty the holder's slots.  Ports and TLBs may be released in any order (a port
- * must not be used after its TLB is destroyed).
+ * takes it back) and to empty the holder's slots.  Ports and TLBs may be
+ * released in any order (a port must not be used after its TLB is
+ * destroyed).
  */
 
 /* What a hit does to the replacement state (struct tlb_policy_ops). */
@@ -493,9 +494,10 @@ int tlb_port_fill(struct tlb_port *p, uint64_t va, unsigned page_shift,
 /*
  * Validator: every slot of @p that is not empty is the entry that
  * tlb_lookup() finds first for its page and @p's ASID, with the same
- * payload (of a port that does not hold, only while no change was counted
- * since it held: it empties its slots before they answer again).  0, or -EUCLEAN with the first broken slot in @r (may be NULL).
- * Reads only; never prints.
+ * payload (of a port that does not hold, only while no change was
+ * counted since it held: it empties its slots before they answer
+ * again).  0, or -EUCLEAN with the first broken slot in @r (may be
+ * NULL).  Reads only; never prints.
  */
 int tlb_port_check(const struct tlb_port *p, struct reason *r);
 

@@ -6,8 +6,8 @@
  *
  * A structure's entry i = set * ways + w has tag[i] (0: invalid; layout in
  * tlb.c), stamp[i] (age: a stamp of the TLB's clock, for the policies that
- * keep one) and data[i] (the payload).  bits[set] is one word of per-set state for the
- * policies that ask for it (tlb_policy_ops.set_word).
+ * keep one) and data[i] (the payload).  bits[set] is one word of per-set
+ * state for the policies that ask for it (tlb_policy_ops.set_word).
  */
 #ifndef VMBENCH_TLB_INTERNAL_H
 #define VMBENCH_TLB_INTERNAL_H
