@@ -253,20 +253,24 @@ static bool st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
 	const uint64_t *tags = st->tag + base;
 	const struct tlb_stamp *stamp = st->stamp + base;
 	uint32_t w, inval = UINT32_MAX, oldest = 0;
+	uint64_t min = stamp[0].age;    /* stamp[oldest].age */
 	bool evicted = false;
 
 	/* One pass: a match, the first invalid way, the oldest valid one. */
 	for (w = 0; w < st->ways; w++) {
-		if (tags[w] == tag) {
+		uint64_t t = tags[w];
+
+		if (t == tag) {
 			const struct tlb_entry *o = &st->data[base + w];
 
 			if (o->asid == d->asid || o->global || d->global)
 				break;
 		}
-		if (!tags[w]) {
+		if (!t) {
 			if (inval == UINT32_MAX)
 				inval = w;
-		} else if (stamp[w].age < stamp[oldest].age) {
+		} else if (stamp[w].age < min) {
+			min = stamp[w].age;
 			oldest = w;
 		}
 	}
