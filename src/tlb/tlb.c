@@ -135,9 +135,10 @@ static struct tlb_port_slot *port_slot(struct tlb_port *p, uint64_t va)
  * before), answers no more, and the count of changes moves on, so a port
  * that does not hold forgets its front when it holds again
  * (holder_after()).  Tags of the structure's other sizes are never in a
- * slot.
+ * slot.  Other structures: nothing.
  */
-static void front_forget(struct tlb_st *st, uint64_t tag)
+static inline __attribute__((always_inline)) void
+front_changed(struct tlb_st *st, uint64_t tag)
 {
 	struct tlb *t = st->front;
 	struct tlb_port *p;
@@ -152,6 +153,14 @@ static void front_forget(struct tlb_st *st, uint64_t tag)
 	s = port_slot(p, tag);
 	if (!((s->key ^ tag) & p->page_mask))
 		*s = no_front;
+}
+
+/* front_changed() out of line, for the flush loops: inline it costs
+ * them registers on every way, for a change that is rare. */
+static __attribute__((noinline)) void front_forget(struct tlb_st *st,
+						   uint64_t tag)
+{
+	front_changed(st, tag);
 }
 
 /* Every slot of @p empty. */
@@ -284,8 +293,8 @@ static bool st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
 	}
 	/* The page it held and the page it holds now. */
 	if (st->tag[base + w] != tag)
-		front_forget(st, st->tag[base + w]);
-	front_forget(st, tag);
+		front_changed(st, st->tag[base + w]);
+	front_changed(st, tag);
 	st->tag[base + w] = tag;
 	st->data[base + w] = *d;
 	/* The common stamp inline; any other policy's own action called. */
