@@ -278,8 +278,21 @@ static inline int mmu_translate(struct mmu *m, uint64_t va, uint64_t size,
  * everything that is not an inline hit go out of line on the MMU itself
  * (tlb_port_touch_slot(), mmu_translate_slow()), with the copy's hits
  * written back before and the copy read again after.  The hit action is
- * read once, so the compiler may specialise the loop for it.  Between
- * mmu_batch_begin() and mmu_batch_end() nothing but mmu_batch_translate()
+ * read once (b.hit); a loop that needs every instruction splits
+ * mmu_batch_translate() into its two halves, specialised by hand:
+ *
+ *	switch (b.hit) {                  (one loop per action, each with
+ *	case TLB_HIT_STAMP:                a constant: no test of it)
+ *		for (...)
+ *			if (!mmu_batch_hit(&b, va, size, key_of[kind],
+ *					   TLB_HIT_STAMP) &&
+ *			    mmu_batch_call(&b, va, size, access_of[kind]))
+ *				break;
+ *	...
+ *
+ * with key_of[] its own table of mmu_batch_key() by kind of access, so
+ * that the hit tests no kind.  Between mmu_batch_begin() and
+ * mmu_batch_end() nothing but the mmu_batch_* calls on @b
  * may use @m, its TLB or any other port of that TLB (the port in memory
  * lacks the copy's hits, and the copy would not see a change of the
  * port).
@@ -338,27 +351,60 @@ static inline void mmu_batch_touch(struct mmu_batch *b,
 	mmu_batch_load(b);
 }
 
-/* mmu_translate(m, va, size, access, r) with its result not kept. */
-static inline int mmu_batch_translate(struct mmu_batch *b, uint64_t va,
-				      uint64_t size, enum mmu_access access)
+/*
+ * The key mask of @access (< MMU_NACCESS) for mmu_batch_hit():
+ * fixed for the MMU's life, so a client may map its own kinds of access
+ * to key masks once, in a table.
+ */
+static inline uint64_t mmu_batch_key(const struct mmu_batch *b,
+				     enum mmu_access access)
+{
+	return b->key_mask[access];
+}
+
+/*
+ * The inline hit of mmu_batch_translate(): true when the batch's port
+ * answers an access of @size bytes at @va whose key mask is @key
+ * (mmu_batch_key() of its access), after counting it as
+ * mmu_batch_translate() does; false, with nothing changed, when the
+ * access must go out of line: mmu_batch_call() then is its
+ * mmu_batch_translate().  @hit is b->hit: a caller that passes a
+ * constant (a switch on b->hit around its loop) gets a loop without the
+ * hit action's test; one that maps its own kinds of access to key masks
+ * in a table (mmu_batch_key() is fixed for the MMU's life) tests no kind
+ * on the hit path.
+ */
+static inline __attribute__((always_inline)) bool
+mmu_batch_hit(struct mmu_batch *b, uint64_t va, uint64_t size, uint64_t key,
+	      enum tlb_hit_action hit)
 {
 	const struct tlb_port_slot *s;
 
 	/* The tests of mmu_translate(), on the copy. */
-	if (__builtin_expect((unsigned)access >= MMU_NACCESS ||
-			     size - 1 >= 1024, 0))
-		return mmu_batch_call(b, va, size, access);
+	if (__builtin_expect(size - 1 >= 1024, 0))
+		return false;
 	s = tlb_port_slot(&b->port, va);
 	if (__builtin_expect(!tlb_port_answers(&b->port, s, va + (size - 1),
-					       b->key_mask[access]), 0))
-		return mmu_batch_call(b, va, size, access);
+					       key), 0))
+		return false;
 	/* tlb_port_count() on the copy. */
 	++b->clock;
-	if (__builtin_expect(b->hit == TLB_HIT_STAMP, 1))
+	if (__builtin_expect(hit == TLB_HIT_STAMP, 1))
 		s->stamp->age = b->clock;
-	else if (__builtin_expect(b->hit == TLB_HIT_CALL, 0))
+	else if (__builtin_expect(hit == TLB_HIT_CALL, 0))
 		mmu_batch_touch(b, s);
-	return 0;
+	return true;
+}
+
+/* mmu_translate(m, va, size, access, r) with its result not kept. */
+static inline int mmu_batch_translate(struct mmu_batch *b, uint64_t va,
+				      uint64_t size, enum mmu_access access)
+{
+	if (__builtin_expect((unsigned)access < MMU_NACCESS, 1) &&
+	    mmu_batch_hit(b, va, size, mmu_batch_key(b, access),
+			  (enum tlb_hit_action)b->hit))
+		return 0;
+	return mmu_batch_call(b, va, size, access);
 }
 
 #endif /* VMBENCH_MMU_H */

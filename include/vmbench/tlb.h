@@ -353,14 +353,17 @@ void tlb_counters_reset(struct tlb *t);
  *	                                exactly tlb_lookup(t, va, asid, &x),
  *	                                then the front learns the entry found
  *
- * A slot is a copy of one entry as it was when the slot was written,
- * together with that entry's epoch then.  The TLB advances the epoch of
- * an entry whenever its tag or payload changes (fill, eviction, flush) and
- * whenever an entry of the same set is written with the same tag (which
- * may now answer the slot's lookups first), so a slot whose epoch is
- * current is still the entry that tlb_lookup() would find first for that
- * page and ASID: the inline hit is exact, never a guess.  A stale slot is
- * a miss of the front, answered by tlb_port_lookup().
+ * A slot is a copy of one entry.  Whenever an entry of the fronted
+ * structure changes (fill, eviction, flush), the TLB empties the
+ * holder's slot of the page the entry held and of the page it holds now
+ * (an entry of another ASID written with the same page may now answer
+ * that slot's lookups first), and counts a change; a port that does not
+ * hold keeps its slots, and empties them all when it holds again if any
+ * change was counted since it held.  So a slot that is not empty is
+ * still the entry that tlb_lookup() would find first for that page and
+ * ASID: the inline hit is exact, never a guess, and needs no test beyond
+ * the key's.  An empty slot is a miss of the front, answered by
+ * tlb_port_lookup().
  *
  * The clock.  The fronted structure has a clock of its own (only the
  * order of stamps within a set counts, so it needs none of the other
@@ -378,8 +381,9 @@ void tlb_counters_reset(struct tlb *t);
  * give, whoever holds.  A port writes only the stamp of the entry it hit
  * and its own words (the TLB's, when it is released while holding); the
  * TLB writes a port only to give or take back the clock (on destroy, it
- * takes it back).  Ports and TLBs may be released in any order (a port
- * must not be used after its TLB is destroyed).
+ * takes it back) and to empty the holder's slots.  Ports and TLBs may be
+ * released in any order (a port must not be used after its TLB is
+ * destroyed).
  */
 
 /* What a hit does to the replacement state (struct tlb_policy_ops). */
@@ -391,13 +395,10 @@ enum tlb_hit_action {
 
 /*
  * Per entry of every structure, beside its tag and payload: the stamp the
- * policies order by, and (in the fronted structure) the entry's epoch.
- * Together, so that a hit reads the one and writes the other through one
- * pointer.
+ * policies order by, which an inline hit writes through its slot.
  */
 struct tlb_stamp {
 	uint64_t age;             /* a value of its structure's clock */
-	uint64_t epoch;           /* changes of this entry, see above */
 };
 
 /*
@@ -408,8 +409,8 @@ struct tlb_stamp {
  *	| page base (va, fronted size)   |  0  | ~perm (9b)  | E |   key
  *	+--------------------------------+-----+-------------+---+
  *	| phys base - page base (mod 2^64): pa = va + delta      |   delta
- *	| the entry's epoch when the slot was written            |   epoch
  *	| &the entry's struct tlb_stamp                          |   stamp
+ *	| 0 (pads the slot to a power of two)                    |   pad
  *
  * Slot i holds only a page whose number (va >> fronted shift) is i
  * modulo the number of slots (tlb_port_check() holds it), so a slot
@@ -423,8 +424,8 @@ struct tlb_stamp {
 struct tlb_port_slot {
 	uint64_t key;
 	uint64_t delta;
-	uint64_t epoch;
 	struct tlb_stamp *stamp;  /* read only when the key matched */
+	uint64_t pad;
 };
 
 #define TLB_PORT_SLOT_SHIFT 5
@@ -451,6 +452,8 @@ struct tlb_port {
 	struct tlb_port_slot *slots;  /* the front, NULL if none */
 	uint64_t slots_mask;      /* slot_mask while holding */
 	uint64_t hits0;           /* hits when the TLB last counted them */
+	uint64_t changes_seen;    /* the TLB's count of changes when this
+				   * port last stopped holding */
 };
 
 /*
@@ -489,10 +492,12 @@ int tlb_port_fill(struct tlb_port *p, uint64_t va, unsigned page_shift,
 		  uint64_t phys, uint32_t perm, bool global);
 
 /*
- * Validator: every slot of @p whose epoch is current is the entry that
+ * Validator: every slot of @p that is not empty is the entry that
  * tlb_lookup() finds first for its page and @p's ASID, with the same
- * payload.  0, or -EUCLEAN with the first broken slot in @r (may be NULL).
- * Reads only; never prints.
+ * payload (of a port that does not hold, only while no change was
+ * counted since it held: it empties its slots before they answer
+ * again).  0, or -EUCLEAN with the first broken slot in @r (may be
+ * NULL).  Reads only; never prints.
  */
 int tlb_port_check(const struct tlb_port *p, struct reason *r);
 
@@ -539,15 +544,14 @@ tlb_port_slot(const struct tlb_port *p, uint64_t va)
 
 /*
  * Whether slot @s answers @va with every right in @key_mask
- * (tlb_port_key_mask()): the key holds va's page, is not empty and lacks
- * none of the rights, and the entry has not changed since.
+ * (tlb_port_key_mask()): the key holds va's page, is not empty (so the
+ * entry has not changed since) and lacks none of the rights.
  */
 static inline bool tlb_port_answers(const struct tlb_port *p,
 				    const struct tlb_port_slot *s,
 				    uint64_t va, uint64_t key_mask)
 {
-	return !(((va & p->page_mask) ^ s->key) & key_mask) &&
-	       s->epoch == s->stamp->epoch;
+	return !(((va & p->page_mask) ^ s->key) & key_mask);
 }
 
 /*

@@ -6,9 +6,8 @@
  *
  * A structure's entry i = set * ways + w has tag[i] (0: invalid; layout in
  * tlb.c), stamp[i] (age: a stamp of the TLB's clock, for the policies that
- * keep one; epoch: its changes, kept in the fronted structure, tlb.h) and
- * data[i] (the payload).  bits[set] is one word of per-set state for the
- * policies that ask for it (tlb_policy_ops.set_word).
+ * keep one) and data[i] (the payload).  bits[set] is one word of per-set
+ * state for the policies that ask for it (tlb_policy_ops.set_word).
  */
 #ifndef VMBENCH_TLB_INTERNAL_H
 #define VMBENCH_TLB_INTERNAL_H
@@ -58,7 +57,8 @@ struct tlb_st {
 	uint8_t size_idx[TLB_MAX_PAGE_SIZES];
 	uint8_t shift[TLB_MAX_PAGE_SIZES];
 	uint64_t *clock;          /* the TLB's one stamp source */
-	bool fronted;             /* ports front it: epochs are kept */
+	struct tlb *front;        /* the TLB whose ports front it (its
+				   * changes are theirs to forget), or NULL */
 	struct rng rng;           /* seeded per structure */
 };
 

@@ -519,25 +519,88 @@ static const uint8_t access_of[256] = {
 };
 
 /*
+ * mmu_batch_call() of @q.  Its fields are read again, through a volatile
+ * pointer: the hit path then need not keep them in registers for it.
+ */
+static inline int translate_out(struct mmu_batch *b,
+				const struct wl_access *q)
+{
+	const volatile struct wl_access *v = q;
+
+	return mmu_batch_call(b, v->va, v->size,
+			      (enum mmu_access)access_of[v->kind]);
+}
+
+/*
+ * The batch loop for one hit action (a constant: the loop is specialised
+ * for it).  An access's key mask is looked up by its kind in @key_of
+ * (mmu_batch_key() of access_of[kind]), so the hit path tests no kind;
+ * access_of[] is read only when an access goes out of line.
+ */
+static inline __attribute__((always_inline)) size_t
+translate_loop(struct mmu_batch *b, const uint64_t *key_of,
+	       const struct wl_access *a, size_t n, enum tlb_hit_action hit)
+{
+	const struct wl_access *p = a, *end = a + n;
+	/* The four-at-a-time loop runs while p + 3 < end. */
+	const struct wl_access *stop = n >= 4 ? end - 3 : a;
+
+#define TRANSLATE_ONE(q)						\
+	if (__builtin_expect(!mmu_batch_hit(b, (q)->va, (q)->size,	\
+					    key_of[(q)->kind], hit), 0) && \
+	    translate_out(b, q))					\
+		return (size_t)((q) - a)
+	/* Four at a time: one test of the end per four accesses. */
+	for (; p < stop; p += 4) {
+		TRANSLATE_ONE(p);
+		TRANSLATE_ONE(p + 1);
+		TRANSLATE_ONE(p + 2);
+		TRANSLATE_ONE(p + 3);
+	}
+	for (; p < end; p++)
+		TRANSLATE_ONE(p);
+#undef TRANSLATE_ONE
+	return n;
+}
+
+/*
  * Translate a batch: the index of the access that faulted, or @n.  The
  * loop is the whole of the simulation: through an mmu_batch (mmu.h) the
  * TLB-hit path is inline with the port's words in registers, and only a
- * miss calls out.
+ * miss calls out.  @key_of: key_masks() of @m.
  */
 static __attribute__((noinline)) size_t
-translate_batch(struct mmu *m, const struct wl_access *a, size_t n)
+translate_batch(struct mmu *m, const uint64_t *key_of,
+		const struct wl_access *a, size_t n)
 {
-	const struct wl_access *p = a, *end = a + n;
+	struct mmu_batch b;
+	size_t done;
+
+	mmu_batch_begin(&b, m);
+	switch (b.hit) {
+	case TLB_HIT_STAMP:
+		done = translate_loop(&b, key_of, a, n, TLB_HIT_STAMP);
+		break;
+	case TLB_HIT_NONE:
+		done = translate_loop(&b, key_of, a, n, TLB_HIT_NONE);
+		break;
+	default:
+		done = translate_loop(&b, key_of, a, n, TLB_HIT_CALL);
+		break;
+	}
+	mmu_batch_end(&b);
+	return done;
+}
+
+/* The key mask of every kind of access, for translate_batch(). */
+static void key_masks(struct mmu *m, uint64_t key_of[256])
+{
 	struct mmu_batch b;
 
 	mmu_batch_begin(&b, m);
-	for (; p < end; p++)
-		if (__builtin_expect(mmu_batch_translate(&b, p->va, p->size,
-							 access_of[p->kind]),
-				     0))
-			break;
+	for (unsigned k = 0; k < 256; k++)
+		key_of[k] = mmu_batch_key(&b, (enum mmu_access)access_of[k]);
 	mmu_batch_end(&b);
-	return (size_t)(p - a);
 }
 
 /*
@@ -560,6 +623,7 @@ struct tlb_run {
 	struct pt *pt;
 	struct tlb *tlb;
 	struct mmu *m;
+	uint64_t key_of[256];              /* key_masks() of @m */
 	uint64_t ns;
 	bool faulted;
 	struct wl_access fault;
@@ -598,6 +662,7 @@ static int tlb_run(struct tlb_run *c, const char *shown)
 			strerror(-ret));
 		return VMSIM_BAD_INPUT;
 	}
+	key_masks(c->m, c->key_of);
 	if (c->workload) {
 		/* Checked before the first run: only memory can fail. */
 		struct wl_access_gen *gen;
@@ -611,7 +676,7 @@ static int tlb_run(struct tlb_run *c, const char *shown)
 					       WL_ACCESS_BATCH))) {
 			uint64_t t0 = measure_now_ns();
 
-			j = translate_batch(c->m, c->buf, k);
+			j = translate_batch(c->m, c->key_of, c->buf, k);
 			c->ns += measure_now_ns() - t0;
 			if (j < k) {
 				c->faulted = true;
@@ -635,7 +700,8 @@ static int tlb_run(struct tlb_run *c, const char *shown)
 	}
 	while ((n = wl_access_reader_next(rd, &a, &err)) > 0) {
 		uint64_t t0 = measure_now_ns();
-		size_t j = translate_batch(c->m, a, (size_t)n);
+		size_t j = translate_batch(c->m, c->key_of, a,
+					   (size_t)n);
 
 		c->ns += measure_now_ns() - t0;
 		if (j < (size_t)n) {

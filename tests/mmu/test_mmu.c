@@ -613,7 +613,9 @@ static void shared_tlb(void)
 /*
  * mmu_batch: the same accesses through mmu_translate() on one MMU and
  * through batches on another (each with its own page table and TLB, both
- * demand paging) give the same returns and the same counters, whatever
+ * demand paging; every other batch through mmu_batch_hit(), and
+ * mmu_batch_call() where it declines, instead of mmu_batch_translate())
+ * give the same returns and the same counters, whatever
  * the policy (hits inline in the batch, tree-PLRU's touch a call); the
  * port stays valid.  Accesses: mostly a small working set (hits), some
  * straddling, some larger than 1K, some of an invalid kind (-EINVAL) and
@@ -671,8 +673,22 @@ static void batch(void)
 				n = N - i;
 			mmu_batch_begin(&b, m2);
 			for (; n; n--, i++) {
-				int ret = mmu_batch_translate(&b, va[i],
-					size[i], (enum mmu_access)acc[i]);
+				enum mmu_access a = (enum mmu_access)acc[i];
+				int ret;
+
+				/* Every other batch as a table-driven client
+				 * does it: the inline hit, else the call. */
+				if (!(calls & 1))
+					ret = mmu_batch_translate(&b, va[i],
+								  size[i], a);
+				else if (a < MMU_NACCESS &&
+					 mmu_batch_hit(&b, va[i], size[i],
+						mmu_batch_key(&b, a),
+						(enum tlb_hit_action)b.hit))
+					ret = 0;
+				else
+					ret = mmu_batch_call(&b, va[i],
+							     size[i], a);
 
 				ASSERT_EQ(ret, ret1[i]);
 				if (ret) {

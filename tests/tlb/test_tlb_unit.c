@@ -705,12 +705,12 @@ static void test_port_check(void)
 	struct tlb *t = mk("pages:4k,l1d:8x4:lru");
 	struct tlb_port p;
 	struct tlb_xlate x;
-	struct tlb_port_slot *s;
+	struct tlb_port_slot *s, saved;
 
 	ASSERT_OK(tlb_port_init(&p, t, 1));
 	ASSERT_OK(tlb_port_check(&p, &why));
 	ASSERT_OK(tlb_port_fill(&p, 5 * PG, 12, 0x7000, 3, false));
-	/* Page 7 in the same set, next way: an entry of the same epoch. */
+	/* Page 7 in the same set, next way. */
 	ASSERT_OK(tlb_fill(t, 7 * PG, 1, 12, 0x9000, 3, false));
 	ASSERT_EQ(tlb_port_lookup(&p, 5 * PG, &x), 1);
 	ASSERT_OK(tlb_port_check(&p, &why));
@@ -723,24 +723,79 @@ static void test_port_check(void)
 	ASSERT_EQ(tlb_port_check(&p, &why), -EUCLEAN);
 	ASSERT(strstr(why.msg, "copy differs from entry"));
 	s->key ^= 2;
-	s->stamp++;             /* the next entry of the set, same epoch */
+	s->stamp++;             /* the next entry of the set */
 	ASSERT_EQ(tlb_port_check(&p, NULL), -EUCLEAN);
 	ASSERT_EQ(tlb_port_check(&p, &why), -EUCLEAN);
 	ASSERT(strstr(why.msg, "answered by entry"));
 	s->stamp--;
-	s->epoch++;
+	/* A slot that outlived its entry (the TLB empties it: put back). */
+	saved = *s;
+	tlb_flush_page(t, 5 * PG, 1);
+	ASSERT(s->key & TLB_PORT_EMPTY);
+	ASSERT_OK(tlb_port_check(&p, &why));
+	*s = saved;
 	ASSERT_EQ(tlb_port_check(&p, &why), -EUCLEAN);
-	ASSERT(strstr(why.msg, "ahead of its entry's"));
-	s->epoch--;
+	ASSERT(strstr(why.msg, "the TLB finds -1"));
+	ASSERT_OK(tlb_port_fill(&p, 5 * PG, 12, 0x7000, 3, false));
+	ASSERT_OK(tlb_port_check(&p, &why));
 	s->key += 8 * PG;       /* another page, in the same slot */
 	ASSERT_EQ(tlb_port_check(&p, &why), -EUCLEAN);
 	ASSERT(strstr(why.msg, "of slot"));
 	s->key -= 8 * PG;
-	/* A stale slot is no fault: it never answers. */
+	/* A flush empties every slot. */
 	tlb_flush_all(t);
 	ASSERT_OK(tlb_port_check(&p, &why));
 	ASSERT(!tlb_port_hit(&p, 5 * PG));
 	tlb_port_release(&p);
+	tlb_destroy(t);
+}
+
+/*
+ * A port that does not hold keeps its slots while the fronted structure
+ * does not change (holding again, they answer at once) and forgets them
+ * all when it changed; the holder's slot of a changed entry is emptied,
+ * its others stay.
+ */
+static void test_port_forget(void)
+{
+	struct tlb *t = mk("pages:4k,l1d:8x4:lru");
+	uint64_t a = 8 * PG, b = 16 * PG, c = 9 * PG;
+	struct tlb_port p, q;
+	struct tlb_xlate x;
+
+	ASSERT_OK(tlb_port_init(&p, t, 1));
+	ASSERT_OK(tlb_port_init(&q, t, 1));
+	ASSERT_OK(tlb_fill(t, a, 1, 12, 0x1000, 3, false));
+	ASSERT_OK(tlb_fill(t, b, 1, 12, 0x2000, 3, false));
+	ASSERT_OK(tlb_fill(t, c, 1, 12, 0x3000, 3, false));
+	ASSERT_EQ(tlb_port_lookup(&p, a, &x), 1);
+	ASSERT_EQ(tlb_port_lookup(&p, c, &x), 1);
+	/* q holds, nothing changes, p holds again: a and c answer. */
+	ASSERT_EQ(tlb_port_lookup(&q, b, &x), 1);
+	ASSERT(tlb_port_hit(&p, a) == NULL);
+	ASSERT_OK(tlb_port_check(&p, &why));
+	ASSERT_EQ(tlb_port_lookup(&p, b, &x), 1);
+	ASSERT(tlb_port_hit(&p, a) != NULL);
+	ASSERT(tlb_port_hit(&p, c) != NULL);
+	/* A flush of a empties the holder's slot of a only. */
+	tlb_flush_page(t, a, 1);
+	ASSERT(tlb_port_slot(&p, a)->key & TLB_PORT_EMPTY);
+	ASSERT(tlb_port_hit(&p, a) == NULL);
+	ASSERT(tlb_port_hit(&p, c) != NULL);
+	ASSERT_OK(tlb_port_check(&p, &why));
+	/* q holds, a fill changes the structure: p forgets c as well. */
+	ASSERT_EQ(tlb_port_lookup(&q, b, &x), 1);
+	ASSERT_OK(tlb_fill(t, a, 1, 12, 0x1000, 3, false));
+	ASSERT_OK(tlb_port_check(&p, &why));
+	ASSERT_EQ(tlb_port_lookup(&p, b, &x), 1);
+	ASSERT(tlb_port_hit(&p, c) == NULL);
+	ASSERT_EQ(tlb_port_lookup(&p, c, &x), 1);
+	ASSERT(tlb_port_hit(&p, c) != NULL);
+	ASSERT_OK(tlb_port_check(&p, &why));
+	/* Every hit counted once: 7 lookups, 4 inline. */
+	ASSERT_EQ(cnt(t)->l1.hits, 11);
+	tlb_port_release(&p);
+	tlb_port_release(&q);
 	tlb_destroy(t);
 }
 
@@ -783,6 +838,7 @@ int main(void)
 	test_port_none();
 	test_port_holder();
 	test_port_check();
+	test_port_forget();
 	test_policy_table();
 	test_policies();
 	test_random_policy();
