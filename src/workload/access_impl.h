@@ -219,8 +219,15 @@ static inline bool wl_wide_ok(void)
 }
 #endif
 
-/* A table entry the wide path refuses: bit 63 of the record's 2nd word. */
-#define WL_META_BAD (1ULL << 63)
+/*
+ * A table entry the wide path refuses: bits 63 and 62 of the record's
+ * 2nd word.  A line's word is the sum of two entries and its line number
+ * (below 2^56 when both entries are good), and bit 63 of the sum is set
+ * when either entry or both are bad: one gives 0xC000..., two 0x8000...
+ * after the carry out (with bit 63 alone, two bad entries summed to a
+ * good-looking word).
+ */
+#define WL_META_BAD (3ULL << 62)
 /* The second word of a record (line, size, kind, pad 0), little-endian. */
 _Static_assert(offsetof(struct wl_access, line) == 8 &&
 	       offsetof(struct wl_access, size) == 12 &&

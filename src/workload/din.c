@@ -198,7 +198,7 @@ WL_WIDE_FN bool din_put(const char *w, const uint8_t *nib, size_t a,
 	/* 4 * (15 - k) for the k = b - a - 4 digits: 0 to 56 for 1 to 15. */
 	int64_t sh = 4 * ((int64_t)a - (int64_t)b) + 76;
 
-	/* Bit 63: a bad entry; sh past 56: k not in 1..15. */
+	/* Bit 63: a bad entry (or two); sh past 56: k not in 1..15. */
 	if ((int64_t)meta < 0 || (uint64_t)sh > 56)
 		return false;
 	(*op)->va = wl_wide_hex(nib + a + 1, (unsigned)sh);

@@ -188,7 +188,7 @@ WL_WIDE_FN bool lackey_put(const char *w, const uint8_t *nib, size_t a,
 	int64_t sh = 4 * ((int64_t)a - (int64_t)b) + 80;
 	uint64_t va;
 
-	/* Bit 63: a bad entry; sh past 56: k not in 1..15. */
+	/* Bit 63: a bad entry (or two); sh past 56: k not in 1..15. */
 	if ((int64_t)meta < 0 || (uint64_t)sh > 56)
 		return false;
 	va = wl_wide_hex(nib + a + 2, (unsigned)sh);

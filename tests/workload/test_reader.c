@@ -620,13 +620,14 @@ static void wide_path(void)
 
 /*
  * Every short line over a few bytes that matter to the wide path's shape
- * checks (its label or type, a blank, digits, a comma, a stray byte),
+ * checks (its label or type, a blank, digits, a zero size, a comma, a
+ * stray byte: a line with two entries the tables refuse among them),
  * 0 to 6 bytes long, among lines the wide path takes (at three offsets in
  * its window): decided exactly as by the per-line paths.
  */
 static void wide_short_lines(void)
 {
-	static const char *const alpha[2] = { "r 5ax", "L 5,x" };
+	static const char *const alpha[2] = { "r 5ax0", "L 5,x0" };
 	char text[512];
 
 	for (int lackey = 0; lackey < 2; lackey++) {
@@ -637,7 +638,7 @@ static void wide_short_lines(void)
 			unsigned count = 1;
 
 			for (unsigned i = 0; i < n; i++)
-				count *= 5;
+				count *= 6;
 			for (unsigned c = 0; c < count; c++) {
 				unsigned x = c;
 				size_t len = 0;
@@ -648,8 +649,8 @@ static void wide_short_lines(void)
 							       " S %x,8\n" :
 							       "w %x 8\n",
 							       0x1000 + j);
-				for (unsigned i = 0; i < n; i++, x /= 5)
-					text[len++] = alpha[lackey][x % 5];
+				for (unsigned i = 0; i < n; i++, x /= 6)
+					text[len++] = alpha[lackey][x % 6];
 				text[len++] = '\n';
 				for (int j = 0; j < 8; j++)
 					len += (size_t)sprintf(text + len, lackey ?
