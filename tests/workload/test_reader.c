@@ -334,6 +334,20 @@ static void parse_narrow(const struct wl_trace_format *fmt, const char *buf,
 #endif
 }
 
+/*
+ * @n lines the wide path takes (din "w ADDR 8", lackey " S ADDR,8"), of
+ * addresses @first on, at @out: the bytes written.
+ */
+static size_t taken_lines(char *out, bool lackey, unsigned first, int n)
+{
+	size_t len = 0;
+
+	for (int j = 0; j < n; j++)
+		len += (size_t)sprintf(out + len, lackey ? " S %x,8\n" :
+				       "w %x 8\n", first + (unsigned)j);
+	return len;
+}
+
 /* @buf parsed wide and narrow, at chunk sizes 0 and @c0 to @c1. */
 static void wide_same(const struct wl_trace_format *fmt, const char *buf,
 		      size_t len, size_t c0, size_t c1)
@@ -549,17 +563,9 @@ static void wide_path(void)
 			for (size_t i = 0; i < sizeof(odd) / sizeof(*odd); i++) {
 				size_t len = 0;
 
-				for (int j = 0; j < 10; j++)
-					len += (size_t)sprintf(text + len, lackey ?
-							       " S %x,8\n" :
-							       "w %x 8\n",
-							       0x1000 + j);
+				len += taken_lines(text + len, lackey, 0x1000, 10);
 				len += (size_t)sprintf(text + len, "%s", odd[i]);
-				for (int j = 0; j < 10; j++)
-					len += (size_t)sprintf(text + len, lackey ?
-							       " S %x,8\n" :
-							       "w %x 8\n",
-							       0x2000 + j);
+				len += taken_lines(text + len, lackey, 0x2000, 10);
 				wide_same(fmt, text, len, 1, 70);
 			}
 		}
@@ -644,19 +650,12 @@ static void wide_short_lines(void)
 				size_t len = 0;
 				int before = 8 + (int)(c % 3);
 
-				for (int j = 0; j < before; j++)
-					len += (size_t)sprintf(text + len, lackey ?
-							       " S %x,8\n" :
-							       "w %x 8\n",
-							       0x1000 + j);
+				len += taken_lines(text + len, lackey, 0x1000,
+						   before);
 				for (unsigned i = 0; i < n; i++, x /= 6)
 					text[len++] = alpha[lackey][x % 6];
 				text[len++] = '\n';
-				for (int j = 0; j < 8; j++)
-					len += (size_t)sprintf(text + len, lackey ?
-							       " S %x,8\n" :
-							       "w %x 8\n",
-							       0x2000 + j);
+				len += taken_lines(text + len, lackey, 0x2000, 8);
 				wide_same(fmt, text, len, 1, 1);
 			}
 		}
