@@ -201,6 +201,18 @@ static inline void wl_emit(struct wl_parse *ps, uint64_t va, uint64_t size,
 #define WL_WIDE_TARGET __attribute__((target("avx2,bmi,bmi2")))
 #define WL_WIDE_FN static inline __attribute__((always_inline)) WL_WIDE_TARGET
 
+/*
+ * tzcnt without the dependency-breaking xor that the compiler puts before
+ * it for some CPUs (an instruction per line of the wide path's loop).
+ */
+WL_WIDE_FN uint64_t wl_tzcnt(uint64_t x)
+{
+	uint64_t r;
+
+	__asm__("tzcnt %1, %0" : "=r"(r) : "r"(x) : "cc");
+	return r;
+}
+
 /* -1 until wl_wide_ok() asks the CPU, then 1 or 0 (the tests set 0). */
 extern int wl_wide_state;
 
@@ -220,14 +232,14 @@ static inline bool wl_wide_ok(void)
 #endif
 
 /*
- * A table entry the wide path refuses: bits 63 and 62 of the record's
- * 2nd word.  A line's word is the sum of two entries and its line number
- * (below 2^56 when both entries are good), and bit 63 of the sum is set
- * when either entry or both are bad: one gives 0xC000..., two 0x8000...
- * after the carry out (with bit 63 alone, two bad entries summed to a
- * good-looking word).
+ * A table entry the wide path refuses: bits 61 to 63 of the record's 2nd
+ * word.  A line's word is the sum of up to three entries and its line
+ * number (below 2^57 when every entry is good), and bit 63 of the sum is
+ * set when any of the entries are bad: one gives 7 << 61, two 6 << 61,
+ * three 5 << 61 after the carries out (with fewer bits, two or three bad
+ * entries could sum to a good-looking word).
  */
-#define WL_META_BAD (3ULL << 62)
+#define WL_META_BAD (7ULL << 61)
 /* The second word of a record (line, size, kind, pad 0), little-endian. */
 _Static_assert(offsetof(struct wl_access, line) == 8 &&
 	       offsetof(struct wl_access, size) == 12 &&
@@ -420,7 +432,7 @@ WL_WIDE_FN unsigned wl_wide_run(const char **pp, const char *end,
 		w = s;
 		__asm__("" : "+r"(w));
 		do {
-			size_t b = (size_t)_tzcnt_u64(nl);
+			size_t b = (size_t)wl_tzcnt(nl);
 
 			if (!put(w, nib, a, b, line, &o)) {
 				s += a;
