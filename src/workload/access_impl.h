@@ -413,36 +413,51 @@ WL_WIDE_FN unsigned wl_wide_run(const char **pp, const char *end,
 		return 1;
 	memset(nib + 64, 0, 16);
 	wl_wide_tables_init(comma, &k);
-	/* The last window start: [last, last + 64) ends at @end. */
+	/*
+	 * The last window start: [last, last + 64) ends at @end.  Every
+	 * window also needs room for WL_WIDE_ROOM records; a line that @put
+	 * takes has 3 bytes or more for each record it writes, so the
+	 * windows that start up to s + 3 * (o_end - o) have it: one compare
+	 * a window, and a new limit when that one is reached first.
+	 */
 	const char *const last = end - 64;
-	while (s <= last && o <= o_end) {
-		struct wl_wide_masks m;
-		const char *w;
-		size_t a = 0;
-		uint64_t nl;
+	for (;;) {
+		const char *lim = last;
 
-		wl_wide_classify(s, comma, &k, &m, nib);
-		nl = _bzhi_u64(m.nl, (unsigned)_tzcnt_u64(bad(&m)));
-		if (!nl)
+		if (s > last || o > o_end)
 			break;
-		/*
-		 * The same window, opaque: else the compiler forms s + a for
-		 * each line (the exit's) where w[a] needs no instruction.
-		 */
-		w = s;
-		__asm__("" : "+r"(w));
+		if ((size_t)(o_end - o) < (size_t)(last - s) / 3)
+			lim = s + 3 * (size_t)(o_end - o);
 		do {
-			size_t b = (size_t)wl_tzcnt(nl);
+			struct wl_wide_masks m;
+			const char *w;
+			size_t a = 0;
+			uint64_t nl;
 
-			if (!put(w, nib, a, b, line, &o)) {
-				s += a;
+			wl_wide_classify(s, comma, &k, &m, nib);
+			nl = _bzhi_u64(m.nl, (unsigned)_tzcnt_u64(bad(&m)));
+			if (!nl)
 				goto out;
-			}
-			line++;
-			a = b + 1;
-			nl = _blsr_u64(nl);
-		} while (nl);
-		s += a;
+			/*
+			 * The same window, opaque: else the compiler forms
+			 * s + a for each line (the exit's) where w[a] needs
+			 * no instruction.
+			 */
+			w = s;
+			__asm__("" : "+r"(w));
+			do {
+				size_t b = (size_t)wl_tzcnt(nl);
+
+				if (!put(w, nib, a, b, line, &o)) {
+					s += a;
+					goto out;
+				}
+				line++;
+				a = b + 1;
+				nl = _blsr_u64(nl);
+			} while (nl);
+			s += a;
+		} while (s <= lim);
 	}
 out:
 	*pp = s;
