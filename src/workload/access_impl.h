@@ -9,6 +9,7 @@
 #ifndef WL_ACCESS_IMPL_H
 #define WL_ACCESS_IMPL_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -525,6 +526,12 @@ wl_text_parse(struct wl_parse *ps, wl_fast_line *fast, wl_slow_line *slow,
 		}
 		eol = memchr(p, '\n', (size_t)(end - p));
 		ps->n = (size_t)(o - ps->out);
+		/* No fast path takes a line that holds a NUL byte. */
+		if (memchr(p, '\0', (size_t)(eol - p))) {
+			ret = reason_fail(ps->err, -EINVAL, line,
+					  "NUL byte in the trace");
+			break;
+		}
 		ret = slow(ps, p, eol, line);
 		o = ps->out + ps->n;
 		if (ret)
