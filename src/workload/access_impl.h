@@ -390,12 +390,50 @@ typedef bool wl_wide_put(const char *w, const uint8_t *nib, size_t a,
 			 size_t b, uint64_t line, struct wl_access **op);
 
 /*
+ * The lines of one window at *sp whose newlines are the bits of @nl (at
+ * least one) through @put, with *sp, *op and *linep moved past them;
+ * false when @put refuses one (*sp is then its start).
+ */
+WL_WIDE_FN bool wl_wide_window(const char **sp, uint64_t nl,
+			       const uint8_t *nib, struct wl_access **op,
+			       uint64_t *linep, wl_wide_put *put)
+{
+	const char *w = *sp;
+	struct wl_access *o = *op;
+	uint64_t line = *linep;
+	size_t a = 0;
+	bool ok = true;
+
+	/*
+	 * The same window, opaque: else the compiler forms *sp + a for each
+	 * line (the exit's) where w[a] needs no instruction.
+	 */
+	__asm__("" : "+r"(w));
+	do {
+		size_t b = (size_t)wl_tzcnt(nl);
+
+		if (!put(w, nib, a, b, line, &o)) {
+			ok = false;
+			break;
+		}
+		line++;
+		a = b + 1;
+		nl = _blsr_u64(nl);
+	} while (nl);
+	*sp += a;
+	*op = o;
+	*linep = line;
+	return ok;
+}
+
+/*
  * The wide path's loop (a wl_wide_lines), instantiated by each format with
  * its constant @bad and @put (always inlined, as wl_text_parse()): window
- * after window while a whole one lies before @end and WL_WIDE_ROOM
- * records fit, the lines before the first bad bit through @put.  A window
- * starts at a line's start; its digit values live in @nib, whose 16 bytes
- * after the window are zero (the last line's address load may reach them).
+ * after window while a whole one lies before @end, the lines before the
+ * first bad bit through @put; at the batch's end, while two records fit,
+ * windows whose lines are cut to those that fit.  A window starts at a
+ * line's start; its digit values live in @nib, whose 16 bytes after the
+ * window are zero (the last line's address load may reach them).
  */
 WL_WIDE_FN unsigned wl_wide_run(const char **pp, const char *end,
 				struct wl_access **op, struct wl_access *stop,
@@ -404,10 +442,11 @@ WL_WIDE_FN unsigned wl_wide_run(const char **pp, const char *end,
 {
 	_Alignas(32) uint8_t nib[64 + 16];
 	struct wl_wide_tables k;
+	struct wl_wide_masks m;
 	const char *s = *pp;
 	struct wl_access *o = *op;
 	struct wl_access *const o_end = stop - WL_WIDE_ROOM;
-	uint64_t line = *linep;
+	uint64_t line = *linep, nl;
 
 	/* A record a line at least: no line number past 2^32 - 1 here. */
 	if (line + (size_t)(stop - o) >= UINT32_MAX || end - s < 64)
@@ -415,11 +454,11 @@ WL_WIDE_FN unsigned wl_wide_run(const char **pp, const char *end,
 	memset(nib + 64, 0, 16);
 	wl_wide_tables_init(comma, &k);
 	/*
-	 * The last window start: [last, last + 64) ends at @end.  Every
-	 * window also needs room for WL_WIDE_ROOM records; a line that @put
-	 * takes has 3 bytes or more for each record it writes, so the
-	 * windows that start up to s + 3 * (o_end - o) have it: one compare
-	 * a window, and a new limit when that one is reached first.
+	 * The last window start: [last, last + 64) ends at @end.  A window
+	 * also needs room for WL_WIDE_ROOM records; a line that @put takes
+	 * has 3 bytes or more for each record it writes, so the windows that
+	 * start up to s + 3 * (o_end - o) have it: one compare a window, and
+	 * a new limit when that one is reached first.
 	 */
 	const char *const last = end - 64;
 	for (;;) {
@@ -430,35 +469,26 @@ WL_WIDE_FN unsigned wl_wide_run(const char **pp, const char *end,
 		if ((size_t)(o_end - o) < (size_t)(last - s) / 3)
 			lim = s + 3 * (size_t)(o_end - o);
 		do {
-			struct wl_wide_masks m;
-			const char *w;
-			size_t a = 0;
-			uint64_t nl;
-
 			wl_wide_classify(s, comma, &k, &m, nib);
 			nl = _bzhi_u64(m.nl, (unsigned)_tzcnt_u64(bad(&m)));
-			if (!nl)
+			if (!nl || !wl_wide_window(&s, nl, nib, &o, &line, put))
 				goto out;
-			/*
-			 * The same window, opaque: else the compiler forms
-			 * s + a for each line (the exit's) where w[a] needs
-			 * no instruction.
-			 */
-			w = s;
-			__asm__("" : "+r"(w));
-			do {
-				size_t b = (size_t)wl_tzcnt(nl);
-
-				if (!put(w, nib, a, b, line, &o)) {
-					s += a;
-					goto out;
-				}
-				line++;
-				a = b + 1;
-				nl = _blsr_u64(nl);
-			} while (nl);
-			s += a;
 		} while (s <= lim);
+	}
+	/*
+	 * The batch's end (the per-line paths stop where fewer than two
+	 * records fit, stop + 1 - o): the first (stop + 1 - o) / 2 lines of a
+	 * window, which fit even if each writes two.  So the batch ends
+	 * where the per-line paths would end it.
+	 */
+	while (s <= last && o < stop) {
+		unsigned fit = (unsigned)(stop + 1 - o) / 2;
+
+		wl_wide_classify(s, comma, &k, &m, nib);
+		nl = _bzhi_u64(m.nl, (unsigned)_tzcnt_u64(bad(&m)));
+		nl = _pdep_u64(_bzhi_u64(~0ULL, fit), nl);
+		if (!nl || !wl_wide_window(&s, nl, nib, &o, &line, put))
+			break;
 	}
 out:
 	*pp = s;

@@ -634,7 +634,8 @@ static void wide_path(void)
  */
 static void wide_short_lines(void)
 {
-	static const char *const alpha[2] = { "r 5ax0", "L 5,x0" };
+	/* lackey's M: a type whose table entry sends it to its own path. */
+	static const char *const alpha[2] = { "r 5ax0", "L 5,x0M" };
 	char text[512];
 
 	for (int lackey = 0; lackey < 2; lackey++) {
