@@ -214,6 +214,16 @@ WL_WIDE_FN uint64_t wl_tzcnt(uint64_t x)
 	return r;
 }
 
+/*
+ * x * k as one imul: the compiler would make it two or three shifts and
+ * adds (shorter latency, more instructions) for a small constant.
+ */
+#define wl_mul(x, k) __extension__({                                      \
+	uint64_t r_;                                                          \
+	__asm__("imulq %2, %1, %0" : "=r"(r_) : "rm"((uint64_t)(x)),          \
+		"i"(k) : "cc");                                               \
+	r_; })
+
 /* -1 until wl_wide_ok() asks the CPU, then 1 or 0 (the tests set 0). */
 extern int wl_wide_state;
 
@@ -277,10 +287,12 @@ struct wl_wide_masks {
  * picked by its low nibble (two shuffles): digits have DIG, 'a'-'f' and
  * 'A'-'F' LET, and newline, space and (with @comma) ',' a bit each that
  * the movemask reads as bit 7 after a shift; "other" is class 0.  The
- * same nibbles give each byte's digit value into @nib[0..64): its low
- * nibble, + 9 where the high nibble is 4 or 6 (so a hex digit's value;
- * any other byte gets some value up to 24, a newline 10, a space 0, a
- * comma 12).
+ * low nibble's shuffle takes the byte as it is (a byte of 0x80 or more
+ * has bit 7 set, which makes the row 0: "other", as its high nibble's row
+ * is).  The high nibble gives each byte's digit value into @nib[0..64):
+ * the byte plus a row of -16 * high nibble, + 9 where that is 4 or 6, so
+ * its low nibble + 9 for those (a hex digit's value; any other byte gets
+ * some value up to 24, a newline 10, a space 0, a comma 12).
  */
 #define WL_CL_DIG 0x01
 #define WL_CL_LET 0x02
@@ -288,7 +300,7 @@ struct wl_wide_masks {
 #define WL_CL_SP 0x40
 #define WL_CL_NL 0x80
 struct wl_wide_tables {
-	__m256i hi_t, lo_t, nine_t, low4;
+	__m256i hi_t, lo_t, val_t, low4;
 };
 
 WL_WIDE_FN void wl_wide_tables_init(bool comma, struct wl_wide_tables *k)
@@ -311,15 +323,19 @@ WL_WIDE_FN void wl_wide_tables_init(bool comma, struct wl_wide_tables *k)
 		WL_CL_DIG | WL_CL_LET, WL_CL_DIG | WL_CL_LET,
 		WL_CL_DIG | WL_CL_LET, WL_CL_DIG, WL_CL_DIG, WL_CL_DIG,
 		(char)WL_CL_NL, 0, cm, 0, 0, 0);
-	k->nine_t = _mm256_setr_epi8(
-		0, 0, 0, 0, 9, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-		0, 0, 0, 0, 9, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+#define WL_VAL(h) ((char)(((h) == 4 || (h) == 6 ? 9 : 0) - 16 * (h)))
+#define WL_VAL16 WL_VAL(0), WL_VAL(1), WL_VAL(2), WL_VAL(3), WL_VAL(4),   \
+	WL_VAL(5), WL_VAL(6), WL_VAL(7), WL_VAL(8), WL_VAL(9), WL_VAL(10),    \
+	WL_VAL(11), WL_VAL(12), WL_VAL(13), WL_VAL(14), WL_VAL(15)
+	k->val_t = _mm256_setr_epi8(WL_VAL16, WL_VAL16);
+#undef WL_VAL16
+#undef WL_VAL
 	k->low4 = _mm256_set1_epi8(0x0f);
 	/*
 	 * Opaque from here on, so that the compiler keeps them in registers
 	 * across the windows instead of loading them again in each.
 	 */
-	__asm__("" : "+x"(k->hi_t), "+x"(k->lo_t), "+x"(k->nine_t),
+	__asm__("" : "+x"(k->hi_t), "+x"(k->lo_t), "+x"(k->val_t),
 		"+x"(k->low4));
 }
 
@@ -331,14 +347,13 @@ WL_WIDE_FN void wl_wide_classify(const char *q, bool comma,
 
 	for (int i = 0; i < 2; i++) {
 		__m256i x = _mm256_loadu_si256((const void *)(q + 32 * i));
-		__m256i lo = _mm256_and_si256(x, k->low4);
 		__m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4),
 					      k->low4);
-		__m256i c = _mm256_and_si256(_mm256_shuffle_epi8(k->lo_t, lo),
+		__m256i c = _mm256_and_si256(_mm256_shuffle_epi8(k->lo_t, x),
 					     _mm256_shuffle_epi8(k->hi_t, hi));
 
 		_mm256_store_si256((void *)(nib + 32 * i), _mm256_add_epi8(
-			lo, _mm256_shuffle_epi8(k->nine_t, hi)));
+			x, _mm256_shuffle_epi8(k->val_t, hi)));
 		nl |= (uint64_t)(uint32_t)_mm256_movemask_epi8(c) << (32 * i);
 		sp |= (uint64_t)(uint32_t)_mm256_movemask_epi8(
 			_mm256_add_epi8(c, c)) << (32 * i);
@@ -390,9 +405,12 @@ typedef bool wl_wide_put(const char *w, const uint8_t *nib, size_t a,
 			 size_t b, uint64_t line, struct wl_access **op);
 
 /*
- * The lines of one window at *sp whose newlines are the bits of @nl (at
- * least one) through @put, with *sp, *op and *linep moved past them;
- * false when @put refuses one (*sp is then its start).
+ * The lines of one window at *sp whose newlines are the bits of @nl
+ * through @put, with *sp, *op and *linep moved past them; false when @put
+ * refuses one (*sp is then its start).  @nl may be 0 (the window's first
+ * line is bad): its "line" then ends at b = 64 (tzcnt of 0), and @put
+ * refuses a line of 64 bytes or more (its length entry), for one put
+ * instead of a test and a branch in every window.
  */
 WL_WIDE_FN bool wl_wide_window(const char **sp, uint64_t nl,
 			       const uint8_t *nib, struct wl_access **op,
@@ -471,7 +489,7 @@ WL_WIDE_FN unsigned wl_wide_run(const char **pp, const char *end,
 		do {
 			wl_wide_classify(s, comma, &k, &m, nib);
 			nl = _bzhi_u64(m.nl, (unsigned)_tzcnt_u64(bad(&m)));
-			if (!nl || !wl_wide_window(&s, nl, nib, &o, &line, put))
+			if (!wl_wide_window(&s, nl, nib, &o, &line, put))
 				goto out;
 		} while (s <= lim);
 	}

@@ -164,15 +164,16 @@ din_fast(const char **pp, struct wl_access *o, uint64_t line)
 	(c) >= 'A' && (c) <= 'F' ? WL_META_SIZE((c) - 'A' + 10) + 1 :         \
 	WL_META_BAD)
 /*
- * Indexed by 63 - length (the loop has a - b at hand): 0 where the line's
+ * Indexed by 64 - length (the loop has a - b at hand; 64: no line): 0
+ * where the line's
  * k = length - 4 address digits are 1 to 15.
  */
-#define DIN_LEN(i) (63 - (i) >= 5 && 63 - (i) <= 19 ? 0 : WL_META_BAD)
+#define DIN_LEN(i) (64 - (i) >= 5 && 64 - (i) <= 19 ? 0 : WL_META_BAD)
 /* One object, so that one register holds the tables' address. */
 static const struct {
-	uint64_t kind[256], size[256], len[64];
+	uint64_t kind[256], size[256], len[65];
 } din_meta = { WL_TABLE256(DIN_KIND), WL_TABLE256(DIN_SIZE),
-	       { WL_T64(DIN_LEN, 0) } };
+	       { WL_T64(DIN_LEN, 0), DIN_LEN(64) } };
 
 /*
  * The wide path (access_impl.h) for the lines "L ADDR S\n": in a window
@@ -200,8 +201,8 @@ WL_WIDE_FN uint64_t din_bad(const struct wl_wide_masks *m)
 WL_WIDE_FN bool din_put(const char *w, const uint8_t *nib, size_t a,
 			size_t b, uint64_t line, struct wl_access **op)
 {
-	/* 63 - length; 4 * (15 - k) for the k = length - 4 digits. */
-	size_t t = a + 63 - b;
+	/* 64 - length; 4 * (15 - k) for the k = length - 4 digits. */
+	size_t t = a + 64 - b;
 	uint64_t meta = din_meta.kind[(uint8_t)w[a]] +
 			din_meta.size[(uint8_t)w[b - 1]] + din_meta.len[t] +
 			line;
@@ -209,7 +210,7 @@ WL_WIDE_FN bool din_put(const char *w, const uint8_t *nib, size_t a,
 	/* Bit 63: a bad entry (or more): the length's among them. */
 	if ((int64_t)meta < 0)
 		return false;
-	(*op)->va = wl_wide_hex(nib + a + 1, (unsigned)(4 * t - 176));
+	(*op)->va = wl_wide_hex(nib + a + 1, (unsigned)(4 * t - 180));
 	memcpy((char *)*op + 8, &meta, 8);
 	(*op)++;
 	return true;

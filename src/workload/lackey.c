@@ -152,13 +152,13 @@ lackey_fast(const char **pp, struct wl_access *o, uint64_t line)
 		    WL_META_SIZE((c) - '0') + 1 : WL_META_BAD)
 /* Indexed by the two bytes' sum: the type plus a space. */
 #define LK_KIND_SUM(i) LK_KIND(((i) - ' ') & 0xff)
-/* Indexed by 63 - length (the loop has a - b at hand). */
-#define LK_LEN(i) (63 - (i) >= 6 && 63 - (i) <= 20 ? 0 : WL_META_BAD)
+/* Indexed by 64 - length (the loop has a - b at hand; 64: no line). */
+#define LK_LEN(i) (64 - (i) >= 6 && 64 - (i) <= 20 ? 0 : WL_META_BAD)
 /* One object, so that one register holds the tables' address. */
 static const struct {
-	uint64_t kind[256], size[256], len[64];
+	uint64_t kind[256], size[256], len[65];
 } lk_meta = { WL_TABLE256(LK_KIND_SUM), WL_TABLE256(LK_SIZE),
-	      { WL_T64(LK_LEN, 0) } };
+	      { WL_T64(LK_LEN, 0), LK_LEN(64) } };
 
 /*
  * The wide path for the lines valgrind writes, "T  ADDR,S\n" or
@@ -171,7 +171,11 @@ static const struct {
  * 101 + 1 = 011 read from the line's start; 111 carries out, and every
  * other pattern leaves one of the two clear), and no carry comes in from
  * the line before when that line passed.  So the other byte among the
- * first two is the type, and s[0] + s[1] - ' ' is the type.  A line of
+ * first two is the type, and s[0] + s[1] - ' ' is the type.  The commas
+ * are checked from two places on (comma << 2 ^ nl): a comma that is not
+ * two before a newline shows two places after itself, so within its line
+ * unless it is the line's last byte, which the size table refuses.  A
+ * line of
  * fewer than 3 bytes breaks this at or before its newline (pre holds the
  * newline), so a line [a, b) that passes has b - a >= 3.  lackey_put()
  * takes it when its length and table entries are good (its size byte may
@@ -180,10 +184,16 @@ static const struct {
 WL_WIDE_FN uint64_t lackey_bad(const struct wl_wide_masks *m)
 {
 	uint64_t nl = m->nl, sp = m->sp, lst = nl << 1 | 1;
-	uint64_t tail = lst << 1 | lst << 2, pre = lst | tail;
+	/*
+	 * lst << 1 | lst << 2 and lst | those, as multiplies (sums of the
+	 * shifted copies): a sum differs from the OR only from where two
+	 * copies meet, two places or more after the start of a line of 0
+	 * or 1 bytes, whose newline is then already caught (pre holds it).
+	 */
+	uint64_t tail = wl_mul(lst, 6), pre = wl_mul(lst, 7);
 
 	return ((m->other | sp) ^ pre) | (tail & ~(sp + lst)) |
-	       (m->comma ^ nl >> 2);
+	       (m->comma << 2 ^ nl);
 }
 
 /* An M line (its kind's entry is bad): a read, then a write. */
@@ -215,11 +225,11 @@ WL_WIDE_FN bool lackey_put(const char *w, const uint8_t *nib, size_t a,
 	 */
 	uint64_t type = (uint8_t)w[a];
 	__asm__("addb %1, %b0" : "+r"(type) : "m"(w[a + 1]));
-	/* 63 - length; 4 * (15 - k) for the k = length - 5 digits. */
-	size_t t = a + 63 - b;
+	/* 64 - length; 4 * (15 - k) for the k = length - 5 digits. */
+	size_t t = a + 64 - b;
 	uint64_t meta = lk_meta.kind[type] + lk_meta.size[(uint8_t)w[b - 1]] +
 			lk_meta.len[t] + line;
-	unsigned sh = (unsigned)(4 * t - 172);
+	unsigned sh = (unsigned)(4 * t - 176);
 	uint64_t va = wl_wide_hex(nib + a + 2, sh);
 
 	/* Bit 63: a bad entry (or more), an M line among them. */
