@@ -387,7 +387,15 @@ WL_WIDE_FN uint64_t wl_wide_hex(const uint8_t *nib, unsigned sh)
 	__m128i rev = _mm_shuffle_epi8(pairs, _mm_setr_epi8(
 		14, 12, 10, 8, 6, 4, 2, 0, -1, -1, -1, -1, -1, -1, -1, -1));
 
-	return (uint64_t)_mm_cvtsi128_si64(rev) >> sh;
+	uint64_t w = (uint64_t)_mm_cvtsi128_si64(rev), r;
+
+	/*
+	 * shrx, which takes the count mod 64: lackey computes the value
+	 * before it checks the length, so @sh may be out of range there (the
+	 * value is then discarded), where a C shift would be undefined.
+	 */
+	__asm__("shrx %2, %1, %0" : "=r"(r) : "r"(w), "r"((uint64_t)sh));
+	return r;
 }
 
 /*
