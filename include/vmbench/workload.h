@@ -361,7 +361,8 @@ int wl_access_push(struct wl_access_trace *t, const struct wl_access *a);
 /*
  * What a format's parser works on: [p, end) with SOURCE_PAD (source.h)
  * readable bytes after @end.  A text format gets whole lines only
- * (end[-1] is '\n', no NUL among them); a binary format any bytes, and
+ * (end[-1] is '\n'; a line that holds a NUL byte is an error, "NUL byte
+ * in the trace" at that line); a binary format any bytes, and
  * stops before a record that does not fit.  The parser appends to
  * out[n], stopping when fewer than two slots are left, and advances @p
  * past what it consumed and @line by one per line (record) consumed.

@@ -9,6 +9,7 @@
 #ifndef WL_ACCESS_IMPL_H
 #define WL_ACCESS_IMPL_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -201,6 +202,28 @@ static inline void wl_emit(struct wl_parse *ps, uint64_t va, uint64_t size,
 #define WL_WIDE_TARGET __attribute__((target("avx2,bmi,bmi2")))
 #define WL_WIDE_FN static inline __attribute__((always_inline)) WL_WIDE_TARGET
 
+/*
+ * tzcnt without the dependency-breaking xor that the compiler puts before
+ * it for some CPUs (an instruction per line of the wide path's loop).
+ */
+WL_WIDE_FN uint64_t wl_tzcnt(uint64_t x)
+{
+	uint64_t r;
+
+	__asm__("tzcnt %1, %0" : "=r"(r) : "r"(x) : "cc");
+	return r;
+}
+
+/*
+ * x * k as one imul: the compiler would make it two or three shifts and
+ * adds (shorter latency, more instructions) for a small constant.
+ */
+#define wl_mul(x, k) __extension__({                                      \
+	uint64_t r_;                                                          \
+	__asm__("imulq %2, %1, %0" : "=r"(r_) : "rm"((uint64_t)(x)),          \
+		"i"(k) : "cc");                                               \
+	r_; })
+
 /* -1 until wl_wide_ok() asks the CPU, then 1 or 0 (the tests set 0). */
 extern int wl_wide_state;
 
@@ -220,14 +243,14 @@ static inline bool wl_wide_ok(void)
 #endif
 
 /*
- * A table entry the wide path refuses: bits 63 and 62 of the record's
- * 2nd word.  A line's word is the sum of two entries and its line number
- * (below 2^56 when both entries are good), and bit 63 of the sum is set
- * when either entry or both are bad: one gives 0xC000..., two 0x8000...
- * after the carry out (with bit 63 alone, two bad entries summed to a
- * good-looking word).
+ * A table entry the wide path refuses: bits 61 to 63 of the record's 2nd
+ * word.  A line's word is the sum of up to three entries and its line
+ * number (below 2^57 when every entry is good), and bit 63 of the sum is
+ * set when any of the entries are bad: one gives 7 << 61, two 6 << 61,
+ * three 5 << 61 after the carries out (with fewer bits, two or three bad
+ * entries could sum to a good-looking word).
  */
-#define WL_META_BAD (3ULL << 62)
+#define WL_META_BAD (7ULL << 61)
 /* The second word of a record (line, size, kind, pad 0), little-endian. */
 _Static_assert(offsetof(struct wl_access, line) == 8 &&
 	       offsetof(struct wl_access, size) == 12 &&
@@ -264,10 +287,12 @@ struct wl_wide_masks {
  * picked by its low nibble (two shuffles): digits have DIG, 'a'-'f' and
  * 'A'-'F' LET, and newline, space and (with @comma) ',' a bit each that
  * the movemask reads as bit 7 after a shift; "other" is class 0.  The
- * same nibbles give each byte's digit value into @nib[0..64): its low
- * nibble, + 9 where the high nibble is 4 or 6 (so a hex digit's value;
- * any other byte gets some value up to 24, a newline 10, a space 0, a
- * comma 12).
+ * low nibble's shuffle takes the byte as it is (a byte of 0x80 or more
+ * has bit 7 set, which makes the row 0: "other", as its high nibble's row
+ * is).  The high nibble gives each byte's digit value into @nib[0..64):
+ * the byte plus a row of -16 * high nibble, + 9 where that is 4 or 6, so
+ * its low nibble + 9 for those (a hex digit's value; any other byte gets
+ * some value up to 24, a newline 10, a space 0, a comma 12).
  */
 #define WL_CL_DIG 0x01
 #define WL_CL_LET 0x02
@@ -275,7 +300,7 @@ struct wl_wide_masks {
 #define WL_CL_SP 0x40
 #define WL_CL_NL 0x80
 struct wl_wide_tables {
-	__m256i hi_t, lo_t, nine_t, low4;
+	__m256i hi_t, lo_t, val_t, low4;
 };
 
 WL_WIDE_FN void wl_wide_tables_init(bool comma, struct wl_wide_tables *k)
@@ -298,15 +323,19 @@ WL_WIDE_FN void wl_wide_tables_init(bool comma, struct wl_wide_tables *k)
 		WL_CL_DIG | WL_CL_LET, WL_CL_DIG | WL_CL_LET,
 		WL_CL_DIG | WL_CL_LET, WL_CL_DIG, WL_CL_DIG, WL_CL_DIG,
 		(char)WL_CL_NL, 0, cm, 0, 0, 0);
-	k->nine_t = _mm256_setr_epi8(
-		0, 0, 0, 0, 9, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-		0, 0, 0, 0, 9, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+#define WL_VAL(h) ((char)(((h) == 4 || (h) == 6 ? 9 : 0) - 16 * (h)))
+#define WL_VAL16 WL_VAL(0), WL_VAL(1), WL_VAL(2), WL_VAL(3), WL_VAL(4),   \
+	WL_VAL(5), WL_VAL(6), WL_VAL(7), WL_VAL(8), WL_VAL(9), WL_VAL(10),    \
+	WL_VAL(11), WL_VAL(12), WL_VAL(13), WL_VAL(14), WL_VAL(15)
+	k->val_t = _mm256_setr_epi8(WL_VAL16, WL_VAL16);
+#undef WL_VAL16
+#undef WL_VAL
 	k->low4 = _mm256_set1_epi8(0x0f);
 	/*
 	 * Opaque from here on, so that the compiler keeps them in registers
 	 * across the windows instead of loading them again in each.
 	 */
-	__asm__("" : "+x"(k->hi_t), "+x"(k->lo_t), "+x"(k->nine_t),
+	__asm__("" : "+x"(k->hi_t), "+x"(k->lo_t), "+x"(k->val_t),
 		"+x"(k->low4));
 }
 
@@ -318,14 +347,13 @@ WL_WIDE_FN void wl_wide_classify(const char *q, bool comma,
 
 	for (int i = 0; i < 2; i++) {
 		__m256i x = _mm256_loadu_si256((const void *)(q + 32 * i));
-		__m256i lo = _mm256_and_si256(x, k->low4);
 		__m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4),
 					      k->low4);
-		__m256i c = _mm256_and_si256(_mm256_shuffle_epi8(k->lo_t, lo),
+		__m256i c = _mm256_and_si256(_mm256_shuffle_epi8(k->lo_t, x),
 					     _mm256_shuffle_epi8(k->hi_t, hi));
 
 		_mm256_store_si256((void *)(nib + 32 * i), _mm256_add_epi8(
-			lo, _mm256_shuffle_epi8(k->nine_t, hi)));
+			x, _mm256_shuffle_epi8(k->val_t, hi)));
 		nl |= (uint64_t)(uint32_t)_mm256_movemask_epi8(c) << (32 * i);
 		sp |= (uint64_t)(uint32_t)_mm256_movemask_epi8(
 			_mm256_add_epi8(c, c)) << (32 * i);
@@ -359,7 +387,15 @@ WL_WIDE_FN uint64_t wl_wide_hex(const uint8_t *nib, unsigned sh)
 	__m128i rev = _mm_shuffle_epi8(pairs, _mm_setr_epi8(
 		14, 12, 10, 8, 6, 4, 2, 0, -1, -1, -1, -1, -1, -1, -1, -1));
 
-	return (uint64_t)_mm_cvtsi128_si64(rev) >> sh;
+	uint64_t w = (uint64_t)_mm_cvtsi128_si64(rev), r;
+
+	/*
+	 * shrx, which takes the count mod 64: lackey computes the value
+	 * before it checks the length, so @sh may be out of range there (the
+	 * value is then discarded), where a C shift would be undefined.
+	 */
+	__asm__("shrx %2, %1, %0" : "=r"(r) : "r"(w), "r"((uint64_t)sh));
+	return r;
 }
 
 /*
@@ -377,12 +413,53 @@ typedef bool wl_wide_put(const char *w, const uint8_t *nib, size_t a,
 			 size_t b, uint64_t line, struct wl_access **op);
 
 /*
+ * The lines of one window at *sp whose newlines are the bits of @nl
+ * through @put, with *sp, *op and *linep moved past them; false when @put
+ * refuses one (*sp is then its start).  @nl may be 0 (the window's first
+ * line is bad): its "line" then ends at b = 64 (tzcnt of 0), and @put
+ * refuses a line of 64 bytes or more (its length entry), for one put
+ * instead of a test and a branch in every window.
+ */
+WL_WIDE_FN bool wl_wide_window(const char **sp, uint64_t nl,
+			       const uint8_t *nib, struct wl_access **op,
+			       uint64_t *linep, wl_wide_put *put)
+{
+	const char *w = *sp;
+	struct wl_access *o = *op;
+	uint64_t line = *linep;
+	size_t a = 0;
+	bool ok = true;
+
+	/*
+	 * The same window, opaque: else the compiler forms *sp + a for each
+	 * line (the exit's) where w[a] needs no instruction.
+	 */
+	__asm__("" : "+r"(w));
+	do {
+		size_t b = (size_t)wl_tzcnt(nl);
+
+		if (!put(w, nib, a, b, line, &o)) {
+			ok = false;
+			break;
+		}
+		line++;
+		a = b + 1;
+		nl = _blsr_u64(nl);
+	} while (nl);
+	*sp += a;
+	*op = o;
+	*linep = line;
+	return ok;
+}
+
+/*
  * The wide path's loop (a wl_wide_lines), instantiated by each format with
  * its constant @bad and @put (always inlined, as wl_text_parse()): window
- * after window while a whole one lies before @end and WL_WIDE_ROOM
- * records fit, the lines before the first bad bit through @put.  A window
- * starts at a line's start; its digit values live in @nib, whose 16 bytes
- * after the window are zero (the last line's address load may reach them).
+ * after window while a whole one lies before @end, the lines before the
+ * first bad bit through @put; at the batch's end, while two records fit,
+ * windows whose lines are cut to those that fit.  A window starts at a
+ * line's start; its digit values live in @nib, whose 16 bytes after the
+ * window are zero (the last line's address load may reach them).
  */
 WL_WIDE_FN unsigned wl_wide_run(const char **pp, const char *end,
 				struct wl_access **op, struct wl_access *stop,
@@ -391,46 +468,53 @@ WL_WIDE_FN unsigned wl_wide_run(const char **pp, const char *end,
 {
 	_Alignas(32) uint8_t nib[64 + 16];
 	struct wl_wide_tables k;
+	struct wl_wide_masks m;
 	const char *s = *pp;
 	struct wl_access *o = *op;
 	struct wl_access *const o_end = stop - WL_WIDE_ROOM;
-	uint64_t line = *linep;
+	uint64_t line = *linep, nl;
 
 	/* A record a line at least: no line number past 2^32 - 1 here. */
 	if (line + (size_t)(stop - o) >= UINT32_MAX || end - s < 64)
 		return 1;
 	memset(nib + 64, 0, 16);
 	wl_wide_tables_init(comma, &k);
-	/* The last window start: [last, last + 64) ends at @end. */
+	/*
+	 * The last window start: [last, last + 64) ends at @end.  A window
+	 * also needs room for WL_WIDE_ROOM records; a line that @put takes
+	 * has 3 bytes or more for each record it writes, so the windows that
+	 * start up to s + 3 * (o_end - o) have it: one compare a window, and
+	 * a new limit when that one is reached first.
+	 */
 	const char *const last = end - 64;
-	while (s <= last && o <= o_end) {
-		struct wl_wide_masks m;
-		const char *w;
-		size_t a = 0;
-		uint64_t nl;
+	for (;;) {
+		const char *lim = last;
+
+		if (s > last || o > o_end)
+			break;
+		if ((size_t)(o_end - o) < (size_t)(last - s) / 3)
+			lim = s + 3 * (size_t)(o_end - o);
+		do {
+			wl_wide_classify(s, comma, &k, &m, nib);
+			nl = _bzhi_u64(m.nl, (unsigned)_tzcnt_u64(bad(&m)));
+			if (!wl_wide_window(&s, nl, nib, &o, &line, put))
+				goto out;
+		} while (s <= lim);
+	}
+	/*
+	 * The batch's end (the per-line paths stop where fewer than two
+	 * records fit, stop + 1 - o): the first (stop + 1 - o) / 2 lines of a
+	 * window, which fit even if each writes two.  So the batch ends
+	 * where the per-line paths would end it.
+	 */
+	while (s <= last && o < stop) {
+		unsigned fit = (unsigned)(stop + 1 - o) / 2;
 
 		wl_wide_classify(s, comma, &k, &m, nib);
 		nl = _bzhi_u64(m.nl, (unsigned)_tzcnt_u64(bad(&m)));
-		if (!nl)
+		nl = _pdep_u64(_bzhi_u64(~0ULL, fit), nl);
+		if (!nl || !wl_wide_window(&s, nl, nib, &o, &line, put))
 			break;
-		/*
-		 * The same window, opaque: else the compiler forms s + a for
-		 * each line (the exit's) where w[a] needs no instruction.
-		 */
-		w = s;
-		__asm__("" : "+r"(w));
-		do {
-			size_t b = (size_t)_tzcnt_u64(nl);
-
-			if (!put(w, nib, a, b, line, &o)) {
-				s += a;
-				goto out;
-			}
-			line++;
-			a = b + 1;
-			nl = _blsr_u64(nl);
-		} while (nl);
-		s += a;
 	}
 out:
 	*pp = s;
@@ -498,6 +582,12 @@ wl_text_parse(struct wl_parse *ps, wl_fast_line *fast, wl_slow_line *slow,
 		}
 		eol = memchr(p, '\n', (size_t)(end - p));
 		ps->n = (size_t)(o - ps->out);
+		/* No fast path takes a line that holds a NUL byte. */
+		if (memchr(p, '\0', (size_t)(eol - p))) {
+			ret = reason_fail(ps->err, -EINVAL, line,
+					  "NUL byte in the trace");
+			break;
+		}
 		ret = slow(ps, p, eol, line);
 		o = ps->out + ps->n;
 		if (ret)

@@ -163,10 +163,17 @@ din_fast(const char **pp, struct wl_access *o, uint64_t line)
 	(c) >= 'a' && (c) <= 'f' ? WL_META_SIZE((c) - 'a' + 10) + 1 :         \
 	(c) >= 'A' && (c) <= 'F' ? WL_META_SIZE((c) - 'A' + 10) + 1 :         \
 	WL_META_BAD)
-/* One object, so that one register holds both tables' address. */
+/*
+ * Indexed by 64 - length (the loop has a - b at hand; 64: no line): 0
+ * where the line's
+ * k = length - 4 address digits are 1 to 15.
+ */
+#define DIN_LEN(i) (64 - (i) >= 5 && 64 - (i) <= 19 ? 0 : WL_META_BAD)
+/* One object, so that one register holds the tables' address. */
 static const struct {
-	uint64_t kind[256], size[256];
-} din_meta = { WL_TABLE256(DIN_KIND), WL_TABLE256(DIN_SIZE) };
+	uint64_t kind[256], size[256], len[65];
+} din_meta = { WL_TABLE256(DIN_KIND), WL_TABLE256(DIN_SIZE),
+	       { WL_T64(DIN_LEN, 0), DIN_LEN(64) } };
 
 /*
  * The wide path (access_impl.h) for the lines "L ADDR S\n": in a window
@@ -181,7 +188,8 @@ static const struct {
  * k = b - a - 4 is 1 to 15 (fewer: "L S\n", "L  S\n"; more: an access
  * could wrap) and the label's and size byte's table entries are good (the
  * size byte may be a space that some later short line's e2 allows);
- * otherwise it and what follows go to the per-line paths.
+ * otherwise it and what follows go to the per-line paths.  (The length
+ * is a table entry too: one add instead of a compare and a branch.)
  */
 WL_WIDE_FN uint64_t din_bad(const struct wl_wide_masks *m)
 {
@@ -193,15 +201,16 @@ WL_WIDE_FN uint64_t din_bad(const struct wl_wide_masks *m)
 WL_WIDE_FN bool din_put(const char *w, const uint8_t *nib, size_t a,
 			size_t b, uint64_t line, struct wl_access **op)
 {
+	/* 64 - length; 4 * (15 - k) for the k = length - 4 digits. */
+	size_t t = a + 64 - b;
 	uint64_t meta = din_meta.kind[(uint8_t)w[a]] +
-			din_meta.size[(uint8_t)w[b - 1]] + line;
-	/* 4 * (15 - k) for the k = b - a - 4 digits: 0 to 56 for 1 to 15. */
-	int64_t sh = 4 * ((int64_t)a - (int64_t)b) + 76;
+			din_meta.size[(uint8_t)w[b - 1]] + din_meta.len[t] +
+			line;
 
-	/* Bit 63: a bad entry (or two); sh past 56: k not in 1..15. */
-	if ((int64_t)meta < 0 || (uint64_t)sh > 56)
+	/* Bit 63: a bad entry (or more): the length's among them. */
+	if ((int64_t)meta < 0)
 		return false;
-	(*op)->va = wl_wide_hex(nib + a + 1, (unsigned)sh);
+	(*op)->va = wl_wide_hex(nib + a + 1, (unsigned)(4 * t - 180));
 	memcpy((char *)*op + 8, &meta, 8);
 	(*op)++;
 	return true;

@@ -138,69 +138,105 @@ lackey_fast(const char **pp, struct wl_access *o, uint64_t line)
 #ifdef WL_WIDE
 /*
  * The wide path's tables (access_impl.h): the record's second word for
- * the type letter (M a read: lackey_put() adds the write) and for a
- * one-digit size (with the line's + 1); WL_META_BAD for the rest.
+ * the type letter (M: a read, and bad, so that an M line leaves the
+ * common case; lackey_put_m() takes it), for a one-digit size (with the
+ * line's + 1) and for a line's length without its newline (0 where its
+ * k = length - 5 address digits are 1 to 15); WL_META_BAD for the rest.
  */
 #define LK_KIND(c) (                                                       \
 	(c) == 'I' ? WL_META_KIND(WL_ACCESS_IFETCH) :                         \
-	(c) == 'L' || (c) == 'M' ? WL_META_KIND(WL_ACCESS_READ) :             \
+	(c) == 'L' ? WL_META_KIND(WL_ACCESS_READ) :                           \
+	(c) == 'M' ? WL_META_KIND(WL_ACCESS_READ) + WL_META_BAD :             \
 	(c) == 'S' ? WL_META_KIND(WL_ACCESS_WRITE) : WL_META_BAD)
 #define LK_SIZE(c) ((c) >= '1' && (c) <= '9' ?                            \
 		    WL_META_SIZE((c) - '0') + 1 : WL_META_BAD)
 /* Indexed by the two bytes' sum: the type plus a space. */
 #define LK_KIND_SUM(i) LK_KIND(((i) - ' ') & 0xff)
-/* One object, so that one register holds both tables' address. */
+/* Indexed by 64 - length (the loop has a - b at hand; 64: no line). */
+#define LK_LEN(i) (64 - (i) >= 6 && 64 - (i) <= 20 ? 0 : WL_META_BAD)
+/* One object, so that one register holds the tables' address. */
 static const struct {
-	uint64_t kind[256], size[256];
-} lk_meta = { WL_TABLE256(LK_KIND_SUM), WL_TABLE256(LK_SIZE) };
+	uint64_t kind[256], size[256], len[65];
+} lk_meta = { WL_TABLE256(LK_KIND_SUM), WL_TABLE256(LK_SIZE),
+	      { WL_T64(LK_LEN, 0), LK_LEN(64) } };
 
 /*
  * The wide path for the lines valgrind writes, "T  ADDR,S\n" or
- * " T ADDR,S\n": with lst the line starts, pre the first three bytes of
- * each line: the spaces and other bytes are exactly pre, the third is not
- * an other byte, of the first two exactly one is a space (so the other is
- * the type, and s[0] + s[1] - ' ' is the type), and the commas are
- * exactly two before each newline; everything else is a hex digit.  A
- * line of fewer than 3 bytes breaks this at or before its newline (pre
- * holds the newline), so a line [a, b) that passes has b - a >= 3.
- * lackey_put() takes it when its k = b - a - 5 address digits are 1 to
- * 15 and its table entries are good (its size byte may be a comma that
- * some later short line asks for), as in din.c; an M line writes two
- * records.
+ * " T ADDR,S\n".  With lst the line starts, the first three bytes of
+ * each line (pre) are exactly the spaces and the other bytes, the commas
+ * are exactly two before each newline, and everything else is a hex
+ * digit.  Of a line's three first bytes the third and exactly one of the
+ * first two are spaces: adding lst to the spaces turns exactly these
+ * patterns into ones with the second and third bits set (011 + 1 = 111,
+ * 101 + 1 = 011 read from the line's start; 111 carries out, and every
+ * other pattern leaves one of the two clear), and no carry comes in from
+ * the line before when that line passed.  So the other byte among the
+ * first two is the type, and s[0] + s[1] - ' ' is the type.  The commas
+ * are checked from two places on (comma << 2 ^ nl): a comma that is not
+ * two before a newline shows two places after itself, so within its line
+ * unless it is the line's last byte, which the size table refuses.  A
+ * line of
+ * fewer than 3 bytes breaks this at or before its newline (pre holds the
+ * newline), so a line [a, b) that passes has b - a >= 3.  lackey_put()
+ * takes it when its length and table entries are good (its size byte may
+ * be a comma that some later short line asks for), as in din.c.
  */
 WL_WIDE_FN uint64_t lackey_bad(const struct wl_wide_masks *m)
 {
 	uint64_t nl = m->nl, sp = m->sp, lst = nl << 1 | 1;
-	uint64_t third = lst << 2, pre = lst | lst << 1 | third;
+	/*
+	 * lst << 1 | lst << 2 and lst | those, as multiplies (sums of the
+	 * shifted copies): a sum differs from the OR only from where two
+	 * copies meet, two places or more after the start of a line of 0
+	 * or 1 bytes, whose newline is then already caught (pre holds it).
+	 */
+	uint64_t tail = wl_mul(lst, 6), pre = wl_mul(lst, 7);
 
-	return ((m->other | sp) ^ pre) | (m->other & third) |
-	       (~(sp ^ sp >> 1) & lst) | (m->comma ^ nl >> 2);
+	return ((m->other | sp) ^ pre) | (tail & ~(sp + lst)) |
+	       (m->comma << 2 ^ nl);
+}
+
+/* An M line (its kind's entry is bad): a read, then a write. */
+WL_WIDE_FN bool lackey_put_m(uint8_t type, uint64_t meta, uint64_t va,
+			     struct wl_access **op)
+{
+	struct wl_access *o = *op;
+
+	meta -= WL_META_BAD;
+	if (type != (uint8_t)('M' + ' ') || (int64_t)meta < 0)
+		return false;
+	o->va = va;
+	memcpy((char *)o + 8, &meta, 8);
+	meta += WL_META_KIND(WL_ACCESS_WRITE) - WL_META_KIND(WL_ACCESS_READ);
+	o[1].va = va;
+	memcpy((char *)(o + 1) + 8, &meta, 8);
+	*op = o + 2;
+	return true;
 }
 
 WL_WIDE_FN bool lackey_put(const char *w, const uint8_t *nib, size_t a,
 			   size_t b, uint64_t line, struct wl_access **op)
 {
 	struct wl_access *o = *op;
-	uint8_t type = (uint8_t)(w[a] + w[a + 1]);      /* + ' ' */
+	/*
+	 * The type plus a space, as the byte sum: the add on the low byte
+	 * leaves the rest of the register zero, so it indexes the table
+	 * as it is (in C the sum would be zero-extended once more).
+	 */
+	uint64_t type = (uint8_t)w[a];
+	__asm__("addb %1, %b0" : "+r"(type) : "m"(w[a + 1]));
+	/* 64 - length; 4 * (15 - k) for the k = length - 5 digits. */
+	size_t t = a + 64 - b;
 	uint64_t meta = lk_meta.kind[type] + lk_meta.size[(uint8_t)w[b - 1]] +
-			line;
-	/* 4 * (15 - k) for the k = b - a - 5 digits: 0 to 56 for 1 to 15. */
-	int64_t sh = 4 * ((int64_t)a - (int64_t)b) + 80;
-	uint64_t va;
+			lk_meta.len[t] + line;
+	unsigned sh = (unsigned)(4 * t - 176);
+	uint64_t va = wl_wide_hex(nib + a + 2, sh);
 
-	/* Bit 63: a bad entry (or two); sh past 56: k not in 1..15. */
-	if ((int64_t)meta < 0 || (uint64_t)sh > 56)
-		return false;
-	va = wl_wide_hex(nib + a + 2, (unsigned)sh);
+	/* Bit 63: a bad entry (or more), an M line among them. */
+	if (__builtin_expect((int64_t)meta < 0, 0))
+		return lackey_put_m((uint8_t)type, meta, va, op);
 	o->va = va;
 	memcpy((char *)o + 8, &meta, 8);
-	if (__builtin_expect(type == (uint8_t)('M' + ' '), 0)) {
-		meta += WL_META_KIND(WL_ACCESS_WRITE) -
-			WL_META_KIND(WL_ACCESS_READ);
-		o++;
-		o->va = va;
-		memcpy((char *)o + 8, &meta, 8);
-	}
 	*op = o + 1;
 	return true;
 }

@@ -81,15 +81,13 @@ static int next_chunk(struct wl_access_reader *r, const char **p,
 
 /*
  * The end of the whole lines of [p, end): after the last newline, or p.
- * A NUL byte cuts the region before the line that holds it: *nul is set.
+ * A NUL byte among them is the parser's error, at its line (access_impl.h:
+ * the text formats' lines that hold one never pass their fast paths).
  */
-static const char *text_cut(const char *p, const char *end, bool *nul)
+static const char *text_cut(const char *p, const char *end)
 {
-	const char *z = memchr(p, '\0', (size_t)(end - p)), *nl;
+	const char *nl;
 
-	*nul = z != NULL;
-	if (z)
-		end = z;
 	for (nl = end; nl > p; nl--)
 		if (nl[-1] == '\n')
 			return nl;
@@ -125,14 +123,11 @@ static int nul_error(struct wl_access_reader *r)
 /* Parse the text carry, which ends in a newline: its one line. */
 static int parse_carry_line(struct wl_access_reader *r)
 {
-	bool nul;
-	const char *cut = text_cut(r->carry, r->carry + r->clen, &nul);
+	const char *cut = text_cut(r->carry, r->carry + r->clen);
 	int ret = parse_region(r, r->carry, cut);
 
 	if (ret)
 		return ret;
-	if (nul)
-		return nul_error(r);
 	r->clen = 0;
 	return 0;
 }
@@ -158,16 +153,14 @@ static void carry_drop(struct wl_access_reader *r, size_t n)
 
 /*
  * Set the current chunk to [p, end): a text chunk's region ends after its
- * last newline before any NUL byte, so a NUL is always in the tail.
+ * last newline.
  */
 static void set_chunk(struct wl_access_reader *r, const char *p,
 		      const char *end)
 {
-	bool nul;
-
 	r->cp = p;
 	r->cend = end;
-	r->cpe = r->fmt->binary ? end : text_cut(p, end, &nul);
+	r->cpe = r->fmt->binary ? end : text_cut(p, end);
 }
 
 /*
@@ -469,11 +462,10 @@ static void par_parse(const struct wl_trace_format *fmt, struct par_job *j)
 {
 	struct reason why = { 0 };
 	struct wl_parse ps = { .err = &why };
-	bool nul;
 
 	ps.p = j->text;
-	ps.end = text_cut(j->text, j->text + j->cut, &nul);
-	j->failed = nul;
+	ps.end = text_cut(j->text, j->text + j->cut);
+	j->failed = false;
 	while (ps.p < ps.end) {
 		if (ps.n + 2 > j->cap) {
 			struct wl_access *o = realloc(j->out, 2 * j->cap *

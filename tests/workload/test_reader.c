@@ -626,25 +626,28 @@ static void wide_path(void)
 
 /*
  * Every short line over a few bytes that matter to the wide path's shape
- * checks (its label or type, a blank, digits, a zero size, a comma, a
- * stray byte: a line with two entries the tables refuse among them),
+ * checks (its label or type, lackey's M, a blank, digits, a zero size, a
+ * comma, a stray byte: lines with two or three entries the tables refuse
+ * among them),
  * 0 to 6 bytes long, among lines the wide path takes (at three offsets in
  * its window): decided exactly as by the per-line paths.
  */
 static void wide_short_lines(void)
 {
-	static const char *const alpha[2] = { "r 5ax0", "L 5,x0" };
+	/* lackey's M: a type whose table entry sends it to its own path. */
+	static const char *const alpha[2] = { "r 5ax0", "L 5,x0M" };
 	char text[512];
 
 	for (int lackey = 0; lackey < 2; lackey++) {
 		const struct wl_trace_format *fmt = lackey ? &wl_trace_lackey :
 			&wl_trace_din;
+		const unsigned na = (unsigned)strlen(alpha[lackey]);
 
 		for (unsigned n = 0; n <= 6; n++) {
 			unsigned count = 1;
 
 			for (unsigned i = 0; i < n; i++)
-				count *= 6;
+				count *= na;
 			for (unsigned c = 0; c < count; c++) {
 				unsigned x = c;
 				size_t len = 0;
@@ -652,8 +655,8 @@ static void wide_short_lines(void)
 
 				len += taken_lines(text + len, lackey, 0x1000,
 						   before);
-				for (unsigned i = 0; i < n; i++, x /= 6)
-					text[len++] = alpha[lackey][x % 6];
+				for (unsigned i = 0; i < n; i++, x /= na)
+					text[len++] = alpha[lackey][x % na];
 				text[len++] = '\n';
 				len += taken_lines(text + len, lackey, 0x2000, 8);
 				wide_same(fmt, text, len, 1, 1);
@@ -1177,6 +1180,94 @@ static void mapped_shrinking(void)
 	free(t);
 }
 
+/*
+ * A NUL byte at every place of a line among lines the wide path takes
+ * (the regions reach past it: the parsers name it), CRLF and a line the
+ * per-line paths take too: the error at its line, whole and at every
+ * chunk size up to 70.
+ */
+static void wide_nul(void)
+{
+	static const char *const lines[2][3] = {
+		{ "w 7ffc1234 8\n", "w 7ffc1234 8\r\n", "r 0x10\n" },
+		{ " S 7ffc1234,8\n", "I  7ffc1234,8\r\n", "==5== x\n" },
+	};
+	char text[1024];
+	struct result r;
+
+	for (int lackey = 0; lackey < 2; lackey++) {
+		const struct wl_trace_format *fmt = lackey ? &wl_trace_lackey :
+			&wl_trace_din;
+
+		for (int v = 0; v < 3; v++) {
+			const char *l = lines[lackey][v];
+
+			for (size_t at = 0; at < strlen(l); at++) {
+				size_t len = taken_lines(text, lackey, 0x1000,
+							 10);
+
+				memcpy(text + len, l, strlen(l));
+				text[len + at] = '\0';
+				len += strlen(l);
+				len += taken_lines(text + len, lackey, 0x2000,
+						   10);
+				wide_same(fmt, text, len, 1, 70);
+				parse(fmt, text, len, 0, &r);
+				ASSERT_EQ(r.ret, -EINVAL);
+				ASSERT_EQ(r.err.line, 11);
+				ASSERT(strstr(r.err.msg, "NUL byte"));
+				wl_access_trace_free(&r.t);
+			}
+		}
+	}
+}
+
+/*
+ * Mapped files of lines the wide path takes (a few it leaves among them):
+ * a mapped chunk is followed by the file's next bytes, not zeros, so a
+ * window past a region's end would find lines there and write them twice.
+ */
+static void mapped_wide(void)
+{
+	const size_t ch = 2 * (size_t)sysconf(_SC_PAGESIZE);
+	const size_t chunks[] = { 64, 1000, ch, 0 };
+	char path[] = "/tmp/vmbench-reader-XXXXXX";
+	size_t cap = 3 * ch + 4096;
+	char *t = malloc(cap);
+	struct rng g;
+
+	ASSERT(t);
+	rng_seed(&g, SEED);
+	for (int lackey = 0; lackey < 2; lackey++) {
+		const struct wl_trace_format *fmt = lackey ? &wl_trace_lackey :
+			&wl_trace_din;
+		struct result ref, r;
+		size_t len = 0;
+		int fd;
+
+		while (len < 3 * ch + 7)
+			len += gen_line(&g, lackey, rng_below(&g, 50) == 0,
+					t + len);
+		fd = mkstemp(path);
+		ASSERT(fd >= 0);
+		ASSERT_EQ(write(fd, t, len), (ssize_t)len);
+		close(fd);
+		parse_narrow(fmt, t, len, 0, &ref);
+		for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+			for (int how = 0; how < 3; how++) {
+				parse_file(fmt, path, chunks[c], how, true, &r);
+				same(&ref, &r, how == 2 ? "mapped wide, parallel" :
+				     "mapped wide", chunks[c]);
+				wl_access_trace_free(&r.t);
+			}
+		}
+		wl_access_trace_free(&ref.t);
+		unlink(path);
+		strcpy(path, "/tmp/vmbench-reader-XXXXXX");
+	}
+	free(t);
+}
+
 int main(void)
 {
 	mapped_shrinking();
@@ -1189,6 +1280,8 @@ int main(void)
 	swar_hex();
 	wide_path();
 	wide_short_lines();
+	wide_nul();
+	mapped_wide();
 	vmb();
 	batches();
 	return 0;
