@@ -598,31 +598,44 @@ static int gt_alloc(struct vmap *v, uint64_t size, uint64_t align,
 }
 
 /*
- * Descend to the leaf covering @addr (< end), recording the path; the
- * leaf.
+ * One level of a descent by key: the child of @in (at depth @d, lo *@lo)
+ * covering @addr, recorded in the path; *@lo becomes the child's lo.
  */
-static struct gt_leaf *descend(struct gt_vmap *a, uint64_t addr)
+static inline void *descend_step(struct gt_vmap *a, struct gt_inner *in,
+				 unsigned d, uint64_t addr, uint64_t *lo)
+{
+	uint32_t i = 0;
+
+	a->base.visits++;
+	while (in->key[i] <= addr)
+		i++;
+	a->pn[d] = in;
+	a->pi[d] = i;
+	a->lo[d] = *lo;
+	if (i)
+		*lo = in->key[i - 1];
+	return in->child[i];
+}
+
+/*
+ * Descend to the leaf covering @addr (< end), recording the path; the
+ * leaf.  The last step is apart so that no level asks which prefetch.
+ */
+static inline struct gt_leaf *descend(struct gt_vmap *a, uint64_t addr)
 {
 	void *node = a->root;
 	uint64_t lo = a->base.start;
 
-	for (unsigned d = 0; d < a->height; d++) {
-		struct gt_inner *in = node;
-		uint32_t i = 0;
+	if (a->height) {
+		unsigned d;
 
-		a->base.visits++;
-		while (in->key[i] <= addr)
-			i++;
-		a->pn[d] = in;
-		a->pi[d] = i;
-		a->lo[d] = lo;
-		if (i)
-			lo = in->key[i - 1];
-		node = in->child[i];
-		if (d + 1 < a->height)
-			prefetch_node(a, node, d + 1);
-		else
-			prefetch_leaf_once(node);
+		for (d = 0; d + 1 < a->height; d++) {
+			node = descend_step(a, node, d, addr, &lo);
+			for (size_t k = 0; k < sizeof(struct gt_inner); k += 64)
+				GT_PREFETCH((const char *)node + k);
+		}
+		node = descend_step(a, node, d, addr, &lo);
+		prefetch_leaf_once(node);
 	}
 	a->base.visits++;
 	a->lo[a->height] = lo;
