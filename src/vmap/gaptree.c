@@ -87,11 +87,11 @@
  * prefetches every line of the child it goes to, so the node's misses
  * overlap rather than follow the scan; a descent by key prefetches its
  * leaf non-temporally (GT_PREFETCH_ONCE), which keeps the second-level
- * cache for the inner nodes (at 1M live areas the leaves are tens of MB,
- * the inner nodes about a seventh of that).  meta_bytes counts the nodes in use
- * and the allocator object (whose path arrays are some 1.3 KB); the pools'
- * slack is not counted.  At 1k to 1M live areas under random churn this
- * comes to about 40 bytes per live area (leaves about half full).
+ * cache for the inner nodes (at 1M live areas the leaves are tens of MB).
+ * meta_bytes counts the nodes in use and the allocator object (whose path
+ * arrays are some 1.3 KB); the pools' slack is not counted.  At 1k to 1M
+ * live areas under random churn this comes to about 40 bytes per live
+ * area (leaves about half full).
  */
 #include <stdlib.h>
 #include <string.h>
