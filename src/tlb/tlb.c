@@ -85,6 +85,10 @@ static int st_init(struct tlb_st *st, uint32_t entries, uint32_t ways,
 	st->clock = clock;
 	st->set_mask = sets - 1;
 	st->ways = ways;
+#if TLB_WIDE
+	st->wide = ways % 4 == 0 && ways >= TLB_WIDE_MIN_WAYS && ways <= 64 &&
+		   tlb_wide_ok();
+#endif
 	st->pol = tlb_policies[policy];
 	rng_seed(&st->rng, seed);
 	st->tag = calloc(entries, sizeof(*st->tag));
@@ -230,12 +234,24 @@ static inline int64_t st_find(const struct tlb_st *st, uint64_t set,
 					tlb_match_ways(st->tag + base, tag, 12), asid);
 	case 16:
 		base = set * 16;
+#if TLB_WIDE
+		if (st->wide)
+			return first_asid_match(st, base,
+						tlb_wide_match(st->tag + base,
+							       tag, 16), asid);
+#endif
 		return first_asid_match(st, base,
 					tlb_match_ways(st->tag + base, tag, 16), asid);
 	default:
 		break;
 	}
 	tags = st->tag + base;
+#if TLB_WIDE
+	if (st->wide)
+		return first_asid_match(st, base,
+					tlb_wide_match(tags, tag, st->ways),
+					asid);
+#endif
 	if (st->ways <= TLB_MASK_WAYS)
 		return first_asid_match(st, base,
 					tlb_match_ways(tags, tag, st->ways), asid);
@@ -251,6 +267,97 @@ static inline int64_t st_find(const struct tlb_st *st, uint64_t set,
 }
 
 /*
+ * Bit w set when way w of the set at @base holds @tag, and in *@empty
+ * when it is invalid: the wide scan, or the portable one (constant trip
+ * counts for the common ways).  Up to TLB_MASK_WAYS ways, or a wide
+ * structure.
+ */
+static inline uint64_t st_match_empty(const struct tlb_st *st, uint64_t base,
+				      uint64_t tag, uint64_t *empty)
+{
+	const uint64_t *tags = st->tag + base;
+
+#if TLB_WIDE
+	if (st->wide)
+		return tlb_wide_match_empty(tags, tag, st->ways, empty);
+#endif
+	switch (st->ways) {
+	case 4:
+		*empty = tlb_match_ways(tags, 0, 4);
+		return tlb_match_ways(tags, tag, 4);
+	case 8:
+		*empty = tlb_match_ways(tags, 0, 8);
+		return tlb_match_ways(tags, tag, 8);
+	case 16:
+		*empty = tlb_match_ways(tags, 0, 16);
+		return tlb_match_ways(tags, tag, 16);
+	default:
+		*empty = tlb_match_ways(tags, 0, st->ways);
+		return tlb_match_ways(tags, tag, st->ways);
+	}
+}
+
+/*
+ * The lowest way of the smallest age in the set at @base (every way
+ * valid).  The portable loop selects without a branch: which way is older
+ * is data, and a branch on it would mispredict.
+ */
+static inline uint32_t st_oldest(const struct tlb_st *st, uint64_t base)
+{
+	const struct tlb_stamp *s = st->stamp + base;
+	uint64_t min = s[0].age;
+	uint32_t oldest = 0;
+
+#if TLB_WIDE
+	if (st->wide)
+		return tlb_wide_oldest(s, st->ways);
+#endif
+	for (uint32_t w = 1; w < st->ways; w++) {
+		uint64_t a = s[w].age;
+
+		oldest = a < min ? w : oldest;
+		min = a < min ? a : min;
+	}
+	return oldest;
+}
+
+/*
+ * The way to write @d under @tag into: the first that would answer the
+ * same lookups if there is one, else the lowest invalid way, else -1 with
+ * *@oldest the lowest way of the smallest age.  One pass over the set,
+ * for structures too wide for a match mask.
+ */
+static int64_t st_place_scan(const struct tlb_st *st, uint64_t base,
+			     uint64_t tag, const struct tlb_entry *d,
+			     uint32_t *oldest)
+{
+	const uint64_t *tags = st->tag + base;
+	const struct tlb_stamp *stamp = st->stamp + base;
+	uint32_t w, inval = UINT32_MAX;
+	uint64_t min = stamp[0].age;    /* stamp[*oldest].age */
+
+	*oldest = 0;
+	for (w = 0; w < st->ways; w++) {
+		uint64_t t = tags[w];
+
+		if (t == tag) {
+			const struct tlb_entry *o = &st->data[base + w];
+
+			if (o->asid == d->asid || o->global || d->global)
+				return w;
+		}
+		if (!t) {
+			if (inval == UINT32_MAX)
+				inval = w;
+		} else if (stamp[w].age < min) {
+			min = stamp[w].age;
+			*oldest = w;
+		}
+	}
+	return inval != UINT32_MAX ? (int64_t)inval : -1;
+}
+
+/*
  * Write @d under @tag into @set: over an entry that would answer the same
  * lookups if there is one, else into the lowest invalid way, else into the
  * policy's victim.  True when a valid entry was displaced.
@@ -259,51 +366,51 @@ static bool st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
 		      const struct tlb_entry *d, uint32_t *way)
 {
 	uint64_t base = set * st->ways;
-	const uint64_t *tags = st->tag + base;
-	const struct tlb_stamp *stamp = st->stamp + base;
-	uint32_t w, inval = UINT32_MAX, oldest = 0;
-	uint64_t min = stamp[0].age;    /* stamp[oldest].age */
+	uint32_t oldest = UINT32_MAX;
+	int64_t w = -1;
 	bool evicted = false;
 
-	/* One pass: a match, the first invalid way, the oldest valid one. */
-	for (w = 0; w < st->ways; w++) {
-		uint64_t t = tags[w];
+	if (st->wide || st->ways <= TLB_MASK_WAYS) {
+		/* The matches, then the invalid ways, then the ages. */
+		uint64_t empty, m = st_match_empty(st, base, tag, &empty);
 
-		if (t == tag) {
-			const struct tlb_entry *o = &st->data[base + w];
+		while (m) {
+			uint32_t k = (uint32_t)__builtin_ctzll(m);
+			const struct tlb_entry *o = &st->data[base + k];
 
-			if (o->asid == d->asid || o->global || d->global)
+			if (o->asid == d->asid || o->global || d->global) {
+				w = k;
 				break;
+			}
+			m &= m - 1;
 		}
-		if (!t) {
-			if (inval == UINT32_MAX)
-				inval = w;
-		} else if (stamp[w].age < min) {
-			min = stamp[w].age;
-			oldest = w;
+		if (w < 0) {
+			if (empty)
+				w = __builtin_ctzll(empty);
+			else
+				oldest = st_oldest(st, base);
 		}
+	} else {
+		w = st_place_scan(st, base, tag, d, &oldest);
 	}
-	if (w == st->ways) {
-		if (inval != UINT32_MAX) {
-			w = inval;
-		} else {
-			w = st->pol->victim(st, set, oldest);
-			evicted = true;
-		}
+	if (w < 0) {
+		w = st->pol->victim(st, set, oldest);
+		evicted = true;
 	}
+	base += (uint64_t)w;
 	/* The page it held and the page it holds now. */
-	if (st->tag[base + w] != tag)
-		front_changed(st, st->tag[base + w]);
+	if (st->tag[base] != tag)
+		front_changed(st, st->tag[base]);
 	front_changed(st, tag);
-	st->tag[base + w] = tag;
-	st->data[base + w] = *d;
+	st->tag[base] = tag;
+	st->data[base] = *d;
 	/* The common stamp inline; any other policy's own action called. */
 	if (st->pol->filled == tlb_st_stamp)
-		st->stamp[base + w].age = tlb_st_tick(st);
+		st->stamp[base].age = tlb_st_tick(st);
 	else if (st->pol->filled)
-		st->pol->filled(st, set, w);
+		st->pol->filled(st, set, (uint32_t)w);
 	if (way)
-		*way = w;
+		*way = (uint32_t)w;
 	return evicted;
 }
 
