@@ -43,11 +43,22 @@ _Static_assert(TLB_MAX_PAGE_SIZES <= 8, "the size index has 3 tag bits");
 #define TLB_FRONT_MAX 8192
 #endif
 
+/* One probe of a lookup: a structure at one of its page sizes. */
+struct tlb_probe {
+	struct tlb_st *st;
+	uint8_t shift;
+	uint8_t size_idx;
+};
+
 struct tlb_level {
 	unsigned nst;
 	struct tlb_st st[TLB_MAX_STRUCTS];
 	/* Structure holding each size index, or -1. */
 	int8_t by_size[TLB_MAX_PAGE_SIZES];
+	/* The probes in lookup order: structure by structure, each's sizes
+	 * smallest first (probe[0]: the first structure's smallest). */
+	unsigned nprobe;
+	struct tlb_probe probe[TLB_MAX_STRUCTS * TLB_MAX_PAGE_SIZES];
 };
 
 struct tlb {
@@ -159,6 +170,35 @@ front_changed(struct tlb_st *st, uint64_t tag)
 		*s = no_front;
 }
 
+/*
+ * The entry of the fronted structure @st that held @old (0: none, or the
+ * same page) now holds @tag: front_changed() of both, one change
+ * counted (the count is only compared for equality).
+ */
+static inline __attribute__((always_inline)) void
+front_replaced(struct tlb_st *st, uint64_t old, uint64_t tag)
+{
+	struct tlb *t = st->front;
+	struct tlb_port *p;
+	uint64_t pages[2] = { old, tag };
+
+	if (!t)
+		return;
+	t->front_changes++;
+	p = t->holder;
+	if (!p)
+		return;
+	for (int k = 0; k < 2; k++) {
+		struct tlb_port_slot *s;
+
+		if (!pages[k] || (pages[k] >> 1 & 7) != st->size_idx[0])
+			continue;
+		s = port_slot(p, pages[k]);
+		if (!((s->key ^ pages[k]) & p->page_mask))
+			*s = no_front;
+	}
+}
+
 /* front_changed() out of line, for the flush loops: inline it costs
  * them registers on every way, for a change that is rare. */
 static __attribute__((noinline)) void front_forget(struct tlb_st *st,
@@ -212,12 +252,20 @@ static inline int64_t first_asid_match(const struct tlb_st *st, uint64_t base,
 	return -1;
 }
 
-static inline int64_t st_find(const struct tlb_st *st, uint64_t set,
+static inline __attribute__((always_inline)) int64_t
+st_find(const struct tlb_st *st, uint64_t set,
 			      uint64_t tag, uint16_t asid)
 {
 	uint64_t base = set * st->ways;
 	const uint64_t *tags;
 
+#if TLB_WIDE
+	/* A wide structure's scan is one call, whatever its ways. */
+	if (st->wide)
+		return first_asid_match(st, base,
+					tlb_wide_match(st->tag + base, tag,
+						       st->ways), asid);
+#endif
 	/* Constant ways also make set * ways a shift or a cheap multiply. */
 	switch (st->ways) {
 	case 4:
@@ -234,24 +282,12 @@ static inline int64_t st_find(const struct tlb_st *st, uint64_t set,
 					tlb_match_ways(st->tag + base, tag, 12), asid);
 	case 16:
 		base = set * 16;
-#if TLB_WIDE
-		if (st->wide)
-			return first_asid_match(st, base,
-						tlb_wide_match(st->tag + base,
-							       tag, 16), asid);
-#endif
 		return first_asid_match(st, base,
 					tlb_match_ways(st->tag + base, tag, 16), asid);
 	default:
 		break;
 	}
 	tags = st->tag + base;
-#if TLB_WIDE
-	if (st->wide)
-		return first_asid_match(st, base,
-					tlb_wide_match(tags, tag, st->ways),
-					asid);
-#endif
 	if (st->ways <= TLB_MASK_WAYS)
 		return first_asid_match(st, base,
 					tlb_match_ways(tags, tag, st->ways), asid);
@@ -268,33 +304,45 @@ static inline int64_t st_find(const struct tlb_st *st, uint64_t set,
 
 /*
  * Bit w set when way w of the set at @base holds @tag, and in *@empty
- * when it is invalid: the wide scan, or the portable one (constant trip
- * counts for the common ways).  Up to TLB_MASK_WAYS ways, or a wide
- * structure.
+ * when it is invalid; when neither has a way, *@oldest is st_oldest().
+ * The wide scan, or the portable one (constant trip counts for the common
+ * ways).  Up to TLB_MASK_WAYS ways, or a wide structure.
  */
-static inline uint64_t st_match_empty(const struct tlb_st *st, uint64_t base,
-				      uint64_t tag, uint64_t *empty)
+static inline uint32_t st_oldest(const struct tlb_st *st, uint64_t base);
+
+static inline uint64_t st_place(const struct tlb_st *st, uint64_t base,
+				uint64_t tag, uint64_t *empty,
+				uint32_t *oldest)
 {
 	const uint64_t *tags = st->tag + base;
+	uint64_t m;
 
 #if TLB_WIDE
 	if (st->wide)
-		return tlb_wide_match_empty(tags, tag, st->ways, empty);
+		return tlb_wide_place(tags, st->stamp + base, tag, st->ways,
+				      empty, oldest);
 #endif
 	switch (st->ways) {
 	case 4:
 		*empty = tlb_match_ways(tags, 0, 4);
-		return tlb_match_ways(tags, tag, 4);
+		m = tlb_match_ways(tags, tag, 4);
+		break;
 	case 8:
 		*empty = tlb_match_ways(tags, 0, 8);
-		return tlb_match_ways(tags, tag, 8);
+		m = tlb_match_ways(tags, tag, 8);
+		break;
 	case 16:
 		*empty = tlb_match_ways(tags, 0, 16);
-		return tlb_match_ways(tags, tag, 16);
+		m = tlb_match_ways(tags, tag, 16);
+		break;
 	default:
 		*empty = tlb_match_ways(tags, 0, st->ways);
-		return tlb_match_ways(tags, tag, st->ways);
+		m = tlb_match_ways(tags, tag, st->ways);
+		break;
 	}
+	if (!m && !*empty)
+		*oldest = st_oldest(st, base);
+	return m;
 }
 
 /*
@@ -371,8 +419,9 @@ static bool st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
 	bool evicted = false;
 
 	if (st->wide || st->ways <= TLB_MASK_WAYS) {
-		/* The matches, then the invalid ways, then the ages. */
-		uint64_t empty, m = st_match_empty(st, base, tag, &empty);
+		/* The matches, the invalid ways, the oldest if no way of
+		 * either. */
+		uint64_t empty, m = st_place(st, base, tag, &empty, &oldest);
 
 		while (m) {
 			uint32_t k = (uint32_t)__builtin_ctzll(m);
@@ -384,24 +433,24 @@ static bool st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
 			}
 			m &= m - 1;
 		}
-		if (w < 0) {
-			if (empty)
-				w = __builtin_ctzll(empty);
-			else
-				oldest = st_oldest(st, base);
-		}
+		/* A match that does not answer @d's lookups: the oldest
+		 * was not computed. */
+		if (w < 0 && empty)
+			w = __builtin_ctzll(empty);
+		else if (w < 0 && oldest == UINT32_MAX)
+			oldest = st_oldest(st, base);
 	} else {
 		w = st_place_scan(st, base, tag, d, &oldest);
 	}
 	if (w < 0) {
-		w = st->pol->victim(st, set, oldest);
+		/* LRU's and FIFO's victim without the call. */
+		w = st->pol->victim == tlb_st_oldest ? oldest :
+		    st->pol->victim(st, set, oldest);
 		evicted = true;
 	}
 	base += (uint64_t)w;
 	/* The page it held and the page it holds now. */
-	if (st->tag[base] != tag)
-		front_changed(st, st->tag[base]);
-	front_changed(st, tag);
+	front_replaced(st, st->tag[base] != tag ? st->tag[base] : 0, tag);
 	st->tag[base] = tag;
 	st->data[base] = *d;
 	/* The common stamp inline; any other policy's own action called. */
@@ -451,6 +500,7 @@ static int level_init(struct tlb_level *lv, const struct tlb_config *cfg,
 {
 	memset(lv->by_size, -1, sizeof(lv->by_size));
 	lv->nst = 0;
+	lv->nprobe = 0;
 	for (unsigned s = 0; s < nst; s++) {
 		struct tlb_st *st = &lv->st[s];
 		int err = st_init(st, sc[s].entries, sc[s].ways, sc[s].policy,
@@ -467,6 +517,10 @@ static int level_init(struct tlb_level *lv, const struct tlb_config *cfg,
 			st->shift[st->nsizes] = (uint8_t)cfg->page_shift[i];
 			st->nsizes++;
 			lv->by_size[i] = (int8_t)s;
+			lv->probe[lv->nprobe++] = (struct tlb_probe){
+				.st = st, .size_idx = (uint8_t)i,
+				.shift = (uint8_t)cfg->page_shift[i],
+			};
 		}
 	}
 	return 0;
@@ -481,33 +535,30 @@ static inline int level_lookup(struct tlb_level *lv, uint64_t va,
 			       uint16_t asid, struct tlb_xlate *out,
 			       bool touch, uint64_t *idx0)
 {
-	for (unsigned s = 0; s < lv->nst; s++) {
-		struct tlb_st *st = &lv->st[s];
+	for (unsigned i = 0; i < lv->nprobe; i++) {
+		const struct tlb_probe *pr = &lv->probe[i];
+		struct tlb_st *st = pr->st;
+		uint64_t set = va >> pr->shift & st->set_mask;
+		int64_t w = st_find(st, set, make_tag(va, pr->shift,
+						      pr->size_idx), asid);
+		uint64_t idx;
+		const struct tlb_entry *d;
 
-		for (unsigned k = 0; k < st->nsizes; k++) {
-			uint64_t vpn = va >> st->shift[k];
-			uint64_t set = vpn & st->set_mask;
-			int64_t w = st_find(st, set,
-					    make_tag(va, st->shift[k],
-						     st->size_idx[k]),
-					    asid);
-			const struct tlb_entry *d;
-
-			if (w < 0)
-				continue;
-			if (touch)
-				st_touch(st, set, (uint32_t)w);
-			d = &st->data[set * st->ways + (uint64_t)w];
-			if (idx0 && s == 0 && k == 0)
-				*idx0 = set * st->ways + (uint64_t)w;
-			if (out) {
-				out->phys = d->phys;
-				out->perm = d->perm;
-				out->page_shift = st->shift[k];
-				out->global = d->global;
-			}
-			return st->size_idx[k];
+		if (w < 0)
+			continue;
+		if (touch)
+			st_touch(st, set, (uint32_t)w);
+		idx = set * st->ways + (uint64_t)w;
+		d = &st->data[idx];
+		if (idx0 && i == 0)
+			*idx0 = idx;
+		if (out) {
+			out->phys = d->phys;
+			out->perm = d->perm;
+			out->page_shift = pr->shift;
+			out->global = d->global;
 		}
+		return pr->size_idx;
 	}
 	return -1;
 }
@@ -756,6 +807,10 @@ static inline int lookup(struct tlb *t, uint64_t va, uint16_t asid,
 			return 1;
 		}
 		t->c.l1.misses++;
+	}
+	if (!t->l2.nst) {
+		t->c.walks++;
+		return 0;
 	}
 	return lookup_l2(t, va, asid, out, idx0);
 }

@@ -51,8 +51,10 @@ static inline uint64_t tlb_match_ways(const uint64_t *tags, uint64_t tag,
  * when the CPU has AVX2 (tlb_wide_ok(), asked once).  It returns what the
  * portable loops return: the choice changes no result.
  *   tlb_wide_match   tlb_match_ways() of @ways
- *   tlb_wide_match_empty  the same, and *@empty the ways whose tag is 0
  *   tlb_wide_oldest  the lowest way of the smallest age in s[0 .. ways)
+ *   tlb_wide_place   tlb_wide_match(), *@empty the ways whose tag is 0,
+ *                    and when neither mask has a way, *@oldest =
+ *                    tlb_wide_oldest() (else unchanged)
  * A build can turn it off with -DTLB_WIDE=0.
  */
 #ifndef TLB_WIDE
@@ -70,9 +72,10 @@ static inline uint64_t tlb_match_ways(const uint64_t *tags, uint64_t tag,
 extern int tlb_wide_state;
 bool tlb_wide_ok(void);
 uint64_t tlb_wide_match(const uint64_t *tags, uint64_t tag, uint32_t ways);
-uint64_t tlb_wide_match_empty(const uint64_t *tags, uint64_t tag,
-			     uint32_t ways, uint64_t *empty);
 uint32_t tlb_wide_oldest(const struct tlb_stamp *s, uint32_t ways);
+uint64_t tlb_wide_place(const uint64_t *tags, const struct tlb_stamp *s,
+			uint64_t tag, uint32_t ways, uint64_t *empty,
+			uint32_t *oldest);
 #endif
 
 struct tlb_st {

@@ -65,14 +65,6 @@ WIDE_FN uint64_t tlb_wide_match(const uint64_t *tags, uint64_t tag,
 	return match_n(tags, tag, ways, NULL);
 }
 
-WIDE_FN uint64_t tlb_wide_match_empty(const uint64_t *tags, uint64_t tag,
-				     uint32_t ways, uint64_t *empty)
-{
-	if (ways == 16)
-		return match_n(tags, tag, 16, empty);
-	return match_n(tags, tag, ways, empty);
-}
-
 /*
  * Ages are unsigned; AVX2 compares signed 64-bit lanes, so every age has
  * its top bit flipped first (x < y unsigned exactly when x ^ 2^63 <
@@ -113,5 +105,26 @@ WIDE_FN uint32_t tlb_wide_oldest(const struct tlb_stamp *s, uint32_t ways)
 	if (ways == 16)
 		return oldest_n(s, 16);
 	return oldest_n(s, ways);
+}
+
+static inline __attribute__((always_inline)) WIDE_FN uint64_t
+place_n(const uint64_t *tags, const struct tlb_stamp *s, uint64_t tag,
+	uint32_t ways, uint64_t *empty, uint32_t *oldest)
+{
+	uint64_t m = match_n(tags, tag, ways, empty);
+
+	if (!m && !*empty)
+		*oldest = oldest_n(s, ways);
+	return m;
+}
+
+WIDE_FN uint64_t tlb_wide_place(const uint64_t *tags,
+				const struct tlb_stamp *s, uint64_t tag,
+				uint32_t ways, uint64_t *empty,
+				uint32_t *oldest)
+{
+	if (ways == 16)
+		return place_n(tags, s, tag, 16, empty, oldest);
+	return place_n(tags, s, tag, ways, empty, oldest);
 }
 #endif /* TLB_WIDE */

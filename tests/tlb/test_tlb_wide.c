@@ -152,7 +152,7 @@ static void test_functions(void)
 		uint32_t ways = 16 + 4 * (uint32_t)rng_below(&r, 13);
 		uint64_t tag = rng_next(&r) | 1, m = 0, z = 0, empty;
 		uint64_t min = UINT64_MAX;
-		uint32_t oldest = 0;
+		uint32_t oldest = 0, got;
 
 		for (uint32_t w = 0; w < ways; w++) {
 			uint64_t k = rng_below(&r, 4);
@@ -169,9 +169,19 @@ static void test_functions(void)
 			}
 		}
 		ASSERT_EQ(tlb_wide_match(tags, tag, ways), m);
-		ASSERT_EQ(tlb_wide_match_empty(tags, tag, ways, &empty), m);
-		ASSERT_EQ(empty, z);
 		ASSERT_EQ(tlb_wide_oldest(s, ways), oldest);
+		got = UINT32_MAX;
+		ASSERT_EQ(tlb_wide_place(tags, s, tag, ways, &empty, &got), m);
+		ASSERT_EQ(empty, z);
+		ASSERT_EQ(got, m || z ? UINT32_MAX : oldest);
+		/* No match, no empty way: the oldest comes out. */
+		for (uint32_t w = 0; w < ways; w++)
+			if (tags[w] == tag || !tags[w])
+				tags[w] = tag + 2;
+		got = UINT32_MAX;
+		ASSERT_EQ(tlb_wide_place(tags, s, tag, ways, &empty, &got), 0);
+		ASSERT_EQ(empty, 0);
+		ASSERT_EQ(got, oldest);
 	}
 #endif
 }
