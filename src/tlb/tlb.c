@@ -410,7 +410,8 @@ static int64_t st_place_scan(const struct tlb_st *st, uint64_t base,
  * lookups if there is one, else into the lowest invalid way, else into the
  * policy's victim.  True when a valid entry was displaced.
  */
-static bool st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
+static inline __attribute__((always_inline)) bool
+st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
 		      const struct tlb_entry *d, uint32_t *way)
 {
 	uint64_t base = set * st->ways;
@@ -531,7 +532,8 @@ static int level_init(struct tlb_level *lv, const struct tlb_config *cfg,
  * When the hit is the first probe (first structure, its smallest size) and
  * @idx0 is not NULL, *@idx0 is the entry's index.
  */
-static inline int level_lookup(struct tlb_level *lv, uint64_t va,
+static inline __attribute__((always_inline)) int
+level_lookup(struct tlb_level *lv, uint64_t va,
 			       uint16_t asid, struct tlb_xlate *out,
 			       bool touch, uint64_t *idx0)
 {
@@ -569,7 +571,8 @@ static inline int level_lookup(struct tlb_level *lv, uint64_t va,
  * the entry written: the first way that answers @d's lookups (st_insert()
  * overwrites any earlier one that would), so what a lookup finds first.
  */
-static void level_fill(struct tlb_level *lv, struct tlb_level_counters *c,
+static inline __attribute__((always_inline)) void
+level_fill(struct tlb_level *lv, struct tlb_level_counters *c,
 		       uint64_t va, unsigned size_idx, unsigned shift,
 		       const struct tlb_entry *d, uint64_t *idx0)
 {
@@ -792,7 +795,8 @@ lookup_l2(struct tlb *t, uint64_t va, uint16_t asid, struct tlb_xlate *out,
 	return 0;
 }
 
-static inline int lookup(struct tlb *t, uint64_t va, uint16_t asid,
+static inline __attribute__((always_inline)) int
+lookup(struct tlb *t, uint64_t va, uint16_t asid,
 			 struct tlb_xlate *out, uint64_t *idx0)
 {
 	int si;
@@ -826,7 +830,8 @@ int tlb_lookup(struct tlb *t, uint64_t va, uint16_t asid,
 	return hit;
 }
 
-static int fill(struct tlb *t, uint64_t va, uint16_t asid, unsigned page_shift,
+static inline __attribute__((always_inline)) int
+fill(struct tlb *t, uint64_t va, uint16_t asid, unsigned page_shift,
 		uint64_t phys, uint32_t perm, bool global, uint64_t *idx0)
 {
 	const struct tlb_config *cfg = &t->cfg;
