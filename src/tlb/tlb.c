@@ -253,8 +253,7 @@ static inline int64_t first_asid_match(const struct tlb_st *st, uint64_t base,
 }
 
 static inline __attribute__((always_inline)) int64_t
-st_find(const struct tlb_st *st, uint64_t set,
-			      uint64_t tag, uint16_t asid)
+st_find(const struct tlb_st *st, uint64_t set, uint64_t tag, uint16_t asid)
 {
 	uint64_t base = set * st->ways;
 	const uint64_t *tags;
@@ -303,13 +302,35 @@ st_find(const struct tlb_st *st, uint64_t set,
 }
 
 /*
+ * The lowest way of the smallest age in the set at @base (every way
+ * valid).  The portable loop selects without a branch: which way is older
+ * is data, and a branch on it would mispredict.
+ */
+static inline uint32_t st_oldest(const struct tlb_st *st, uint64_t base)
+{
+	const struct tlb_stamp *s = st->stamp + base;
+	uint64_t min = s[0].age;
+	uint32_t oldest = 0;
+
+#if TLB_WIDE
+	if (st->wide)
+		return tlb_wide_oldest(s, st->ways);
+#endif
+	for (uint32_t w = 1; w < st->ways; w++) {
+		uint64_t a = s[w].age;
+
+		oldest = a < min ? w : oldest;
+		min = a < min ? a : min;
+	}
+	return oldest;
+}
+
+/*
  * Bit w set when way w of the set at @base holds @tag, and in *@empty
  * when it is invalid; when neither has a way, *@oldest is st_oldest().
  * The wide scan, or the portable one (constant trip counts for the common
  * ways).  Up to TLB_MASK_WAYS ways, or a wide structure.
  */
-static inline uint32_t st_oldest(const struct tlb_st *st, uint64_t base);
-
 static inline uint64_t st_place(const struct tlb_st *st, uint64_t base,
 				uint64_t tag, uint64_t *empty,
 				uint32_t *oldest)
@@ -343,30 +364,6 @@ static inline uint64_t st_place(const struct tlb_st *st, uint64_t base,
 	if (!m && !*empty)
 		*oldest = st_oldest(st, base);
 	return m;
-}
-
-/*
- * The lowest way of the smallest age in the set at @base (every way
- * valid).  The portable loop selects without a branch: which way is older
- * is data, and a branch on it would mispredict.
- */
-static inline uint32_t st_oldest(const struct tlb_st *st, uint64_t base)
-{
-	const struct tlb_stamp *s = st->stamp + base;
-	uint64_t min = s[0].age;
-	uint32_t oldest = 0;
-
-#if TLB_WIDE
-	if (st->wide)
-		return tlb_wide_oldest(s, st->ways);
-#endif
-	for (uint32_t w = 1; w < st->ways; w++) {
-		uint64_t a = s[w].age;
-
-		oldest = a < min ? w : oldest;
-		min = a < min ? a : min;
-	}
-	return oldest;
 }
 
 /*
@@ -412,7 +409,7 @@ static int64_t st_place_scan(const struct tlb_st *st, uint64_t base,
  */
 static inline __attribute__((always_inline)) bool
 st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
-		      const struct tlb_entry *d, uint32_t *way)
+	  const struct tlb_entry *d, uint32_t *way)
 {
 	uint64_t base = set * st->ways;
 	uint32_t oldest = UINT32_MAX;
@@ -533,9 +530,8 @@ static int level_init(struct tlb_level *lv, const struct tlb_config *cfg,
  * @idx0 is not NULL, *@idx0 is the entry's index.
  */
 static inline __attribute__((always_inline)) int
-level_lookup(struct tlb_level *lv, uint64_t va,
-			       uint16_t asid, struct tlb_xlate *out,
-			       bool touch, uint64_t *idx0)
+level_lookup(struct tlb_level *lv, uint64_t va, uint16_t asid,
+	     struct tlb_xlate *out, bool touch, uint64_t *idx0)
 {
 	for (unsigned i = 0; i < lv->nprobe; i++) {
 		const struct tlb_probe *pr = &lv->probe[i];
@@ -572,9 +568,9 @@ level_lookup(struct tlb_level *lv, uint64_t va,
  * overwrites any earlier one that would), so what a lookup finds first.
  */
 static inline __attribute__((always_inline)) void
-level_fill(struct tlb_level *lv, struct tlb_level_counters *c,
-		       uint64_t va, unsigned size_idx, unsigned shift,
-		       const struct tlb_entry *d, uint64_t *idx0)
+level_fill(struct tlb_level *lv, struct tlb_level_counters *c, uint64_t va,
+	   unsigned size_idx, unsigned shift, const struct tlb_entry *d,
+	   uint64_t *idx0)
 {
 	int s = lv->by_size[size_idx];
 	struct tlb_st *st;
@@ -796,8 +792,8 @@ lookup_l2(struct tlb *t, uint64_t va, uint16_t asid, struct tlb_xlate *out,
 }
 
 static inline __attribute__((always_inline)) int
-lookup(struct tlb *t, uint64_t va, uint16_t asid,
-			 struct tlb_xlate *out, uint64_t *idx0)
+lookup(struct tlb *t, uint64_t va, uint16_t asid, struct tlb_xlate *out,
+       uint64_t *idx0)
 {
 	int si;
 
@@ -832,7 +828,7 @@ int tlb_lookup(struct tlb *t, uint64_t va, uint16_t asid,
 
 static inline __attribute__((always_inline)) int
 fill(struct tlb *t, uint64_t va, uint16_t asid, unsigned page_shift,
-		uint64_t phys, uint32_t perm, bool global, uint64_t *idx0)
+     uint64_t phys, uint32_t perm, bool global, uint64_t *idx0)
 {
 	const struct tlb_config *cfg = &t->cfg;
 	struct tlb_entry d;
