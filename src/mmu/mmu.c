@@ -324,6 +324,18 @@ static int translate(struct mmu *m, uint64_t va, uint64_t size,
 
 		if (!hit) {
 			err = translate_miss(m, va, need, &pa, &prot, &f);
+			/* translate_rest() of one page that translated, as
+			 * its stores: the common miss needs no second call. */
+			if (__builtin_expect(!err && f == MMU_FAULT_NONE, 1)) {
+				r->pa = pa;
+				r->pa2 = PT_PA_NONE;
+				r->fault_va = va;
+				r->prot = prot;
+				r->fault = MMU_FAULT_NONE;
+				r->pages = 1;
+				r->source = 0;
+				return 0;
+			}
 			return translate_rest(m, va, last, need, r, err, f, pa,
 					      prot, 0);
 		}

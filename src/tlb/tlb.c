@@ -43,11 +43,22 @@ _Static_assert(TLB_MAX_PAGE_SIZES <= 8, "the size index has 3 tag bits");
 #define TLB_FRONT_MAX 8192
 #endif
 
+/* One probe of a lookup: a structure at one of its page sizes. */
+struct tlb_probe {
+	struct tlb_st *st;
+	uint8_t shift;
+	uint8_t size_idx;
+};
+
 struct tlb_level {
 	unsigned nst;
 	struct tlb_st st[TLB_MAX_STRUCTS];
 	/* Structure holding each size index, or -1. */
 	int8_t by_size[TLB_MAX_PAGE_SIZES];
+	/* The probes in lookup order: structure by structure, each's sizes
+	 * smallest first (probe[0]: the first structure's smallest). */
+	unsigned nprobe;
+	struct tlb_probe probe[TLB_MAX_STRUCTS * TLB_MAX_PAGE_SIZES];
 };
 
 struct tlb {
@@ -85,6 +96,10 @@ static int st_init(struct tlb_st *st, uint32_t entries, uint32_t ways,
 	st->clock = clock;
 	st->set_mask = sets - 1;
 	st->ways = ways;
+#if TLB_WIDE
+	st->wide = ways % 4 == 0 && ways >= TLB_WIDE_MIN_WAYS && ways <= 64 &&
+		   tlb_wide_ok();
+#endif
 	st->pol = tlb_policies[policy];
 	rng_seed(&st->rng, seed);
 	st->tag = calloc(entries, sizeof(*st->tag));
@@ -155,6 +170,35 @@ front_changed(struct tlb_st *st, uint64_t tag)
 		*s = no_front;
 }
 
+/*
+ * The entry of the fronted structure @st that held @old (0: none, or the
+ * same page) now holds @tag: front_changed() of both, one change
+ * counted (the count is only compared for equality).
+ */
+static inline __attribute__((always_inline)) void
+front_replaced(struct tlb_st *st, uint64_t old, uint64_t tag)
+{
+	struct tlb *t = st->front;
+	struct tlb_port *p;
+	uint64_t pages[2] = { old, tag };
+
+	if (!t)
+		return;
+	t->front_changes++;
+	p = t->holder;
+	if (!p)
+		return;
+	for (int k = 0; k < 2; k++) {
+		struct tlb_port_slot *s;
+
+		if (!pages[k] || (pages[k] >> 1 & 7) != st->size_idx[0])
+			continue;
+		s = port_slot(p, pages[k]);
+		if (!((s->key ^ pages[k]) & p->page_mask))
+			*s = no_front;
+	}
+}
+
 /* front_changed() out of line, for the flush loops: inline it costs
  * them registers on every way, for a change that is rare. */
 static __attribute__((noinline)) void front_forget(struct tlb_st *st,
@@ -208,12 +252,19 @@ static inline int64_t first_asid_match(const struct tlb_st *st, uint64_t base,
 	return -1;
 }
 
-static inline int64_t st_find(const struct tlb_st *st, uint64_t set,
-			      uint64_t tag, uint16_t asid)
+static inline __attribute__((always_inline)) int64_t
+st_find(const struct tlb_st *st, uint64_t set, uint64_t tag, uint16_t asid)
 {
 	uint64_t base = set * st->ways;
 	const uint64_t *tags;
 
+#if TLB_WIDE
+	/* A wide structure's scan is one call, whatever its ways. */
+	if (st->wide)
+		return first_asid_match(st, base,
+					tlb_wide_match(st->tag + base, tag,
+						       st->ways), asid);
+#endif
 	/* Constant ways also make set * ways a shift or a cheap multiply. */
 	switch (st->ways) {
 	case 4:
@@ -251,21 +302,86 @@ static inline int64_t st_find(const struct tlb_st *st, uint64_t set,
 }
 
 /*
- * Write @d under @tag into @set: over an entry that would answer the same
- * lookups if there is one, else into the lowest invalid way, else into the
- * policy's victim.  True when a valid entry was displaced.
+ * The lowest way of the smallest age in the set at @base (every way
+ * valid).  The portable loop selects without a branch: which way is older
+ * is data, and a branch on it would mispredict.
  */
-static bool st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
-		      const struct tlb_entry *d, uint32_t *way)
+static inline uint32_t st_oldest(const struct tlb_st *st, uint64_t base)
 {
-	uint64_t base = set * st->ways;
+	const struct tlb_stamp *s = st->stamp + base;
+	uint64_t min = s[0].age;
+	uint32_t oldest = 0;
+
+#if TLB_WIDE
+	if (st->wide)
+		return tlb_wide_oldest(s, st->ways);
+#endif
+	for (uint32_t w = 1; w < st->ways; w++) {
+		uint64_t a = s[w].age;
+
+		oldest = a < min ? w : oldest;
+		min = a < min ? a : min;
+	}
+	return oldest;
+}
+
+/*
+ * Bit w set when way w of the set at @base holds @tag, and in *@empty
+ * when it is invalid; when neither has a way, *@oldest is st_oldest().
+ * The wide scan, or the portable one (constant trip counts for the common
+ * ways).  Up to TLB_MASK_WAYS ways, or a wide structure.
+ */
+static inline uint64_t st_place(const struct tlb_st *st, uint64_t base,
+				uint64_t tag, uint64_t *empty,
+				uint32_t *oldest)
+{
+	const uint64_t *tags = st->tag + base;
+	uint64_t m;
+
+#if TLB_WIDE
+	if (st->wide)
+		return tlb_wide_place(tags, st->stamp + base, tag, st->ways,
+				      empty, oldest);
+#endif
+	switch (st->ways) {
+	case 4:
+		*empty = tlb_match_ways(tags, 0, 4);
+		m = tlb_match_ways(tags, tag, 4);
+		break;
+	case 8:
+		*empty = tlb_match_ways(tags, 0, 8);
+		m = tlb_match_ways(tags, tag, 8);
+		break;
+	case 16:
+		*empty = tlb_match_ways(tags, 0, 16);
+		m = tlb_match_ways(tags, tag, 16);
+		break;
+	default:
+		*empty = tlb_match_ways(tags, 0, st->ways);
+		m = tlb_match_ways(tags, tag, st->ways);
+		break;
+	}
+	if (!m && !*empty)
+		*oldest = st_oldest(st, base);
+	return m;
+}
+
+/*
+ * The way to write @d under @tag into: the first that would answer the
+ * same lookups if there is one, else the lowest invalid way, else -1 with
+ * *@oldest the lowest way of the smallest age.  One pass over the set,
+ * for structures too wide for a match mask.
+ */
+static int64_t st_place_scan(const struct tlb_st *st, uint64_t base,
+			     uint64_t tag, const struct tlb_entry *d,
+			     uint32_t *oldest)
+{
 	const uint64_t *tags = st->tag + base;
 	const struct tlb_stamp *stamp = st->stamp + base;
-	uint32_t w, inval = UINT32_MAX, oldest = 0;
-	uint64_t min = stamp[0].age;    /* stamp[oldest].age */
-	bool evicted = false;
+	uint32_t w, inval = UINT32_MAX;
+	uint64_t min = stamp[0].age;    /* stamp[*oldest].age */
 
-	/* One pass: a match, the first invalid way, the oldest valid one. */
+	*oldest = 0;
 	for (w = 0; w < st->ways; w++) {
 		uint64_t t = tags[w];
 
@@ -273,37 +389,75 @@ static bool st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
 			const struct tlb_entry *o = &st->data[base + w];
 
 			if (o->asid == d->asid || o->global || d->global)
-				break;
+				return w;
 		}
 		if (!t) {
 			if (inval == UINT32_MAX)
 				inval = w;
 		} else if (stamp[w].age < min) {
 			min = stamp[w].age;
-			oldest = w;
+			*oldest = w;
 		}
 	}
-	if (w == st->ways) {
-		if (inval != UINT32_MAX) {
-			w = inval;
-		} else {
-			w = st->pol->victim(st, set, oldest);
-			evicted = true;
+	return inval != UINT32_MAX ? (int64_t)inval : -1;
+}
+
+/*
+ * Write @d under @tag into @set: over an entry that would answer the same
+ * lookups if there is one, else into the lowest invalid way, else into the
+ * policy's victim.  True when a valid entry was displaced.
+ */
+static inline __attribute__((always_inline)) bool
+st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
+	  const struct tlb_entry *d, uint32_t *way)
+{
+	uint64_t base = set * st->ways;
+	uint32_t oldest = UINT32_MAX;
+	int64_t w = -1;
+	bool evicted = false;
+
+	if (st->wide || st->ways <= TLB_MASK_WAYS) {
+		/* The matches, the invalid ways, the oldest if no way of
+		 * either. */
+		uint64_t empty, m = st_place(st, base, tag, &empty, &oldest);
+
+		while (m) {
+			uint32_t k = (uint32_t)__builtin_ctzll(m);
+			const struct tlb_entry *o = &st->data[base + k];
+
+			if (o->asid == d->asid || o->global || d->global) {
+				w = k;
+				break;
+			}
+			m &= m - 1;
 		}
+		/* A match that does not answer @d's lookups: the oldest
+		 * was not computed. */
+		if (w < 0 && empty)
+			w = __builtin_ctzll(empty);
+		else if (w < 0 && oldest == UINT32_MAX)
+			oldest = st_oldest(st, base);
+	} else {
+		w = st_place_scan(st, base, tag, d, &oldest);
 	}
+	if (w < 0) {
+		/* LRU's and FIFO's victim without the call. */
+		w = st->pol->victim == tlb_st_oldest ? oldest :
+		    st->pol->victim(st, set, oldest);
+		evicted = true;
+	}
+	base += (uint64_t)w;
 	/* The page it held and the page it holds now. */
-	if (st->tag[base + w] != tag)
-		front_changed(st, st->tag[base + w]);
-	front_changed(st, tag);
-	st->tag[base + w] = tag;
-	st->data[base + w] = *d;
+	front_replaced(st, st->tag[base] != tag ? st->tag[base] : 0, tag);
+	st->tag[base] = tag;
+	st->data[base] = *d;
 	/* The common stamp inline; any other policy's own action called. */
 	if (st->pol->filled == tlb_st_stamp)
-		st->stamp[base + w].age = tlb_st_tick(st);
+		st->stamp[base].age = tlb_st_tick(st);
 	else if (st->pol->filled)
-		st->pol->filled(st, set, w);
+		st->pol->filled(st, set, (uint32_t)w);
 	if (way)
-		*way = w;
+		*way = (uint32_t)w;
 	return evicted;
 }
 
@@ -344,6 +498,7 @@ static int level_init(struct tlb_level *lv, const struct tlb_config *cfg,
 {
 	memset(lv->by_size, -1, sizeof(lv->by_size));
 	lv->nst = 0;
+	lv->nprobe = 0;
 	for (unsigned s = 0; s < nst; s++) {
 		struct tlb_st *st = &lv->st[s];
 		int err = st_init(st, sc[s].entries, sc[s].ways, sc[s].policy,
@@ -360,6 +515,10 @@ static int level_init(struct tlb_level *lv, const struct tlb_config *cfg,
 			st->shift[st->nsizes] = (uint8_t)cfg->page_shift[i];
 			st->nsizes++;
 			lv->by_size[i] = (int8_t)s;
+			lv->probe[lv->nprobe++] = (struct tlb_probe){
+				.st = st, .size_idx = (uint8_t)i,
+				.shift = (uint8_t)cfg->page_shift[i],
+			};
 		}
 	}
 	return 0;
@@ -370,37 +529,34 @@ static int level_init(struct tlb_level *lv, const struct tlb_config *cfg,
  * When the hit is the first probe (first structure, its smallest size) and
  * @idx0 is not NULL, *@idx0 is the entry's index.
  */
-static inline int level_lookup(struct tlb_level *lv, uint64_t va,
-			       uint16_t asid, struct tlb_xlate *out,
-			       bool touch, uint64_t *idx0)
+static inline __attribute__((always_inline)) int
+level_lookup(struct tlb_level *lv, uint64_t va, uint16_t asid,
+	     struct tlb_xlate *out, bool touch, uint64_t *idx0)
 {
-	for (unsigned s = 0; s < lv->nst; s++) {
-		struct tlb_st *st = &lv->st[s];
+	for (unsigned i = 0; i < lv->nprobe; i++) {
+		const struct tlb_probe *pr = &lv->probe[i];
+		struct tlb_st *st = pr->st;
+		uint64_t set = va >> pr->shift & st->set_mask;
+		int64_t w = st_find(st, set, make_tag(va, pr->shift,
+						      pr->size_idx), asid);
+		uint64_t idx;
+		const struct tlb_entry *d;
 
-		for (unsigned k = 0; k < st->nsizes; k++) {
-			uint64_t vpn = va >> st->shift[k];
-			uint64_t set = vpn & st->set_mask;
-			int64_t w = st_find(st, set,
-					    make_tag(va, st->shift[k],
-						     st->size_idx[k]),
-					    asid);
-			const struct tlb_entry *d;
-
-			if (w < 0)
-				continue;
-			if (touch)
-				st_touch(st, set, (uint32_t)w);
-			d = &st->data[set * st->ways + (uint64_t)w];
-			if (idx0 && s == 0 && k == 0)
-				*idx0 = set * st->ways + (uint64_t)w;
-			if (out) {
-				out->phys = d->phys;
-				out->perm = d->perm;
-				out->page_shift = st->shift[k];
-				out->global = d->global;
-			}
-			return st->size_idx[k];
+		if (w < 0)
+			continue;
+		if (touch)
+			st_touch(st, set, (uint32_t)w);
+		idx = set * st->ways + (uint64_t)w;
+		d = &st->data[idx];
+		if (idx0 && i == 0)
+			*idx0 = idx;
+		if (out) {
+			out->phys = d->phys;
+			out->perm = d->perm;
+			out->page_shift = pr->shift;
+			out->global = d->global;
 		}
+		return pr->size_idx;
 	}
 	return -1;
 }
@@ -411,9 +567,10 @@ static inline int level_lookup(struct tlb_level *lv, uint64_t va,
  * the entry written: the first way that answers @d's lookups (st_insert()
  * overwrites any earlier one that would), so what a lookup finds first.
  */
-static void level_fill(struct tlb_level *lv, struct tlb_level_counters *c,
-		       uint64_t va, unsigned size_idx, unsigned shift,
-		       const struct tlb_entry *d, uint64_t *idx0)
+static inline __attribute__((always_inline)) void
+level_fill(struct tlb_level *lv, struct tlb_level_counters *c, uint64_t va,
+	   unsigned size_idx, unsigned shift, const struct tlb_entry *d,
+	   uint64_t *idx0)
 {
 	int s = lv->by_size[size_idx];
 	struct tlb_st *st;
@@ -634,8 +791,9 @@ lookup_l2(struct tlb *t, uint64_t va, uint16_t asid, struct tlb_xlate *out,
 	return 0;
 }
 
-static inline int lookup(struct tlb *t, uint64_t va, uint16_t asid,
-			 struct tlb_xlate *out, uint64_t *idx0)
+static inline __attribute__((always_inline)) int
+lookup(struct tlb *t, uint64_t va, uint16_t asid, struct tlb_xlate *out,
+       uint64_t *idx0)
 {
 	int si;
 
@@ -649,6 +807,10 @@ static inline int lookup(struct tlb *t, uint64_t va, uint16_t asid,
 			return 1;
 		}
 		t->c.l1.misses++;
+	}
+	if (!t->l2.nst) {
+		t->c.walks++;
+		return 0;
 	}
 	return lookup_l2(t, va, asid, out, idx0);
 }
@@ -664,8 +826,9 @@ int tlb_lookup(struct tlb *t, uint64_t va, uint16_t asid,
 	return hit;
 }
 
-static int fill(struct tlb *t, uint64_t va, uint16_t asid, unsigned page_shift,
-		uint64_t phys, uint32_t perm, bool global, uint64_t *idx0)
+static inline __attribute__((always_inline)) int
+fill(struct tlb *t, uint64_t va, uint16_t asid, unsigned page_shift,
+     uint64_t phys, uint32_t perm, bool global, uint64_t *idx0)
 {
 	const struct tlb_config *cfg = &t->cfg;
 	struct tlb_entry d;

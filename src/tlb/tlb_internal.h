@@ -45,6 +45,39 @@ static inline uint64_t tlb_match_ways(const uint64_t *tags, uint64_t tag,
 	return m;
 }
 
+/*
+ * The wide scan (wide.c): on x86-64, a structure of TLB_WIDE_MIN_WAYS to
+ * 64 ways, a multiple of 4, scans its sets four ways to an instruction
+ * when the CPU has AVX2 (tlb_wide_ok(), asked once).  It returns what the
+ * portable loops return: the choice changes no result.
+ *   tlb_wide_match   tlb_match_ways() of @ways
+ *   tlb_wide_oldest  the lowest way of the smallest age in s[0 .. ways)
+ *   tlb_wide_place   tlb_wide_match(), *@empty the ways whose tag is 0,
+ *                    and when neither mask has a way, *@oldest =
+ *                    tlb_wide_oldest() (else unchanged)
+ * A build can turn it off with -DTLB_WIDE=0.
+ */
+#ifndef TLB_WIDE
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define TLB_WIDE 1
+#else
+#define TLB_WIDE 0
+#endif
+#endif
+#define TLB_WIDE_MIN_WAYS 16
+
+#if TLB_WIDE
+/* -1 until tlb_wide_ok() asks the CPU, then 1 or 0 (tests set 0 to take
+ * the portable loops).  Read when a structure is created. */
+extern int tlb_wide_state;
+bool tlb_wide_ok(void);
+uint64_t tlb_wide_match(const uint64_t *tags, uint64_t tag, uint32_t ways);
+uint32_t tlb_wide_oldest(const struct tlb_stamp *s, uint32_t ways);
+uint64_t tlb_wide_place(const uint64_t *tags, const struct tlb_stamp *s,
+			uint64_t tag, uint32_t ways, uint64_t *empty,
+			uint32_t *oldest);
+#endif
+
 struct tlb_st {
 	uint64_t *tag;            /* sets * ways */
 	struct tlb_stamp *stamp;
@@ -52,6 +85,7 @@ struct tlb_st {
 	uint64_t *bits;           /* one word per set, set_word policies */
 	uint64_t set_mask;
 	uint32_t ways;
+	bool wide;                /* its scans are tlb_wide_*() */
 	const struct tlb_policy_ops *pol;
 	unsigned nsizes;
 	uint8_t size_idx[TLB_MAX_PAGE_SIZES];

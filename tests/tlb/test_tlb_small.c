@@ -22,6 +22,7 @@
 #include "../../src/tlb/policy_plru.c"
 #include "../../src/tlb/policy_fifo.c"
 #include "../../src/tlb/policy_random.c"
+#include "../../src/tlb/wide.c"
 
 #include "../test.h"
 
