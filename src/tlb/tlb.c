@@ -144,26 +144,15 @@ static struct tlb_port_slot *port_slot(struct tlb_port *p, uint64_t va)
 }
 
 /*
- * An entry of the fronted structure @st that had or now has @tag (0:
- * none) changed (tlb.h, ports): the holder's slot of that page, which
- * may copy it (or an entry of another ASID that it may now answer
- * before), answers no more, and the count of changes moves on, so a port
- * that does not hold forgets its front when it holds again
- * (holder_after()).  Tags of the structure's other sizes are never in a
- * slot.  Other structures: nothing.
+ * @p's slot of the page @tag (0: none) of the fronted structure @st
+ * empty, if it copies that page.
  */
 static inline __attribute__((always_inline)) void
-front_changed(struct tlb_st *st, uint64_t tag)
+front_slot_forget(const struct tlb_st *st, struct tlb_port *p, uint64_t tag)
 {
-	struct tlb *t = st->front;
-	struct tlb_port *p;
 	struct tlb_port_slot *s;
 
-	if (!t)
-		return;
-	t->front_changes++;
-	p = t->holder;
-	if (!p || !tag || (tag >> 1 & 7) != st->size_idx[0])
+	if (!tag || (tag >> 1 & 7) != st->size_idx[0])
 		return;
 	s = port_slot(p, tag);
 	if (!((s->key ^ tag) & p->page_mask))
@@ -171,16 +160,20 @@ front_changed(struct tlb_st *st, uint64_t tag)
 }
 
 /*
- * The entry of the fronted structure @st that held @old (0: none, or the
- * same page) now holds @tag: front_changed() of both, one change
- * counted (the count is only compared for equality).
+ * An entry of the fronted structure @st that held the page @old now holds
+ * @tag (either 0: none; @old also 0 when it is the same page) (tlb.h,
+ * ports): the holder's slots of those pages, which may copy them (or an
+ * entry of another ASID that it may now answer before), answer no more,
+ * and the count of changes moves on by one (it is only compared for
+ * equality), so a port that does not hold forgets its front when it
+ * holds again (holder_after()).  Tags of the structure's other sizes are
+ * never in a slot.  Other structures: nothing.
  */
 static inline __attribute__((always_inline)) void
-front_replaced(struct tlb_st *st, uint64_t old, uint64_t tag)
+front_changed(struct tlb_st *st, uint64_t old, uint64_t tag)
 {
 	struct tlb *t = st->front;
 	struct tlb_port *p;
-	uint64_t pages[2] = { old, tag };
 
 	if (!t)
 		return;
@@ -188,15 +181,8 @@ front_replaced(struct tlb_st *st, uint64_t old, uint64_t tag)
 	p = t->holder;
 	if (!p)
 		return;
-	for (int k = 0; k < 2; k++) {
-		struct tlb_port_slot *s;
-
-		if (!pages[k] || (pages[k] >> 1 & 7) != st->size_idx[0])
-			continue;
-		s = port_slot(p, pages[k]);
-		if (!((s->key ^ pages[k]) & p->page_mask))
-			*s = no_front;
-	}
+	front_slot_forget(st, p, old);
+	front_slot_forget(st, p, tag);
 }
 
 /* front_changed() out of line, for the flush loops: inline it costs
@@ -204,7 +190,7 @@ front_replaced(struct tlb_st *st, uint64_t old, uint64_t tag)
 static __attribute__((noinline)) void front_forget(struct tlb_st *st,
 						   uint64_t tag)
 {
-	front_changed(st, tag);
+	front_changed(st, 0, tag);
 }
 
 /* Every slot of @p empty. */
@@ -448,7 +434,7 @@ st_insert(struct tlb_st *st, uint64_t set, uint64_t tag,
 	}
 	base += (uint64_t)w;
 	/* The page it held and the page it holds now. */
-	front_replaced(st, st->tag[base] != tag ? st->tag[base] : 0, tag);
+	front_changed(st, st->tag[base] != tag ? st->tag[base] : 0, tag);
 	st->tag[base] = tag;
 	st->data[base] = *d;
 	/* The common stamp inline; any other policy's own action called. */
