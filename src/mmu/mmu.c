@@ -260,6 +260,19 @@ static inline int translate_page(struct mmu *m, uint64_t va, uint32_t need,
 	return translate_miss(m, va, need, pa, prot, fault);
 }
 
+/* @r: an access of one page at @va that translated to @pa. */
+static inline void result_one_page(struct mmu_result *r, uint64_t va,
+				   uint64_t pa, uint32_t prot, uint8_t src)
+{
+	r->pa = pa;
+	r->pa2 = PT_PA_NONE;
+	r->fault_va = va;
+	r->prot = prot;
+	r->fault = MMU_FAULT_NONE;
+	r->pages = 1;
+	r->source = src;
+}
+
 /*
  * After the first page of an access translated (@err, @f, @pa, @prot,
  * @src): the further pages of a straddling access, the result and the
@@ -272,12 +285,7 @@ translate_rest(struct mmu *m, uint64_t va, uint64_t last, uint32_t need,
 {
 	uint64_t page;
 
-	r->source = src;
-	r->pages = 1;
-	r->pa = pa;
-	r->pa2 = PT_PA_NONE;
-	r->prot = prot;
-	r->fault_va = va;
+	result_one_page(r, va, pa, prot, src);
 	/* Every further base page the access touches: rarely any. */
 	page = va >> m->base_shift;
 	while (__builtin_expect(!err && f == MMU_FAULT_NONE &&
@@ -292,10 +300,8 @@ translate_rest(struct mmu *m, uint64_t va, uint64_t last, uint32_t need,
 		r->prot = prot;
 		r->fault_va = va2;
 	}
-	if (__builtin_expect(!err && f == MMU_FAULT_NONE, 1)) {
-		r->fault = MMU_FAULT_NONE;
+	if (__builtin_expect(!err && f == MMU_FAULT_NONE, 1))
 		return 0;
-	}
 	r->pa = r->pa2 = PT_PA_NONE;
 	r->fault = (uint8_t)f;
 	m->c.faults[f]++;
@@ -327,13 +333,7 @@ static int translate(struct mmu *m, uint64_t va, uint64_t size,
 			/* translate_rest() of one page that translated, as
 			 * its stores: the common miss needs no second call. */
 			if (__builtin_expect(!err && f == MMU_FAULT_NONE, 1)) {
-				r->pa = pa;
-				r->pa2 = PT_PA_NONE;
-				r->fault_va = va;
-				r->prot = prot;
-				r->fault = MMU_FAULT_NONE;
-				r->pages = 1;
-				r->source = 0;
+				result_one_page(r, va, pa, prot, 0);
 				return 0;
 			}
 			return translate_rest(m, va, last, need, r, err, f, pa,
@@ -345,13 +345,7 @@ static int translate(struct mmu *m, uint64_t va, uint64_t size,
 			return translate_rest(m, va, last, need, r, 0,
 					      MMU_FAULT_PERM, pa, x.perm,
 					      (uint8_t)hit);
-		r->pa = pa;
-		r->pa2 = PT_PA_NONE;
-		r->fault_va = va;
-		r->prot = x.perm;
-		r->fault = MMU_FAULT_NONE;
-		r->pages = 1;
-		r->source = (uint8_t)hit;
+		result_one_page(r, va, pa, x.perm, (uint8_t)hit);
 		return 0;
 	}
 	err = translate_page(m, va, need, &pa, &prot, &src, &f);
