@@ -165,8 +165,7 @@ din_fast(const char **pp, struct wl_access *o, uint64_t line)
 	WL_META_BAD)
 /*
  * Indexed by 64 - length (the loop has a - b at hand; 64: no line): 0
- * where the line's
- * k = length - 4 address digits are 1 to 15.
+ * where the line's k = length - 4 address digits are 1 to 15.
  */
 #define DIN_LEN(i) (64 - (i) >= 5 && 64 - (i) <= 19 ? 0 : WL_META_BAD)
 /* One object, so that one register holds the tables' address. */

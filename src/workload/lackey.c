@@ -175,11 +175,11 @@ static const struct {
  * are checked from two places on (comma << 2 ^ nl): a comma that is not
  * two before a newline shows two places after itself, so within its line
  * unless it is the line's last byte, which the size table refuses.  A
- * line of
- * fewer than 3 bytes breaks this at or before its newline (pre holds the
- * newline), so a line [a, b) that passes has b - a >= 3.  lackey_put()
- * takes it when its length and table entries are good (its size byte may
- * be a comma that some later short line asks for), as in din.c.
+ * line of fewer than 3 bytes breaks this at or before its newline (pre
+ * holds the newline), so a line [a, b) that passes has b - a >= 3.
+ * lackey_put() takes it when its length and table entries are good (its
+ * size byte may be a comma that some later short line asks for), as in
+ * din.c.
  */
 WL_WIDE_FN uint64_t lackey_bad(const struct wl_wide_masks *m)
 {
