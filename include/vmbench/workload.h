@@ -445,11 +445,14 @@ int wl_access_reader_open(struct wl_access_reader **r,
 			  struct reason *err);
 
 /*
- * The same, a text trace (lackey, din) parsed on @workers threads (1 to
+ * The same, a text trace (lackey, din) parsed on @workers threads (0 to
  * WL_READER_WORKERS): the workers take turns to read the source a chunk
  * at a time, cut each after its last newline and parse it, and
  * wl_access_reader_next() hands their accesses out in order,
- * WL_READER_JOBS chunks at most in flight.  A chunk with a bad line, a
+ * WL_READER_JOBS chunks at most in flight.  A caller whose next chunk is
+ * not parsed yet takes a turn itself when one is free, rather than wait
+ * (with 0 workers it reads and parses every chunk: the tests' way to
+ * take that path every time).  A chunk with a bad line, a
  * NUL byte or a line of WL_LINE_MAX bytes or more at its edge is read
  * again from there on the caller's thread as wl_access_reader_open()
  * would, so

@@ -12,8 +12,10 @@
  * stdout at the end, or atomically with -o), so a bad trace leaves no
  * partial output.
  */
+#define _GNU_SOURCE  /* sched_getaffinity(), CPU_COUNT() */
 #include <errno.h>
 #include <math.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,13 +85,14 @@ static void tlb_usage(FILE *f)
 "                     plain, gzip, xz or zstd (known by its first bytes);\n"
 "                     read a batch at a time: memory does not grow with it\n"
 "  --threads N        with --trace: 1 reads, parses and translates on one\n"
-"                     thread; 2 reads and parses on a second; 3 also\n"
-"                     reads and decompresses on a third; 4 (default)\n"
-"                     reads and parses a text trace on two threads in\n"
-"                     turns, the main one translates (a compressed\n"
-"                     one is decompressed on a fourth; a vmb trace: as\n"
-"                     2, or 3 when compressed).  The counters are the\n"
-"                     same every way\n"
+"                     thread; 2 reads and parses on a second (and the\n"
+"                     main one too while it would wait for it); 3 also\n"
+"                     reads and decompresses on a third; 4 reads and\n"
+"                     parses a text trace on two threads in turns (a\n"
+"                     compressed one is decompressed on a fourth; a vmb\n"
+"                     trace: as 2, or 3 when compressed).  Default: as\n"
+"                     many as the CPUs it may run on, 1, 2 or 4.  The\n"
+"                     counters are the same every way\n"
 "  --format F         a trace format (below; grammar in workload.h)\n"
 "  --workload NAME    a generated workload (below) instead of a trace;\n"
 "                     its pages are the geometry's base pages\n"
@@ -197,6 +200,22 @@ static int check_used(const char *name, const char *opt, const char *field)
 	return 0;
 }
 
+/*
+ * --threads by default: 1 on one CPU, 2 on two (a second parsing thread
+ * would take the translating one's CPU from it), else 4.  The CPUs are
+ * those the process may run on (taskset, cpusets), not the machine's.
+ */
+static unsigned default_threads(void)
+{
+	cpu_set_t set;
+	int n;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 4;
+	n = CPU_COUNT(&set);
+	return n <= 1 ? 1 : n == 2 ? 2 : 4;
+}
+
 static int parse_tlb_args(int argc, char **argv, struct tlb_args *ta)
 {
 	struct vmsim_args a;
@@ -207,7 +226,7 @@ static int parse_tlb_args(int argc, char **argv, struct tlb_args *ta)
 	ta->arch = DEFAULT_ARCH;
 	ta->tlb = DEFAULT_TLB;
 	ta->reps = 1;
-	ta->threads = 4;
+	ta->threads = default_threads();
 	wl_access_gen_defaults(&ta->gp);
 	vmsim_args_init(&a, argc, argv);
 	while (vmsim_args_next(&a, &o)) {
@@ -643,9 +662,13 @@ static void tlb_run_release(struct tlb_run *c)
 /* 0, or VMSIM_BAD_INPUT after printing the reason. */
 static int tlb_run(struct tlb_run *c, const char *shown)
 {
+	/* A text trace with 2 to 4 threads: the parallel reader (its
+	 * chunks are jobs); a vmb trace: the ring reader. */
+	bool par = c->fmt && c->threads >= 2 && !c->fmt->binary;
 	struct source_opts so = { .thread = c->threads == 3,
 				  .thread_compressed = c->threads == 4,
-				  .chunk = c->threads == 4 ? 256u << 10 : 0 };
+				  .chunk = par || c->threads == 4 ?
+					   256u << 10 : 0 };
 	struct wl_access_reader *rd = NULL;
 	struct source *src = NULL;
 	struct reason err = { 0 };
@@ -690,9 +713,10 @@ static int tlb_run(struct tlb_run *c, const char *shown)
 		return 0;
 	}
 	if (source_open(&src, c->path, &so, &err) ||
-	    (c->threads == 4 ?
+	    (par ?
 	     wl_access_reader_open_parallel(&rd, c->fmt, src,
-					    WL_READER_WORKERS, &err) :
+					    c->threads == 4 ?
+					    WL_READER_WORKERS : 1, &err) :
 	     wl_access_reader_open(&rd, c->fmt, src, c->threads >= 2,
 				   &err))) {
 		ret = vmsim_input_error(shown, &err);

@@ -574,10 +574,48 @@ static bool par_fill_job(struct wl_access_reader *r, struct par_job *j)
 	return false;
 }
 
+/* Whether a job can be filled now: the turn is free, a slot too. */
+static bool par_can_fill(const struct par *P)
+{
+	return !P->src_done && !P->reading &&
+	       P->fill_i - P->cons_i < NJOBS;
+}
+
+/*
+ * Take the reading turn (par_can_fill() held, @mu held), fill the next
+ * job, hand the turn on and parse the job; @mu held again on return.
+ */
+static void par_work(struct wl_access_reader *r)
+{
+	struct par *P = r->par;
+	struct par_job *j = &P->job[P->fill_i % NJOBS];
+	bool last, text;
+
+	P->reading = true;
+	pthread_mutex_unlock(&P->mu);
+	last = par_fill_job(r, j);
+	text = j->kind == JOB_TEXT || j->kind == JOB_LAST;
+	pthread_mutex_lock(&P->mu);
+	P->reading = false;
+	P->src_done = last;
+	P->fill_i++;
+	j->state = text ? JOB_BUSY : JOB_DONE;
+	/* The turn is free: another worker may read on. */
+	pthread_cond_signal(&P->cv_work);
+	if (text) {
+		pthread_mutex_unlock(&P->mu);
+		par_parse(r->fmt, j);
+		pthread_mutex_lock(&P->mu);
+		j->state = JOB_DONE;
+	}
+	pthread_cond_broadcast(&P->cv_done);
+}
+
 /*
  * A worker: it takes the reading turn when the next job's slot is free,
  * fills that job, hands the turn on and parses the job; so reading and
- * parsing alternate between the workers and the caller only translates.
+ * parsing alternate between the workers, and the caller translates (and
+ * takes a turn itself when the job it waits for is not done: par_next()).
  */
 static void *par_worker(void *arg)
 {
@@ -585,36 +623,11 @@ static void *par_worker(void *arg)
 	struct par *P = r->par;
 
 	pthread_mutex_lock(&P->mu);
-	for (;;) {
-		struct par_job *j;
-		bool last, text;
-
-		if (P->stop)
-			break;
-		if (P->src_done || P->reading ||
-		    P->fill_i - P->cons_i >= NJOBS) {
+	while (!P->stop) {
+		if (par_can_fill(P))
+			par_work(r);
+		else
 			pthread_cond_wait(&P->cv_work, &P->mu);
-			continue;
-		}
-		j = &P->job[P->fill_i % NJOBS];
-		P->reading = true;
-		pthread_mutex_unlock(&P->mu);
-		last = par_fill_job(r, j);
-		text = j->kind == JOB_TEXT || j->kind == JOB_LAST;
-		pthread_mutex_lock(&P->mu);
-		P->reading = false;
-		P->src_done = last;
-		P->fill_i++;
-		j->state = text ? JOB_BUSY : JOB_DONE;
-		/* The turn is free: another worker may read on. */
-		pthread_cond_signal(&P->cv_work);
-		if (text) {
-			pthread_mutex_unlock(&P->mu);
-			par_parse(r->fmt, j);
-			pthread_mutex_lock(&P->mu);
-			j->state = JOB_DONE;
-		}
-		pthread_cond_signal(&P->cv_done);
 	}
 	pthread_mutex_unlock(&P->mu);
 	return NULL;
@@ -700,8 +713,14 @@ static long par_next(struct wl_access_reader *r, const struct wl_access **a,
 		}
 		j = &P->job[P->cons_i % NJOBS];
 		pthread_mutex_lock(&P->mu);
-		while (j->state != JOB_DONE)
-			pthread_cond_wait(&P->cv_done, &P->mu);
+		/* Rather than wait, fill and parse a later job when one can
+		 * be: the workers are behind, so the trace is parse-bound. */
+		while (j->state != JOB_DONE) {
+			if (par_can_fill(P))
+				par_work(r);
+			else
+				pthread_cond_wait(&P->cv_done, &P->mu);
+		}
 		pthread_mutex_unlock(&P->mu);
 		switch (j->kind) {
 		case JOB_END:
@@ -785,8 +804,8 @@ int wl_access_reader_open_parallel(struct wl_access_reader **rp,
 	if (fmt->binary || fmt->header || !fmt->parse)
 		return wl_access_reader_open(rp, fmt, src, true, err);
 	*rp = NULL;
-	if (workers < 1 || workers > WL_READER_WORKERS)
-		return reason_fail(err, -EINVAL, 0, "%u parsing threads: 1 "
+	if (workers > WL_READER_WORKERS)
+		return reason_fail(err, -EINVAL, 0, "%u parsing threads: 0 "
 				   "to %u", workers, WL_READER_WORKERS);
 	r = calloc(1, sizeof(*r));
 	P = calloc(1, sizeof(*P));

@@ -142,6 +142,10 @@ static void chunk_invariant(const struct wl_trace_format *fmt,
 		parse_parallel(fmt, buf, len, chunk, chunk % 2, 1, &r);
 		same(&ref, &r, fmt->name, chunk);
 		wl_access_trace_free(&r.t);
+		/* No worker: the caller fills and parses every job. */
+		parse_parallel(fmt, buf, len, chunk, chunk % 3 == 0, 0, &r);
+		same(&ref, &r, fmt->name, chunk);
+		wl_access_trace_free(&r.t);
 	}
 	wl_access_trace_free(&ref.t);
 }
@@ -780,6 +784,9 @@ static void batches(void)
 		parse_parallel(&wl_trace_din, text, len, c, c & 1, 2, &b);
 		same(&a, &b, "din parallel, a bad line", c);
 		wl_access_trace_free(&b.t);
+		parse_parallel(&wl_trace_din, text, len, c, c & 1, 0, &b);
+		same(&a, &b, "din, no worker, a bad line", c);
+		wl_access_trace_free(&b.t);
 	}
 	parse_threaded(&wl_trace_din, text, len, 1000, &b);
 #ifdef VMBENCH_HAVE_ZLIB
@@ -981,7 +988,8 @@ static void gen_stream(void)
 
 /*
  * Through a file, @how: 0 the reader on the caller's thread, 1 on its
- * thread, 2 the parallel reader with two workers; chunks of @chunk.
+ * thread, 2 the parallel reader with two workers, 3 with none (the
+ * caller parses every job); chunks of @chunk.
  */
 static void parse_file(const struct wl_trace_format *fmt, const char *path,
 		       size_t chunk, int how, bool want_mapped,
@@ -994,8 +1002,9 @@ static void parse_file(const struct wl_trace_format *fmt, const char *path,
 	memset(r, 0, sizeof(*r));
 	ASSERT_OK(source_open(&s, path, &o, &r->err));
 	ASSERT_EQ(source_mapped(s), want_mapped);
-	if (how == 2)
-		ASSERT_OK(wl_access_reader_open_parallel(&rd, fmt, s, 2,
+	if (how >= 2)
+		ASSERT_OK(wl_access_reader_open_parallel(&rd, fmt, s,
+							 how == 2 ? 2 : 0,
 							 &r->err));
 	else
 		ASSERT_OK(wl_access_reader_open(&rd, fmt, s, how == 1,
@@ -1065,11 +1074,11 @@ static void mapped_files(void)
 				if (chunks[c] && chunks[c] < 1000 &&
 				    sizes[i] > 100000)
 					continue;
-				for (int how = 0; how < 3; how++) {
+				for (int how = 0; how < 4; how++) {
 					parse_file(&wl_trace_din, path,
 						   chunks[c], how,
 						   sizes[i] > 0, &r);
-					same(&ref, &r, how == 2 ?
+					same(&ref, &r, how >= 2 ?
 					     "mapped, parallel" : "mapped",
 					     chunks[c]);
 					wl_access_trace_free(&r.t);
@@ -1111,7 +1120,7 @@ static void mapped_files(void)
 			parse(&wl_trace_din, t, n, chunks[c], &ref);
 			ASSERT_EQ(ref.ret, v == 1 && chunks[c] &&
 				  chunks[c] < n ? -E2BIG : 0);
-			for (int how = 0; how < 3; how++) {
+			for (int how = 0; how < 4; how++) {
 				parse_file(&wl_trace_din, path, chunks[c], how,
 					   true, &r);
 				same(&ref, &r, "mapped, long line", chunks[c]);
@@ -1254,9 +1263,9 @@ static void mapped_wide(void)
 		close(fd);
 		parse_narrow(fmt, t, len, 0, &ref);
 		for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
-			for (int how = 0; how < 3; how++) {
+			for (int how = 0; how < 4; how++) {
 				parse_file(fmt, path, chunks[c], how, true, &r);
-				same(&ref, &r, how == 2 ? "mapped wide, parallel" :
+				same(&ref, &r, how >= 2 ? "mapped wide, parallel" :
 				     "mapped wide", chunks[c]);
 				wl_access_trace_free(&r.t);
 			}
