@@ -396,10 +396,14 @@ void wl_access_reader_close(struct wl_access_reader *r)
  * without a newline is copied, into the job's own buffer, to add one.
  * The consumer gives back the mapping's pages of the jobs it handed out.
  *
- * [0, cut) is whole lines, parsed by a worker with line numbers relative
- * to the job; the tail becomes the next job's head.  The consumer hands
- * out the jobs' accesses in job order, adding the lines of the jobs
- * before (line_base).  Invariants: cons_i <= fill_i <= cons_i + NJOBS;
+ * [0, cut) is whole lines, parsed by a worker; the tail becomes the next
+ * job's head.  A job whose parse starts after every job before it was
+ * parsed knows the lines before it (known_lines) and numbers its lines
+ * from there, as the single-thread reader would (based): with one worker
+ * that is nearly every job.  Any other job numbers its lines from 0, and
+ * the consumer adds the lines of the jobs before (line_base) as it hands
+ * the accesses out.  The consumer hands out the jobs' accesses in job
+ * order.  Invariants: cons_i <= fill_i <= cons_i + NJOBS;
  * jobs [cons_i, fill_i) are filled; a job's state moves FREE -> BUSY
  * (filled, being parsed) -> DONE (a job that needs no parsing is DONE
  * when filled) -> FREE (handed out), under @mu; the jobs after an END,
@@ -438,6 +442,9 @@ struct par_job {
 	struct reason why;
 	struct wl_access *out;  /* the accesses of [0, cut) */
 	size_t nout, cap, pos;  /* pos: handed out */
+	uint64_t base;          /* the line its lines are numbered after */
+	bool based;             /* base is the lines of the jobs before it
+				 * (else 0: the consumer adds them) */
 	uint64_t lines;         /* lines in [0, cut) */
 };
 
@@ -448,6 +455,9 @@ struct par {
 	unsigned nthreads;
 	bool stop;
 	uint64_t fill_i, cons_i, line_base;
+	/* Jobs [cons_i, known_i) are DONE, and known_lines is the lines of
+	 * the jobs before known_i (par_known()). */
+	uint64_t known_i, known_lines;
 	bool reading;           /* a worker holds the reading turn */
 	bool src_done;          /* the last job is filled */
 	bool mapped;            /* source_mapped(): the carry is r->clen
@@ -465,6 +475,7 @@ static void par_parse(const struct wl_trace_format *fmt, struct par_job *j)
 
 	ps.p = j->text;
 	ps.end = text_cut(j->text, j->text + j->cut);
+	ps.line = j->base;
 	j->failed = false;
 	while (ps.p < ps.end) {
 		if (ps.n + 2 > j->cap) {
@@ -487,7 +498,7 @@ static void par_parse(const struct wl_trace_format *fmt, struct par_job *j)
 		}
 	}
 	j->nout = ps.n;
-	j->lines = ps.line;
+	j->lines = ps.line - j->base;
 }
 
 /* The last newline of [p, end), or NULL. */
@@ -574,6 +585,24 @@ static bool par_fill_job(struct wl_access_reader *r, struct par_job *j)
 	return false;
 }
 
+/*
+ * Move known_i past the jobs that are DONE (@mu held, after a job became
+ * DONE).  A job that failed counts its lines up to its error: the jobs
+ * after it are never handed out (it is read again on the caller's
+ * thread), so their bases do not matter.
+ */
+static void par_known(struct par *P)
+{
+	while (P->known_i < P->fill_i) {
+		const struct par_job *j = &P->job[P->known_i % NJOBS];
+
+		if (j->state != JOB_DONE)
+			break;
+		P->known_lines += j->lines;
+		P->known_i++;
+	}
+}
+
 /* Whether a job can be filled now: the turn is free, a slot too. */
 static bool par_can_fill(const struct par *P)
 {
@@ -588,7 +617,8 @@ static bool par_can_fill(const struct par *P)
 static void par_work(struct wl_access_reader *r)
 {
 	struct par *P = r->par;
-	struct par_job *j = &P->job[P->fill_i % NJOBS];
+	uint64_t k = P->fill_i;
+	struct par_job *j = &P->job[k % NJOBS];
 	bool last, text;
 
 	P->reading = true;
@@ -603,11 +633,15 @@ static void par_work(struct wl_access_reader *r)
 	/* The turn is free: another worker may read on. */
 	pthread_cond_signal(&P->cv_work);
 	if (text) {
+		/* Every job before it parsed: its lines follow theirs. */
+		j->based = P->known_i == k;
+		j->base = j->based ? P->known_lines : 0;
 		pthread_mutex_unlock(&P->mu);
 		par_parse(r->fmt, j);
 		pthread_mutex_lock(&P->mu);
 		j->state = JOB_DONE;
 	}
+	par_known(P);
 	pthread_cond_broadcast(&P->cv_done);
 }
 
@@ -713,8 +747,9 @@ static long par_next(struct wl_access_reader *r, const struct wl_access **a,
 		}
 		j = &P->job[P->cons_i % NJOBS];
 		pthread_mutex_lock(&P->mu);
-		/* Rather than wait, fill and parse a later job when one can
-		 * be: the workers are behind, so the trace is parse-bound. */
+		/* Rather than wait, fill and parse the next job to fill (the
+		 * awaited one itself, or a later one) when the turn and a
+		 * slot are free: the workers are behind. */
 		while (j->state != JOB_DONE) {
 			if (par_can_fill(P))
 				par_work(r);
@@ -745,7 +780,9 @@ static long par_next(struct wl_access_reader *r, const struct wl_access **a,
 
 			if (k > WL_ACCESS_BATCH)
 				k = WL_ACCESS_BATCH;
-			if (P->line_base + j->lines <= UINT32_MAX) {
+			if (j->based) {
+				/* Numbered as the single-thread reader does. */
+			} else if (P->line_base + j->lines <= UINT32_MAX) {
 				/* No line reaches the clamp. */
 				uint32_t b = (uint32_t)P->line_base;
 

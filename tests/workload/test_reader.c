@@ -146,6 +146,18 @@ static void chunk_invariant(const struct wl_trace_format *fmt,
 		parse_parallel(fmt, buf, len, chunk, chunk % 3 == 0, 0, &r);
 		same(&ref, &r, fmt->name, chunk);
 		wl_access_trace_free(&r.t);
+#ifdef WL_WIDE
+		{
+			/* The per-line paths and the portable line count. */
+			int was = wl_wide_state;
+
+			wl_wide_state = 0;
+			parse_parallel(fmt, buf, len, chunk, false, 0, &r);
+			wl_wide_state = was;
+			same(&ref, &r, fmt->name, chunk);
+			wl_access_trace_free(&r.t);
+		}
+#endif
 	}
 	wl_access_trace_free(&ref.t);
 }
