@@ -399,10 +399,11 @@ void wl_access_reader_close(struct wl_access_reader *r)
  * [0, cut) is whole lines, parsed by a worker; the tail becomes the next
  * job's head.  A job whose parse starts after every job before it was
  * parsed knows the lines before it (known_lines) and numbers its lines
- * from there, as the single-thread reader would (based): with one worker
- * that is nearly every job.  Any other job numbers its lines from 0, and
- * the consumer adds the lines of the jobs before (line_base) as it hands
- * the accesses out.  The consumer hands out the jobs' accesses in job
+ * from there, as the single-thread reader would: with one worker that
+ * is nearly every job.  Any other job numbers its lines from 0, and the
+ * consumer adds the lines of the jobs before (line_base, which a job's
+ * base equals exactly when no line needs it) as it hands the accesses
+ * out.  The consumer hands out the jobs' accesses in job
  * order.  Invariants: cons_i <= fill_i <= cons_i + NJOBS;
  * jobs [cons_i, fill_i) are filled; a job's state moves FREE -> BUSY
  * (filled, being parsed) -> DONE (a job that needs no parsing is DONE
@@ -442,9 +443,9 @@ struct par_job {
 	struct reason why;
 	struct wl_access *out;  /* the accesses of [0, cut) */
 	size_t nout, cap, pos;  /* pos: handed out */
-	uint64_t base;          /* the line its lines are numbered after */
-	bool based;             /* base is the lines of the jobs before it
-				 * (else 0: the consumer adds them) */
+	uint64_t base;          /* the line its lines are numbered after:
+				 * the lines of the jobs before it, or 0
+				 * (the consumer adds those) */
 	uint64_t lines;         /* lines in [0, cut) */
 };
 
@@ -634,8 +635,7 @@ static void par_work(struct wl_access_reader *r)
 	pthread_cond_signal(&P->cv_work);
 	if (text) {
 		/* Every job before it parsed: its lines follow theirs. */
-		j->based = P->known_i == k;
-		j->base = j->based ? P->known_lines : 0;
+		j->base = P->known_i == k ? P->known_lines : 0;
 		pthread_mutex_unlock(&P->mu);
 		par_parse(r->fmt, j);
 		pthread_mutex_lock(&P->mu);
@@ -780,7 +780,7 @@ static long par_next(struct wl_access_reader *r, const struct wl_access **a,
 
 			if (k > WL_ACCESS_BATCH)
 				k = WL_ACCESS_BATCH;
-			if (j->based) {
+			if (j->base == P->line_base) {
 				/* Numbered as the single-thread reader does. */
 			} else if (P->line_base + j->lines <= UINT32_MAX) {
 				/* No line reaches the clamp. */
