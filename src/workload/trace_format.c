@@ -79,6 +79,15 @@ struct wl_access_reader {
 static int next_chunk(struct wl_access_reader *r, const char **p,
 		      size_t *n, struct reason *err);
 
+/* The last newline of [p, end), or NULL. */
+static const char *last_nl(const char *p, const char *end)
+{
+	while (end > p)
+		if (*--end == '\n')
+			return end;
+	return NULL;
+}
+
 /*
  * The end of the whole lines of [p, end): after the last newline, or p.
  * A NUL byte among them is the parser's error, at its line (access_impl.h:
@@ -86,12 +95,9 @@ static int next_chunk(struct wl_access_reader *r, const char **p,
  */
 static const char *text_cut(const char *p, const char *end)
 {
-	const char *nl;
+	const char *nl = last_nl(p, end);
 
-	for (nl = end; nl > p; nl--)
-		if (nl[-1] == '\n')
-			return nl;
-	return p;
+	return nl ? nl + 1 : p;
 }
 
 /* Parse [p, end) with the format's parser: 0 (ps.p tells how far it
@@ -500,15 +506,6 @@ static void par_parse(const struct wl_trace_format *fmt, struct par_job *j)
 	}
 	j->nout = ps.n;
 	j->lines = ps.line - j->base;
-}
-
-/* The last newline of [p, end), or NULL. */
-static const char *last_nl(const char *p, const char *end)
-{
-	while (end > p)
-		if (*--end == '\n')
-			return end;
-	return NULL;
 }
 
 /*
