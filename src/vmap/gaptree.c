@@ -175,6 +175,13 @@ struct gt_vmap {
 
 enum { GT_NONE, GT_FOUND, GT_STOP };
 
+/* Ask for every line of the @bytes at @p. */
+static inline void prefetch_lines(const void *p, size_t bytes)
+{
+	for (size_t k = 0; k < bytes; k += 64)
+		GT_PREFETCH((const char *)p + k);
+}
+
 /*
  * Ask for every line of the node at depth @d below the one a descent
  * stands on: its misses then overlap instead of following the scan.
@@ -182,11 +189,8 @@ enum { GT_NONE, GT_FOUND, GT_STOP };
 static inline void prefetch_node(const struct gt_vmap *a, const void *p,
 				 unsigned d)
 {
-	size_t bytes = d == a->height ? sizeof(struct gt_leaf) :
-					sizeof(struct gt_inner);
-
-	for (size_t k = 0; k < bytes; k += 64)
-		GT_PREFETCH((const char *)p + k);
+	prefetch_lines(p, d == a->height ? sizeof(struct gt_leaf) :
+					   sizeof(struct gt_inner));
 }
 
 /*
@@ -631,8 +635,7 @@ static inline struct gt_leaf *descend(struct gt_vmap *a, uint64_t addr)
 
 		for (d = 0; d + 1 < a->height; d++) {
 			node = descend_step(a, node, d, addr, &lo);
-			for (size_t k = 0; k < sizeof(struct gt_inner); k += 64)
-				GT_PREFETCH((const char *)node + k);
+			prefetch_lines(node, sizeof(struct gt_inner));
 		}
 		node = descend_step(a, node, d, addr, &lo);
 		prefetch_leaf_once(node);
