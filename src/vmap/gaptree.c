@@ -397,6 +397,20 @@ static int search(struct gt_vmap *a, void *node, unsigned d, uint64_t lo,
 }
 
 /*
+ * How many of the @n (capacity + 1) entries of a node being split stay in
+ * the left half, when the new one is entry @k and the least fill is @min.
+ * Halves, unless the new entry is one of the last two: then an append --
+ * what lowest-fit allocation does while it fills the range, each new area
+ * going before the sentinel, each new leaf after the last -- so the right
+ * half takes only @min, and the left one, which appends will not touch
+ * again, stays nearly full instead of half empty.
+ */
+static inline uint32_t split_at(uint32_t n, uint32_t k, uint32_t min)
+{
+	return k + 2 >= n ? n - min : n / 2;
+}
+
+/*
  * Split the full node at depth @d of the path, whose new right half is
  * @right; the parent gets @right after it, taking a node from @spare for
  * each further full ancestor and for a new root.  Returns the depth of the
@@ -461,7 +475,7 @@ static unsigned split_up(struct gt_vmap *a, unsigned d, void *left,
 			}
 		}
 		q = *spare++;
-		h = n / 2;
+		h = split_at(n, i + 1, GT_FAN_MIN);
 		p->n = h;
 		q->n = n - h;
 		memcpy(p->max, max, h * sizeof(max[0]));
@@ -524,7 +538,7 @@ static int leaf_insert(struct gt_vmap *a, struct gt_leaf *l, uint32_t j,
 
 	uint64_t start[GT_LEAF_N + 1], end[GT_LEAF_N + 1];
 	struct gt_leaf *r = spare[0];
-	uint32_t n = GT_LEAF_N + 1, h = n / 2;
+	uint32_t n = GT_LEAF_N + 1, h = split_at(n, j, GT_LEAF_MIN);
 	uint64_t lo = a->lo[d];
 
 	memcpy(start, l->start, j * sizeof(start[0]));

@@ -60,22 +60,62 @@ static unsigned fill_pages(struct vmap *v, unsigned height)
 }
 
 /*
+ * Pages from S as fill_pages() leaves them, but with every other one freed
+ * and allocated again, so that the refills split leaves in their middles
+ * (halving them) rather than at their ends: leaves of mixed fill.
+ */
+static unsigned fill_pages_mixed(struct vmap *v, unsigned height)
+{
+	unsigned n = fill_pages(v, height);
+
+	for (unsigned k = 0; k < n; k += 2)
+		free_ok(v, S + k * P);
+	for (unsigned k = 0; k < n; k += 2)
+		ASSERT_EQ(alloc_any(v, P), S + k * P);
+	return fill_pages(v, height);
+}
+
+/*
  * Splits: pages allocated in order fill leaves from the left; each full
  * leaf splits, then full inner nodes, then the root; addresses stay the
- * lowest fit and the validator passes after each.
+ * lowest fit and the validator passes after each.  An append (the new
+ * area before the sentinel) leaves the left half nearly full; an insert
+ * in a leaf's middle halves it.
  */
 static void test_splits(void)
 {
 	struct vmap *v = make(S, S + (1ULL << 30));
 	struct gt_vmap *a = to_gt(v);
+	struct gt_leaf *l;
 	unsigned n;
 
 	ASSERT_EQ(a->height, 0);
 	n = fill_pages(v, 1);
-	/* The first split: a full leaf and the new area, halved. */
+	/* The first split: a full leaf and the new area, at the end. */
 	ASSERT_EQ(n, GT_LEAF_N);
 	ASSERT_EQ(nleaves(a), 2);
 	ASSERT_EQ(a->ipool.in_use, 1);
+	l = first_leaf(a);
+	ASSERT_EQ(l->n, GT_LEAF_N + 1 - GT_LEAF_MIN);
+	ASSERT_EQ(next_leaf(a, l)->n, GT_LEAF_MIN);
+	vmap_destroy(v);
+
+	/* A full root leaf with a hole at page 1: filling it halves it. */
+	v = make(S, S + (1ULL << 30));
+	a = to_gt(v);
+	for (unsigned k = 0; k + 1 < GT_LEAF_N; k++)
+		ASSERT_EQ(alloc_any(v, P), S + k * P);
+	free_ok(v, S + P);
+	ASSERT_EQ(alloc_any(v, 2 * P), S + (GT_LEAF_N - 1) * P);
+	ASSERT_EQ(a->height, 0);
+	ASSERT_EQ(first_leaf(a)->n, GT_LEAF_N);
+	ASSERT_EQ(alloc_any(v, P), S + P);
+	ASSERT_EQ(nleaves(a), 2);
+	ASSERT_EQ(first_leaf(a)->n, (GT_LEAF_N + 1) / 2);
+	vmap_destroy(v);
+
+	v = make(S, S + (1ULL << 30));
+	a = to_gt(v);
 	n = fill_pages(v, 3);
 	ASSERT_EQ(a->height, 3);
 	ASSERT_EQ(a->max, v->end - (S + n * P));
@@ -136,7 +176,7 @@ static void test_underflow(void)
 {
 	struct vmap *v = make(S, S + (1ULL << 30));
 	struct gt_vmap *a = to_gt(v);
-	unsigned n = fill_pages(v, 3), borrowed = 0, merged = 0;
+	unsigned n = fill_pages_mixed(v, 3), borrowed = 0, merged = 0;
 	unsigned *order = malloc(n * sizeof(*order));
 	unsigned char *freed = calloc(n, 1);
 	struct rng r;
