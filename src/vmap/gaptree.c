@@ -61,10 +61,12 @@
  * or the window can fail in a gap big enough), which keeps it the exact
  * lowest fit.  The new area is inserted before the entry whose gap it
  * splits, so no key changes; a full leaf is split (and then its parent,
- * when full), and the maxima on the path are recomputed up to the first
- * that does not change.  The nodes a split cascade needs are all taken
- * before anything changes, so -ENOMEM leaves the tree as it was; a free
- * never allocates.
+ * when full), halved, or by an append (the new entry one of the last two,
+ * as while lowest-fit allocation fills the range) into a nearly full left
+ * node and a right one at the least fill (split_at()); the maxima on the
+ * path are recomputed up to the first that does not change.  The nodes a
+ * split cascade needs are all taken before anything changes, so -ENOMEM
+ * leaves the tree as it was; a free never allocates.
  *
  *   before   [... end[j-1])      gap j      [start[j] ...
  *   after    [... end[j-1]) gap [at, at+size) gap [start[j] ...
