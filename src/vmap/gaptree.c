@@ -406,7 +406,9 @@ static int search(struct gt_vmap *a, void *node, unsigned d, uint64_t lo,
  * what lowest-fit allocation does while it fills the range, each new area
  * going before the sentinel, each new leaf after the last -- so the right
  * half takes only @min, and the left one, which appends will not touch
- * again, stays nearly full instead of half empty.
+ * again, stays nearly full instead of half empty.  Either way both halves
+ * hold at least @min and at most the capacity (n - 1), since the static
+ * assertions above keep @min between 1 and n / 2.
  */
 static inline uint32_t split_at(uint32_t n, uint32_t k, uint32_t min)
 {
