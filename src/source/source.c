@@ -77,6 +77,11 @@ struct source {
 	bool dec_init, at_end;  /* at_end: between members / frames */
 	size_t chunk;
 	bool thread;            /* fill() runs on the ring's thread */
+	/* An error met while filling a chunk after some bytes of it: those
+	 * bytes go out first, the error with the next fill(), so that what
+	 * comes before a bad spot reads the same whatever the chunk size. */
+	int late_ret;
+	struct reason late_err;
 	struct ring *ring;      /* NULL when mapped */
 	/* A mapped file (map != NULL): the file's map_len bytes, zero bytes
 	 * after them to map_size; chunks handed out up to map_pos, pages
@@ -197,7 +202,8 @@ static int plain_fill(struct source *s, char *out, size_t *outlen,
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0)
-			return reason_fail(err, -errno, 0, "read error: %s",
+			return *outlen = n,
+			       reason_fail(err, -errno, 0, "read error: %s",
 					   strerror(errno));
 		if (!got)
 			s->eof = true;
@@ -327,33 +333,51 @@ static int decode_step(struct source *s, char *out, size_t *n,
 	return 0;
 }
 
+/* Both fills: 1 with *outlen > 0 bytes, 0 at the end, or a negative
+ * errno with *outlen the bytes filled before it. */
 static int decode_fill(struct source *s, char *out, size_t *outlen,
 		       struct reason *err)
 {
 	size_t n = 0;
-	int ret;
+	int ret = 0;
 
 	while (n < s->chunk) {
 		if (s->pos == s->len && !s->eof && (ret = refill(s, err)))
-			return ret;
+			break;
 		/* The input is used up after a whole member / frame. */
 		if (s->pos == s->len && s->eof && s->at_end)
 			break;
 		/* Else step, also with no input left: the decoder may hold
 		 * output still, and reports a stream cut short. */
 		if ((ret = decode_step(s, out, &n, err)))
-			return ret;
+			break;
 	}
 	*outlen = n;
-	return n > 0;
+	return ret ? ret : n > 0;
 }
 
 static int fill(void *ctx, void *buf, size_t *len, struct reason *err)
 {
 	struct source *s = ctx;
-	int ret = s->codec == SOURCE_PLAIN ? plain_fill(s, buf, len, err) :
-		  decode_fill(s, buf, len, err);
+	struct reason e;
+	int ret;
 
+	if (s->late_ret) {
+		if (err)
+			*err = s->late_err;
+		return s->late_ret;
+	}
+	reason_clear(&e);
+	*len = 0;
+	ret = s->codec == SOURCE_PLAIN ? plain_fill(s, buf, len, &e) :
+	      decode_fill(s, buf, len, &e);
+	if (ret < 0 && *len) {
+		s->late_ret = ret;
+		s->late_err = e;
+		ret = 1;
+	} else if (ret < 0 && err) {
+		*err = e;
+	}
 	if (ret == 1)
 		memset((char *)buf + *len, 0, SOURCE_PAD);
 	return ret;

@@ -100,7 +100,8 @@ static void check_decodes(const void *z, size_t zlen, const char *want,
 /*
  * Every cut of @z after its magic fails (-EPIPE or -EBADMSG) with a
  * reason that names the codec; the bytes before the failure are a prefix
- * of @want.
+ * of @want, and the same with chunks of 512 and of 7 bytes: a chunk the
+ * error cuts short still comes out before the error.
  */
 __attribute__((unused))
 static void check_truncations(const unsigned char *z, size_t zlen,
@@ -108,24 +109,47 @@ static void check_truncations(const unsigned char *z, size_t zlen,
 			      enum source_codec codec, size_t step)
 {
 	for (size_t cut = 6; cut < zlen; cut += step) {
-		struct source_opts o = { .chunk = 512, .thread = cut & 1 };
-		struct reason err = { 0 };
-		struct source *s;
-		char *got;
-		size_t len;
-		int ret;
+		char *first = NULL;
+		size_t first_len = 0;
+		int first_ret = 0;
 
-		ASSERT_OK(source_open_mem(&s, z, cut, &o, &err));
-		ret = drain(s, &got, &len, &err);
-		if (ret != -EPIPE && ret != -EBADMSG)
-			TEST_FAIL("%s cut at %zu of %zu: %d",
-				  source_codec_name(codec), cut, zlen, ret);
-		ASSERT(strstr(err.msg, source_codec_name(codec)));
-		ASSERT_EQ(err.line, 0);
-		ASSERT(len <= wlen);
-		ASSERT(!memcmp(got, want, len));
-		free(got);
-		source_close(s);
+		for (int k = 0; k < 2; k++) {
+			/* (The 7-byte chunks on no thread: a thread's
+			 * hand-off per chunk would make this slow.) */
+			struct source_opts o = { .chunk = k ? 61 : 512,
+						 .thread = !k && (cut & 1) };
+			struct reason err = { 0 };
+			struct source *s;
+			char *got;
+			size_t len;
+			int ret;
+
+			ASSERT_OK(source_open_mem(&s, z, cut, &o, &err));
+			ret = drain(s, &got, &len, &err);
+			if (ret != -EPIPE && ret != -EBADMSG)
+				TEST_FAIL("%s cut at %zu of %zu: %d",
+					  source_codec_name(codec), cut, zlen,
+					  ret);
+			ASSERT(strstr(err.msg, source_codec_name(codec)));
+			ASSERT_EQ(err.line, 0);
+			ASSERT(len <= wlen);
+			ASSERT(!memcmp(got, want, len));
+			source_close(s);
+			if (!k) {
+				first = got;
+				first_len = len;
+				first_ret = ret;
+				continue;
+			}
+			if (ret != first_ret || len != first_len)
+				TEST_FAIL("%s cut at %zu of %zu: %d after %zu "
+					  "bytes with 512-byte chunks, %d "
+					  "after %zu with 7", source_codec_name(
+					  codec), cut, zlen, first_ret,
+					  first_len, ret, len);
+			free(got);
+		}
+		free(first);
 	}
 }
 
