@@ -100,7 +100,7 @@ static void check_decodes(const void *z, size_t zlen, const char *want,
 /*
  * Every cut of @z after its magic fails (-EPIPE or -EBADMSG) with a
  * reason that names the codec; the bytes before the failure are a prefix
- * of @want, and the same with chunks of 512 and of 7 bytes: a chunk the
+ * of @want, and the same with chunks of 512 and of 61 bytes: a chunk the
  * error cuts short still comes out before the error.
  */
 __attribute__((unused))
@@ -114,8 +114,8 @@ static void check_truncations(const unsigned char *z, size_t zlen,
 		int first_ret = 0;
 
 		for (int k = 0; k < 2; k++) {
-			/* (The 7-byte chunks on no thread: a thread's
-			 * hand-off per chunk would make this slow.) */
+			/* 512-byte chunks on a thread for every other
+			 * cut, 61-byte ones on the caller's. */
 			struct source_opts o = { .chunk = k ? 61 : 512,
 						 .thread = !k && (cut & 1) };
 			struct reason err = { 0 };
@@ -144,7 +144,7 @@ static void check_truncations(const unsigned char *z, size_t zlen,
 			if (ret != first_ret || len != first_len)
 				TEST_FAIL("%s cut at %zu of %zu: %d after %zu "
 					  "bytes with 512-byte chunks, %d "
-					  "after %zu with 7", source_codec_name(
+					  "after %zu with 61", source_codec_name(
 					  codec), cut, zlen, first_ret,
 					  first_len, ret, len);
 			free(got);
