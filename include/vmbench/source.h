@@ -82,7 +82,8 @@ int source_open_mem(struct source **s, const void *buf, size_t len,
  * (or the read's errno) for a read error or a mapped file that shrank,
  * -EBADMSG for corrupt compressed data, -EPIPE for compressed data that
  * ends before its stream does.  The bytes decoded or read before an error
- * all come out before it, whatever the chunk size.
+ * all come out before it, and for a compressed input the bytes and the
+ * error do not depend on the chunk size.
  */
 int source_next(struct source *s, const char **p, size_t *len,
 		struct reason *err);

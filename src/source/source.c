@@ -61,6 +61,15 @@
 #endif
 
 #define IN_SIZE (256u << 10)
+/*
+ * Every decoder call gets an output window of DEC_WIN bytes, whatever the
+ * chunk size: at the end of a chunk the window is dec[] and the rest of it
+ * is copied out after.  The decoder then makes the same calls on the same
+ * input for every chunk size, so how much it decodes before it notices
+ * corrupt data, and so the bytes and the error that come out, do not
+ * depend on the chunk size (nor on vmsim's --threads, which sets it).
+ */
+#define DEC_WIN (128u << 10)
 #define NSLOTS 4
 /* The least a mapped input gives back at a time. */
 #define RELEASE_MIN (1u << 20)
@@ -82,6 +91,10 @@ struct source {
 	 * comes before a bad spot reads the same whatever the chunk size. */
 	int late_ret;
 	struct reason late_err;
+	/* A decoder's window when a chunk has less than DEC_WIN left: its
+	 * bytes [dec_pos, dec_len) are still to be handed out. */
+	char *dec;
+	size_t dec_pos, dec_len;
 	struct ring *ring;      /* NULL when mapped */
 	/* A mapped file (map != NULL): the file's map_len bytes, zero bytes
 	 * after them to map_size; chunks handed out up to map_pos, pages
@@ -232,11 +245,11 @@ static int corrupt(struct source *s, const char *why, struct reason *err)
 
 /*
  * One step of the decoder of s->codec: decode raw bytes in[pos, len) into
- * out[*n, chunk).  Advances pos, raw_off and *n; sets at_end when a
+ * out[*n, cap).  Advances pos, raw_off and *n; sets at_end when a
  * member / stream / frame ended with its last byte consumed.
- * 0 or a negative errno.
+ * 0 or a negative errno (the bytes of a failed step are not counted).
  */
-static int decode_step(struct source *s, char *out, size_t *n,
+static int decode_step(struct source *s, char *out, size_t *n, size_t cap,
 		       struct reason *err)
 {
 	size_t in_avail = s->len - s->pos, used = 0, made = 0;
@@ -257,10 +270,10 @@ static int decode_step(struct source *s, char *out, size_t *n,
 		s->z.next_in = s->in + s->pos;
 		s->z.avail_in = (uInt)in_avail;
 		s->z.next_out = (Bytef *)out + *n;
-		s->z.avail_out = (uInt)(s->chunk - *n);
+		s->z.avail_out = (uInt)(cap - *n);
 		zr = inflate(&s->z, Z_NO_FLUSH);
 		used = in_avail - s->z.avail_in;
-		made = s->chunk - *n - s->z.avail_out;
+		made = cap - *n - s->z.avail_out;
 		if (zr == Z_STREAM_END)
 			s->at_end = true;
 		else if (zr == Z_DATA_ERROR || zr == Z_NEED_DICT ||
@@ -280,10 +293,10 @@ static int decode_step(struct source *s, char *out, size_t *n,
 		s->x.next_in = s->in + s->pos;
 		s->x.avail_in = in_avail;
 		s->x.next_out = (uint8_t *)out + *n;
-		s->x.avail_out = s->chunk - *n;
+		s->x.avail_out = cap - *n;
 		xr = lzma_code(&s->x, s->eof ? LZMA_FINISH : LZMA_RUN);
 		used = in_avail - s->x.avail_in;
-		made = s->chunk - *n - s->x.avail_out;
+		made = cap - *n - s->x.avail_out;
 		if (xr == LZMA_STREAM_END) {
 			s->at_end = true;
 		} else if (xr == LZMA_BUF_ERROR && s->eof) {
@@ -304,7 +317,7 @@ static int decode_step(struct source *s, char *out, size_t *n,
 #ifdef VMBENCH_HAVE_ZSTD
 	case SOURCE_ZSTD: {
 		ZSTD_inBuffer ib = { s->in + s->pos, in_avail, 0 };
-		ZSTD_outBuffer ob = { out + *n, s->chunk - *n, 0 };
+		ZSTD_outBuffer ob = { out + *n, cap - *n, 0 };
 		size_t zr = ZSTD_decompressStream(s->zs, &ob, &ib);
 
 		used = ib.pos;
@@ -342,16 +355,40 @@ static int decode_fill(struct source *s, char *out, size_t *outlen,
 	int ret = 0;
 
 	while (n < s->chunk) {
+		size_t made = 0;
+		bool direct;
+
+		if (s->dec_pos < s->dec_len) {
+			size_t k = s->dec_len - s->dec_pos;
+
+			if (k > s->chunk - n)
+				k = s->chunk - n;
+			memcpy(out + n, s->dec + s->dec_pos, k);
+			s->dec_pos += k;
+			n += k;
+			continue;
+		}
 		if (s->pos == s->len && !s->eof && (ret = refill(s, err)))
 			break;
 		/* The input is used up after a whole member / frame. */
 		if (s->pos == s->len && s->eof && s->at_end)
 			break;
 		/* Else step, also with no input left: the decoder may hold
-		 * output still, and reports a stream cut short. */
-		if ((ret = decode_step(s, out, &n, err)))
+		 * output still, and reports a stream cut short.  The window
+		 * is DEC_WIN bytes: in the chunk when it has room, else dec[]. */
+		direct = s->chunk - n >= DEC_WIN;
+		ret = decode_step(s, direct ? out + n : s->dec, &made, DEC_WIN,
+				  err);
+		if (direct) {
+			n += made;
+		} else {
+			s->dec_pos = 0;
+			s->dec_len = made;
+		}
+		if (ret)
 			break;
 	}
+
 	*outlen = n;
 	return ret ? ret : n > 0;
 }
@@ -651,6 +688,10 @@ static int finish_open(struct source **sp, struct source *s,
 	s->codec = sniff(s->in + s->pos, s->len - s->pos);
 	if ((ret = start_decoder(s, err)))
 		goto fail;
+	if (s->codec != SOURCE_PLAIN && !(s->dec = malloc(DEC_WIN))) {
+		ret = reason_fail(err, -ENOMEM, 0, "out of memory");
+		goto fail;
+	}
 	s->thread = o && (o->thread || (o->thread_compressed &&
 					s->codec != SOURCE_PLAIN));
 	ret = ring_start(&s->ring, NSLOTS, s->chunk, SOURCE_PAD,
@@ -795,5 +836,6 @@ void source_close(struct source *s)
 		close(s->fd);
 	if (s->fd >= 0)
 		free(s->in);
+	free(s->dec);
 	free(s);
 }

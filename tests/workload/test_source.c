@@ -181,8 +181,30 @@ static void check_corruptions(unsigned char *z, size_t zlen,
 				  at);
 		if (ret)
 			ASSERT(ret == -EBADMSG || ret == -EPIPE);
-		free(got);
 		source_close(s);
+		/* The same bytes and error with 61-byte chunks. */
+		{
+			struct source_opts o2 = { .chunk = 61 };
+			struct reason err2 = { 0 };
+			char *got2;
+			size_t len2;
+			int ret2;
+
+			ASSERT_OK(source_open_mem(&s, z, zlen, &o2, &err2));
+			ret2 = drain(s, &got2, &len2, &err2);
+			if (ret2 != ret || len2 != len ||
+			    memcmp(got2, got, len) ||
+			    strcmp(err2.msg, err.msg))
+				TEST_FAIL("%s: byte %zu flipped: %d after %zu "
+					  "bytes (%s) with %zu-byte chunks, %d "
+					  "after %zu (%s) with 61",
+					  source_codec_name(codec), at, ret,
+					  len, err.msg, o.chunk, ret2, len2,
+					  err2.msg);
+			free(got2);
+			source_close(s);
+		}
+		free(got);
 		z[at] = was;
 	}
 }
