@@ -183,6 +183,11 @@ static int join(struct wl_access_reader *r, const char *p, const char *end)
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 
 		take = nl ? (size_t)(nl + 1 - p) : (size_t)(end - p);
+		/* A NUL byte in the carried line's rest is its error now,
+		 * as in a chunk's tail (fill()), not once the line ends:
+		 * an error of the source after it must not come first. */
+		if (memchr(p, '\0', take))
+			return nul_error(r);
 		if ((ret = carry_add(r, p, take)))
 			return ret;
 		if (nl && (ret = parse_carry_line(r)))
