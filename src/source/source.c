@@ -189,6 +189,22 @@ static int refill(struct source *s, struct reason *err)
 	return 0;
 }
 
+/*
+ * Copy what fits of the bytes [*pos, len) of @from into out[*n, chunk),
+ * advancing both.
+ */
+static void copy_out(const struct source *s, char *out, size_t *n,
+		     const void *from, size_t *pos, size_t len)
+{
+	size_t k = len - *pos;
+
+	if (k > s->chunk - *n)
+		k = s->chunk - *n;
+	memcpy(out + *n, (const char *)from + *pos, k);
+	*pos += k;
+	*n += k;
+}
+
 static int plain_fill(struct source *s, char *out, size_t *outlen,
 		      struct reason *err)
 {
@@ -198,13 +214,7 @@ static int plain_fill(struct source *s, char *out, size_t *outlen,
 		ssize_t got;
 
 		if (s->pos < s->len) {
-			size_t k = s->len - s->pos;
-
-			if (k > s->chunk - n)
-				k = s->chunk - n;
-			memcpy(out + n, s->in + s->pos, k);
-			s->pos += k;
-			n += k;
+			copy_out(s, out, &n, s->in, &s->pos, s->len);
 			continue;
 		}
 		if (s->eof || s->fd < 0) {
@@ -359,13 +369,7 @@ static int decode_fill(struct source *s, char *out, size_t *outlen,
 		bool direct;
 
 		if (s->dec_pos < s->dec_len) {
-			size_t k = s->dec_len - s->dec_pos;
-
-			if (k > s->chunk - n)
-				k = s->chunk - n;
-			memcpy(out + n, s->dec + s->dec_pos, k);
-			s->dec_pos += k;
-			n += k;
+			copy_out(s, out, &n, s->dec, &s->dec_pos, s->dec_len);
 			continue;
 		}
 		if (s->pos == s->len && !s->eof && (ret = refill(s, err)))
@@ -388,7 +392,6 @@ static int decode_fill(struct source *s, char *out, size_t *outlen,
 		if (ret)
 			break;
 	}
-
 	*outlen = n;
 	return ret ? ret : n > 0;
 }
