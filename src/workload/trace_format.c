@@ -138,8 +138,15 @@ static int parse_carry_line(struct wl_access_reader *r)
 	return 0;
 }
 
+/*
+ * Append @n bytes to the carry.  A NUL byte in text is its line's error at
+ * once, not when the line ends: a source error after it must not come
+ * first (with small chunks the line arrives a piece at a time).
+ */
 static int carry_add(struct wl_access_reader *r, const char *p, size_t n)
 {
+	if (!r->fmt->binary && memchr(p, '\0', n))
+		return nul_error(r);
 	if (n > CARRY_MAX - r->clen)
 		return reason_fail(r->ps.err, -E2BIG, r->ps.line + 1,
 				   "line longer than %u bytes", WL_LINE_MAX);
@@ -183,11 +190,6 @@ static int join(struct wl_access_reader *r, const char *p, const char *end)
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 
 		take = nl ? (size_t)(nl + 1 - p) : (size_t)(end - p);
-		/* A NUL byte in the carried line's rest is its error now,
-		 * as in a chunk's tail (fill()), not once the line ends:
-		 * an error of the source after it must not come first. */
-		if (memchr(p, '\0', take))
-			return nul_error(r);
 		if ((ret = carry_add(r, p, take)))
 			return ret;
 		if (nl && (ret = parse_carry_line(r)))
@@ -296,9 +298,6 @@ static int fill(struct wl_access_reader *r, void *buf, struct reason *err)
 		}
 		if (r->cpe < r->cend) {
 			/* The tail waits for the next chunk. */
-			if (!r->fmt->binary &&
-			    memchr(r->cpe, '\0', (size_t)(r->cend - r->cpe)))
-				return nul_error(r);
 			if ((ret = carry_add(r, r->cpe,
 					     (size_t)(r->cend - r->cpe))))
 				return ret;
