@@ -98,10 +98,41 @@ static void check_decodes(const void *z, size_t zlen, const char *want,
 }
 
 /*
+ * @z (@zlen bytes) read again with 61-byte chunks on the caller's thread
+ * gives what a read with @chunk-byte chunks gave: @ret after the @len
+ * bytes @got, with the message @msg for an error.  What comes before a
+ * bad spot, and the error, must not depend on the chunk size.
+ */
+static void same_in_small_chunks(const void *z, size_t zlen, size_t chunk,
+				 int ret, const char *got, size_t len,
+				 const char *msg, enum source_codec codec,
+				 const char *how, size_t at)
+{
+	struct source_opts o = { .chunk = 61 };
+	struct reason err = { 0 };
+	struct source *s;
+	char *got2;
+	size_t len2;
+	int ret2;
+
+	ASSERT_OK(source_open_mem(&s, z, zlen, &o, &err));
+	ret2 = drain(s, &got2, &len2, &err);
+	if (ret2 != ret || len2 != len || memcmp(got2, got, len) ||
+	    (ret && strcmp(err.msg, msg)))
+		TEST_FAIL("%s %s %zu: %d after %zu bytes (%s) with "
+			  "%zu-byte chunks, %d after %zu (%s) with 61",
+			  source_codec_name(codec), how, at, ret, len,
+			  ret ? msg : "", chunk, ret2, len2,
+			  ret2 ? err.msg : "");
+	free(got2);
+	source_close(s);
+}
+
+/*
  * Every cut of @z after its magic fails (-EPIPE or -EBADMSG) with a
  * reason that names the codec; the bytes before the failure are a prefix
- * of @want, and the same with chunks of 512 and of 61 bytes: a chunk the
- * error cuts short still comes out before the error.
+ * of @want, and the same with 61-byte chunks (same_in_small_chunks()): a
+ * chunk the error cuts short still comes out before the error.
  */
 __attribute__((unused))
 static void check_truncations(const unsigned char *z, size_t zlen,
@@ -109,51 +140,33 @@ static void check_truncations(const unsigned char *z, size_t zlen,
 			      enum source_codec codec, size_t step)
 {
 	for (size_t cut = 6; cut < zlen; cut += step) {
-		char *first = NULL;
-		size_t first_len = 0;
-		int first_ret = 0;
+		struct source_opts o = { .chunk = 512, .thread = cut & 1 };
+		struct reason err = { 0 };
+		struct source *s;
+		char *got;
+		size_t len;
+		int ret;
 
-		for (int k = 0; k < 2; k++) {
-			/* 512-byte chunks on a thread for every other
-			 * cut, 61-byte ones on the caller's. */
-			struct source_opts o = { .chunk = k ? 61 : 512,
-						 .thread = !k && (cut & 1) };
-			struct reason err = { 0 };
-			struct source *s;
-			char *got;
-			size_t len;
-			int ret;
-
-			ASSERT_OK(source_open_mem(&s, z, cut, &o, &err));
-			ret = drain(s, &got, &len, &err);
-			if (ret != -EPIPE && ret != -EBADMSG)
-				TEST_FAIL("%s cut at %zu of %zu: %d",
-					  source_codec_name(codec), cut, zlen,
-					  ret);
-			ASSERT(strstr(err.msg, source_codec_name(codec)));
-			ASSERT_EQ(err.line, 0);
-			ASSERT(len <= wlen);
-			ASSERT(!memcmp(got, want, len));
-			source_close(s);
-			if (!k) {
-				first = got;
-				first_len = len;
-				first_ret = ret;
-				continue;
-			}
-			if (ret != first_ret || len != first_len)
-				TEST_FAIL("%s cut at %zu of %zu: %d after %zu "
-					  "bytes with 512-byte chunks, %d "
-					  "after %zu with 61", source_codec_name(
-					  codec), cut, zlen, first_ret,
-					  first_len, ret, len);
-			free(got);
-		}
-		free(first);
+		ASSERT_OK(source_open_mem(&s, z, cut, &o, &err));
+		ret = drain(s, &got, &len, &err);
+		if (ret != -EPIPE && ret != -EBADMSG)
+			TEST_FAIL("%s cut at %zu of %zu: %d",
+				  source_codec_name(codec), cut, zlen, ret);
+		ASSERT(strstr(err.msg, source_codec_name(codec)));
+		ASSERT_EQ(err.line, 0);
+		ASSERT(len <= wlen);
+		ASSERT(!memcmp(got, want, len));
+		source_close(s);
+		same_in_small_chunks(z, cut, o.chunk, ret, got, len, err.msg,
+				     codec, "cut at", cut);
+		free(got);
 	}
 }
 
-/* Flip each of some bytes of @z: an error, never a clean wrong read. */
+/*
+ * Flip each of some bytes of @z: an error, never a clean wrong read, and
+ * the same read with 61-byte chunks (same_in_small_chunks()).
+ */
 __attribute__((unused))
 static void check_corruptions(unsigned char *z, size_t zlen,
 			      const char *want, size_t wlen,
@@ -182,28 +195,8 @@ static void check_corruptions(unsigned char *z, size_t zlen,
 		if (ret)
 			ASSERT(ret == -EBADMSG || ret == -EPIPE);
 		source_close(s);
-		/* The same bytes and error with 61-byte chunks. */
-		{
-			struct source_opts o2 = { .chunk = 61 };
-			struct reason err2 = { 0 };
-			char *got2;
-			size_t len2;
-			int ret2;
-
-			ASSERT_OK(source_open_mem(&s, z, zlen, &o2, &err2));
-			ret2 = drain(s, &got2, &len2, &err2);
-			if (ret2 != ret || len2 != len ||
-			    memcmp(got2, got, len) ||
-			    strcmp(err2.msg, err.msg))
-				TEST_FAIL("%s: byte %zu flipped: %d after %zu "
-					  "bytes (%s) with %zu-byte chunks, %d "
-					  "after %zu (%s) with 61",
-					  source_codec_name(codec), at, ret,
-					  len, err.msg, o.chunk, ret2, len2,
-					  err2.msg);
-			free(got2);
-			source_close(s);
-		}
+		same_in_small_chunks(z, zlen, o.chunk, ret, got, len, err.msg,
+				     codec, "byte flipped:", at);
 		free(got);
 		z[at] = was;
 	}
